@@ -1,0 +1,1 @@
+"""Media: the portrait pipeline (Pillow) and the demo case dossiers."""

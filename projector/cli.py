@@ -1,0 +1,98 @@
+"""``projector serve | display | demo | token create``: the command-line entry point."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from projector.config import ConfigError, load_config
+
+SCOPES = ("ingest", "display", "operator", "admin")
+
+
+def _cmd_serve(ns: argparse.Namespace) -> int:
+    import server
+
+    server.serve(server.config_from_args(ns))
+    return 0
+
+
+def _cmd_token_create(ns: argparse.Namespace) -> int:
+    from projector.store.sqlite import SqliteStore
+
+    config = load_config(overrides={"data_dir": ns.data_dir})
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(config.db_path)
+    try:
+        token_id, secret = store.create_token(ns.scope, ns.label or ns.scope, time.time())
+    finally:
+        store.close()
+    print(
+        f"created {ns.scope} token #{token_id} in {config.db_path}; it is shown only once:", file=sys.stderr
+    )
+    print(secret)
+    return 0
+
+
+def _cmd_display(ns: argparse.Namespace) -> int:
+    from projector.display.options import options_from_args, run_display
+
+    return run_display(options_from_args(ns))
+
+
+def _cmd_demo(ns: argparse.Namespace) -> int:
+    from projector.demo import run_demo
+
+    return run_demo(ns)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import server
+
+    parser = argparse.ArgumentParser(prog="projector", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server")
+    server.add_serve_arguments(serve)
+    serve.set_defaults(run=_cmd_serve)
+
+    token = sub.add_parser("token", help="manage API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="create a token; prints it alone on the last line")
+    create.add_argument("--scope", required=True, choices=SCOPES)
+    create.add_argument("--label", help="who or what uses it (recorded with their actions)")
+    create.add_argument("--data-dir", type=Path, help="the server's data directory (default ./data)")
+    create.set_defaults(run=_cmd_token_create)
+
+    try:
+        from projector.display.options import add_display_arguments
+    except ImportError:  # pragma: no cover - the display needs pygame-ce
+        add_display_arguments = None
+    if add_display_arguments is not None:
+        display = sub.add_parser("display", help="run a display")
+        add_display_arguments(display)
+        display.set_defaults(run=_cmd_display)
+        from projector.demo import add_demo_arguments
+
+        demo = sub.add_parser("demo", help="server + simulated campaign + display, on embedded defaults")
+        add_demo_arguments(demo)
+        demo.set_defaults(run=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ns = build_parser().parse_args(argv)
+    try:
+        return int(ns.run(ns))
+    except ConfigError as exc:
+        print(f"projector: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

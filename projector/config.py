@@ -1,0 +1,151 @@
+"""Server configuration: defaults < TOML file < ``PROJECTOR_<NAME>`` environment < flags.
+
+One flat namespace of settings so every one of them can come from anywhere;
+the TOML file may also hold ``[[cases]]`` tables that seed the case list.
+Campaign settings and cases given here *seed* the store on first run; after
+that the store (edited from the panel or the API) is the source of truth, so a
+restart never silently undoes an operator's change.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from projector.core.model import Case, CaseStatus, ValidationError, parse_case_id, parse_country, parse_text
+
+CONFIG_FILE_NAME = "projector.toml"
+
+
+class ConfigError(ValueError):
+    """A setting is wrong; the message names the setting and where it came from."""
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    campaign_name: str = "Write for Rights"
+    goal: int = 0
+    record: int = 0
+    #: At most this many totals updates per second reach each display.
+    totals_rate: float = 20.0
+    #: Frames a display may fall behind by before it is dropped (it resyncs on return).
+    client_queue: int = 1000
+    max_batch: int = 10_000
+    max_body_bytes: int = 8 * 1024 * 1024
+    session_ttl: float = 12 * 3600.0
+    #: Public endpoints (message form, login): requests per minute per address.
+    public_rate_per_minute: int = 30
+    twilio_auth_token: str = ""
+    log_level: str = "INFO"
+    cases: tuple[Case, ...] = field(default=())
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "projector.db"
+
+
+_SCALARS = {f.name: f for f in fields(Config) if f.name != "cases"}
+
+
+def _coerce(name: str, value: object, origin: str) -> Any:
+    kind = type(getattr(Config(), name))
+    try:
+        if kind is bool:
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        if kind is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            result: Any = int(value)  # type: ignore[call-overload]
+        elif kind is float:
+            result = float(value)  # type: ignore[arg-type]
+        elif issubclass(kind, Path):
+            result = Path(str(value)).expanduser()
+        else:
+            result = str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{origin}: {name} must be {kind.__name__}, got {value!r}") from None
+    if isinstance(result, int | float) and not isinstance(result, bool) and result < 0:
+        raise ConfigError(f"{origin}: {name} must not be negative, got {value!r}")
+    return result
+
+
+def _parse_case(raw: object, where: str) -> Case:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: expected a table")
+    try:
+        return Case(
+            id=parse_case_id(raw.get("id"), "id"),
+            name=parse_text(raw.get("name"), "name", 200),
+            country=parse_country(raw.get("country")),
+            story=parse_text(raw.get("story", ""), "story", 2000, required=False),
+            ask=parse_text(raw.get("ask", ""), "ask", 500, required=False),
+            status=CaseStatus(raw.get("status", "active")),
+            portrait=raw.get("portrait"),
+        )
+    except ValidationError as exc:
+        raise ConfigError(f"{where}.{exc.field}: {exc.message}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
+
+
+def load_config(
+    *,
+    file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> Config:
+    """Build the configuration. ``overrides`` are command-line flags (None = not given)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    cases: tuple[Case, ...] = ()
+
+    def take(source: Mapping[str, object], origin: str, name_of: Any = lambda n: n) -> None:
+        for name in _SCALARS:
+            key = name_of(name)
+            if key in source and source[key] is not None:
+                values[name] = _coerce(name, source[key], origin)
+
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    env_file = env.get("PROJECTOR_CONFIG")
+    # The data dir may name the config file, so find it first from flags/env.
+    data_dir = Path(str(flags.get("data_dir") or env.get("PROJECTOR_DATA_DIR") or Config.data_dir))
+    path = file or (Path(env_file) if env_file else None)
+    if path is None and (data_dir / CONFIG_FILE_NAME).is_file():
+        path = data_dir / CONFIG_FILE_NAME
+    if path is not None:
+        raw = load_file(path)
+        unknown = set(raw) - set(_SCALARS) - {"cases"}
+        if unknown:
+            raise ConfigError(f"config file {path}: unknown settings {', '.join(sorted(unknown))}")
+        take(raw, f"config file {path}")
+        raw_cases = raw.get("cases", [])
+        if not isinstance(raw_cases, Sequence):
+            raise ConfigError(f"config file {path}: cases must be an array of tables")
+        cases = tuple(_parse_case(c, f"config file {path}: cases[{i}]") for i, c in enumerate(raw_cases))
+    take(env, "environment", lambda n: f"PROJECTOR_{n.upper()}")
+    take(flags, "command line")
+    config = replace(Config(), **values, cases=cases)
+    if not 0 < config.totals_rate <= 1000:
+        raise ConfigError(f"totals_rate must be between 0 and 1000 updates/s, got {config.totals_rate}")
+    if not 0 <= config.port <= 65535:
+        raise ConfigError(f"port must be 0-65535, got {config.port}")
+    return config

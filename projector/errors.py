@@ -1,0 +1,92 @@
+"""JSON error bodies for every failure: ``{"error": {"code", "message", "field"?}}``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from projector.core.model import ValidationError
+
+log = logging.getLogger("projector.http")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    """Raised by handlers; turned into a JSON error response by the middleware."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
+    body: dict[str, str] = {"code": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    return web.json_response({"error": body}, status=status)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        log.info("%s %s -> %d %s: %s", request.method, request.path, exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.field)
+    except ValidationError as exc:
+        log.info("%s %s -> 422 invalid %s: %s", request.method, request.path, exc.field, exc.message)
+        return error_response(422, "invalid", str(exc), exc.field)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
+        if exc.status == 413:
+            message = f"request body too large (limit {request.app['max_body_bytes']} bytes)"
+        log.info("%s %s -> %d %s", request.method, request.path, exc.status, code)
+        response = error_response(exc.status, code, message)
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except Exception:
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return error_response(500, "internal", "internal server error; the event has been logged")
+
+
+async def read_json(request: web.Request) -> object:
+    """Read a JSON body strictly: declared content type, UTF-8, valid JSON, size-limited."""
+    content_type = request.content_type
+    if content_type not in ("application/json", "application/x-json") and not content_type.endswith("+json"):
+        raise ApiError(415, "unsupported_media_type", f"expected application/json, got {content_type!r}")
+    raw = await request.read()  # aiohttp enforces client_max_size (413)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_utf8", f"body is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        return json.loads(text, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
+
+
+def _no_constants(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")

@@ -1,0 +1,263 @@
+"""The OpenAPI 3.1 document served at ``/api/v1/openapi.json``: the v1 contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projector import __version__
+from projector.core.model import MAX_ACTION_COUNT, Channel
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "Malformed JSON or invalid UTF-8",
+        401: "Missing, unknown or revoked credentials",
+        403: "Authenticated but not allowed (scope/role), or missing CSRF header",
+        404: "No such resource",
+        413: "Body too large",
+        415: "Content-Type is not application/json",
+        422: "A field is invalid; `error.field` names it",
+        429: "Rate limited",
+        503: "The store could not make the change durable; retry with the same ids",
+    }
+    return {str(c): _json(_ERROR, text[c]) for c in codes}
+
+
+def _op(
+    summary: str,
+    *,
+    security: list[str] | None = None,
+    body: dict[str, Any] | None = None,
+    ok: dict[str, Any] | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {str(status): _json(ok or {"type": "object"})}}
+    op["responses"].update(_errors(*errors))
+    if security is not None:
+        op["security"] = [{name: []} for name in security]
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return op
+
+
+def openapi_document() -> dict[str, Any]:
+    counts = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+    action = {
+        "type": "object",
+        "required": ["id", "channel", "country"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "maxLength": 128, "description": "Client id; a repeated id counts once"},
+            "channel": {"type": "string", "enum": [c.value for c in Channel]},
+            "country": {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1 alpha-2"},
+            "case": {"type": "string", "description": "A known case id"},
+            "count": {"type": "integer", "minimum": 1, "maximum": MAX_ACTION_COUNT, "default": 1},
+            "at": {"type": "string", "format": "date-time", "description": "RFC 3339 with offset"},
+            "source": {"type": "string", "maxLength": 128},
+        },
+    }
+    case = {
+        "type": "object",
+        "required": ["name", "country"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
+            "name": {"type": "string"},
+            "country": {"type": "string"},
+            "story": {"type": "string"},
+            "ask": {"type": "string"},
+            "status": {"type": "string", "enum": ["active", "released", "closed"]},
+            "portrait": {"type": ["string", "null"]},
+        },
+    }
+    campaign = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "goal": {"type": "integer", "minimum": 0},
+            "record": {"type": "integer", "minimum": 0},
+        },
+    }
+    totals = {
+        "type": "object",
+        "properties": {
+            "total": {"type": "integer"},
+            "by_channel": counts,
+            "by_case": counts,
+            "by_country": counts,
+            "goal": {"type": "integer"},
+            "record": {"type": "integer"},
+            "record_beaten_at": {"type": ["string", "null"], "format": "date-time"},
+            "rev": {"type": "integer"},
+        },
+    }
+    operator = ["bearer", "session"]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "projector",
+            "version": __version__,
+            "description": "Live campaign actions, totals and displays. Display websocket: GET /ws "
+            "(see README: wire protocol).",
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "Scoped API token"},
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "projector_session",
+                    "description": "Operator login; state changes also need the X-CSRF-Token header",
+                },
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "field": {"type": "string"},
+                            },
+                        }
+                    },
+                },
+                "Action": action,
+                "Case": case,
+                "Campaign": campaign,
+                "Totals": totals,
+            },
+        },
+        "paths": {
+            "/api/v1/actions": {
+                "post": _op(
+                    "Record one action or a batch (all-or-nothing, up to 10,000)",
+                    security=["bearer", "session"],
+                    body={
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/Action"},
+                            {
+                                "type": "object",
+                                "required": ["actions"],
+                                "properties": {
+                                    "actions": {
+                                        "type": "array",
+                                        "minItems": 1,
+                                        "maxItems": 10_000,
+                                        "items": {"$ref": "#/components/schemas/Action"},
+                                    }
+                                },
+                            },
+                        ]
+                    },
+                    ok={
+                        "type": "object",
+                        "properties": {
+                            "accepted": {"type": "integer"},
+                            "duplicates": {"type": "integer"},
+                            "rev": {"type": "integer"},
+                        },
+                    },
+                    errors=(400, 401, 403, 413, 415, 422, 503),
+                )
+            },
+            "/api/v1/totals": {"get": _op("Live totals", ok={"$ref": "#/components/schemas/Totals"})},
+            "/api/v1/campaign": {
+                "get": _op("Campaign settings", ok={"$ref": "#/components/schemas/Campaign"}),
+                "put": _op(
+                    "Change campaign name, goal or record (operator)",
+                    security=operator,
+                    body={"$ref": "#/components/schemas/Campaign"},
+                    ok={"$ref": "#/components/schemas/Campaign"},
+                    errors=(400, 401, 403, 415, 422),
+                ),
+            },
+            "/api/v1/cases": {"get": _op("All cases")},
+            "/api/v1/cases/{case_id}": {
+                "get": _op("One case", ok={"$ref": "#/components/schemas/Case"}, errors=(404,)),
+                "put": _op(
+                    "Create or replace a case (operator)",
+                    security=operator,
+                    body={"$ref": "#/components/schemas/Case"},
+                    errors=(400, 401, 403, 415, 422),
+                ),
+                "delete": _op("Remove a case (operator)", security=operator, errors=(401, 403, 404)),
+            },
+            "/api/v1/login": {
+                "post": _op(
+                    "Log in; sets the session cookie and returns the CSRF token",
+                    body={
+                        "type": "object",
+                        "required": ["username", "password"],
+                        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                    },
+                    errors=(400, 401, 422, 429),
+                )
+            },
+            "/api/v1/logout": {"post": _op("End the session")},
+            "/api/v1/me": {"get": _op("Who am I", security=operator, errors=(401,))},
+            "/api/v1/tokens": {
+                "get": _op("List API tokens (admin)", security=operator, errors=(401, 403)),
+                "post": _op(
+                    "Create an API token; the secret is shown once (admin)",
+                    security=operator,
+                    status=201,
+                    body={
+                        "type": "object",
+                        "required": ["scope"],
+                        "properties": {
+                            "scope": {"type": "string", "enum": ["ingest", "display", "operator", "admin"]},
+                            "label": {"type": "string"},
+                        },
+                    },
+                    errors=(401, 403, 422),
+                ),
+            },
+            "/api/v1/tokens/{token_id}": {
+                "delete": _op("Revoke a token (admin)", security=operator, errors=(401, 403, 404))
+            },
+            "/api/v1/messages": {
+                "post": _op(
+                    "Submit a supporter message (public, rate-limited; held for moderation)",
+                    status=202,
+                    body={
+                        "type": "object",
+                        "required": ["text"],
+                        "properties": {
+                            "name": {"type": "string"},
+                            "country": {"type": "string"},
+                            "text": {"type": "string", "maxLength": 500},
+                            "lang": {"type": "string"},
+                        },
+                    },
+                    errors=(400, 413, 415, 422, 429),
+                ),
+                "get": _op("Messages by status (viewer)", security=operator, errors=(401, 403)),
+            },
+            "/api/v1/messages/{message_id}/approve": {
+                "post": _op("Approve: show on the wall (operator)", security=operator, errors=(401, 403, 404))
+            },
+            "/api/v1/messages/{message_id}/reject": {
+                "post": _op(
+                    "Reject, and retract if shown (operator)", security=operator, errors=(401, 403, 404)
+                )
+            },
+            "/api/v1/displays": {
+                "get": _op("Connected displays and their status (viewer)", security=operator)
+            },
+            "/healthz": {"get": _op("Liveness")},
+            "/metrics": {
+                "get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text format"}}}
+            },
+        },
+    }

@@ -1,0 +1,33 @@
+"""The server's live show: the current state and the one way to change it.
+
+Handlers call ``Show.execute(command)``; it runs the pure ``reduce`` with the
+current time, keeps the new state and hands the events to the hub. Persisting
+the facts behind a command (an action in the log, a case in the table) is the
+caller's job *before* it executes the command, so nothing is shown that is not
+on disk.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from projector.core.protocol import Snapshot
+from projector.core.state import Command, Event, ShowState, reduce
+from projector.hub import Hub
+
+
+class Show:
+    def __init__(self, state: ShowState, hub: Hub, clock: Callable[[], float] = time.time) -> None:
+        self.state = state
+        self.hub = hub
+        self.clock = clock
+
+    def execute(self, command: Command) -> list[Event]:
+        self.state, events = reduce(self.state, command, self.clock())
+        if events:
+            self.hub.publish(events)
+        return events
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.state, self.clock())

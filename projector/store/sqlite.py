@@ -1,0 +1,702 @@
+"""The embedded store: one SQLite file (WAL) in the data directory.
+
+The action log is the source of truth: totals are always derived from it, so
+they survive a restart exactly. Everything an operator configures (campaign,
+cases), every credential (tokens, users, sessions) and the supporter messages
+live in the same file, so a backup is one file copy.
+
+``SqliteStore`` is synchronous and owns one connection; use it from one thread
+(``StoreWriter`` runs it on a dedicated thread and gives it an asyncio front).
+The connection runs in autocommit mode and every write opens its own
+``BEGIN IMMEDIATE`` transaction, so a write never waits half-way for the lock.
+``synchronous=FULL`` makes each commit reach the disk before it returns: an
+action is acknowledged only after that.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from projector.core.model import Action, Campaign, Case, CaseStatus, Totals
+from projector.store import security
+
+#: Marks the file as ours (``PRAGMA application_id``): "PJTR".
+APPLICATION_ID = 0x504A5452
+#: How long a connection waits for another process's write lock (the CLI may
+#: create a token while the server runs).
+BUSY_TIMEOUT_S = 5.0
+
+TOKEN_SCOPES = ("ingest", "display", "operator", "admin")
+USER_ROLES = ("admin", "operator", "viewer")
+MESSAGE_STATUSES = ("pending", "approved", "rejected")
+MAX_USERNAME_LENGTH = 64
+
+
+def _in_list(values: Sequence[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+#: Schema migrations: entry ``i`` moves a database from ``user_version`` i to i+1.
+MIGRATIONS: tuple[str, ...] = (
+    f"""
+    CREATE TABLE actions (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL,
+        country TEXT NOT NULL,
+        case_id TEXT,
+        count INTEGER NOT NULL CHECK (typeof(count) = 'integer' AND count >= 1),
+        at REAL,
+        received_at REAL NOT NULL,
+        source TEXT,
+        entered_by TEXT
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        country TEXT NOT NULL,
+        story TEXT NOT NULL DEFAULT '',
+        ask TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ({_in_list([s.value for s in CaseStatus])})),
+        portrait TEXT
+    );
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL CHECK (scope IN ({_in_list(TOKEN_SCOPES)})),
+        label TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        last_used_at REAL,
+        revoked_at REAL
+    );
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ({_in_list(USER_ROLES)})),
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE sessions (
+        secret_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE ON UPDATE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+    CREATE INDEX sessions_by_user ON sessions (username);
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        name TEXT NOT NULL,
+        country TEXT,
+        lang TEXT,
+        source TEXT NOT NULL,
+        sender TEXT,
+        status TEXT NOT NULL CHECK (status IN ({_in_list(MESSAGE_STATUSES)})),
+        created_at REAL NOT NULL,
+        decided_at REAL,
+        decided_by TEXT
+    );
+    CREATE INDEX messages_by_status_created ON messages (status, created_at);
+    CREATE INDEX messages_by_status_decided ON messages (status, decided_at);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+ACTIONS_INSERT = (
+    "INSERT INTO actions (id, channel, country, case_id, count, at, received_at, source, entered_by)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+#: Duplicate lookups pad their id list to one of these sizes (NULL never
+#: matches ``IN``), so a handful of statements serve every batch size and stay
+#: in sqlite3's statement cache.
+_LOOKUP_SIZES = (1, 8, 64, 512)
+
+
+#: What a malformed action (wrong types, a count beyond 64 bits) raises while
+#: its row is built or bound: the batch is refused, the rest of the group goes on.
+_BAD_DATA: tuple[type[Exception], ...] = (
+    AttributeError,
+    TypeError,
+    ValueError,
+    OverflowError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+)
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used: not ours, unreadable, or from a newer version."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    """The outcome of one batch. ``accepted`` are the newly stored actions, in
+    order; ``error`` is set (and nothing stored) when the batch was refused."""
+
+    accepted: tuple[Action, ...] = ()
+    duplicates: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """An API token as listed; the secret itself is never stored."""
+
+    id: int
+    scope: str
+    label: str
+    prefix: str
+    created_at: float
+    revoked: bool
+    last_used_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    username: str
+    role: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A logged-in operator. ``role`` is read from the user at lookup time, so
+    a role change applies to sessions already open."""
+
+    username: str
+    role: str
+    csrf_token: str
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: str
+    text: str
+    name: str
+    country: str | None
+    lang: str | None
+    source: str
+    sender: str | None
+    status: str
+    created_at: float
+    decided_at: float | None = None
+    decided_by: str | None = None
+
+
+def _action_row(action: Action, received_at: float) -> tuple[Any, ...]:
+    return (
+        action.id,
+        action.channel.value,
+        action.country,
+        action.case,
+        action.count,
+        action.at,
+        received_at,
+        action.source,
+        action.entered_by,
+    )
+
+
+def _check_choice(kind: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise ValueError(f"unknown {kind} {value!r}; expected one of {', '.join(allowed)}")
+
+
+class SqliteStore:
+    """All persistent state of one server, in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        existed = self.path.exists()
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        try:
+            self._configure()
+            self._migrate()
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        except BaseException:
+            self._conn.close()
+            raise
+        if not existed:
+            # Password and session hashes live here: keep the file (and with
+            # it the -wal and -shm files SQLite creates alike) private.
+            os.chmod(self.path, 0o600)
+
+    # --- connection and schema ------------------------------------------------
+
+    def _configure(self) -> None:
+        try:
+            mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a projector database (not SQLite: {exc})") from exc
+        if str(mode).lower() != "wal":
+            raise StoreError(f"cannot use write-ahead logging for {self.path} (journal mode {mode!r})")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA cache_size=-32768")  # 32 MiB: keeps the id index hot
+
+    def _migrate(self) -> None:
+        app_id = self._pragma_int("application_id")
+        version = self._pragma_int("user_version")
+        if app_id != APPLICATION_ID:
+            has_tables = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if app_id != 0 or version != 0 or has_tables:
+                raise StoreError(f"{self.path} is not a projector database")
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this projector "
+                f"understands ({SCHEMA_VERSION}); upgrade projector"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self._apply_migration(target)
+
+    def _apply_migration(self, target: int) -> None:
+        script = MIGRATIONS[target - 1]
+        try:
+            # executescript commits any open transaction first, so the whole
+            # step, version bump included, runs inside its own BEGIN...COMMIT.
+            self._conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA application_id={APPLICATION_ID};\n"
+                f"PRAGMA user_version={target};\nCOMMIT;"
+            )
+        except sqlite3.Error as exc:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise StoreError(f"cannot migrate {self.path} to schema version {target}: {exc}") from exc
+
+    def _pragma_int(self, name: str) -> int:
+        return int(self._conn.execute(f"PRAGMA {name}").fetchone()[0])
+
+    def journal_mode(self) -> str:
+        return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any error."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+
+    # --- the action log ---------------------------------------------------------
+
+    def record_actions(self, batches: Sequence[Sequence[Action]], received_at: float) -> list[RecordResult]:
+        """Store several batches with one commit (one fsync): the group commit.
+
+        Each batch is all-or-nothing (a savepoint each): a batch that SQLite
+        refuses gets a result with ``error`` and the others still commit. An id
+        already stored, or seen earlier in this call, counts as a duplicate and
+        is not stored again. Raises if the commit itself fails; then nothing
+        of any batch was stored.
+        """
+        seen: set[str] = set()
+        results: list[RecordResult] = []
+        with self._transaction():
+            for batch in batches:
+                results.append(self._record_batch(batch, received_at, seen))
+        return results
+
+    def _record_batch(self, batch: Sequence[Action], received_at: float, seen: set[str]) -> RecordResult:
+        try:
+            fresh, duplicates = self._split_new(batch, seen)
+            rows = [_action_row(a, received_at) for a in fresh]
+        except _BAD_DATA as exc:
+            return RecordResult(error=f"invalid action: {exc}")
+        if not rows:
+            return RecordResult((), duplicates)
+        self._conn.execute("SAVEPOINT batch")
+        try:
+            self._conn.executemany(ACTIONS_INSERT, rows)
+        except (sqlite3.Error, *_BAD_DATA) as exc:
+            self._undo_batch(exc)
+            return RecordResult(error=f"batch refused by the database: {exc}")
+        self._conn.execute("RELEASE batch")
+        seen.update(a.id for a in fresh)
+        return RecordResult(tuple(fresh), duplicates)
+
+    def _undo_batch(self, exc: Exception) -> None:
+        # Some failures (disk full, I/O error) make SQLite roll back the whole
+        # transaction; then no savepoint is left and the call must fail.
+        if not self._conn.in_transaction:
+            raise exc
+        self._conn.execute("ROLLBACK TO batch")
+        self._conn.execute("RELEASE batch")
+
+    def _split_new(self, batch: Sequence[Action], seen: set[str]) -> tuple[list[Action], int]:
+        """Drop ids seen earlier in this call, repeated in the batch, or stored already."""
+        candidates: dict[str, Action] = {}
+        for action in batch:
+            if action.id not in seen and action.id not in candidates:
+                candidates[action.id] = action
+        stored = self._stored_ids(list(candidates))
+        fresh = [a for a in candidates.values() if a.id not in stored]
+        return fresh, len(batch) - len(fresh)
+
+    def _stored_ids(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        step = _LOOKUP_SIZES[-1]
+        for start in range(0, len(ids), step):
+            chunk: list[str | None] = list(ids[start : start + step])
+            size = next(s for s in _LOOKUP_SIZES if s >= len(chunk))
+            chunk.extend([None] * (size - len(chunk)))
+            sql = f"SELECT id FROM actions WHERE id IN ({','.join('?' * size)})"
+            found.update(row[0] for row in self._conn.execute(sql, chunk))
+        return found
+
+    def action_count(self) -> int:
+        """Rows in the log (an offline tally of 500 letters is one row)."""
+        return int(self._conn.execute("SELECT count(*) FROM actions").fetchone()[0])
+
+    def load_totals(self) -> Totals:
+        """Totals derived from the log, exactly as ``Totals.add`` would count them."""
+        return Totals.of(
+            total=int(self._conn.execute("SELECT coalesce(sum(count), 0) FROM actions").fetchone()[0]),
+            by_channel=self._sum_by("channel"),
+            by_case=self._sum_by("case_id"),
+            by_country=self._sum_by("country"),
+        )
+
+    def _sum_by(self, column: str) -> dict[str, int]:
+        sql = f"SELECT {column}, sum(count) FROM actions WHERE {column} IS NOT NULL GROUP BY {column}"
+        return {key: int(total) for key, total in self._conn.execute(sql)}
+
+    def record_beaten_at(self, record: int) -> float | None:
+        """When the running total (in log order) first went above ``record``."""
+        if record <= 0:
+            return None
+        row = self._conn.execute(
+            "SELECT received_at FROM ("
+            " SELECT seq, received_at, sum(count) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS running"
+            " FROM actions"
+            ") WHERE running > ? ORDER BY seq LIMIT 1",
+            (record,),
+        ).fetchone()
+        return None if row is None else float(row[0])
+
+    def actions_per_hour(self, since: float) -> list[tuple[int, str, int]]:
+        """``(hour_start, channel, count)`` for every hour from ``since``, for charts."""
+        rows = self._conn.execute(
+            "SELECT CAST(received_at / 3600 AS INTEGER) * 3600 AS hour, channel, sum(count)"
+            " FROM actions WHERE received_at >= ? GROUP BY hour, channel ORDER BY hour, channel",
+            (since,),
+        )
+        return [(int(hour), str(channel), int(total)) for hour, channel, total in rows]
+
+    # --- settings and campaign ----------------------------------------------------
+
+    def get_setting(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._transaction() as conn:
+            self._put_setting(conn, key, value)
+
+    @staticmethod
+    def _put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def load_campaign(self) -> Campaign | None:
+        name = self.get_setting("campaign.name")
+        if name is None:
+            return None
+        return Campaign(
+            name=name,
+            goal=int(self.get_setting("campaign.goal") or 0),
+            record=int(self.get_setting("campaign.record") or 0),
+        )
+
+    def save_campaign(self, campaign: Campaign) -> None:
+        with self._transaction() as conn:
+            self._put_setting(conn, "campaign.name", campaign.name)
+            self._put_setting(conn, "campaign.goal", str(campaign.goal))
+            self._put_setting(conn, "campaign.record", str(campaign.record))
+
+    # --- cases ----------------------------------------------------------------------
+
+    _CASE_COLUMNS = "id, name, country, story, ask, status, portrait"
+
+    @staticmethod
+    def _case(row: tuple[Any, ...]) -> Case:
+        case_id, name, country, story, ask, status, portrait = row
+        return Case(case_id, name, country, story, ask, CaseStatus(status), portrait)
+
+    def list_cases(self) -> list[Case]:
+        """Cases in the order they were first created."""
+        rows = self._conn.execute(f"SELECT {self._CASE_COLUMNS} FROM cases ORDER BY rowid")
+        return [self._case(row) for row in rows]
+
+    def get_case(self, case_id: str) -> Case | None:
+        sql = f"SELECT {self._CASE_COLUMNS} FROM cases WHERE id = ?"
+        row = self._conn.execute(sql, (case_id,)).fetchone()
+        return None if row is None else self._case(row)
+
+    def upsert_case(self, case: Case) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                f"INSERT INTO cases ({self._CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,"
+                " story = excluded.story, ask = excluded.ask, status = excluded.status,"
+                " portrait = excluded.portrait",
+                (case.id, case.name, case.country, case.story, case.ask, case.status.value, case.portrait),
+            )
+
+    def delete_case(self, case_id: str) -> bool:
+        """Forget a case. Its actions stay in the log and in ``by_case``."""
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM cases WHERE id = ?", (case_id,)).rowcount > 0
+
+    # --- API tokens -----------------------------------------------------------------
+
+    _TOKEN_COLUMNS = "id, scope, label, prefix, created_at, revoked_at IS NOT NULL, last_used_at"
+
+    @staticmethod
+    def _token(row: tuple[Any, ...]) -> TokenInfo:
+        token_id, scope, label, prefix, created_at, revoked, last_used_at = row
+        return TokenInfo(token_id, scope, label, prefix, created_at, bool(revoked), last_used_at)
+
+    def create_token(self, scope: str, label: str, now: float) -> tuple[int, str]:
+        """Return ``(id, secret)``. The secret is shown this once; only its hash is kept."""
+        _check_choice("token scope", scope, TOKEN_SCOPES)
+        secret = security.new_token_secret()
+        prefix = secret[: security.TOKEN_DISPLAY_LENGTH]
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO tokens (scope, label, prefix, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                (scope, label, prefix, security.hash_token(secret), now),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid, secret
+
+    def verify_token(self, secret: str) -> TokenInfo | None:
+        """The live token with this secret, or None (unknown or revoked).
+
+        The lookup is by hash, so no comparison of secrets happens in Python
+        and no timing difference reveals a near miss.
+        """
+        if not isinstance(secret, str) or not secret or len(secret) > security.MAX_TOKEN_LENGTH:
+            return None
+        row = self._conn.execute(
+            f"SELECT {self._TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ? AND revoked_at IS NULL",
+            (security.hash_token(secret),),
+        ).fetchone()
+        return None if row is None else self._token(row)
+
+    def list_tokens(self) -> list[TokenInfo]:
+        rows = self._conn.execute(f"SELECT {self._TOKEN_COLUMNS} FROM tokens ORDER BY id")
+        return [self._token(row) for row in rows]
+
+    def revoke_token(self, token_id: int, now: float | None = None) -> bool:
+        """True if a live token was revoked now; False if unknown or already revoked."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (time.time() if now is None else now, token_id),
+            )
+            return cursor.rowcount > 0
+
+    def touch_token(self, token_id: int, now: float) -> None:
+        """Remember when a token was last used (shown in listings)."""
+        with self._transaction() as conn:
+            conn.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", (now, token_id))
+
+    # --- users and sessions -----------------------------------------------------------
+
+    def create_user(self, username: str, password: str, role: str, now: float) -> User:
+        """Add an operator account. Names are unique regardless of case."""
+        _check_choice("role", role, USER_ROLES)
+        if not username or len(username) > MAX_USERNAME_LENGTH or not username.isprintable():
+            raise ValueError(f"username must be 1-{MAX_USERNAME_LENGTH} printable characters")
+        password_hash = security.hash_password(password)
+        try:
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                    (username, password_hash, role, now),
+                )
+        except sqlite3.IntegrityError:
+            raise ValueError(f"user {username!r} already exists") from None
+        return User(username, role, now)
+
+    def get_user(self, username: str) -> User | None:
+        row = self._conn.execute(
+            "SELECT username, role, created_at FROM users WHERE username = ?", (username,)
+        ).fetchone()
+        return None if row is None else User(*row)
+
+    def list_users(self) -> list[User]:
+        rows = self._conn.execute("SELECT username, role, created_at FROM users ORDER BY username")
+        return [User(*row) for row in rows]
+
+    def has_users(self) -> bool:
+        return self._conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The user if the password is right, else None; an unknown name costs
+        the same time as a wrong password."""
+        row = self._conn.execute(
+            "SELECT username, role, created_at, password_hash FROM users WHERE username = ?", (username,)
+        ).fetchone()
+        if row is None:
+            security.burn_password_check(password)
+            return None
+        name, role, created_at, password_hash = row
+        if not security.verify_password(password, password_hash):
+            return None
+        if security.needs_rehash(password_hash):
+            with self._transaction() as conn:
+                conn.execute(
+                    "UPDATE users SET password_hash = ? WHERE username = ?",
+                    (security.hash_password(password), name),
+                )
+        return User(name, role, created_at)
+
+    def set_password(self, username: str, password: str) -> bool:
+        """Change a password and end that user's sessions. False if no such user."""
+        password_hash = security.hash_password(password)
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username)
+            )
+            conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+            return cursor.rowcount > 0
+
+    def create_session(self, username: str, now: float, ttl_seconds: float) -> tuple[str, str]:
+        """Return ``(session secret, csrf token)``; only the secret's hash is kept."""
+        secret = security.new_session_secret()
+        csrf = security.new_session_secret()
+        with self._transaction() as conn:
+            row = conn.execute("SELECT username FROM users WHERE username = ?", (username,)).fetchone()
+            if row is None:
+                raise ValueError(f"no user {username!r}")
+            conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
+            conn.execute(
+                "INSERT INTO sessions (secret_hash, username, csrf_token, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (security.hash_token(secret), row[0], csrf, now, now + ttl_seconds),
+            )
+        return secret, csrf
+
+    def get_session(self, secret: str, now: float) -> Session | None:
+        """The live session for this secret; an expired one is deleted and None returned."""
+        if not isinstance(secret, str) or not secret or len(secret) > security.MAX_TOKEN_LENGTH:
+            return None
+        secret_hash = security.hash_token(secret)
+        row = self._conn.execute(
+            "SELECT s.username, u.role, s.csrf_token, s.expires_at FROM sessions s"
+            " JOIN users u ON u.username = s.username WHERE s.secret_hash = ?",
+            (secret_hash,),
+        ).fetchone()
+        if row is None:
+            return None
+        if row[3] <= now:
+            with self._transaction() as conn:
+                conn.execute("DELETE FROM sessions WHERE secret_hash = ?", (secret_hash,))
+            return None
+        return Session(*row)
+
+    def delete_session(self, secret: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE secret_hash = ?", (security.hash_token(secret),))
+
+    # --- supporter messages --------------------------------------------------------------
+
+    _MESSAGE_COLUMNS = (
+        "id, text, name, country, lang, source, sender, status, created_at, decided_at, decided_by"
+    )
+
+    def add_message(
+        self,
+        message_id: str,
+        text: str,
+        name: str,
+        country: str | None,
+        lang: str | None,
+        source: str,
+        sender: str | None,
+        now: float,
+    ) -> StoredMessage:
+        """Queue a message for moderation. Idempotent: a retried id (an SMS
+        gateway retrying a webhook) returns the message already stored."""
+        with self._transaction() as conn:
+            conn.execute(
+                f"INSERT INTO messages ({self._MESSAGE_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, NULL, NULL) ON CONFLICT (id) DO NOTHING",
+                (message_id, text, name, country, lang, source, sender, now),
+            )
+        stored = self.get_message(message_id)
+        assert stored is not None
+        return stored
+
+    def get_message(self, message_id: str) -> StoredMessage | None:
+        row = self._conn.execute(
+            f"SELECT {self._MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        return None if row is None else StoredMessage(*row)
+
+    def set_message_status(self, message_id: str, status: str, by: str | None, now: float) -> bool:
+        """Approve, reject, or return a message to the queue. False if no such message."""
+        _check_choice("message status", status, MESSAGE_STATUSES)
+        decided = status != "pending"
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE messages SET status = ?, decided_at = ?, decided_by = ? WHERE id = ?",
+                (status, now if decided else None, by if decided else None, message_id),
+            )
+            return cursor.rowcount > 0
+
+    def list_messages(self, status: str | None, limit: int) -> list[StoredMessage]:
+        """Oldest first (a moderation queue is worked from its head); ``None`` lists all."""
+        if status is None:
+            rows = self._conn.execute(
+                f"SELECT {self._MESSAGE_COLUMNS} FROM messages ORDER BY created_at, id LIMIT ?", (limit,)
+            )
+        else:
+            _check_choice("message status", status, MESSAGE_STATUSES)
+            rows = self._conn.execute(
+                f"SELECT {self._MESSAGE_COLUMNS} FROM messages WHERE status = ?"
+                " ORDER BY created_at, id LIMIT ?",
+                (status, limit),
+            )
+        return [StoredMessage(*row) for row in rows]
+
+    def approved_messages(self, limit: int) -> list[StoredMessage]:
+        """The latest ``limit`` approved messages in approval order, to rebuild the wall."""
+        rows = self._conn.execute(
+            f"SELECT * FROM (SELECT {self._MESSAGE_COLUMNS} FROM messages WHERE status = 'approved'"
+            " ORDER BY decided_at DESC, id DESC LIMIT ?) ORDER BY decided_at, id",
+            (limit,),
+        )
+        return [StoredMessage(*row) for row in rows]

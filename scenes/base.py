@@ -1,0 +1,163 @@
+"""The Scene interface, the scene registry, and the house style scenes share.
+
+A scene is a small object the director drives: ``enter`` once with the state,
+the assets and its parameters, then ``update`` and ``draw`` every frame.
+Scenes never touch the network or the disk: everything they show arrives
+through ``enter()``/``update()`` and ``assets``, which is what lets the
+director swap a failing scene for the fallback and keeps tests headless.
+
+Third-party scenes register through the ``projector.scenes`` entry point
+group; each entry point names a Scene class.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+import re
+from collections.abc import Mapping
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
+
+import pygame
+
+from projector.core.state import ShowState
+
+if TYPE_CHECKING:
+    from projector.display.assets import Assets
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "projector.scenes"
+SCENE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
+# --- house style: a dark facade at night ----------------------------------------------
+BLACK = (0, 0, 0)
+WHITE = (255, 255, 255)
+YELLOW = (255, 221, 0)  # the campaign accent
+GREY = (150, 150, 150)
+DARK = (34, 34, 34)
+DIM_WHITE = (205, 205, 205)
+
+
+@runtime_checkable
+class Scene(Protocol):
+    name: ClassVar[str]
+
+    def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None: ...
+
+    def update(self, state: ShowState, dt: float) -> None: ...  # no drawing
+
+    def draw(self, surface: pygame.Surface) -> None: ...  # no mutation, no I/O
+
+
+class UnknownScene(KeyError):
+    """No scene of that name is registered (built in or through an entry point)."""
+
+
+_REGISTRY: dict[str, type[Scene]] = {}
+_loaded = False
+
+S = TypeVar("S", bound=type)
+
+
+def register(cls: S) -> S:
+    """Class decorator: make a scene available by its ``name``.
+
+    Registering a second, different class under a taken name is refused: a
+    plug-in must not silently replace a built-in scene on a public screen.
+    """
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not SCENE_NAME.match(name):
+        raise ValueError(f"scene class {cls!r} needs a `name` like 'totals' (lower-case, short)")
+    for method in ("enter", "update", "draw"):
+        if not callable(getattr(cls, method, None)):
+            raise ValueError(f"scene {name!r} has no {method}() method")
+    existing = _REGISTRY.get(name)
+    if existing is not None and existing is not cls and _qualified(existing) != _qualified(cls):
+        raise ValueError(f"scene name {name!r} is already taken by {_qualified(existing)}")
+    _REGISTRY[name] = cls  # type: ignore[assignment]
+    return cls
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _ensure_loaded() -> None:
+    """Import the built-in scenes, then plug-ins; a broken plug-in is logged and skipped."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    importlib.import_module("scenes")
+    try:
+        found = entry_points(group=ENTRY_POINT_GROUP)
+    except Exception:  # a broken installed distribution must not stop the display
+        log.exception("could not list %s entry points", ENTRY_POINT_GROUP)
+        return
+    for ep in found:
+        try:
+            cls = ep.load()
+            if ep.name != getattr(cls, "name", None):
+                log.warning("scene entry point %r loads a scene named %r", ep.name, getattr(cls, "name", None))
+            register(cls)
+        except Exception:
+            log.exception("scene plug-in %r (%s) failed to load; skipped", ep.name, ep.value)
+
+
+def get_scene(name: object) -> type[Scene]:
+    """The scene class registered under ``name``; ``UnknownScene`` if there is none."""
+    _ensure_loaded()
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise UnknownScene(f"unknown scene {name!r}; known: {', '.join(scene_names())}")
+    return _REGISTRY[name]
+
+
+def scene_names() -> list[str]:
+    _ensure_loaded()
+    return sorted(_REGISTRY)
+
+
+# --- parameters: scenes take what they understand and log what they refuse ---------------
+
+
+def param_float(params: Mapping[str, Any], key: str, default: float, lo: float, hi: float) -> float:
+    """A number from ``params`` clamped to ``[lo, hi]``; wrong types fall back to ``default``.
+
+    Operators type parameters by hand on a laptop at night; a typo must give a
+    sane screen and a log line, not an exception.
+    """
+    value = params.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        log.error("parameter %s=%r is not a finite number; using %s", key, value, default)
+        return default
+    if not lo <= value <= hi:
+        clamped = min(max(float(value), lo), hi)
+        log.error("parameter %s=%r is out of range [%s, %s]; using %s", key, value, lo, hi, clamped)
+        return clamped
+    return float(value)
+
+
+def param_str(params: Mapping[str, Any], key: str, max_length: int = 200) -> str | None:
+    value = params.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > max_length:
+        log.error("parameter %s=%r is not a short string; ignored", key, value)
+        return None
+    return value
+
+
+def clamp_dt(dt: float) -> float:
+    """A frame step the scene can trust: finite, not negative, at most a quarter second."""
+    if not isinstance(dt, int | float) or not math.isfinite(dt) or dt <= 0:
+        return 0.0
+    return min(float(dt), 0.25)
+
+
+def ease(t: float) -> float:
+    """Smoothstep on [0, 1]: motion that starts and lands softly."""
+    t = min(max(t, 0.0), 1.0)
+    return t * t * (3 - 2 * t)

@@ -1,0 +1,741 @@
+"""The projector server: HTTP API, display websocket, operator panel.
+
+``build_app(config)`` is the aiohttp application factory; ``main()`` runs it.
+Handlers only decode, call the core, persist and broadcast: every rule about
+what an action, a case or a frame may be lives in ``projector.core``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import secrets
+import sys
+import time
+import unicodedata
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from projector import wire
+from projector.app_keys import CONFIG, HUB, METRICS, PUBLIC_LIMITER, SHOW, STORE
+from projector.auth import (
+    SESSION_COOKIE,
+    TOKEN_CACHE,
+    TokenCache,
+    authenticate,
+    principal_json,
+    require,
+    verify_token,
+)
+from projector.config import Config, ConfigError, load_config
+from projector.core.ingest import parse_actions_body
+from projector.core.model import (
+    Campaign,
+    Case,
+    CaseStatus,
+    ValidationError,
+    parse_case_id,
+    parse_country,
+    parse_text,
+)
+from projector.core.protocol import (
+    SUPPORTED_VERSIONS,
+    ErrorFrame,
+    Hello,
+    Ping,
+    Pong,
+    ProtocolError,
+    Resync,
+    Status,
+    campaign_to_wire,
+    case_to_wire,
+    totals_to_wire,
+)
+from projector.core.state import (
+    WALL_SIZE,
+    Message,
+    RecordActions,
+    RemoveCase,
+    RetractMessage,
+    SetCampaign,
+    ShowMessage,
+    ShowState,
+    UpsertCase,
+)
+from projector.errors import ApiError, error_middleware, read_json
+from projector.hub import DisplayConnection, Hub
+from projector.metrics import Metrics
+from projector.openapi import openapi_document
+from projector.ratelimit import RateLimiter
+from projector.show import Show
+from projector.store.writer import StoreWriter
+
+log = logging.getLogger("projector.server")
+
+ADMIN_PASSWORD_FILE = "admin-password.txt"
+#: A display must say hello this quickly after connecting.
+HELLO_TIMEOUT = 10.0
+#: Bad frames a display may send before the server gives up on it.
+MAX_PROTOCOL_ERRORS = 50
+#: Frames larger than the protocol limit get an error frame; far larger ones
+#: are cut off by aiohttp itself (close code 1009).
+WS_MAX_MESSAGE = 4 * 1024 * 1024
+MESSAGE_MAX_LENGTH = 500
+NAME_MAX_LENGTH = 80
+
+
+def json_response(data: object, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=_dumps)
+
+
+def _dumps(obj: object) -> str:
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- startup ----------------------------------------------------------------------
+
+
+def _first_run_admin(store: Any, data_dir: Path) -> str | None:
+    """Create the first admin and write its password to a file only its owner can read."""
+    if store.has_users():
+        return None
+    password = secrets.token_urlsafe(16)
+    store.create_user("admin", password, "admin", time.time())
+    path = data_dir / ADMIN_PASSWORD_FILE
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(f"username: admin\npassword: {password}\n", encoding="utf-8")
+    return str(path)
+
+
+def _load_state(store: Any, config: Config) -> ShowState:
+    """Rebuild the show from the store: totals from the action log, exactly."""
+    campaign = store.load_campaign()
+    if campaign is None:
+        campaign = Campaign(config.campaign_name, config.goal, config.record)
+        store.save_campaign(campaign)
+    existing = {c.id for c in store.list_cases()}
+    for case in config.cases:
+        if case.id not in existing:
+            store.upsert_case(case)
+    cases = {c.id: c for c in store.list_cases()}
+    wall = tuple(
+        Message(m.id, m.text, m.name, m.country, m.lang, m.decided_at or m.created_at)
+        for m in store.approved_messages(WALL_SIZE)
+    )
+    from types import MappingProxyType
+
+    return ShowState(
+        rev=0,
+        campaign=campaign,
+        totals=store.load_totals(),
+        record_beaten_at=store.record_beaten_at(campaign.record),
+        cases=MappingProxyType(cases),
+        wall=wall,
+    )
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    writer = app[STORE]
+    await asyncio.get_running_loop().run_in_executor(None, writer.start)
+    app[SHOW].state = await writer.call(lambda s: _load_state(s, config))
+    where = await writer.call(lambda s: _first_run_admin(s, config.data_dir))
+    if where is not None:
+        log.warning("first run: created the admin login; its password is in %s", where)
+    state = app[SHOW].state
+    log.info("loaded %s: %d actions counted, %d cases", config.db_path, state.totals.total, len(state.cases))
+    yield
+    await app[HUB].close_all()
+    await asyncio.get_running_loop().run_in_executor(None, writer.close)
+
+
+# --- small helpers --------------------------------------------------------------------
+
+
+def _client_address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+def _limit_public(request: web.Request) -> None:
+    limiter = request.app[PUBLIC_LIMITER]
+    key = _client_address(request)
+    if not limiter.allow(key, time.monotonic()):
+        raise ApiError(429, "rate_limited", f"too many requests; retry in {limiter.retry_after(key):.0f} s")
+
+
+def _totals_json(state: ShowState) -> dict[str, Any]:
+    return {
+        **totals_to_wire(state.totals),
+        "goal": state.campaign.goal,
+        "record": state.campaign.record,
+        "record_beaten_at": _rfc3339(state.record_beaten_at),
+        "rev": state.rev,
+    }
+
+
+def _rfc3339(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- health, metrics, docs -------------------------------------------------------------------
+
+
+async def healthz(request: web.Request) -> web.Response:
+    show = request.app[SHOW]
+    return json_response({"status": "ok", "rev": show.state.rev, "displays": len(request.app[HUB].clients)})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[METRICS].registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return json_response(openapi_document())
+
+
+# --- actions and totals -----------------------------------------------------------------------
+
+
+async def post_actions(request: web.Request) -> web.Response:
+    principal = await require(request, "ingest")
+    body = await read_json(request)
+    show = request.app[SHOW]
+    config = request.app[CONFIG]
+    m = request.app[METRICS]
+    try:
+        actions = parse_actions_body(
+            body,
+            show.state.cases,
+            max_batch=config.max_batch,
+            entered_by=principal.name,
+            max_at=time.time() + 300,
+        )
+    except ValidationError:
+        m.requests.labels("invalid").inc()
+        raise
+    result = await request.app[STORE].record(actions)
+    if result.error is not None:
+        m.requests.labels("error").inc()
+        raise ApiError(503, "store_failed", f"actions were not stored: {result.error}")
+    show.execute(RecordActions(result.accepted))
+    by_channel: dict[str, int] = {}
+    for action in result.accepted:
+        by_channel[action.channel.value] = by_channel.get(action.channel.value, 0) + action.count
+    for channel, count in by_channel.items():
+        m.actions.labels(channel).inc(count)
+    if result.duplicates:
+        m.duplicates.inc(result.duplicates)
+    m.requests.labels("accepted").inc()
+    return json_response(
+        {"accepted": len(result.accepted), "duplicates": result.duplicates, "rev": show.state.rev}
+    )
+
+
+async def get_totals(request: web.Request) -> web.Response:
+    return json_response(_totals_json(request.app[SHOW].state))
+
+
+async def get_campaign(request: web.Request) -> web.Response:
+    state = request.app[SHOW].state
+    return json_response({**campaign_to_wire(state.campaign), "rev": state.rev})
+
+
+def _non_negative_int(body: dict[str, Any], name: str, default: int) -> int:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 10**12:
+        raise ValidationError(name, "must be a whole number between 0 and 10^12")
+    return value
+
+
+async def put_campaign(request: web.Request) -> web.Response:
+    await require(request, "operator")
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    unknown = set(body) - {"name", "goal", "record"}
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "unknown field")
+    show = request.app[SHOW]
+    current = show.state.campaign
+    campaign = Campaign(
+        name=parse_text(body.get("name", current.name), "name", 200),
+        goal=_non_negative_int(body, "goal", current.goal),
+        record=_non_negative_int(body, "record", current.record),
+    )
+    await request.app[STORE].call(lambda s: s.save_campaign(campaign))
+    show.execute(SetCampaign(campaign))
+    return json_response({**campaign_to_wire(campaign), "rev": show.state.rev})
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+async def list_cases(request: web.Request) -> web.Response:
+    state = request.app[SHOW].state
+    return json_response({"cases": [case_to_wire(c) for c in state.cases.values()], "rev": state.rev})
+
+
+async def get_case(request: web.Request) -> web.Response:
+    case = request.app[SHOW].state.cases.get(request.match_info["case_id"])
+    if case is None:
+        raise ApiError(404, "not_found", f"no case {request.match_info['case_id']!r}")
+    return json_response(case_to_wire(case))
+
+
+def _parse_case_body(case_id: str, body: object) -> Case:
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    unknown = set(body) - {"id", "name", "country", "story", "ask", "status", "portrait"}
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "unknown field")
+    if "id" in body and body["id"] != case_id:
+        raise ValidationError("id", "does not match the case id in the URL")
+    try:
+        status = CaseStatus(body.get("status", "active"))
+    except ValueError:
+        raise ValidationError("status", "must be active, released or closed") from None
+    portrait = body.get("portrait")
+    if portrait is not None:
+        portrait = parse_text(portrait, "portrait", 200)
+        if "/" in portrait or "\\" in portrait or portrait.startswith("."):
+            raise ValidationError("portrait", "must be a plain file name")
+    return Case(
+        id=parse_case_id(case_id, "id"),
+        name=parse_text(body.get("name"), "name", 200),
+        country=parse_country(body.get("country")),
+        story=parse_text(body.get("story", ""), "story", 2000, required=False),
+        ask=parse_text(body.get("ask", ""), "ask", 500, required=False),
+        status=status,
+        portrait=portrait,
+    )
+
+
+async def put_case(request: web.Request) -> web.Response:
+    await require(request, "operator")
+    case = _parse_case_body(request.match_info["case_id"], await read_json(request))
+    await request.app[STORE].call(lambda s: s.upsert_case(case))
+    show = request.app[SHOW]
+    show.execute(UpsertCase(case))
+    return json_response({**case_to_wire(case), "rev": show.state.rev})
+
+
+async def delete_case(request: web.Request) -> web.Response:
+    await require(request, "operator")
+    case_id = request.match_info["case_id"]
+    removed = await request.app[STORE].call(lambda s: s.delete_case(case_id))
+    if not removed:
+        raise ApiError(404, "not_found", f"no case {case_id!r}")
+    show = request.app[SHOW]
+    show.execute(RemoveCase(case_id))
+    return json_response({"deleted": case_id, "rev": show.state.rev})
+
+
+# --- people: login, sessions, tokens --------------------------------------------------------------
+
+
+async def login(request: web.Request) -> web.Response:
+    _limit_public(request)
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    username = parse_text(body.get("username"), "username", 100)
+    password = parse_text(body.get("password"), "password", 1000)
+    store = request.app[STORE]
+    user = await store.call(lambda s: s.authenticate(username, password))
+    if user is None:
+        log.info("failed login for %r from %s", username, _client_address(request))
+        raise ApiError(401, "bad_credentials", "wrong username or password")
+    ttl = request.app[CONFIG].session_ttl
+    secret, csrf = await store.call(lambda s: s.create_session(user.username, time.time(), ttl))
+    response = json_response(
+        {"username": user.username, "role": user.role, "csrf_token": csrf, "expires_in": ttl}
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(ttl),
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure,
+        path="/",
+    )
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        await require(request, "viewer")
+        await request.app[STORE].call(lambda s: s.delete_session(cookie))
+    response = json_response({"logged_out": True})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "not logged in")
+    return json_response(principal_json(principal))
+
+
+def _token_json(info: Any) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "scope": info.scope,
+        "label": info.label,
+        "prefix": info.prefix,
+        "created_at": _rfc3339(info.created_at),
+        "revoked": info.revoked,
+    }
+
+
+async def list_tokens(request: web.Request) -> web.Response:
+    await require(request, "admin")
+    tokens = await request.app[STORE].call(lambda s: s.list_tokens())
+    return json_response({"tokens": [_token_json(t) for t in tokens]})
+
+
+async def create_token(request: web.Request) -> web.Response:
+    await require(request, "admin")
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    scope = body.get("scope")
+    if scope not in ("ingest", "display", "operator", "admin"):
+        raise ValidationError("scope", "must be one of ingest, display, operator, admin")
+    label = parse_text(body.get("label", scope), "label", 100)
+    token_id, secret = await request.app[STORE].call(lambda s: s.create_token(scope, label, time.time()))
+    return json_response({"id": token_id, "scope": scope, "label": label, "token": secret}, status=201)
+
+
+async def revoke_token(request: web.Request) -> web.Response:
+    await require(request, "admin")
+    try:
+        token_id = int(request.match_info["token_id"])
+    except ValueError:
+        raise ApiError(404, "not_found", "no such token") from None
+    if not await request.app[STORE].call(lambda s: s.revoke_token(token_id)):
+        raise ApiError(404, "not_found", f"no token {token_id}")
+    request.app[TOKEN_CACHE].clear()
+    return json_response({"revoked": token_id})
+
+
+# --- supporter messages (moderation queue: minimal; see README) ------------------------------------
+
+
+def _clean_message_text(value: object, field: str, max_length: int) -> str:
+    """NFC-normalise and drop control and bidi-override characters a screen must never get."""
+    if not isinstance(value, str):
+        raise ValidationError(field, "must be a string")
+    text = unicodedata.normalize("NFC", value)
+    text = "".join(
+        ch for ch in text if ch in " \n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationError(field, "must not be empty")
+    if len(text) > max_length:
+        raise ValidationError(field, f"must be at most {max_length} characters")
+    return text
+
+
+async def submit_message(request: web.Request) -> web.Response:
+    _limit_public(request)
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    unknown = set(body) - {"name", "country", "text", "lang"}
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "unknown field")
+    text = _clean_message_text(body.get("text"), "text", MESSAGE_MAX_LENGTH)
+    name = _clean_message_text(body.get("name", "") or "Anonymous", "name", NAME_MAX_LENGTH)
+    country = parse_country(body["country"]) if body.get("country") else None
+    lang = body.get("lang")
+    if lang is not None and (not isinstance(lang, str) or not 2 <= len(lang) <= 35 or not lang.isascii()):
+        raise ValidationError("lang", "must be a BCP 47 language tag such as 'en' or 'pt-BR'")
+    message_id = uuid.uuid4().hex
+    sender = _client_address(request)
+    await request.app[STORE].call(
+        lambda s: s.add_message(message_id, text, name, country, lang, "web", sender, time.time())
+    )
+    return json_response({"id": message_id, "status": "pending"}, status=202)
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    status = request.query.get("status", "pending")
+    if status not in ("pending", "approved", "rejected"):
+        raise ValidationError("status", "must be pending, approved or rejected")
+    rows = await request.app[STORE].call(lambda s: s.list_messages(status, 200))
+    return json_response(
+        {
+            "messages": [
+                {
+                    "id": m.id,
+                    "text": m.text,
+                    "name": m.name,
+                    "country": m.country,
+                    "lang": m.lang,
+                    "status": m.status,
+                    "created_at": _rfc3339(m.created_at),
+                    "decided_by": m.decided_by,
+                }
+                for m in rows
+            ]
+        }
+    )
+
+
+async def decide_message(request: web.Request) -> web.Response:
+    principal = await require(request, "operator")
+    message_id = request.match_info["message_id"]
+    decision = request.match_info["decision"]
+    status = {"approve": "approved", "reject": "rejected"}[decision]
+    store = request.app[STORE]
+    now = time.time()
+    stored = await store.call(lambda s: s.get_message(message_id))
+    if stored is None:
+        raise ApiError(404, "not_found", f"no message {message_id!r}")
+    await store.call(lambda s: s.set_message_status(message_id, status, principal.name, now))
+    show = request.app[SHOW]
+    if status == "approved":
+        show.execute(ShowMessage(Message(stored.id, stored.text, stored.name, stored.country, stored.lang)))
+    else:
+        show.execute(RetractMessage(message_id))
+    log.info("message %s %s by %s", message_id, status, principal.name)
+    return json_response({"id": message_id, "status": status, "rev": show.state.rev})
+
+
+# --- displays -------------------------------------------------------------------------------------
+
+
+async def list_displays(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    out = []
+    for conn in request.app[HUB].clients:
+        status = conn.status
+        out.append(
+            {
+                "name": conn.name,
+                "address": conn.address,
+                "resolution": list(conn.resolution),
+                "connected_at": _rfc3339(conn.connected_at),
+                "scene": status.scene if status else None,
+                "fps": status.fps if status else None,
+                "frame_p99_ms": status.frame_p99_ms if status else None,
+                "rev": status.rev if status else None,
+                "error": status.error if status else None,
+                "queued": len(conn.buffer),
+            }
+        )
+    return json_response({"displays": sorted(out, key=lambda d: d["name"])})
+
+
+async def _reject(
+    ws: web.WebSocketResponse, code: str, message: str, close_code: int
+) -> web.WebSocketResponse:
+    log.info("display handshake refused: %s: %s", code, message)
+    with contextlib.suppress(ConnectionError):
+        await ws.send_str(wire.encode(ErrorFrame(code, message)))
+    await ws.close(code=close_code, message=code.encode())
+    return ws
+
+
+async def display_socket(request: web.Request) -> web.WebSocketResponse:
+    """The display websocket: hello -> snapshot -> events (see DESIGN.md, wire protocol)."""
+    ws = web.WebSocketResponse(heartbeat=15.0, max_msg_size=WS_MAX_MESSAGE)
+    await ws.prepare(request)
+    m = request.app[METRICS]
+    try:
+        first = await ws.receive(timeout=HELLO_TIMEOUT)
+    except TimeoutError:
+        return await _reject(ws, "hello_timeout", f"send hello within {HELLO_TIMEOUT:.0f} s", 1008)
+    if first.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+        return ws
+    try:
+        hello = wire.decode(first.data if first.type == WSMsgType.TEXT else bytes(first.data))
+    except ProtocolError as exc:
+        m.protocol_errors.labels(exc.code).inc()
+        return await _reject(ws, exc.code, exc.message, 1002)
+    if not isinstance(hello, Hello):
+        return await _reject(ws, "expected_hello", "the first frame must be a hello", 1002)
+    if hello.protocol not in SUPPORTED_VERSIONS:
+        supported = ", ".join(str(v) for v in sorted(SUPPORTED_VERSIONS))
+        return await _reject(
+            ws,
+            "unsupported_protocol",
+            f"protocol {hello.protocol} not supported; server speaks {supported}",
+            1002,
+        )
+    try:
+        principal = await verify_token(request.app, hello.token)
+    except ApiError:
+        return await _reject(ws, "unauthorized", "unknown or revoked display token", 1008)
+    if not principal.can("display"):
+        return await _reject(ws, "forbidden", f"a {principal.role!r} token cannot run a display", 1008)
+    hub = request.app[HUB]
+    show = request.app[SHOW]
+    conn = DisplayConnection(
+        ws=ws,
+        name=hello.name,
+        resolution=hello.resolution,
+        capabilities=hello.capabilities,
+        address=_client_address(request),
+        connected_at=time.time(),
+    )
+    hub.attach(conn, wire.encode(show.snapshot()))
+    log.info("display %r connected from %s at %dx%d", conn.name, conn.address, *conn.resolution)
+    errors = 0
+    try:
+        async for msg in ws:
+            try:
+                if msg.type == WSMsgType.TEXT:
+                    frame = wire.decode(msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    frame = wire.decode(bytes(msg.data))
+                else:
+                    break
+                _handle_display_frame(hub, show, conn, frame)
+            except ProtocolError as exc:
+                errors += 1
+                m.protocol_errors.labels(exc.code).inc()
+                log.info("display %r sent a bad frame: %s: %s", conn.name, exc.code, exc.message)
+                hub.send(conn, wire.encode(ErrorFrame(exc.code, exc.message)))
+                if errors >= MAX_PROTOCOL_ERRORS:
+                    await ws.close(code=1008, message=b"too many protocol errors")
+                    break
+    finally:
+        hub.detach(conn)
+        log.info("display %r disconnected", conn.name)
+    return ws
+
+
+def _handle_display_frame(hub: Hub, show: Show, conn: DisplayConnection, frame: object) -> None:
+    match frame:
+        case Status():
+            conn.status = frame
+            conn.status_at = time.time()
+            if frame.error:
+                log.warning("display %r reports: %s", conn.name, frame.error)
+        case Ping(ping_id, client_time):
+            hub.send(conn, wire.encode(Pong(ping_id, client_time, time.time())))
+        case Resync():
+            hub.resync(conn, wire.encode(show.snapshot()))
+        case Hello():
+            raise ProtocolError("unexpected", "hello was already received on this connection")
+        case _:
+            raise ProtocolError("unexpected_type", f"a display may not send {type(frame).__name__} frames")
+
+
+# --- the app -----------------------------------------------------------------------------------------
+
+
+def build_app(config: Config) -> web.Application:
+    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
+    app["max_body_bytes"] = config.max_body_bytes
+    metrics_ = Metrics()
+    hub = Hub(metrics_, totals_rate=config.totals_rate, queue_limit=config.client_queue)
+    app[CONFIG] = config
+    app[METRICS] = metrics_
+    app[HUB] = hub
+    app[SHOW] = Show(ShowState(), hub)
+    app[STORE] = StoreWriter(config.db_path)
+    app[TOKEN_CACHE] = TokenCache()
+    app[PUBLIC_LIMITER] = RateLimiter(config.public_rate_per_minute)
+    app.cleanup_ctx.append(_store_ctx)
+
+    r = app.router
+    r.add_get("/healthz", healthz)
+    r.add_get("/metrics", metrics)
+    r.add_get("/ws", display_socket)
+    r.add_get("/api/v1/openapi.json", openapi)
+    r.add_post("/api/v1/actions", post_actions)
+    r.add_get("/api/v1/totals", get_totals)
+    r.add_get("/api/v1/campaign", get_campaign)
+    r.add_put("/api/v1/campaign", put_campaign)
+    r.add_get("/api/v1/cases", list_cases)
+    r.add_get("/api/v1/cases/{case_id}", get_case)
+    r.add_put("/api/v1/cases/{case_id}", put_case)
+    r.add_delete("/api/v1/cases/{case_id}", delete_case)
+    r.add_post("/api/v1/login", login)
+    r.add_post("/api/v1/logout", logout)
+    r.add_get("/api/v1/me", me)
+    r.add_get("/api/v1/tokens", list_tokens)
+    r.add_post("/api/v1/tokens", create_token)
+    r.add_delete("/api/v1/tokens/{token_id}", revoke_token)
+    r.add_post("/api/v1/messages", submit_message)
+    r.add_get("/api/v1/messages", list_messages)
+    r.add_post("/api/v1/messages/{message_id}/{decision:approve|reject}", decide_message)
+    r.add_get("/api/v1/displays", list_displays)
+    return app
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML config file (default: DATA_DIR/projector.toml)")
+    parser.add_argument("--data-dir", type=Path, help="where the database and secrets live (default ./data)")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for the LAN)")
+    parser.add_argument("--port", type=int, help="port (default 8080)")
+    parser.add_argument("--goal", type=int, help="campaign goal (seeds the store on first run)")
+    parser.add_argument("--record", type=int, help="last year's record (seeds the store on first run)")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING")
+
+
+def config_from_args(ns: argparse.Namespace) -> Config:
+    return load_config(
+        file=ns.config,
+        overrides={
+            "data_dir": ns.data_dir,
+            "host": ns.host,
+            "port": ns.port,
+            "goal": ns.goal,
+            "record": ns.record,
+            "log_level": ns.log_level,
+        },
+    )
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def serve(config: Config) -> None:
+    setup_logging(config.log_level)
+    log.info("projector server on http://%s:%d (data in %s)", config.host, config.port, config.data_dir)
+    web.run_app(build_app(config), host=config.host, port=config.port, print=None, access_log=None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="server.py", description="Run the projector server.")
+    add_serve_arguments(parser)
+    try:
+        config = config_from_args(parser.parse_args(argv))
+    except ConfigError as exc:
+        print(f"projector: {exc}", file=sys.stderr)
+        return 2
+    serve(config)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from projector.core.ingest import parse_actions_body
+from projector.core.model import MAX_ACTION_COUNT, Channel, ValidationError
+
+CASES = {"ayse"}
+
+
+def parse(body, **kw):
+    return parse_actions_body(body, CASES, max_batch=kw.pop("max_batch", 10), **kw)
+
+
+def test_one_action_with_defaults():
+    (a,) = parse({"id": "x1", "channel": "letter", "country": "tr"}, entered_by="vol")
+    assert (a.id, a.channel, a.country, a.count, a.case, a.entered_by) == (
+        "x1",
+        Channel.LETTER,
+        "TR",
+        1,
+        None,
+        "vol",
+    )
+
+
+def test_batch_with_all_fields():
+    (a, b) = parse(
+        {
+            "actions": [
+                {"id": "1", "channel": "sms", "country": "KE", "case": "ayse", "count": 1800},
+                {"id": "2", "channel": "tweet", "country": "BR", "at": "2026-11-27T10:00:00Z", "source": "x"},
+            ]
+        }
+    )
+    assert a.count == 1800 and a.case == "ayse"
+    assert b.at == datetime(2026, 11, 27, 10, tzinfo=UTC).timestamp() and b.source == "x"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"channel": "letter", "country": "TR"}, "id"),
+        ({"id": "1", "channel": "pigeon", "country": "TR"}, "channel"),
+        ({"id": "1", "channel": 3, "country": "TR"}, "channel"),
+        ({"id": "1", "channel": "letter", "country": "XX"}, "country"),
+        ({"id": "1", "channel": "letter"}, "country"),
+        ({"id": "1", "channel": "letter", "country": "TR", "case": "nobody"}, "case"),
+        ({"id": "1", "channel": "letter", "country": "TR", "count": 0}, "count"),
+        ({"id": "1", "channel": "letter", "country": "TR", "count": -5}, "count"),
+        ({"id": "1", "channel": "letter", "country": "TR", "count": 1.5}, "count"),
+        ({"id": "1", "channel": "letter", "country": "TR", "count": True}, "count"),
+        ({"id": "1", "channel": "letter", "country": "TR", "count": MAX_ACTION_COUNT + 1}, "count"),
+        ({"id": "1", "channel": "letter", "country": "TR", "count": "5"}, "count"),
+        ({"id": "1", "channel": "letter", "country": "TR", "at": "yesterday"}, "at"),
+        ({"id": "1", "channel": "letter", "country": "TR", "at": "2026-11-27T10:00:00"}, "at"),
+        ({"id": "1", "channel": "letter", "country": "TR", "at": "2999-01-01T00:00:00Z"}, "at"),
+        ({"id": "1", "channel": "letter", "country": "TR", "colour": "red"}, "colour"),
+        ({"id": "", "channel": "letter", "country": "TR"}, "id"),
+        ({"id": "x" * 200, "channel": "letter", "country": "TR"}, "id"),
+        ({"id": 5, "channel": "letter", "country": "TR"}, "id"),
+        ({"actions": []}, "actions"),
+        ({"actions": "all"}, "actions"),
+        ({"actions": [{"id": "1", "channel": "letter", "country": "TR"}], "extra": 1}, "extra"),
+        ({"actions": [{"id": "1", "channel": "letter", "country": "TR"}, {"id": "2"}]}, "actions[1].channel"),
+        ([1, 2], "body"),
+        ("hello", "body"),
+    ],
+)
+def test_bad_actions_name_the_field(body, field):
+    with pytest.raises(ValidationError) as info:
+        parse(body, max_at=1795082400.0 + 3600)
+    assert info.value.field == field
+
+
+def test_batch_over_the_limit_is_refused_whole():
+    rows = [{"id": str(i), "channel": "email", "country": "FR"} for i in range(11)]
+    with pytest.raises(ValidationError) as info:
+        parse({"actions": rows})
+    assert info.value.field == "actions" and "at most 10" in info.value.message
