@@ -71,7 +71,7 @@ def test_no_record_configured_is_never_beaten():
 
 def test_cases_upsert_and_remove_and_no_op_commands_emit_nothing():
     case = Case("ayse", "Ayşe", "TR")
-    state, events = reduce(ShowState(), UpsertCase(case), 1.0)
+    state, _events = reduce(ShowState(), UpsertCase(case), 1.0)
     assert state.cases["ayse"] == case and state.rev == 1
     assert reduce(state, UpsertCase(case), 2.0) == (state, [])
     state, _ = reduce(state, RemoveCase("ayse"), 3.0)
