@@ -649,7 +649,6 @@ def _handle_display_frame(hub: Hub, show: Show, conn: DisplayConnection, frame: 
 
 def build_app(config: Config) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
-    app["max_body_bytes"] = config.max_body_bytes
     metrics_ = Metrics()
     hub = Hub(metrics_, totals_rate=config.totals_rate, queue_limit=config.client_queue)
     app[CONFIG] = config

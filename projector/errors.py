@@ -61,7 +61,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         code = _HTTP_CODES.get(exc.status, "http_error")
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
         if exc.status == 413:
-            message = f"request body too large (limit {request.app['max_body_bytes']} bytes)"
+            message = f"request body too large (limit {request.app._client_max_size} bytes)"
         log.info("%s %s -> %d %s", request.method, request.path, exc.status, code)
         response = error_response(exc.status, code, message)
         if "Allow" in exc.headers:

@@ -1,0 +1,112 @@
+"""Shared fixtures: a real server on a free port, with tokens, for integration tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import websockets
+from aiohttp import web
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import server
+from projector.app_keys import STORE
+from projector.config import Config
+
+
+@dataclass
+class RunningServer:
+    app: web.Application
+    runner: web.AppRunner
+    base: str
+    ws_url: str
+    tokens: dict[str, str]
+    admin_password: str
+    session: aiohttp.ClientSession
+
+    async def post(self, path: str, body: Any, token: str | None = "ingest", **kw: Any) -> tuple[int, Any]:
+        headers = kw.pop("headers", {})
+        if token is not None:
+            headers["Authorization"] = f"Bearer {self.tokens.get(token, token)}"
+        async with self.session.post(self.base + path, json=body, headers=headers, **kw) as r:
+            return r.status, await r.json()
+
+    async def get(self, path: str, token: str | None = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.tokens[token]}"} if token else {}
+        async with self.session.get(self.base + path, headers=headers) as r:
+            return r.status, await r.json()
+
+    async def display(self, name: str = "test-display", token: str | None = None) -> Any:
+        ws = await websockets.connect(self.ws_url, max_size=None)
+        await ws.send(
+            json.dumps(
+                {
+                    "v": 1,
+                    "type": "hello",
+                    "name": name,
+                    "token": token or self.tokens["display"],
+                    "protocol": 1,
+                    "resolution": [1920, 1080],
+                    "capabilities": [],
+                }
+            )
+        )
+        return ws
+
+
+async def start_server(config: Config) -> RunningServer:
+    app = server.build_app(config)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    store = app[STORE]
+    tokens = {}
+    for scope in ("ingest", "display", "operator", "admin"):
+        _, secret = await store.call(
+            lambda s, scope=scope: s.create_token(scope, f"test-{scope}", time.time())
+        )
+        tokens[scope] = secret
+    password_file = config.data_dir / server.ADMIN_PASSWORD_FILE
+    password = ""
+    if password_file.exists():
+        password = password_file.read_text().split("password: ")[1].strip()
+    return RunningServer(
+        app,
+        runner,
+        f"http://127.0.0.1:{port}",
+        f"ws://127.0.0.1:{port}/ws",
+        tokens,
+        password,
+        aiohttp.ClientSession(),
+    )
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return replace(Config(), data_dir=tmp_path / "data", port=0, goal=1000, record=100)
+
+
+@pytest.fixture
+async def live(config: Config) -> AsyncIterator[RunningServer]:
+    running = await start_server(config)
+    try:
+        yield running
+    finally:
+        await running.session.close()
+        await running.runner.cleanup()
+
+
+async def recv_json(ws: Any, timeout: float = 5.0) -> dict[str, Any]:
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
