@@ -75,6 +75,7 @@ from projector.metrics import Metrics
 from projector.openapi import openapi_document
 from projector.ratelimit import RateLimiter
 from projector.show import Show
+from projector.store.sqlite import StoreError
 from projector.store.writer import StoreWriter
 
 log = logging.getLogger("projector.server")
@@ -229,11 +230,15 @@ async def post_actions(request: web.Request) -> web.Response:
     except ValidationError:
         m.requests.labels("invalid").inc()
         raise
-    result = await request.app[STORE].record(actions)
+    try:
+        result = await request.app[STORE].record(actions)
+    except StoreError as exc:
+        m.requests.labels("error").inc()
+        raise ApiError(503, "store_failed", f"actions were not stored; retry with the same ids: {exc}") from exc
     if result.error is not None:
         m.requests.labels("error").inc()
         raise ApiError(503, "store_failed", f"actions were not stored: {result.error}")
-    show.execute(RecordActions(result.accepted))
+    show.execute(RecordActions(result.accepted), now=result.received_at)
     by_channel: dict[str, int] = {}
     for action in result.accepted:
         by_channel[action.channel.value] = by_channel.get(action.channel.value, 0) + action.count
@@ -560,7 +565,9 @@ async def _reject(
 
 async def display_socket(request: web.Request) -> web.WebSocketResponse:
     """The display websocket: hello -> snapshot -> events (see DESIGN.md, wire protocol)."""
-    ws = web.WebSocketResponse(heartbeat=15.0, max_msg_size=WS_MAX_MESSAGE)
+    # No permessage-deflate: compressing every frame for every display costs more
+    # CPU than the bytes it saves on a LAN, and fan-out is CPU-bound.
+    ws = web.WebSocketResponse(heartbeat=15.0, max_msg_size=WS_MAX_MESSAGE, compress=False)
     await ws.prepare(request)
     m = request.app[METRICS]
     try:

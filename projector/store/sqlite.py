@@ -33,6 +33,13 @@ APPLICATION_ID = 0x504A5452
 #: create a token while the server runs).
 BUSY_TIMEOUT_S = 5.0
 
+#: Set on every connection (after ``journal_mode=WAL``, which the file keeps).
+CONNECTION_PRAGMAS = (
+    "PRAGMA synchronous=FULL",  # a commit is on disk when it returns: only then do we acknowledge
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA cache_size=-32768",  # 32 MiB keeps the id index (random keys) in memory
+)
+
 TOKEN_SCOPES = ("ingest", "display", "operator", "admin")
 USER_ROLES = ("admin", "operator", "viewer")
 MESSAGE_STATUSES = ("pending", "approved", "rejected")
@@ -116,10 +123,8 @@ ACTIONS_INSERT = (
     "INSERT INTO actions (id, channel, country, case_id, count, at, received_at, source, entered_by)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-#: Duplicate lookups pad their id list to one of these sizes (NULL never
-#: matches ``IN``), so a handful of statements serve every batch size and stay
-#: in sqlite3's statement cache.
-_LOOKUP_SIZES = (1, 8, 64, 512)
+#: The same, skipping an id already stored (only that: a broken CHECK still fails).
+ACTIONS_INSERT_NEW = ACTIONS_INSERT + " ON CONFLICT (id) DO NOTHING"
 
 
 #: What a malformed action (wrong types, a count beyond 64 bits) raises while
@@ -132,6 +137,8 @@ _BAD_DATA: tuple[type[Exception], ...] = (
     sqlite3.InterfaceError,
     sqlite3.ProgrammingError,
 )
+#: What makes the database refuse a batch while inserting it.
+_REFUSED: tuple[type[Exception], ...] = (sqlite3.Error, *_BAD_DATA)
 
 
 class StoreError(RuntimeError):
@@ -141,11 +148,17 @@ class StoreError(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class RecordResult:
     """The outcome of one batch. ``accepted`` are the newly stored actions, in
-    order; ``error`` is set (and nothing stored) when the batch was refused."""
+    order; ``error`` is set (and nothing stored) when the batch was refused.
+
+    ``received_at`` is the time stored with the actions. Pass it as ``now``
+    when reducing them, so a "record beaten at" the server announces is the
+    very time ``record_beaten_at`` finds in the log after a restart.
+    """
 
     accepted: tuple[Action, ...] = ()
     duplicates: int = 0
     error: str | None = None
+    received_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +221,27 @@ def _action_row(action: Action, received_at: float) -> tuple[Any, ...]:
     )
 
 
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements (``executescript`` would commit our transaction)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:60]!r}")
+
+
+def _first_of_each_id(batch: Sequence[Action], seen: set[str]) -> list[Action]:
+    """The batch without ids seen earlier in this call or repeated within it."""
+    first: dict[str, Action] = {}
+    for action in batch:
+        if action.id not in seen and action.id not in first:
+            first[action.id] = action
+    return list(first.values())
+
+
 def _check_choice(kind: str, value: str, allowed: Sequence[str]) -> None:
     if value not in allowed:
         raise ValueError(f"unknown {kind} {value!r}; expected one of {', '.join(allowed)}")
@@ -218,7 +252,7 @@ class SqliteStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        existed = self.path.exists()
+        self._create_private()
         try:
             self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
@@ -232,10 +266,20 @@ class SqliteStore:
         except BaseException:
             self._conn.close()
             raise
-        if not existed:
-            # Password and session hashes live here: keep the file (and with
-            # it the -wal and -shm files SQLite creates alike) private.
-            os.chmod(self.path, 0o600)
+
+    def _create_private(self) -> None:
+        """Create a missing file as owner-only before SQLite opens it.
+
+        Password and session hashes live here, and SQLite gives the -wal and
+        -shm files the database file's permissions, so all three stay private.
+        (An empty file is a valid new SQLite database.)
+        """
+        try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise StoreError(f"cannot create database {self.path}: {exc.strerror}") from exc
 
     # --- connection and schema ------------------------------------------------
 
@@ -246,11 +290,27 @@ class SqliteStore:
             raise StoreError(f"{self.path} is not a projector database (not SQLite: {exc})") from exc
         if str(mode).lower() != "wal":
             raise StoreError(f"cannot use write-ahead logging for {self.path} (journal mode {mode!r})")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA cache_size=-32768")  # 32 MiB: keeps the id index hot
+        for pragma in CONNECTION_PRAGMAS:
+            self._conn.execute(pragma)
 
     def _migrate(self) -> None:
+        if self._schema_version() == SCHEMA_VERSION:
+            return
+        try:
+            with self._transaction():
+                # Read again under the write lock: another process (the CLI
+                # next to the server) may have migrated the file meanwhile.
+                version = self._schema_version()
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in _statements(MIGRATIONS[target - 1]):
+                        self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot migrate {self.path} to schema version {SCHEMA_VERSION}: {exc}") from exc
+
+    def _schema_version(self) -> int:
+        """The file's schema version; refuses files that are not ours or are too new."""
         app_id = self._pragma_int("application_id")
         version = self._pragma_int("user_version")
         if app_id != APPLICATION_ID:
@@ -262,22 +322,7 @@ class SqliteStore:
                 f"{self.path} has schema version {version}, newer than this projector "
                 f"understands ({SCHEMA_VERSION}); upgrade projector"
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            self._apply_migration(target)
-
-    def _apply_migration(self, target: int) -> None:
-        script = MIGRATIONS[target - 1]
-        try:
-            # executescript commits any open transaction first, so the whole
-            # step, version bump included, runs inside its own BEGIN...COMMIT.
-            self._conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA application_id={APPLICATION_ID};\n"
-                f"PRAGMA user_version={target};\nCOMMIT;"
-            )
-        except sqlite3.Error as exc:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            raise StoreError(f"cannot migrate {self.path} to schema version {target}: {exc}") from exc
+        return version
 
     def _pragma_int(self, name: str) -> int:
         return int(self._conn.execute(f"PRAGMA {name}").fetchone()[0])
@@ -326,50 +371,54 @@ class SqliteStore:
 
     def _record_batch(self, batch: Sequence[Action], received_at: float, seen: set[str]) -> RecordResult:
         try:
-            fresh, duplicates = self._split_new(batch, seen)
-            rows = [_action_row(a, received_at) for a in fresh]
+            candidates = _first_of_each_id(batch, seen)
+            rows = [_action_row(a, received_at) for a in candidates]
         except _BAD_DATA as exc:
-            return RecordResult(error=f"invalid action: {exc}")
+            return RecordResult(error=f"invalid action: {exc}", received_at=received_at)
         if not rows:
-            return RecordResult((), duplicates)
-        self._conn.execute("SAVEPOINT batch")
+            return RecordResult((), len(batch), received_at=received_at)
+        # One statement is atomic by itself; only several need a savepoint.
+        savepoint = len(rows) > 1
+        if savepoint:
+            self._conn.execute("SAVEPOINT batch")
         try:
-            self._conn.executemany(ACTIONS_INSERT, rows)
-        except (sqlite3.Error, *_BAD_DATA) as exc:
-            self._undo_batch(exc)
-            return RecordResult(error=f"batch refused by the database: {exc}")
-        self._conn.execute("RELEASE batch")
+            fresh = self._insert_new(candidates, rows) if savepoint else self._insert_one(candidates, rows[0])
+        except _REFUSED as exc:
+            self._undo_batch(exc, savepoint)
+            return RecordResult(error=f"batch refused by the database: {exc}", received_at=received_at)
+        if savepoint:
+            self._conn.execute("RELEASE batch")
         seen.update(a.id for a in fresh)
-        return RecordResult(tuple(fresh), duplicates)
+        return RecordResult(tuple(fresh), len(batch) - len(fresh), received_at=received_at)
 
-    def _undo_batch(self, exc: Exception) -> None:
+    def _insert_one(self, candidates: list[Action], row: tuple[Any, ...]) -> list[Action]:
+        """The common single-action request: one statement, no lookup."""
+        inserted = self._conn.execute(ACTIONS_INSERT_NEW, row).rowcount
+        return candidates if inserted else []
+
+    def _insert_new(self, candidates: list[Action], rows: list[tuple[Any, ...]]) -> list[Action]:
+        """Insert the rows whose id is not stored yet; return their actions, in order.
+
+        Optimistic: one ``executemany`` that skips stored ids. Usually nothing
+        was skipped and we are done without a lookup. Otherwise the rows just
+        inserted are exactly those above the old highest ``seq`` (rowids grow
+        by one and we hold the write lock), which names the new ones.
+        """
+        last_seq = self._conn.execute("SELECT coalesce(max(seq), 0) FROM actions").fetchone()[0]
+        inserted = self._conn.executemany(ACTIONS_INSERT_NEW, rows).rowcount
+        if inserted == len(rows):
+            return candidates
+        new_ids = {row[0] for row in self._conn.execute("SELECT id FROM actions WHERE seq > ?", (last_seq,))}
+        return [a for a in candidates if a.id in new_ids]
+
+    def _undo_batch(self, exc: Exception, savepoint: bool) -> None:
         # Some failures (disk full, I/O error) make SQLite roll back the whole
-        # transaction; then no savepoint is left and the call must fail.
+        # transaction; then nothing is left to undo to and the call must fail.
         if not self._conn.in_transaction:
             raise exc
-        self._conn.execute("ROLLBACK TO batch")
-        self._conn.execute("RELEASE batch")
-
-    def _split_new(self, batch: Sequence[Action], seen: set[str]) -> tuple[list[Action], int]:
-        """Drop ids seen earlier in this call, repeated in the batch, or stored already."""
-        candidates: dict[str, Action] = {}
-        for action in batch:
-            if action.id not in seen and action.id not in candidates:
-                candidates[action.id] = action
-        stored = self._stored_ids(list(candidates))
-        fresh = [a for a in candidates.values() if a.id not in stored]
-        return fresh, len(batch) - len(fresh)
-
-    def _stored_ids(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        step = _LOOKUP_SIZES[-1]
-        for start in range(0, len(ids), step):
-            chunk: list[str | None] = list(ids[start : start + step])
-            size = next(s for s in _LOOKUP_SIZES if s >= len(chunk))
-            chunk.extend([None] * (size - len(chunk)))
-            sql = f"SELECT id FROM actions WHERE id IN ({','.join('?' * size)})"
-            found.update(row[0] for row in self._conn.execute(sql, chunk))
-        return found
+        if savepoint:
+            self._conn.execute("ROLLBACK TO batch")
+            self._conn.execute("RELEASE batch")
 
     def action_count(self) -> int:
         """Rows in the log (an offline tally of 500 letters is one row)."""

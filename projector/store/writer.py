@@ -20,7 +20,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,19 +55,40 @@ class _Stop:
     """Queued by ``close``: everything queued before it is still served."""
 
 
-def _settle(request: _Request, result: Any = None, error: BaseException | None = None) -> None:
-    """Hand a result to the request's own event loop (futures are not thread-safe)."""
+_Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
 
-    def settle() -> None:
-        if request.future.done():  # the caller was cancelled; nothing to tell
-            return
+
+def _deliver(outcomes: list[_Outcome]) -> None:
+    """Runs on the caller's event loop: futures are not thread-safe."""
+    for future, result, error in outcomes:
+        if future.done():  # the caller was cancelled; nothing to tell
+            continue
         if error is not None:
-            request.future.set_exception(error)
+            future.set_exception(error)
         else:
-            request.future.set_result(result)
+            future.set_result(result)
 
-    with contextlib.suppress(RuntimeError):  # that loop is closed: its caller is gone
-        request.loop.call_soon_threadsafe(settle)
+
+def _settle_all(settled: Iterable[tuple[_Request, Any, BaseException | None]]) -> None:
+    """Hand results to each request's own event loop, with one wake-up per loop
+    (not one per request: a group can answer thousands of requests)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+    for request, result, error in settled:
+        by_loop.setdefault(request.loop, []).append((request.future, result, error))
+    for loop, outcomes in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: its callers are gone
+            loop.call_soon_threadsafe(_deliver, outcomes)
+
+
+def _settle(request: _Request, result: Any = None, error: BaseException | None = None) -> None:
+    _settle_all([(request, result, error)])
+
+
+def _not_stored(cause: Exception) -> StoreError:
+    """One exception object per waiting request: each caller gets its own traceback."""
+    error = StoreError(f"actions not stored: {cause}")
+    error.__cause__ = cause
+    return error
 
 
 class StoreWriter:
@@ -222,14 +243,10 @@ class StoreWriter:
             results = store.record_actions([r.actions for r in group], self._clock())
         except Exception as exc:
             self.failed_commits += 1
-            for request in group:
-                error = StoreError(f"actions not stored: {exc}")
-                error.__cause__ = exc
-                _settle(request, error=error)
+            _settle_all((request, None, _not_stored(exc)) for request in group)
             return
         self.commits += 1
-        for request, result in zip(group, results, strict=True):
-            _settle(request, result)
+        _settle_all((request, result, None) for request, result in zip(group, results, strict=True))
 
     @staticmethod
     def _run_call(store: SqliteStore, request: _Call) -> None:
