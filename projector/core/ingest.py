@@ -11,6 +11,10 @@ from collections.abc import Container, Mapping
 from datetime import datetime
 
 from projector.core.model import (
+    CHANNEL_BY_VALUE,
+    COUNTRY_CODES,
+    FORBIDDEN_CHARS,
+    MAX_ACTION_COUNT,
     MAX_ID_LENGTH,
     MAX_SOURCE_LENGTH,
     Action,
@@ -46,12 +50,15 @@ def parse_action(
     max_at: float | None = None,
 ) -> Action:
     """Validate one action object. ``max_at`` rejects times too far in the future."""
-    prefix = f"{where}." if where else ""
+    fast = _common_action(raw, known_cases, entered_by)
+    if fast is not None:
+        return fast
     if not isinstance(raw, Mapping):
         raise ValidationError(where or "body", "an action must be a JSON object")
-    unknown = set(raw) - ACTION_FIELDS
-    if unknown:
-        raise ValidationError(f"{prefix}{sorted(unknown)[0]}", "unknown field")
+    prefix = f"{where}." if where else ""
+    if not ACTION_FIELDS.issuperset(raw):
+        unknown = sorted(set(raw) - ACTION_FIELDS)[0]
+        raise ValidationError(f"{prefix}{unknown}", "unknown field")
     if "id" not in raw:
         raise ValidationError(f"{prefix}id", "is required (a client id makes retries safe)")
     action_id = parse_text(raw["id"], f"{prefix}id", MAX_ID_LENGTH)
@@ -74,6 +81,45 @@ def parse_action(
     if source is not None:
         source = parse_text(source, f"{prefix}source", MAX_SOURCE_LENGTH)
     return Action(action_id, channel, country, count, case, at, source, entered_by)
+
+
+def _common_action(raw: object, known_cases: Container[str], entered_by: str | None) -> Action | None:
+    """The shape nearly every action has, checked with no per-field bookkeeping.
+
+    A bulk import runs this 100,000 times a second. It accepts only what
+    ``parse_action``'s full path accepts; anything else (including every error)
+    returns None and takes the full path, which names the bad field.
+    """
+    if type(raw) is not dict or not ACTION_FIELDS.issuperset(raw) or "at" in raw:
+        return None
+    action_id = raw.get("id")
+    channel = CHANNEL_BY_VALUE.get(raw.get("channel"))  # type: ignore[arg-type]
+    country = raw.get("country")
+    count = raw.get("count", 1)
+    case = raw.get("case")
+    source = raw.get("source")
+    if (
+        type(action_id) is not str
+        or not 0 < len(action_id) <= MAX_ID_LENGTH
+        or action_id.isspace()
+        or FORBIDDEN_CHARS.search(action_id)
+        or channel is None
+        or country not in COUNTRY_CODES
+        or type(count) is not int
+        or not 1 <= count <= MAX_ACTION_COUNT
+        or (case is not None and (type(case) is not str or case not in known_cases))
+        or (
+            source is not None
+            and (
+                type(source) is not str
+                or not 0 < len(source) <= MAX_SOURCE_LENGTH
+                or source.isspace()
+                or FORBIDDEN_CHARS.search(source)
+            )
+        )
+    ):
+        return None
+    return Action(action_id, channel, country, count, case, None, source, entered_by)
 
 
 def parse_actions_body(
