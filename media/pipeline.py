@@ -56,8 +56,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Largest image accepted, in pixels (width x height). 40 megapixels is more
-#: than any phone or DSLR portrait, and an RGB decode of it is 120 MB.
+#: Largest image accepted, in pixels (width x height). 40 megapixels covers
+#: what phones and most cameras produce by default; decoding one takes 120 MB,
+#: as much as a kiosk PC should spend on one portrait.
 MAX_PIXELS = 40_000_000
 #: Largest file accepted, in bytes. Files are read whole into memory.
 MAX_BYTES = 50 * 1024 * 1024
@@ -71,7 +72,7 @@ MAX_OUTPUT_SIDE = 16384
 _ALLOWED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP", "AVIF")
 
 #: Bump when the treatment algorithms change, so stale cache files are ignored.
-_PIPELINE_VERSION = 1
+_PIPELINE_VERSION = 2
 
 _EXIF_ORIENTATION = 0x0112
 
@@ -90,6 +91,10 @@ class MediaError(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = Path(path)
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[MediaError], tuple[Path, str]]:
+        # Picklable, so it can cross a process pool or a multiprocessing queue.
+        return (MediaError, (self.path, self.reason))
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,7 @@ def _open_header(data: bytes, path: Path) -> ImageFile.ImageFile:
         if not isinstance(im, ImageFile.ImageFile):  # pragma: no cover - defensive
             raise MediaError(path, f"unsupported {fmt} variant")
         return im
-    raise MediaError(path, f"not an image (looks like {describe_content(data)})")
+    raise MediaError(path, f"not an image (looks like {_describe_content(data)})")
 
 
 def _decode(
@@ -226,7 +231,9 @@ def _decode(
         im.load()
     except Image.DecompressionBombError as exc:
         raise MediaError(path, f"exceeds the pixel limit ({exc})") from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError) as exc:
+    except MemoryError:
+        raise MediaError(path, f"not enough memory to decode {width}x{height} pixels") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
         if "truncated" in str(exc).lower():
             raise MediaError(path, "truncated image") from None
         raise MediaError(path, f"corrupt image ({exc})") from None
@@ -311,7 +318,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"Rar!", "a RAR archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
     (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
-    (b"8BPS", "a Photoshop document (export a PNG or JPEG)"),
+    (b"8BPS", "a Photoshop document; export a PNG or JPEG"),
     (b"\x00\x00\x01\x00", "an icon file"),
     (b"\xff\xfb", "an MP3 audio file"),
     (b"ID3", "an MP3 audio file"),
@@ -319,7 +326,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def describe_content(data: bytes) -> str:
+def _describe_content(data: bytes) -> str:
     """Guess what a non-image file is, for an error message a person can act on."""
     for magic, what in _SIGNATURES:
         if data.startswith(magic):
@@ -328,13 +335,13 @@ def describe_content(data: bytes) -> str:
     if head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
-            return "a HEIC photo (export it as JPEG)"
+            return "a HEIC photo; export it as JPEG"
         return "an MP4/QuickTime video"
     stripped = head.lstrip().lower()
     if stripped.startswith(b"<svg") or (stripped.startswith(b"<?xml") and b"<svg" in head.lower()):
-        return "an SVG drawing (export it as PNG)"
+        return "an SVG drawing; export it as PNG"
     if stripped.startswith((b"<!doctype html", b"<html")):
-        return "an HTML page (a download that went wrong?)"
+        return "an HTML page, perhaps a failed download"
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
@@ -366,7 +373,25 @@ def prepare_portrait(
     by the file's content, the size, the treatment and the focus, and a later
     call with the same inputs reads it instead of decoding again.
     """
-    path = Path(path)
+    result, write_cache = _prepare(Path(path), size, treatment, focus, cache_dir)
+    if write_cache is not None:
+        write_cache()
+    return result
+
+
+def _prepare(
+    path: Path,
+    size: tuple[int, int],
+    treatment: Treatment,
+    focus: tuple[float, float] | None,
+    cache_dir: Path | None,
+) -> tuple[Image.Image, Callable[[], None] | None]:
+    """The portrait, and the cache write still to do (None on a hit or without a cache).
+
+    Split from the write so :class:`PortraitLoader` can hand the picture to
+    the screen first and write the PNG afterwards: at 4K the write costs as
+    much again as the treatment.
+    """
     width, height = _check_size(size)
     fx, fy = _check_focus(focus)
     data = _read_file(path, MAX_BYTES)
@@ -374,9 +399,9 @@ def prepare_portrait(
     cache_file: Path | None = None
     if cache_dir is not None:
         cache_file = Path(cache_dir) / f"{_cache_key(data, (width, height), treatment, (fx, fy))}.png"
-        cached = _read_cache(cache_file, (width, height))
+        cached = _read_cache(cache_file, (width, height), treatment)
         if cached is not None:
-            return cached
+            return cached, None
 
     def needed_raw_size(raw: tuple[int, int], swapped: bool) -> tuple[int, int]:
         upright = (raw[1], raw[0]) if swapped else raw
@@ -385,9 +410,10 @@ def prepare_portrait(
 
     source = _decode(data, path, draft_for=needed_raw_size)
     result = _treat(source, (width, height), treatment, (fx, fy))
-    if cache_file is not None:
-        _write_cache(cache_file, result)
-    return result
+    if cache_file is None:
+        return result, None
+    target = cache_file
+    return result, lambda: _write_cache(target, result, treatment)
 
 
 def _check_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -443,7 +469,9 @@ def _cover_crop(im: Image.Image, size: tuple[int, int], focus: tuple[float, floa
 
 
 def _duotone(grey: Image.Image, t: Treatment) -> Image.Image:
-    toned = ImageOps.colorize(ImageOps.autocontrast(grey, cutoff=(0.5, 0.5)), t.shadow, t.highlight)
+    # Projection on stone loses the mid-tones first, so they are lifted a little.
+    lifted = ImageOps.autocontrast(grey, cutoff=(0.5, 0.5)).point(_MIDTONE_LIFT)
+    toned = ImageOps.colorize(lifted, t.shadow, t.highlight)
     return _vignette_rgb(toned, t.vignette).convert("RGBA")
 
 
@@ -462,6 +490,8 @@ def _cutout(grey: Image.Image, t: Treatment) -> Image.Image:
     out.putalpha(alpha)
     return out
 
+
+_MIDTONE_LIFT = [round(255 * (v / 255) ** 0.85) for v in range(256)]
 
 #: Four flat tones: shadows vanish, three levels of glow.
 _CUTOUT_LUT = [0 if v < 70 else 96 if v < 130 else 180 if v < 185 else 255 for v in range(256)]
@@ -510,12 +540,24 @@ def _cache_key(data: bytes, size: tuple[int, int], t: Treatment, focus: tuple[fl
     return hashlib.sha256(params.encode()).hexdigest()
 
 
-def _read_cache(cache_file: Path, size: tuple[int, int]) -> Image.Image | None:
+def _read_cache(cache_file: Path, size: tuple[int, int], t: Treatment) -> Image.Image | None:
+    """The cached result, or None (a damaged or mismatched file is removed).
+
+    A cutout is one colour with varying alpha, so only its alpha channel is
+    stored: a quarter of the pixels to inflate on every display start.
+    """
+    expected = "L" if t.style == "cutout" else "RGBA"
     try:
-        with Image.open(cache_file, formats=["PNG"]) as im:
-            im.load()
-            if im.size == size and im.mode == "RGBA":
-                return im.copy()
+        # From memory rather than the open file, so the decoded image needs
+        # neither a copy nor an open file handle once it is returned.
+        im = Image.open(io.BytesIO(cache_file.read_bytes()), formats=["PNG"])
+        im.load()
+        if im.size == size and im.mode == expected:
+            if t.style != "cutout":
+                return im
+            out = Image.new("RGBA", size, (*t.highlight, 0))
+            out.putalpha(im)
+            return out
     except FileNotFoundError:
         return None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -527,7 +569,7 @@ def _read_cache(cache_file: Path, size: tuple[int, int]) -> Image.Image | None:
     return None
 
 
-def _write_cache(cache_file: Path, im: Image.Image) -> None:
+def _write_cache(cache_file: Path, im: Image.Image, t: Treatment) -> None:
     """Write atomically (temp file, then rename) so a reader never sees half a PNG.
 
     A cache that cannot be written (read-only media, full disk) costs speed,
@@ -538,7 +580,8 @@ def _write_cache(cache_file: Path, im: Image.Image) -> None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=cache_file.parent, prefix=".tmp-", suffix=".png")
         with os.fdopen(fd, "wb") as f:
-            im.save(f, format="PNG", compress_level=1)
+            stored = im.getchannel("A") if t.style == "cutout" else im
+            stored.save(f, format="PNG", compress_level=1)
         os.replace(tmp_name, cache_file)
         tmp_name = None
     except OSError as exc:
@@ -621,10 +664,15 @@ class PortraitLoader:
         self, path: Path, size: tuple[int, int], treatment: Treatment, focus: tuple[float, float] | None
     ) -> Image.Image | MediaError:
         try:
-            return prepare_portrait(path, size, treatment, focus, self._cache_dir)
+            result, write_cache = _prepare(path, size, treatment, focus, self._cache_dir)
         except MediaError as exc:
             log.warning("portrait not loaded: %s", exc)
             return exc
         except Exception as exc:  # a bug must not reach the render thread as an exception
             log.exception("%s: unexpected error preparing portrait", path)
             return MediaError(path, f"unexpected error ({type(exc).__name__}: {exc})")
+        if write_cache is not None:
+            # As a job of its own, so this one's result is available at once.
+            with contextlib.suppress(RuntimeError):  # closed meanwhile: skip the cache
+                self._pool.submit(write_cache)
+        return result
