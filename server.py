@@ -234,7 +234,9 @@ async def post_actions(request: web.Request) -> web.Response:
         result = await request.app[STORE].record(actions)
     except StoreError as exc:
         m.requests.labels("error").inc()
-        raise ApiError(503, "store_failed", f"actions were not stored; retry with the same ids: {exc}") from exc
+        raise ApiError(
+            503, "store_failed", f"actions were not stored; retry with the same ids: {exc}"
+        ) from exc
     if result.error is not None:
         m.requests.labels("error").inc()
         raise ApiError(503, "store_failed", f"actions were not stored: {result.error}")

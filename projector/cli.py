@@ -40,7 +40,19 @@ def _cmd_token_create(ns: argparse.Namespace) -> int:
 def _cmd_display(ns: argparse.Namespace) -> int:
     from projector.display.options import options_from_args, run_display
 
-    return run_display(options_from_args(ns))
+    try:
+        options = options_from_args(ns)
+    except ValueError as exc:
+        print(f"projector display: {exc}", file=sys.stderr)
+        return 2
+    setup_logging()
+    return run_display(options)
+
+
+def setup_logging() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _cmd_demo(ns: argparse.Namespace) -> int:

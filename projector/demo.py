@@ -189,9 +189,10 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_demo(ns: argparse.Namespace) -> int:
     from media.dossier import DEMO_DIR
+    from projector.cli import setup_logging
     from projector.display.options import DisplayOptions, run_display
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging()
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     if ns.headless and not ns.frames:
         print("projector demo: --headless needs --frames N", file=sys.stderr)

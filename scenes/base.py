@@ -17,9 +17,11 @@ import logging
 import math
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
+import pycountry
 import pygame
 
 from projector.core.state import ShowState
@@ -30,6 +32,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "projector.scenes"
+#: Imported by name, not through ``scenes/__init__``: an editable install made
+#: before that file existed sees ``scenes`` as a namespace package.
+BUILTIN_MODULES = (
+    "scenes.blackout",
+    "scenes.fallback",
+    "scenes.ident",
+    "scenes.messages",
+    "scenes.portrait",
+    "scenes.totals",
+)
 SCENE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 # --- house style: a dark facade at night ----------------------------------------------
@@ -77,7 +89,7 @@ def register(cls: S) -> S:
     existing = _REGISTRY.get(name)
     if existing is not None and existing is not cls and _qualified(existing) != _qualified(cls):
         raise ValueError(f"scene name {name!r} is already taken by {_qualified(existing)}")
-    _REGISTRY[name] = cls  # type: ignore[assignment]
+    _REGISTRY[name] = cls
     return cls
 
 
@@ -91,7 +103,11 @@ def _ensure_loaded() -> None:
     if _loaded:
         return
     _loaded = True
-    importlib.import_module("scenes")
+    for module in BUILTIN_MODULES:
+        try:
+            importlib.import_module(module)
+        except Exception:  # one broken scene must not take the others (or the display) down
+            log.exception("built-in scene module %s failed to import", module)
     try:
         found = entry_points(group=ENTRY_POINT_GROUP)
     except Exception:  # a broken installed distribution must not stop the display
@@ -101,7 +117,9 @@ def _ensure_loaded() -> None:
         try:
             cls = ep.load()
             if ep.name != getattr(cls, "name", None):
-                log.warning("scene entry point %r loads a scene named %r", ep.name, getattr(cls, "name", None))
+                log.warning(
+                    "scene entry point %r loads a scene named %r", ep.name, getattr(cls, "name", None)
+                )
             register(cls)
         except Exception:
             log.exception("scene plug-in %r (%s) failed to load; skipped", ep.name, ep.value)
@@ -161,3 +179,33 @@ def ease(t: float) -> float:
     """Smoothstep on [0, 1]: motion that starts and lands softly."""
     t = min(max(t, 0.0), 1.0)
     return t * t * (3 - 2 * t)
+
+
+@lru_cache(maxsize=512)
+def country_name(code: str | None) -> str:
+    """The everyday English name of an ISO 3166-1 alpha-2 code ("" if unknown)."""
+    if not code or not isinstance(code, str):
+        return ""
+    try:
+        country = pycountry.countries.get(alpha_2=code.upper())
+    except (KeyError, LookupError):
+        country = None
+    if country is None:
+        return ""
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+def set_fade(surface: pygame.Surface, alpha: float) -> None:
+    """Set a surface's opacity for the next blits, choosing the fast path.
+
+    In pygame-ce 2.5 an opaque surface with ``set_alpha(255)`` takes a
+    generic blitter some 40 times slower than with no surface alpha at all:
+    a fully faded-in 4K frame would cost 100 ms. So 255 becomes None.
+    """
+    value = int(alpha)
+    surface.set_alpha(None if value >= 255 else max(0, value))
+
+
+def visible(surface: pygame.Surface) -> bool:
+    """False for a surface faded out completely: skip the blit instead of blending nothing."""
+    return surface.get_alpha() != 0

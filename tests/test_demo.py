@@ -16,7 +16,9 @@ def yellow_share(image: Image.Image) -> float:
     """Fraction of pixels close to the campaign yellow."""
     r, g, b = image.split()
     mask = ImageChops.multiply(
-        ImageChops.multiply(r.point(lambda v: 255 if v > 200 else 0), g.point(lambda v: 255 if 170 < v < 245 else 0)),
+        ImageChops.multiply(
+            r.point(lambda v: 255 if v > 200 else 0), g.point(lambda v: 255 if 170 < v < 245 else 0)
+        ),
         b.point(lambda v: 255 if v < 80 else 0),
     )
     return ImageStat.Stat(mask).mean[0] / 255

@@ -91,13 +91,19 @@ _values = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-5, MAX_ACTION_COUNT + 5),
-    st.sampled_from(["letter", "email", "sms", "FR", "fr", "ZZ", "ayse", "", " ", "x\x00y", "2026-01-01T00:00:00Z"]),
+    st.sampled_from(
+        ["letter", "email", "sms", "FR", "fr", "ZZ", "ayse", "", " ", "x\x00y", "2026-01-01T00:00:00Z"]
+    ),
     st.text(max_size=140),
 )
 
 
 @settings(deadline=None, max_examples=300)
-@given(st.dictionaries(st.sampled_from(["id", "channel", "country", "case", "count", "source", "at", "zz"]), _values))
+@given(
+    st.dictionaries(
+        st.sampled_from(["id", "channel", "country", "case", "count", "source", "at", "zz"]), _values
+    )
+)
 def test_the_fast_path_agrees_with_the_checked_path(raw):
     """The bulk-import fast path must accept exactly what the full checks accept."""
 

@@ -1,0 +1,346 @@
+"""The display loop: drain the link's queue, update the replica and director, draw, present.
+
+One frame, as DESIGN.md has it: take whatever the link thread queued (a
+snapshot, events, link notices), apply it to the replica, ``director.update``,
+``director.draw``, then flip the window (or save a PNG when headless). The
+main thread owns pygame; nothing in the loop waits on the network or disk.
+
+Kiosk rules: the mouse is hidden, a lone Escape does nothing (a visitor
+pressing keys must not end the show); Ctrl+Shift+Q quits, as do SIGTERM and
+SIGINT. While offline the last state stays up with a small mark in a corner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pygame
+
+from projector.core.protocol import (
+    PROTOCOL_VERSION,
+    ErrorFrame,
+    EventFrame,
+    Hello,
+    Pong,
+    Resync,
+    Snapshot,
+    Status,
+)
+from projector.core.replica import Outcome, Replica
+from projector.display.assets import Assets
+from projector.display.director import Director
+from projector.display.link import Inbound, Link, LinkState, websocket_url
+from projector.display.options import DisplayOptions
+from projector.display.stats import FrameStats
+
+log = logging.getLogger(__name__)
+
+HEADLESS_DT = 1 / 60
+CAPABILITIES = ("status", "resync", "ping")
+OFFLINE_GRACE = 2.0  # seconds offline before the mark shows: a quick reconnect shows nothing
+RESYNC_RETRY = 3.0
+MAX_CONSECUTIVE_FAILURES = 300
+MAX_INBOX_PER_FRAME = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class FrameInfo:
+    """One presented frame, for tests and the action-to-frame benchmark.
+
+    ``total`` is the replica's total in the state this frame was drawn from;
+    ``displayed`` is what the totals counter showed (None on other scenes).
+    """
+
+    index: int
+    time: float
+    rev: int
+    total: int
+    displayed: int | None
+    scene: str
+    connected: bool
+
+
+class DisplayApp:
+    def __init__(self, opts: DisplayOptions) -> None:
+        self.opts = opts
+        self.inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
+        self.replica = Replica()
+        self.stats = FrameStats()
+        self.link: Link | None = None
+        self._stop = threading.Event()
+        self._resync_at = -1e9
+        self._refused_at = -1e9
+        self.frames_drawn = 0
+
+    def request_stop(self) -> None:
+        """Ask the loop to end after the current frame (thread- and signal-safe)."""
+        self._stop.set()
+
+    # --- set-up -------------------------------------------------------------------------
+
+    def _open_output(self) -> tuple[pygame.Surface, pygame.Surface]:
+        """(the window, the surface scenes draw on); the same surface except headless."""
+        opts = self.opts
+        if opts.headless:
+            os.environ["SDL_VIDEODRIVER"] = "dummy"
+        pygame.display.init()
+        pygame.font.init()
+        if opts.headless:
+            window = pygame.display.set_mode((1, 1))
+            size = opts.render_size() or (1920, 1080)
+            return window, pygame.Surface(size).convert()
+        pygame.display.set_caption(f"projector \u2014 {opts.name}")
+        desktops = pygame.display.get_desktop_sizes() or [(1920, 1080)]
+        monitor = opts.monitor
+        if not 0 <= monitor < len(desktops):
+            log.error("there is no monitor %d (found %d); using monitor 0", monitor, len(desktops))
+            monitor = 0
+        if opts.windowed:
+            window = pygame.display.set_mode(opts.size or (1280, 720), 0, display=monitor)
+        else:
+            size = opts.size or desktops[monitor]
+            try:
+                window = pygame.display.set_mode(size, pygame.FULLSCREEN | pygame.NOFRAME, display=monitor)
+            except pygame.error:
+                log.exception("full screen failed; using a borderless window")
+                window = pygame.display.set_mode(size, pygame.NOFRAME, display=monitor)
+            pygame.mouse.set_visible(False)
+        return window, window
+
+    def _offline_mark(self, unit: float) -> pygame.Surface:
+        """A small grey "no signal" glyph: visible to the crew, ignorable for the public."""
+        r = max(6, int(1.3 * unit))
+        mark = pygame.Surface((2 * r + 2, 2 * r + 2), pygame.SRCALPHA)
+        grey = (110, 110, 110, 200)
+        width = max(2, r // 5)
+        pygame.draw.circle(mark, grey, (r + 1, r + 1), r, width)
+        pygame.draw.line(
+            mark, grey, (r + 1 - r * 0.7, r + 1 + r * 0.7), (r + 1 + r * 0.7, r + 1 - r * 0.7), width
+        )
+        return mark.convert_alpha()
+
+    def _install_signals(self) -> dict[int, Any]:
+        previous: dict[int, Any] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return previous
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            log.info("signal %d: stopping the display", signum)
+            self._stop.set()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(ValueError, OSError):
+                previous[sig] = signal.signal(sig, stop)
+        return previous
+
+    # --- the loop ----------------------------------------------------------------------
+
+    def run(self) -> int:
+        opts = self.opts
+        previous = self._install_signals()
+        assets: Assets | None = None
+        try:
+            window, surface = self._open_output()
+            size = surface.get_size()
+            assets = Assets(size, name=opts.name, server=opts.server, media_dir=opts.media, fps=opts.fps)
+            if opts.state is not None:
+                now = time.time()
+                self.replica.load(Snapshot(opts.state, now), now)
+            director = Director(
+                assets,
+                rotation=opts.rotation,
+                pinned=opts.scene,
+                pinned_params=opts.scene_params,
+                transition=opts.transition,
+                fade=opts.fade,
+            )
+            if opts.server:
+                hello = Hello(opts.name[:100], opts.token, PROTOCOL_VERSION, size, CAPABILITIES)
+                base, cap = opts.backoff
+                self.link = Link(
+                    websocket_url(opts.server), hello, self.inbox, backoff_base=base, backoff_cap=cap
+                )
+                self.link.start()
+            if opts.out is not None:
+                Path(opts.out).mkdir(parents=True, exist_ok=True)
+            mark = self._offline_mark(assets.unit) if opts.offline_mark else None
+            self._wait_for_snapshot(assets)
+            return self._loop(window, surface, assets, director, mark)
+        finally:
+            if self.link is not None:
+                self.link.close()
+            if assets is not None:
+                assets.close()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            pygame.display.quit()
+
+    def _wait_for_snapshot(self, assets: Assets) -> None:
+        """Headless with a server: the first frame should show the show, not the ident card."""
+        if not (self.opts.headless and self.link is not None and self.opts.wait_for_snapshot > 0):
+            return
+        deadline = time.monotonic() + self.opts.wait_for_snapshot
+        while not self.replica.synced and time.monotonic() < deadline and not self._stop.is_set():
+            self._drain(assets)
+            time.sleep(0.01)
+        if not self.replica.synced:
+            log.warning("no snapshot after %.0fs; rendering without one", self.opts.wait_for_snapshot)
+
+    def _loop(
+        self,
+        window: pygame.Surface,
+        surface: pygame.Surface,
+        assets: Assets,
+        director: Director,
+        mark: pygame.Surface | None,
+    ) -> int:
+        opts = self.opts
+        clock = pygame.time.Clock()
+        paced = not opts.headless or opts.realtime
+        next_status = time.monotonic() + opts.status_interval
+        failures = 0
+        while not self._stop.is_set():
+            dt = clock.tick(opts.fps) / 1000 if paced else HEADLESS_DT
+            if opts.headless and opts.realtime:
+                dt = HEADLESS_DT if self.frames_drawn == 0 else dt
+            try:
+                started = time.perf_counter()
+                self._events()
+                self._drain(assets)
+                director.update(self.replica.state, dt)
+                director.draw(surface)
+                if mark is not None and self._offline(assets):
+                    u = assets.unit
+                    surface.blit(mark, (surface.get_width() - mark.get_width() - int(u), int(u)))
+                work_ms = (time.perf_counter() - started) * 1000
+                self.frames_drawn += 1
+                self._present(window, surface)
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("frame %d failed (%d in a row)", self.frames_drawn + 1, failures)
+                if failures >= MAX_CONSECUTIVE_FAILURES:
+                    log.critical("the display keeps failing; exiting so a supervisor can restart it")
+                    return 1
+                continue
+            now = time.monotonic()
+            self.stats.record(work_ms, now)
+            if self.link is not None and now >= next_status:
+                next_status = now + opts.status_interval
+                self._send_status(assets, director)
+            if opts.on_frame is not None and opts.on_frame(self._frame_info(director, assets, now)):
+                break
+            if opts.frames is not None and self.frames_drawn >= opts.frames:
+                break
+        return 0
+
+    def _present(self, window: pygame.Surface, surface: pygame.Surface) -> None:
+        if self.opts.headless:
+            if self.opts.out is not None:
+                pygame.image.save(surface, str(Path(self.opts.out) / f"frame-{self.frames_drawn:05d}.png"))
+        else:
+            pygame.display.flip()
+
+    def _frame_info(self, director: Director, assets: Assets, now: float) -> FrameInfo:
+        state = self.replica.state
+        displayed = getattr(director.scene, "displayed_total", None)
+        return FrameInfo(
+            index=self.frames_drawn,
+            time=now,
+            rev=state.rev if state else 0,
+            total=state.totals.total if state else 0,
+            displayed=displayed if isinstance(displayed, int) else None,
+            scene=director.scene_name,
+            connected=assets.link.connected,
+        )
+
+    def _offline(self, assets: Assets) -> bool:
+        link = assets.link
+        return (
+            self.link is not None
+            and link.ever_connected
+            and not link.connected
+            and time.monotonic() - link.since >= OFFLINE_GRACE
+        )
+
+    # --- input, the link, status -----------------------------------------------------------
+
+    def _events(self) -> None:
+        kiosk = not (self.opts.windowed or self.opts.headless)
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                if kiosk:
+                    log.info("ignoring a window close in kiosk mode (Ctrl+Shift+Q quits)")
+                else:
+                    self._stop.set()
+            elif event.type == pygame.KEYDOWN and event.key == pygame.K_q:
+                mods = event.mod
+                if mods & pygame.KMOD_CTRL and mods & pygame.KMOD_SHIFT:
+                    log.info("Ctrl+Shift+Q: stopping the display")
+                    self._stop.set()
+
+    def _drain(self, assets: Assets) -> None:
+        for _ in range(MAX_INBOX_PER_FRAME):
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+            self._handle(item, assets)
+
+    def _handle(self, item: Inbound, assets: Assets) -> None:
+        now = time.time()
+        if isinstance(item, LinkState):
+            link = assets.link
+            refused = not item.connected and time.monotonic() - self._refused_at < 5.0
+            link.connected = item.connected
+            link.reason = link.reason if refused else item.reason  # "bad token" beats "closed"
+            link.since = time.monotonic()
+            link.ever_connected = link.ever_connected or item.connected
+        elif isinstance(item, Snapshot):
+            self.replica.load(item, now)
+            self._resync_at = -1e9
+        elif isinstance(item, EventFrame):
+            outcome = self.replica.receive(item)
+            if outcome is Outcome.GAP:
+                self._resync()
+        elif isinstance(item, Pong):
+            self.replica.server_offset = item.server_time - (item.client_time + now) / 2
+        elif isinstance(item, ErrorFrame):
+            assets.link.reason = f"{item.code}: {item.message}"[:200]
+            self._refused_at = time.monotonic()
+        else:
+            log.debug("ignoring %s from the server", type(item).__name__)
+
+    def _resync(self) -> None:
+        """Ask for a snapshot after a gap; once per few seconds, not once per late event."""
+        state = self.replica.state
+        now = time.monotonic()
+        if self.link is None or state is None or now - self._resync_at < RESYNC_RETRY:
+            return
+        self._resync_at = now
+        log.info("missed events after rev %d; asking for a snapshot", state.rev)
+        self.link.send(Resync(state.rev))
+
+    def _send_status(self, assets: Assets, director: Director) -> None:
+        if self.link is None or not assets.link.connected:
+            return  # errors stay queued in the director until someone can hear them
+        state = self.replica.state
+        self.link.send(
+            Status(
+                fps=round(self.stats.fps(), 2),
+                frame_p99_ms=round(self.stats.p99(), 3),
+                scene=director.scene_name,
+                rev=state.rev if state else 0,
+                error=director.take_error(),
+            )
+        )

@@ -1,0 +1,219 @@
+"""What scenes are given: fonts, rendered text, portraits and facts about the display.
+
+Scenes must never block a frame or touch the disk, so portraits are decoded
+and treated by ``media.pipeline.PortraitLoader`` on worker threads; the main
+thread only converts a finished image to a Surface (a memory copy) and keeps
+it. ``portrait()`` therefore answers None until the picture is ready, and a
+scene lays itself out without it meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+from projector.core.model import Case
+from projector.display.text import FontBook, TextRenderer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LinkInfo:
+    """The connection as the ident scene and the offline mark show it."""
+
+    server: str | None = None
+    connected: bool = False
+    reason: str = ""
+    since: float = field(default_factory=time.monotonic)
+    ever_connected: bool = False
+
+
+class Assets:
+    """Shared, cached resources for scenes; owned and polled by the main thread."""
+
+    def __init__(
+        self,
+        size: tuple[int, int],
+        *,
+        name: str = "display",
+        server: str | None = None,
+        media_dir: Path | None = None,
+        fonts: FontBook | None = None,
+        loader: Any = None,
+        fps: int = 60,
+    ) -> None:
+        self.size = (int(size[0]), int(size[1]))
+        self.name = name
+        self.fps = fps
+        self.fonts = fonts or FontBook()
+        self.text = TextRenderer(self.fonts)
+        self.link = LinkInfo(server=server)
+        self.media_dir = Path(media_dir) if media_dir is not None else None
+        self._cases: Mapping[str, Case] = {}
+        self._dossiers: dict[str, Any] = {}
+        self._loader = loader
+        self._loader_failed = False
+        self._surfaces: OrderedDict[str, pygame.Surface | None] = OrderedDict()
+        self._requested: set[str] = set()
+        self._warned: set[str] = set()
+        if self.media_dir is not None:
+            self._load_dossiers()
+
+    # --- facts ------------------------------------------------------------------------
+
+    @property
+    def unit(self) -> float:
+        """One hundredth of the height: the layout unit, so 1080p and 4K look alike."""
+        return self.size[1] / 100
+
+    def memo(self, key: tuple[Hashable, ...], make: Callable[[], pygame.Surface]) -> pygame.Surface:
+        """A surface a scene prepared once (a card, a panel), kept for its next entry.
+
+        Shares the text cache's pixel budget, so scenes cannot grow memory
+        without bound on a display that runs for days.
+        """
+        return self.text.cache.memo(("scene", *key), make)
+
+    def set_cases(self, cases: Mapping[str, Case]) -> None:
+        """The director hands over the current cases so portraits can be resolved."""
+        self._cases = cases
+
+    # --- portraits --------------------------------------------------------------------
+
+    def portrait(self, case_id: str, size: tuple[int, int]) -> pygame.Surface | None:
+        """The treated portrait of a case at exactly ``size``, or None (not ready, or none).
+
+        The first call starts the work; later calls return the Surface once the
+        worker has finished. A failed or missing portrait is logged once and
+        stays None: the scene shows the case with text only.
+        """
+        try:
+            width, height = int(size[0]), int(size[1])
+        except (TypeError, ValueError, IndexError):
+            return None
+        if not (1 <= width <= 8192 and 1 <= height <= 8192):
+            self._warn_once(f"size:{case_id}", "portrait size %r for %s is out of range", size, case_id)
+            return None
+        key = f"{case_id}@{width}x{height}"
+        if key in self._surfaces:
+            self._surfaces.move_to_end(key)
+            return self._surfaces[key]
+        if key not in self._requested:
+            self._request(case_id, key, (width, height))
+            return None
+        return self._collect(case_id, key, (width, height))
+
+    def portrait_pending(self, case_id: str, size: tuple[int, int]) -> bool:
+        """True while a requested portrait is still being prepared (for warm-ups and tests)."""
+        key = f"{case_id}@{int(size[0])}x{int(size[1])}"
+        return key in self._requested and key not in self._surfaces
+
+    def _request(self, case_id: str, key: str, size: tuple[int, int]) -> None:
+        self._requested.add(key)
+        path, focus = self._portrait_source(case_id)
+        if path is None:
+            self._store(key, None)
+            return
+        loader = self._get_loader()
+        if loader is None:
+            self._store(key, None)
+            return
+        try:
+            loader.request(key, path, size, focus=focus)
+        except Exception:
+            log.exception("portrait request for %s failed", case_id)
+            self._store(key, None)
+
+    def _collect(self, case_id: str, key: str, size: tuple[int, int]) -> pygame.Surface | None:
+        loader = self._get_loader()
+        result = loader.get(key) if loader is not None else None
+        if result is None:
+            return None
+        if isinstance(result, Exception):
+            self._warn_once(f"fail:{case_id}", "portrait of %s could not be prepared: %s", case_id, result)
+            self._store(key, None)
+            return None
+        try:
+            image = result if result.mode == "RGBA" else result.convert("RGBA")
+            surf = pygame.image.frombytes(image.tobytes(), image.size, "RGBA")
+            if surf.get_size() != size:
+                surf = pygame.transform.smoothscale(surf, size)
+            if pygame.display.get_init() and pygame.display.get_surface() is not None:
+                # A fully opaque portrait (duotone, natural) blits far faster without alpha.
+                opaque = image.getchannel("A").getextrema() == (255, 255)
+                surf = surf.convert() if opaque else surf.convert_alpha()
+        except Exception:
+            log.exception("portrait of %s could not be converted", case_id)
+            surf = None
+        self._store(key, surf)
+        return surf
+
+    def _store(self, key: str, surf: pygame.Surface | None) -> None:
+        self._surfaces[key] = surf
+        while len(self._surfaces) > 24:
+            self._surfaces.popitem(last=False)
+
+    def _portrait_source(self, case_id: str) -> tuple[Path | None, tuple[float, float] | None]:
+        """Where a case's portrait file is: its dossier, else ``<media>/<case id>/<portrait>``.
+
+        The file name comes from the server; it must stay inside the media
+        folder, however it is spelt.
+        """
+        dossier = self._dossiers.get(case_id)
+        if dossier is not None and dossier.portrait_path is not None:
+            return Path(dossier.portrait_path), dossier.focus
+        case = self._cases.get(case_id)
+        if case is None or not case.portrait or self.media_dir is None:
+            self._warn_once(f"none:{case_id}", "case %s has no portrait; showing text only", case_id)
+            return None, None
+        base = (self.media_dir / case_id).resolve()
+        candidate = (base / case.portrait).resolve()
+        if not candidate.is_relative_to(base):
+            self._warn_once(
+                f"path:{case_id}", "portrait %r of %s leaves the media folder", case.portrait, case_id
+            )
+            return None, None
+        return candidate, None
+
+    def _get_loader(self) -> Any:
+        if self._loader is None and not self._loader_failed:
+            try:
+                from media.pipeline import PortraitLoader
+
+                self._loader = PortraitLoader(workers=2)
+            except Exception:
+                self._loader_failed = True
+                log.exception("the media pipeline is not available; portraits are off")
+        return self._loader
+
+    def _load_dossiers(self) -> None:
+        assert self.media_dir is not None
+        if not self.media_dir.is_dir():
+            log.warning("media folder %s does not exist; portraits come from nowhere", self.media_dir)
+            return
+        try:
+            from media.dossier import load_dossiers
+
+            self._dossiers = {d.case.id: d for d in load_dossiers(self.media_dir)}
+        except Exception:
+            log.exception("could not load the case dossiers in %s", self.media_dir)
+
+    def _warn_once(self, key: str, message: str, *args: object) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            log.warning(message, *args)
+
+    def close(self) -> None:
+        if self._loader is not None:
+            try:
+                self._loader.close()
+            except Exception:
+                log.exception("closing the portrait loader failed")

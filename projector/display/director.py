@@ -1,0 +1,398 @@
+"""Scene lifecycle: which scene is on screen, how the next one arrives, and what happens on failure.
+
+Rules the director keeps, because a public screen depends on them:
+
+- No black gap. A scene is entered and drawn once offscreen *before* it is
+  shown; a cut swaps in a scene that has already proven it can draw, and a
+  crossfade blends two full frames.
+- A scene that raises (in enter, update or draw) is replaced on the same
+  frame by the fallback card; the traceback goes to the log, a one-line
+  summary to the next Status frame, nothing to the screen.
+- Unknown scene names and absurd parameters are logged and ignored.
+- Before the first snapshot the ident card shows, never a blank frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pygame
+
+from projector.core.model import CaseStatus
+from projector.core.state import ShowState
+from scenes.base import BLACK, YELLOW, Scene, UnknownScene, clamp_dt, ease, get_scene, set_fade
+
+if TYPE_CHECKING:
+    from projector.display.assets import Assets
+
+log = logging.getLogger(__name__)
+
+TRANSITIONS = ("crossfade", "cut")
+MAX_FADE_SECONDS = 10.0
+ROTATION_ORDER = ("totals", "portrait", "messages")
+PREROLL_SECONDS = 0.25
+
+
+def _no_params() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Step:
+    """A scene name and its parameters: one entry of the rotation or one operator cue."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=_no_params)
+
+    def same_as(self, other: Step | None) -> bool:
+        return other is not None and self.name == other.name and dict(self.params) == dict(other.params)
+
+
+class _LastResort:
+    """Drawn only if even the fallback scene fails: rectangles cannot raise."""
+
+    name: ClassVar[str] = "fallback"
+
+    def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
+        pass
+
+    def update(self, state: ShowState, dt: float) -> None:
+        pass
+
+    def draw(self, surface: pygame.Surface) -> None:
+        w, h = surface.get_size()
+        surface.fill(BLACK)
+        surface.fill(YELLOW, (w // 16, h // 3, max(2, h // 80), h // 3))
+
+
+@dataclass
+class _Live:
+    scene: Scene
+    step: Step
+
+
+def seconds(value: object, default: float, lo: float, hi: float, what: str) -> float:
+    """A duration that cannot break the show: finite and within [lo, hi], else logged and fixed."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        log.error("%s=%r is not a number of seconds; using %s", what, value, default)
+        return default
+    if not lo <= value <= hi:
+        fixed = min(max(float(value), lo), hi)
+        log.error("%s=%r is out of range [%s, %s]; using %s", what, value, lo, hi, fixed)
+        return fixed
+    return float(value)
+
+
+class Director:
+    """Holds the current scene (and the incoming one during a transition) and cycles the rotation."""
+
+    def __init__(
+        self,
+        assets: Assets,
+        *,
+        rotation: float = 12.0,
+        pinned: str | None = None,
+        pinned_params: Mapping[str, Any] | None = None,
+        transition: str = "crossfade",
+        fade: float = 1.0,
+        lookup: Callable[[object], type[Scene]] = get_scene,
+    ) -> None:
+        self.assets = assets
+        self.rotation = seconds(rotation, 12.0, 1.0, 24 * 3600.0, "rotation")
+        self.fade = seconds(fade, 1.0, 0.0, MAX_FADE_SECONDS, "fade")
+        if transition not in TRANSITIONS:
+            log.error("unknown transition %r; using crossfade", transition)
+            transition = "crossfade"
+        self.transition = transition
+        self._lookup = lookup
+        self.pinned = self._checked_step(pinned, pinned_params) if pinned is not None else None
+        self._state = ShowState()
+        self._synced = False
+        self._errors: deque[str] = deque(maxlen=8)
+        self._logged: set[str] = set()
+        self._buffer: pygame.Surface | None = None
+        self._incoming: _Live | None = None
+        self._fade_t = 0.0
+        self._fade_d = 0.0
+        self._age = 0.0
+        self._cycle = 0
+        self._case_index = 0
+        self._failed: Step | None = None
+        self._ready: _Live | None = None
+        self._failures = 0
+        self._current = self._enter(Step("ident"))
+
+    # --- what is on screen ------------------------------------------------------------
+
+    @property
+    def scene(self) -> Scene:
+        return self._current.scene
+
+    @property
+    def scene_name(self) -> str:
+        return str(getattr(self._current.scene, "name", "?"))
+
+    @property
+    def step(self) -> Step:
+        return self._current.step
+
+    @property
+    def transitioning(self) -> bool:
+        return self._incoming is not None
+
+    def take_error(self) -> str | None:
+        """The latest scene error since the last call (for the Status frame), then forget them."""
+        error = self._errors[-1] if self._errors else None
+        self._errors.clear()
+        return error
+
+    # --- commands -----------------------------------------------------------------------
+
+    def cut(self, name: object, params: object = None) -> None:
+        """Show a scene now. It is entered and drawn offscreen first, so there is no gap."""
+        self._finish_transition()
+        self._current = self._enter(self._checked_step(name, params))
+        self._age = 0.0
+
+    def crossfade(self, name: object, params: object = None, duration: object = None) -> None:
+        """Blend to a scene over ``duration`` seconds (a running fade completes at once)."""
+        d = self.fade if duration is None else seconds(duration, self.fade, 0.0, MAX_FADE_SECONDS, "duration")
+        if d <= 0:
+            self.cut(name, params)
+            return
+        self._finish_transition()
+        # No proof draw here: the incoming scene's first draw goes to the offscreen
+        # buffer anyway, at alpha 0, and a failure there swaps in the fallback on
+        # the same frame. Skipping it saves a full 4K draw on the busiest frame.
+        self._incoming = self._enter(self._checked_step(name, params), proof=False)
+        self._fade_t, self._fade_d = 0.0, d
+
+    def _go(self, step: Step) -> None:
+        ready, self._ready = self._ready, None
+        if ready is not None and ready.step.same_as(step):
+            # Entered (and proof-drawn) a few frames ago: this frame only swaps.
+            self._finish_transition()
+            if self.transition == "cut" or self.fade <= 0:
+                self._current, self._age = ready, 0.0
+            else:
+                self._incoming, self._fade_t, self._fade_d = ready, 0.0, self.fade
+        elif self.transition == "cut" or self.fade <= 0:
+            self.cut(step.name, step.params)
+        else:
+            self.crossfade(step.name, step.params)
+        self._prefetch(self._next_step(advance=False))
+
+    def _preroll(self) -> None:
+        """Enter the next rotation step shortly before it is due.
+
+        Entering a scene (layout, first text renders) is the most expensive
+        thing a scene does; doing it on a frame of its own keeps it off the
+        frame that also starts the crossfade.
+        """
+        if self._ready is not None or self._age < self.rotation - min(PREROLL_SECONDS, self.rotation / 4):
+            return
+        step = self._next_step(advance=False)
+        if not step.same_as(self._current.step):
+            self._ready = self._enter(step)
+
+    def _finish_transition(self) -> None:
+        if self._incoming is not None:
+            self._current, self._incoming = self._incoming, None
+            self._age = 0.0
+
+    def _checked_step(self, name: object, params: object) -> Step:
+        if params is None:
+            params = {}
+        if not isinstance(params, Mapping):
+            log.error("parameters for scene %r must be a mapping, got %r; ignored", name, params)
+            params = {}
+        return Step(name if isinstance(name, str) else repr(name), MappingProxyType(dict(params)))
+
+    # --- the frame ----------------------------------------------------------------------
+
+    def update(self, state: ShowState | None, dt: float) -> None:
+        dt = clamp_dt(dt)
+        if state is not None:
+            self._state = state
+            self.assets.set_cases(state.cases)
+            if not self._synced:
+                self._synced = True
+                first = self._next_step(advance=True)
+                if self._age == 0.0:  # nothing shown yet (a display started with a state): no fade
+                    self.cut(first.name, first.params)
+                    self._prefetch(self._next_step(advance=False))
+                else:
+                    self._go(first)
+        self._update_live("_current", dt)
+        if self._incoming is not None:
+            self._update_live("_incoming", dt)
+            self._fade_t += dt
+            if self._fade_t >= self._fade_d:
+                self._finish_transition()
+            return
+        self._age += dt
+        if not self._synced:
+            return
+        if self._current.step.name != "fallback" and self._age > 60.0:
+            self._failures = 0  # it has run for a minute: past failures are forgiven
+        if self.pinned is not None and self._failed is not None:
+            # A pinned scene that failed is retried, less and less often while it keeps failing.
+            if self._age >= self._retry_delay():
+                step, self._failed = self._failed, None
+                self._go(step)
+            return
+        self._preroll()
+        if self._age >= self.rotation:
+            step = self._next_step(advance=True)
+            if step.same_as(self._current.step):
+                self._age = 0.0
+            else:
+                self._failed = None
+                self._go(step)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        if self._incoming is None:
+            self._draw_live("_current", surface)
+            return
+        alpha = int(255 * ease(self._fade_t / self._fade_d)) if self._fade_d > 0 else 255
+        if alpha >= 255:
+            self._draw_live("_incoming", surface)
+            return
+        buffer = self._offscreen(surface)
+        self._draw_live("_current", surface)
+        self._draw_live("_incoming", buffer)  # drawn even at alpha 0: its offscreen proof
+        if alpha > 0:
+            set_fade(buffer, alpha)
+            surface.blit(buffer, (0, 0))
+            buffer.set_alpha(None)
+
+    # --- rotation -----------------------------------------------------------------------
+
+    def _next_step(self, *, advance: bool) -> Step:
+        state = self._state
+        active = sorted(c.id for c in state.cases.values() if c.status is CaseStatus.ACTIVE)
+        pinned = self.pinned
+        if pinned is not None:
+            if pinned.name == "portrait" and "case" not in pinned.params and active:
+                case = active[self._case_index % len(active)]
+                if advance:
+                    self._case_index += 1
+                return Step("portrait", MappingProxyType({**pinned.params, "case": case}))
+            return pinned
+        cycle, case_index = self._cycle, self._case_index
+        step = Step("totals")
+        for _ in ROTATION_ORDER:
+            kind = ROTATION_ORDER[cycle % len(ROTATION_ORDER)]
+            cycle += 1
+            if kind == "portrait" and active:
+                step = Step("portrait", MappingProxyType({"case": active[case_index % len(active)]}))
+                case_index += 1
+                break
+            if kind == "messages" and state.wall:
+                step = Step("messages")
+                break
+            if kind == "totals":
+                break
+        if advance:
+            self._cycle, self._case_index = cycle, case_index
+        return step
+
+    def _prefetch(self, step: Step) -> None:
+        """Let the coming scene start slow work (portrait decoding) in the background now."""
+        try:
+            prefetch = getattr(self._lookup(step.name), "prefetch", None)
+            if prefetch is not None:
+                prefetch(self._state, self.assets, step.params)
+        except Exception as exc:
+            self._report(step.name, "prefetch", exc)
+
+    def _retry_delay(self) -> float:
+        return min(300.0, max(self.rotation, 10.0) * float(2 ** max(0, self._failures - 1)))
+
+    # --- guarded calls into scenes ---------------------------------------------------------
+
+    def _enter(self, step: Step, *, proof: bool = True) -> _Live:
+        try:
+            cls = self._lookup(step.name)
+        except UnknownScene as exc:
+            self._report(step.name, "lookup", exc, traceback=False)
+            return self._fallback(step)
+        phase = "enter"
+        try:
+            scene = cls()
+            scene.enter(self._state, self.assets, step.params)
+            phase = "draw"
+            if proof:
+                scene.draw(self._offscreen())
+        except Exception as exc:
+            self._report(step.name, phase, exc)
+            return self._fallback(step)
+        return _Live(scene, step)
+
+    def _fallback(self, failed: Step) -> _Live:
+        self._failed = failed if failed.name not in ("fallback", "ident") else None
+        self._failures += 1
+        self._age = 0.0
+        try:
+            from scenes.fallback import FallbackScene
+
+            scene: Scene = FallbackScene()
+            scene.enter(self._state, self.assets, {})
+            scene.draw(self._offscreen())
+        except Exception as exc:
+            self._report("fallback", "enter", exc)
+            scene = _LastResort()
+        return _Live(scene, Step("fallback"))
+
+    def _update_live(self, slot: str, dt: float) -> None:
+        live: _Live = getattr(self, slot)
+        try:
+            live.scene.update(self._state, dt)
+        except Exception as exc:
+            self._report(live.step.name, "update", exc)
+            setattr(self, slot, self._fallback(live.step))
+
+    def _draw_live(self, slot: str, target: pygame.Surface) -> None:
+        live: _Live = getattr(self, slot)
+        try:
+            live.scene.draw(target)
+            return
+        except Exception as exc:
+            self._report(live.step.name, "draw", exc)
+        replacement = self._fallback(live.step)
+        setattr(self, slot, replacement)
+        try:
+            replacement.scene.draw(target)
+        except Exception:
+            _LastResort().draw(target)
+
+    def _offscreen(self, like: pygame.Surface | None = None) -> pygame.Surface:
+        """The one reusable full-frame buffer (offscreen first draws, the incoming side of a fade)."""
+        size = like.get_size() if like is not None else self.assets.size
+        if self._buffer is None or self._buffer.get_size() != size:
+            buffer = pygame.Surface(size)
+            if pygame.display.get_init() and pygame.display.get_surface() is not None:
+                buffer = buffer.convert()
+            self._buffer = buffer
+        return self._buffer
+
+    def _report(self, name: str, phase: str, exc: BaseException, *, traceback: bool = True) -> None:
+        summary = f"scene {name!r} failed in {phase}: {type(exc).__name__}: {exc}"[:1000]
+        self._errors.append(summary)
+        key = f"{name}:{phase}:{type(exc).__name__}:{exc}"
+        if key in self._logged:
+            log.error("%s (again)", summary)
+            return
+        self._logged.add(key)
+        if len(self._logged) > 200:
+            self._logged.clear()
+        if traceback:
+            log.error("%s; showing the fallback card", summary, exc_info=exc)
+        else:
+            log.error("%s; showing the fallback card", summary)

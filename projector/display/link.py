@@ -1,0 +1,250 @@
+"""The display's websocket link: a background thread that never gives up.
+
+The main thread owns pygame and must never wait on the network, so the link
+runs ``websockets``' synchronous client in a thread and hands everything over
+through one ``queue.SimpleQueue`` (the only object the two threads share):
+decoded server frames and ``LinkState`` notices. Outgoing frames (Status,
+Resync) go the other way through a second queue that the link drains.
+
+A projection laptop on a mobile network loses its connection; an event
+screen runs for days. So the link reconnects forever with capped, fully
+jittered exponential backoff (many displays restarting together must not
+hammer the server in step), logs garbage from the server and skips it, and
+never raises out of its thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from projector.core.protocol import (
+    MAX_FRAME_BYTES,
+    ErrorFrame,
+    Frame,
+    Hello,
+    Ping,
+    ProtocolError,
+    Snapshot,
+)
+from projector.wire import decode, encode
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+PING_EVERY = 10.0
+POLL = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """A change in the connection, as the main thread learns of it through the inbox.
+
+    ``connected`` becomes True when a snapshot has arrived (the display is in
+    step with the server), not merely when the socket opened.
+    """
+
+    connected: bool
+    reason: str
+
+
+Inbound = Frame | LinkState
+
+
+def websocket_url(server: str) -> str:
+    """The display websocket for what an operator types: ``http://h:p`` -> ``ws://h:p/ws``.
+
+    ``ws://`` and ``wss://`` URLs with a path are kept; without one ``/ws`` is
+    added; ``https`` becomes ``wss``; a bare ``host:port`` is taken as ``ws://``.
+    """
+    text = server.strip()
+    if "://" not in text:
+        text = "ws://" + text
+    parts = urlsplit(text)
+    scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme.lower())
+    if scheme is None or not parts.netloc:
+        raise ValueError(f"not a server address: {server!r} (expected ws://host:port/ws or http://host:port)")
+    path = parts.path.rstrip("/")
+    if not path:
+        path = "/ws"
+    elif parts.scheme.lower() in ("http", "https") and not path.endswith("/ws"):
+        path += "/ws"  # a server behind a path prefix: http://host/projector -> /projector/ws
+    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+
+
+def backoff_delay(
+    attempt: int,
+    base: float = BACKOFF_BASE,
+    cap: float = BACKOFF_CAP,
+    rng: Callable[[], float] = random.random,
+) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+    return float(rng() * min(cap, base * float(2 ** min(max(attempt, 0), 30))))
+
+
+class Link:
+    """The websocket client thread. ``start()`` once, ``send()`` any time, ``close()`` at exit."""
+
+    def __init__(
+        self,
+        url: str,
+        hello: Hello,
+        inbox: queue.SimpleQueue[Inbound],
+        *,
+        backoff_base: float = BACKOFF_BASE,
+        backoff_cap: float = BACKOFF_CAP,
+        ping_every: float = PING_EVERY,
+        open_timeout: float = 10.0,
+    ) -> None:
+        self.url = url
+        self.hello = hello
+        self.inbox = inbox
+        self.outbox: queue.Queue[Frame] = queue.Queue(maxsize=64)
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.ping_every = ping_every
+        self.open_timeout = open_timeout
+        self.attempt = 0
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="projector-link", daemon=True)
+        self._ping_ids = itertools.count(1)
+        self._garbage_logged = 0
+        self._last_reason = ""
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def send(self, frame: Frame) -> bool:
+        """Queue a frame for the server; dropped (False) if the link is backed up or down for long."""
+        try:
+            self.outbox.put_nowait(frame)
+            return True
+        except queue.Full:
+            return False
+
+    def close(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # --- the thread -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            reason = "closed"
+            try:
+                reason = self._session()
+            except Exception as exc:  # network errors, handshake refusals, anything: retry
+                reason = _describe(exc)
+                log.debug("link session ended", exc_info=True)
+            if self._stop.is_set():
+                break
+            self._notify(False, reason)
+            delay = backoff_delay(self.attempt, self.backoff_base, self.backoff_cap)
+            self.attempt += 1
+            log.info("link to %s down (%s); retrying in %.1fs", self.url, reason, delay)
+            self._stop.wait(delay)
+
+    def _session(self) -> str:
+        from websockets.exceptions import ConnectionClosed
+        from websockets.sync.client import connect
+
+        with connect(
+            self.url,
+            open_timeout=self.open_timeout,
+            close_timeout=2.0,
+            max_size=MAX_FRAME_BYTES,
+            ping_interval=10.0,
+            ping_timeout=10.0,
+            user_agent_header="projector-display",
+        ) as ws:
+            self._drain_stale()
+            ws.send(encode(self.hello))
+            next_ping = time.monotonic() + min(1.0, self.ping_every)
+            while not self._stop.is_set():
+                try:
+                    message = ws.recv(timeout=POLL)
+                except TimeoutError:
+                    message = None
+                except ConnectionClosed as exc:
+                    return _closed_reason(exc)
+                if message is not None:
+                    self._receive(message)
+                while True:
+                    try:
+                        frame = self.outbox.get_nowait()
+                    except queue.Empty:
+                        break
+                    ws.send(encode(frame))
+                if self.ping_every > 0 and time.monotonic() >= next_ping:
+                    ws.send(encode(Ping(next(self._ping_ids), time.time())))
+                    next_ping = time.monotonic() + self.ping_every
+        return "stopped"
+
+    def _receive(self, message: str | bytes) -> None:
+        try:
+            frame = decode(message)
+        except ProtocolError as exc:
+            self._garbage(exc)
+            return
+        except Exception as exc:  # decode must never take the link down
+            self._garbage(exc)
+            return
+        if isinstance(frame, Snapshot):
+            self.attempt = 0
+            self.connections += 1
+            self._notify(True, "connected")
+        elif isinstance(frame, ErrorFrame):
+            log.error("server refused or complained: %s (%s)", frame.message, frame.code)
+        self.inbox.put(frame)
+
+    def _garbage(self, exc: Exception) -> None:
+        self._garbage_logged += 1
+        if self._garbage_logged <= 20 or self._garbage_logged % 100 == 0:
+            log.warning("skipped a bad frame from the server (%d so far): %s", self._garbage_logged, exc)
+
+    def _notify(self, connected: bool, reason: str) -> None:
+        if not connected and reason == self._last_reason:
+            return  # one notice per distinct failure, not one per retry
+        self._last_reason = reason if not connected else ""
+        self.inbox.put(LinkState(connected, reason))
+
+    def _drain_stale(self) -> None:
+        """Status and Resync queued while offline are stale; the server sends a snapshot anyway."""
+        while True:
+            try:
+                self.outbox.get_nowait()
+            except queue.Empty:
+                return
+
+
+def _closed_reason(exc: Exception) -> str:
+    rcvd = getattr(exc, "rcvd", None)
+    if rcvd is None:
+        return "connection lost"
+    reason = str(getattr(rcvd, "reason", "") or "")
+    return (
+        f"closed by server: {reason}" if reason else f"closed by server (code {getattr(rcvd, 'code', '?')})"
+    )
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    return text[:200]

@@ -1,0 +1,183 @@
+"""Display options: the ``projector display`` flags, and the dataclass code builds directly.
+
+``projector display`` parses flags into ``DisplayOptions``; ``projector demo``
+and tests build ``DisplayOptions`` in code (a ready ``state``, an ``on_frame``
+hook). Both end in ``run_display``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from projector.core.state import ShowState
+
+if TYPE_CHECKING:
+    from projector.display.app import FrameInfo
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "PROJECTOR_DISPLAY_TOKEN"
+DEFAULT_HEADLESS_SIZE = (1920, 1080)
+MAX_SIDE = 16384
+
+
+def _default_media() -> Path | None:
+    try:
+        from media.dossier import DEMO_DIR
+    except Exception:  # the media package is optional for a bare display
+        return None
+    return Path(DEMO_DIR)
+
+
+@dataclass
+class DisplayOptions:
+    """Everything a display needs; every field has a default that works on a venue laptop."""
+
+    #: ``ws://host:port/ws`` or ``http://host:port`` (``/ws`` is derived). None: no server.
+    server: str | None = None
+    token: str = ""
+    name: str = field(default_factory=socket.gethostname)
+    #: Which monitor gets the full-screen window (0 = primary).
+    monitor: int = 0
+    windowed: bool = False
+    #: Window or render size; None = the monitor's size (1920x1080 headless).
+    size: tuple[int, int] | None = None
+    #: Pin one scene instead of the rotation.
+    scene: str | None = None
+    scene_params: Mapping[str, Any] = field(default_factory=dict)
+    #: Render with no screen (SDL dummy driver), advancing the clock 1/60 s per frame.
+    headless: bool = False
+    #: Stop after this many frames (None: run until stopped).
+    frames: int | None = None
+    #: Headless only: write ``out/frame-00001.png`` ...
+    out: Path | None = None
+    fps: int = 60
+    offline_mark: bool = True
+    #: Folder of case dossiers (``<media>/<case-id>/...``); default: the demo cases.
+    media: Path | None = field(default_factory=_default_media)
+    #: Seconds each scene of the rotation stays on screen.
+    rotation: float = 12.0
+    transition: str = "crossfade"
+    fade: float = 1.0
+    #: Start from this state (no server needed): for demos, tests and screenshots.
+    state: ShowState | None = None
+    #: Headless with a server: wait this long for the first snapshot before frame 1.
+    wait_for_snapshot: float = 10.0
+    #: Headless: pace frames at ``fps`` in real time instead of rendering flat out.
+    realtime: bool = False
+    #: Called after every presented frame; return True to stop the display.
+    on_frame: Callable[[FrameInfo], bool | None] | None = None
+    status_interval: float = 5.0
+    backoff: tuple[float, float] = (0.5, 30.0)
+
+    def render_size(self) -> tuple[int, int] | None:
+        return self.size if self.size is not None else (DEFAULT_HEADLESS_SIZE if self.headless else None)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w_text, h_text = text.lower().replace("\u00d7", "x").split("x")
+        w, h = int(w_text), int(h_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1920x1080, got {text!r}") from None
+    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(f"size {w}x{h} is out of range (16..{MAX_SIDE} per side)")
+    return w, h
+
+
+def _bounded_int(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({lo}..{hi})")
+        return value
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not math.isfinite(value) or not 1.0 <= value <= 86400.0:
+        raise argparse.ArgumentTypeError(f"{text} seconds is out of range (1..86400)")
+    return value
+
+
+def add_display_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``projector display`` flags (``projector demo`` may reuse some of them)."""
+    parser.add_argument("--server", help="server URL: ws://host:port/ws or http://host:port")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV, ""),
+        help=f"display token (default: ${TOKEN_ENV})",
+    )
+    parser.add_argument("--name", default=socket.gethostname(), help="display name (default: host name)")
+    parser.add_argument("--monitor", type=_bounded_int(0, 15), default=0, help="monitor for full screen")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    parser.add_argument("--size", type=parse_size, help="WxH, e.g. 1920x1080")
+    parser.add_argument("--scene", help="pin one scene instead of the rotation")
+    parser.add_argument("--headless", action="store_true", help="render with no screen (to PNG with --out)")
+    parser.add_argument("--frames", type=_bounded_int(1, 10_000_000), help="stop after N frames")
+    parser.add_argument("--out", type=Path, help="headless: write DIR/frame-00001.png ...")
+    parser.add_argument("--fps", type=_bounded_int(1, 240), default=60)
+    parser.add_argument("--no-offline-mark", action="store_true", help="no corner mark while offline")
+    parser.add_argument("--media", type=Path, help="folder of case dossiers (default: the demo cases)")
+    parser.add_argument("--rotation", type=_seconds, default=12.0, help="seconds per scene (default 12)")
+
+
+def options_from_args(ns: argparse.Namespace) -> DisplayOptions:
+    """Build options from parsed flags; raises ``ValueError`` with a message for the user."""
+    if ns.headless and ns.frames is None:
+        raise ValueError("--headless needs --frames N")
+    if ns.out is not None and not ns.headless:
+        raise ValueError("--out only works with --headless")
+    if ns.server:
+        from projector.display.link import websocket_url
+
+        websocket_url(ns.server)  # raises ValueError naming the bad address
+    opts = DisplayOptions(
+        server=ns.server or None,
+        token=ns.token or "",
+        name=ns.name,
+        monitor=ns.monitor,
+        windowed=ns.windowed,
+        size=ns.size,
+        scene=ns.scene,
+        headless=ns.headless,
+        frames=ns.frames,
+        out=ns.out,
+        fps=ns.fps,
+        offline_mark=not ns.no_offline_mark,
+        rotation=ns.rotation,
+    )
+    if ns.media is not None:
+        opts.media = ns.media
+    return opts
+
+
+def run_display(opts: DisplayOptions) -> int:
+    """Run a display until it is told to stop; returns a process exit code.
+
+    0: stopped normally (frames done, Ctrl+Shift+Q, window closed, SIGTERM/SIGINT).
+    1: the display could not start, or kept failing (a supervisor should restart it).
+    """
+    from projector.display.app import DisplayApp
+
+    try:
+        return DisplayApp(opts).run()
+    except Exception:
+        log.exception("the display stopped on an unexpected error")
+        return 1

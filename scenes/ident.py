@@ -1,0 +1,87 @@
+"""The ident card: who this display is and whether it hears the server.
+
+Shown before the first snapshot and whenever someone is setting up: the
+display name huge (to match the laptop to the projector), the resolution,
+the server and the connection state, and framing marks at the edges and
+centre for lining the projector up with the facade.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pygame
+
+from projector.core.state import ShowState
+from scenes.base import BLACK, DARK, DIM_WHITE, GREY, WHITE, YELLOW, register
+
+if TYPE_CHECKING:
+    from projector.display.assets import Assets
+
+GREEN = (60, 220, 120)
+RED = (255, 110, 90)
+
+
+@register
+class IdentScene:
+    name: ClassVar[str] = "ident"
+
+    def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
+        self.assets = assets
+        self.text = assets.text
+        self.w, self.h = assets.size
+        self.u = self.h / 100
+        u = self.u
+        name = assets.name or "display"
+        size = self.text.fit_size(name, "display", int(self.w * 0.8), int(18 * u))
+        self.title = self.text.render(name, "display", size, WHITE)
+        self.kicker = self.text.render("PROJECTOR DISPLAY", "display", int(4.5 * u), YELLOW)
+        self.lines: list[tuple[pygame.Surface, tuple[int, int, int]]] = []
+        self.update(state, 0.0)
+
+    def update(self, state: ShowState, dt: float) -> None:
+        link, u = self.assets.link, self.u
+        w, h = self.assets.size
+        if link.server is None:
+            status, colour = "NO SERVER (local state)", GREY
+        elif link.connected:
+            status, colour = "CONNECTED", GREEN
+        else:
+            waited = int(time.monotonic() - link.since)
+            if link.ever_connected:
+                status = f"OFFLINE for {waited}s \u2014 {link.reason}"
+            else:
+                status = f"CONNECTING\u2026 {link.reason}".strip()
+            colour = YELLOW if not link.ever_connected else RED
+        server = link.server or "\u2014"
+        rows = [
+            (f"{w} \u00d7 {h}  \u00b7  {self.assets.fps} fps", DIM_WHITE),
+            (f"server  {server}", DIM_WHITE),
+            (status[:120], colour),
+            (f"rev {state.rev}  \u00b7  {state.campaign.name}", DIM_WHITE),
+        ]
+        size = int(4 * u)
+        self.lines = [(self.text.render(t, "strong", size, c), c) for t, c in rows]
+
+    def draw(self, surface: pygame.Surface) -> None:
+        u, w, h = self.u, self.w, self.h
+        surface.fill(BLACK)
+        edge = max(2, int(0.5 * u))
+        pygame.draw.rect(surface, YELLOW, (0, 0, w, h), edge)
+        arm = int(6 * u)
+        for cx, cy in ((0, 0), (w, 0), (0, h), (w, h)):
+            sx = 1 if cx == 0 else -1
+            sy = 1 if cy == 0 else -1
+            surface.fill(YELLOW, (min(cx, cx + sx * arm), min(cy, cy + sy * edge * 3), arm, edge * 3))
+            surface.fill(YELLOW, (min(cx, cx + sx * edge * 3), min(cy, cy + sy * arm), edge * 3, arm))
+        surface.fill(DARK, (w // 2 - edge // 2, h // 2 - arm, edge, 2 * arm))
+        surface.fill(DARK, (w // 2 - arm, h // 2 - edge // 2, 2 * arm, edge))
+        x = int(8 * u)
+        surface.blit(self.kicker, (x, int(10 * u)))
+        surface.blit(self.title, (x, int(15 * u)))
+        y = int(52 * u)
+        for surf, _ in self.lines:
+            surface.blit(surf, (x, y))
+            y += int(7 * u)

@@ -1,0 +1,273 @@
+"""The wall of supporters' messages: one in the spotlight, the latest few beneath.
+
+Messages arrive in bursts (a school class, a rally), but a passer-by needs
+seconds to read one from across a street. New messages therefore queue: each
+holds the spotlight for a reading time that grows with its length, then
+slides aside for the next. A retracted message leaves the screen at once:
+moderation beats animation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pygame
+
+from projector.core.state import Message, ShowState
+from scenes.base import (
+    BLACK,
+    DARK,
+    DIM_WHITE,
+    WHITE,
+    YELLOW,
+    clamp_dt,
+    country_name,
+    ease,
+    param_float,
+    register,
+    set_fade,
+    visible,
+)
+
+if TYPE_CHECKING:
+    from projector.display.assets import Assets
+
+log = logging.getLogger(__name__)
+
+GRID_COLUMNS = 3
+MAX_QUEUE = 30
+SLIDE_SECONDS = 0.9
+
+
+def attribution(message: Message) -> str:
+    parts = [p for p in (message.name.strip(), country_name(message.country)) if p]
+    return "\u2014 " + ", ".join(parts) if parts else ""
+
+
+def _opaque(size: tuple[int, int]) -> pygame.Surface:
+    """A black card: opaque surfaces fade (set_alpha) several times faster than per-pixel alpha."""
+    card = pygame.Surface((max(1, size[0]), max(1, size[1])))
+    if pygame.display.get_surface() is not None:
+        card = card.convert()
+    card.fill(BLACK)
+    return card
+
+
+@register
+class MessagesScene:
+    name: ClassVar[str] = "messages"
+
+    def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
+        self.assets = assets
+        self.text = assets.text
+        self.w, self.h = assets.size
+        self.u = self.h / 100
+        self.hold = param_float(params, "hold", 7.0, 2.0, 120.0)
+        u = self.u
+        self.margin = int(6 * u)
+        self.header = self.text.render("MESSAGES OF SOLIDARITY", "display", int(6 * u), YELLOW)
+        quote = self.text.render("\u201c", "display", int(24 * u), YELLOW)
+        ink = self.text.ink("\u201c", "display", int(24 * u))
+        self.quote = assets.memo(("quote", self.h), lambda: quote.subsurface(ink).copy())  # the ink only
+        self.spot_box = pygame.Rect(int(15 * u), int(17 * u), self.w - int(21 * u), int(45 * u))
+        col_gap = int(3 * u)
+        col_w = (self.w - 2 * self.margin - (GRID_COLUMNS - 1) * col_gap) // GRID_COLUMNS
+        self.columns = [self.margin + i * (col_w + col_gap) for i in range(GRID_COLUMNS)]
+        self.col_w = col_w
+        self.empty = self.text.render_lines(
+            self.text.wrap(
+                "Messages of solidarity will appear here.", "strong", int(6 * u), self.spot_box.width
+            ),
+            "strong",
+            int(6 * u),
+            DIM_WHITE,
+        )
+        self.big_cards: dict[str, pygame.Surface] = {}
+        self.small_cards: dict[str, pygame.Surface] = {}
+        self.messages: dict[str, Message] = {m.id: m for m in state.wall}
+        self.order: list[str] = [m.id for m in state.wall]  # oldest first, as in the state
+        self.seen: set[str] = set(self.order)
+        self.queue: deque[str] = deque()
+        self.spot: str | None = self.order[-1] if self.order else None
+        self.previous: str | None = None
+        self.spot_age = SLIDE_SECONDS  # the first message is simply there
+        self.grid: list[str] = []
+        self.grid_age: dict[str, float] = {}
+        self.slide_in = self.slide_out = 0
+        if self.spot is not None:
+            self._card(self.spot)
+        self._refresh_grid(animate=False)
+        for message_id in self.grid:
+            self._small(message_id)
+        self._set_alphas()
+
+    # --- cards are rendered once, ahead of time ---------------------------------------
+
+    def _card(self, message_id: str) -> pygame.Surface:
+        card = self.big_cards.get(message_id)
+        if card is None:
+            m = self.messages[message_id]
+            key = ("message", m.id, m.text, m.name, m.country, self.spot_box.size)
+            card = self.big_cards[message_id] = self.assets.memo(key, lambda: self._make_card(m))
+        return card
+
+    def _small(self, message_id: str) -> pygame.Surface:
+        card = self.small_cards.get(message_id)
+        if card is None:
+            m = self.messages[message_id]
+            key = ("message-small", m.id, m.text, m.name, m.country, self.col_w, self.h)
+            card = self.small_cards[message_id] = self.assets.memo(key, lambda: self._make_small(m))
+        return card
+
+    def _make_card(self, message: Message) -> pygame.Surface:
+        box, text, u = self.spot_box, self.text, self.u
+        for size, max_lines in ((9.0, 2), (7.0, 3), (5.6, 4), (4.6, 5)):
+            px = int(size * u)
+            lines = text.wrap(message.text, "strong", px, box.width)
+            if len(lines) <= max_lines:
+                break
+        lines = text.wrap(message.text, "strong", px, box.width, max_lines)
+        body = text.render_lines(lines, "strong", px, WHITE, leading=1.05)
+        who = self._attribution(message, int(3.6 * u), box.width)
+        card = _opaque((box.width, body.get_height() + int(2.5 * u) + who.get_height()))
+        card.blit(body, (0, 0))
+        card.blit(who, (0, body.get_height() + int(2.5 * u)))
+        return card
+
+    def _make_small(self, message: Message) -> pygame.Surface:
+        text, u = self.text, self.u
+        px = int(3.2 * u)
+        body = text.render_lines(text.wrap(message.text, "body", px, self.col_w, 4), "body", px, DIM_WHITE)
+        who = self._attribution(message, int(2.5 * u), self.col_w)
+        card = _opaque((self.col_w, body.get_height() + int(1.2 * u) + who.get_height()))
+        card.blit(body, (0, 0))
+        card.blit(who, (0, body.get_height() + int(1.2 * u)))
+        return card
+
+    def _attribution(self, message: Message, size: int, width: int) -> pygame.Surface:
+        """Name and country on one line, shortened with an ellipsis rather than clipped."""
+        line = (self.text.wrap(attribution(message), "strong", size, width, max_lines=1) or [""])[0]
+        return self.text.render(line, "strong", size, YELLOW)
+
+    def _reading_time(self, message_id: str) -> float:
+        length = len(self.messages[message_id].text)
+        return max(self.hold, min(20.0, 2.5 + length / 16))
+
+    # --- per frame ----------------------------------------------------------------------
+
+    def update(self, state: ShowState, dt: float) -> None:
+        dt = clamp_dt(dt)
+        self._sync(state)
+        self.spot_age += dt
+        for key in self.grid_age:
+            self.grid_age[key] += dt
+        if self.queue and (self.spot is None or self.spot_age >= self._reading_time(self.spot)):
+            upcoming = self.queue[0]
+            if upcoming in self.big_cards:  # rendered on an earlier frame: no hitch now
+                self.queue.popleft()
+                self.previous, self.spot = self.spot, upcoming
+                self.spot_age = 0.0
+                self._refresh_grid(animate=True)
+                self._prune()
+        # At most one card is rendered per frame, so a burst never costs a long frame.
+        if self.queue and self.queue[0] not in self.big_cards:
+            self._card(self.queue[0])
+        else:
+            for message_id in self.grid:
+                if message_id not in self.small_cards:
+                    self._small(message_id)
+                    break
+        self._set_alphas()
+
+    def _sync(self, state: ShowState) -> None:
+        ids = [m.id for m in state.wall]
+        if ids == self.order and all(self.messages.get(m.id) is m for m in state.wall):
+            return
+        current = set(ids)
+        self.messages = {m.id: m for m in state.wall}
+        for gone in set(self.order) - current:  # retracted: off the screen now
+            self.big_cards.pop(gone, None)
+            self.small_cards.pop(gone, None)
+        self.queue = deque(i for i in self.queue if i in current)
+        if self.previous not in current:
+            self.previous = None
+        if self.spot is not None and self.spot not in current:
+            self.spot = self.queue.popleft() if self.queue else (ids[-1] if ids else None)
+            self.spot_age = SLIDE_SECONDS
+            if self.spot is not None:
+                self._card(self.spot)
+        for message_id in ids:
+            if message_id not in self.seen:
+                self.queue.append(message_id)
+        while len(self.queue) > MAX_QUEUE:
+            self.queue.popleft()  # a flood: the oldest waiting go straight to the grid
+        if self.spot is None and self.queue:
+            self.spot = self.queue.popleft()
+            self.spot_age = 0.0
+            self._card(self.spot)
+        self.seen = current
+        self.order = ids
+        self._refresh_grid(animate=True)
+
+    def _prune(self) -> None:
+        """Drop spotlight cards nobody will see again: they are megabytes each at 4K."""
+        keep = {self.spot, self.previous, *self.queue}
+        for message_id in [i for i in self.big_cards if i not in keep]:
+            del self.big_cards[message_id]
+        keep_small = set(self.grid)
+        for message_id in [i for i in self.small_cards if i not in keep_small]:
+            del self.small_cards[message_id]
+
+    def _refresh_grid(self, animate: bool) -> None:
+        waiting = set(self.queue)
+        newest_first = [i for i in reversed(self.order) if i != self.spot and i not in waiting]
+        grid = newest_first[:GRID_COLUMNS]
+        if grid != self.grid:
+            self.grid_age = {
+                i: (self.grid_age.get(i, 10.0) if i in self.grid else (0.0 if animate else 10.0))
+                for i in grid
+            }
+            self.grid = grid
+
+    def _set_alphas(self) -> None:
+        """Animation state for draw(): computed here so draw() only blits."""
+        t = ease(self.spot_age / SLIDE_SECONDS)
+        self.slide_in = int((1 - t) * 8 * self.u)
+        if self.spot is not None and self.spot in self.big_cards:
+            set_fade(self.big_cards[self.spot], 255 * t)
+        if self.previous is not None and self.previous in self.big_cards:
+            out = ease(self.spot_age / (SLIDE_SECONDS * 0.5))
+            set_fade(self.big_cards[self.previous], 255 * (1 - out))
+            self.slide_out = int(out * 8 * self.u)
+            if out >= 1:
+                self.previous = None
+        for message_id in self.grid:
+            card = self.small_cards.get(message_id)
+            if card is not None:
+                set_fade(card, 255 * ease(self.grid_age.get(message_id, 10.0) / 0.6))
+
+    def draw(self, surface: pygame.Surface) -> None:
+        u, box = self.u, self.spot_box
+        surface.fill(BLACK)
+        surface.blit(self.header, (self.margin, int(4 * u)))
+        if self.previous is not None and self.previous in self.big_cards:
+            card = self.big_cards[self.previous]
+            if visible(card):
+                surface.blit(card, (box.left - self.slide_out, box.centery - card.get_height() // 2))
+        if self.spot is not None and self.spot in self.big_cards:
+            card = self.big_cards[self.spot]
+            top = box.centery - card.get_height() // 2
+            surface.blit(self.quote, (box.left - self.quote.get_width() - int(2 * u), top + int(1.5 * u)))
+            if visible(card):
+                surface.blit(card, (box.left + self.slide_in, top))
+        elif self.spot is None:
+            surface.blit(self.empty, (box.left, box.centery - self.empty.get_height() // 2))
+        if self.grid:
+            surface.fill(DARK, (self.margin, int(68 * u), self.w - 2 * self.margin, max(1, int(0.3 * u))))
+        for x, message_id in zip(self.columns, self.grid, strict=False):
+            small = self.small_cards.get(message_id)
+            if small is not None and visible(small):
+                surface.blit(small, (x, int(71 * u)))

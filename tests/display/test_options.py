@@ -1,0 +1,108 @@
+"""The ``projector display`` flags and the options code builds."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from projector.display import DisplayOptions, add_display_arguments, options_from_args
+from projector.display.link import backoff_delay, websocket_url
+
+
+def parse(*argv: str) -> DisplayOptions:
+    parser = argparse.ArgumentParser()
+    add_display_arguments(parser)
+    return options_from_args(parser.parse_args(list(argv)))
+
+
+def test_flags_become_options(tmp_path: Path) -> None:
+    opts = parse(
+        "--server",
+        "http://127.0.0.1:8080",
+        "--token",
+        "t0k",
+        "--name",
+        "facade",
+        "--monitor",
+        "1",
+        "--windowed",
+        "--size",
+        "1280x720",
+        "--scene",
+        "totals",
+        "--fps",
+        "30",
+        "--no-offline-mark",
+        "--media",
+        str(tmp_path),
+        "--rotation",
+        "20",
+    )
+    assert opts.server == "http://127.0.0.1:8080" and opts.token == "t0k" and opts.name == "facade"
+    assert opts.monitor == 1 and opts.windowed and opts.size == (1280, 720) and opts.scene == "totals"
+    assert opts.fps == 30 and not opts.offline_mark and opts.media == tmp_path and opts.rotation == 20
+
+
+def test_headless_flags(tmp_path: Path) -> None:
+    opts = parse("--headless", "--frames", "5", "--out", str(tmp_path))
+    assert opts.headless and opts.frames == 5 and opts.out == tmp_path
+    assert opts.render_size() == (1920, 1080)
+    with pytest.raises(ValueError, match="--frames"):
+        parse("--headless")
+    with pytest.raises(ValueError, match="--headless"):
+        parse("--out", str(tmp_path))
+
+
+def test_the_token_can_come_from_the_environment(monkeypatch: Any) -> None:
+    monkeypatch.setenv("PROJECTOR_DISPLAY_TOKEN", "from-env")
+    assert parse().token == "from-env"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--size", "big"],
+        ["--size", "0x0"],
+        ["--size", "99999x10"],
+        ["--fps", "0"],
+        ["--rotation", "nan"],
+        ["--monitor", "-1"],
+        ["--frames", "0"],
+    ],
+)
+def test_absurd_flags_are_refused_by_argparse(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    add_display_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(argv)
+
+
+def test_a_bad_server_address_is_refused() -> None:
+    with pytest.raises(ValueError, match="server"):
+        parse("--server", "ftp://nowhere")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("ws://h:1/ws", "ws://h:1/ws"),
+        ("http://h:8080", "ws://h:8080/ws"),
+        ("https://x.org", "wss://x.org/ws"),
+        ("h:9", "ws://h:9/ws"),
+        ("ws://h:1", "ws://h:1/ws"),
+        ("http://h/projector/", "ws://h/projector/ws"),
+    ],
+)
+def test_websocket_url(given: str, expected: str) -> None:
+    assert websocket_url(given) == expected
+
+
+def test_backoff_is_fully_jittered_doubling_and_capped() -> None:
+    assert backoff_delay(0, rng=lambda: 1.0) == 0.5
+    assert backoff_delay(3, rng=lambda: 1.0) == 4.0
+    assert backoff_delay(50, rng=lambda: 1.0) == 30.0
+    assert backoff_delay(50, rng=lambda: 0.0) == 0.0
+    assert all(0 <= backoff_delay(i) <= 30 for i in range(100))

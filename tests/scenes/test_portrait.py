@@ -1,0 +1,141 @@
+"""The portrait scene: the photo fills its panel; without one the text layout still works."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from PIL import Image
+
+from projector.core.model import Case
+from scenes.base import YELLOW, country_name
+from scenes.portrait import PortraitScene, first_sentence, initials
+from tests.display.screens import colour_pixels, lit_pixels, make_assets, region, sample_state, surface
+
+RED = (200, 30, 40)
+
+
+class FakeLoader:
+    """Stands in for media.pipeline.PortraitLoader: ready at once, or failing."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.requests: list[tuple[str, Path, tuple[int, int]]] = []
+
+    def request(
+        self, key: str, path: Path, size: tuple[int, int], treatment: Any = None, focus: Any = None
+    ) -> None:
+        self.requests.append((key, path, size))
+
+    def get(self, key: str) -> Any:
+        for k, _, size in self.requests:
+            if k == key:
+                if self.fail:
+                    from media.pipeline import MediaError
+
+                    return MediaError("x.png", "not an image")
+                return Image.new("RGBA", size, (*RED, 255))
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def with_portraits(tmp_path: Path) -> Any:
+    state = sample_state()
+    cases = {cid: replace(c, portrait="p.png") for cid, c in state.cases.items()}
+    return replace(state, cases=MappingProxyType(cases))
+
+
+def test_the_portrait_fills_its_panel_and_the_name_is_beside_it(tmp_path: Path) -> None:
+    loader = FakeLoader()
+    assets = make_assets(media_dir=tmp_path, loader=loader)
+    state = with_portraits(tmp_path)
+    scene = PortraitScene()
+    scene.enter(state, assets, {"case": "ayse"})
+    for _ in range(60):  # the photo arrives on the next update and fades in
+        scene.update(state, 1 / 60)
+    out = surface()
+    scene.draw(out)
+    panel = region(out, scene.panel)
+    assert colour_pixels(panel, RED, 10) == panel.get_width() * panel.get_height()
+    assert loader.requests[0][1] == (tmp_path / "ayse" / "p.png").resolve()
+    assert loader.requests[0][2] == scene.panel.size
+    text_column = region(out, (scene.x0, 0, scene.col_w, scene.h))
+    assert lit_pixels(text_column) > 5000
+    assert colour_pixels(region(out, (scene.x0, scene.cta_top, scene.col_w, 20)), YELLOW) > 100  # the ask
+
+
+def test_without_a_portrait_the_layout_stands_on_text_and_logs_once(tmp_path: Path, caplog: Any) -> None:
+    assets = make_assets(media_dir=tmp_path, loader=FakeLoader(fail=True))
+    state = with_portraits(tmp_path)
+    scene = PortraitScene()
+    with caplog.at_level(logging.WARNING):
+        scene.enter(state, assets, {"case": "tarek"})
+        for _ in range(30):
+            scene.update(state, 1 / 60)
+    out = surface()
+    scene.draw(out)
+    assert scene.photo is None
+    assert colour_pixels(region(out, scene.panel), YELLOW) > 1000  # the initials
+    assert sum("could not be prepared" in r.message for r in caplog.records) == 1
+
+
+def test_a_case_without_a_portrait_file_never_asks_the_loader(tmp_path: Path) -> None:
+    loader = FakeLoader()
+    scene = PortraitScene()
+    scene.enter(sample_state(), make_assets(media_dir=tmp_path, loader=loader), {"case": "ayse"})
+    scene.update(sample_state(), 1 / 60)
+    assert loader.requests == []
+
+
+def test_a_portrait_path_that_leaves_the_media_folder_is_refused(tmp_path: Path) -> None:
+    loader = FakeLoader()
+    state = sample_state()
+    evil = {**state.cases, "ayse": replace(state.cases["ayse"], portrait="../../etc/passwd")}
+    state = replace(state, cases=MappingProxyType(evil))
+    scene = PortraitScene()
+    scene.enter(state, make_assets(media_dir=tmp_path, loader=loader), {"case": "ayse"})
+    scene.update(state, 1 / 60)
+    assert loader.requests == []
+
+
+def test_unknown_case_shows_the_first_active_case_and_no_cases_still_draws(caplog: Any) -> None:
+    scene = PortraitScene()
+    with caplog.at_level(logging.ERROR):
+        scene.enter(sample_state(), make_assets(), {"case": "nobody"})
+    assert scene.case is not None and scene.case.id == "ayse"
+    assert "nobody" in caplog.text
+    empty = replace(sample_state(), cases=MappingProxyType({}))
+    scene = PortraitScene()
+    scene.enter(empty, make_assets(), {"case": 42})
+    scene.update(empty, 1 / 60)
+    out = surface()
+    scene.draw(out)
+    assert lit_pixels(out) > 1000
+
+
+def test_a_case_updated_on_screen_is_redrawn() -> None:
+    state = sample_state()
+    scene = PortraitScene()
+    scene.enter(state, make_assets(), {"case": "ayse"})
+    renamed = {**state.cases, "ayse": replace(state.cases["ayse"], name="Ayşe K.")}
+    scene.update(replace(state, cases=MappingProxyType(renamed)), 1 / 60)
+    assert scene.case is not None and scene.case.name == "Ayşe K."
+
+
+def test_text_helpers() -> None:
+    assert country_name("TR") == "Türkiye"
+    assert country_name("IR") == "Iran"  # the everyday name, not "Iran, Islamic Republic of"
+    assert country_name("XX") == "" and country_name(None) == ""
+    assert first_sentence("Jailed. For years.") == "Jailed."
+    assert initials("Ayşe Karaman") == "AK" and initials("") == "?"
+    huge = Case("x", "N" * 200, "FR", "S" * 400, "A" * 300)
+    state = replace(sample_state(), cases=MappingProxyType({"x": huge}))
+    scene = PortraitScene()
+    scene.enter(state, make_assets(), {"case": "x"})
+    out = surface()
+    scene.draw(out)

@@ -1,0 +1,83 @@
+"""The scene registry: built-ins, unknown names, conflicts and entry-point plug-ins."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import pytest
+
+import scenes.base as base
+from scenes.base import Scene, UnknownScene, get_scene, param_float, register, scene_names
+
+
+def test_the_built_in_scenes_are_registered() -> None:
+    assert {"totals", "portrait", "messages", "blackout", "ident", "fallback"} <= set(scene_names())
+    assert get_scene("totals").name == "totals"
+    assert isinstance(get_scene("blackout")(), Scene)
+
+
+@pytest.mark.parametrize("name", ["nope", "", None, 3, "Totals"])
+def test_unknown_scene_names_raise_unknown_scene(name: object) -> None:
+    with pytest.raises(UnknownScene):
+        get_scene(name)
+
+
+def test_a_taken_name_cannot_be_replaced_and_bad_classes_are_refused() -> None:
+    class Impostor:
+        name: ClassVar[str] = "totals"
+
+        def enter(self, *a: Any) -> None: ...
+        def update(self, *a: Any) -> None: ...
+        def draw(self, *a: Any) -> None: ...
+
+    with pytest.raises(ValueError, match="already taken"):
+        register(Impostor)
+
+    class NoDraw:
+        name: ClassVar[str] = "no-draw"
+
+        def enter(self, *a: Any) -> None: ...
+        def update(self, *a: Any) -> None: ...
+
+    with pytest.raises(ValueError, match="draw"):
+        register(NoDraw)
+
+
+class PluginScene:
+    name: ClassVar[str] = "plugin-test"
+
+    def enter(self, *a: Any) -> None: ...
+    def update(self, *a: Any) -> None: ...
+    def draw(self, surface: Any) -> None:
+        surface.fill((1, 2, 3))
+
+
+class FakeEntryPoint:
+    def __init__(self, name: str, target: Any) -> None:
+        self.name, self.value, self._target = name, f"plugin:{name}", target
+
+    def load(self) -> Any:
+        if isinstance(self._target, Exception):
+            raise self._target
+        return self._target
+
+
+def test_entry_point_plugins_load_and_a_broken_one_is_skipped(monkeypatch: Any, caplog: Any) -> None:
+    points = [FakeEntryPoint("plugin-test", PluginScene), FakeEntryPoint("broken", ImportError("no module"))]
+    monkeypatch.setattr(base, "entry_points", lambda group: points if group == base.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(base, "_loaded", False)
+    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    with caplog.at_level(logging.ERROR):
+        assert get_scene("plugin-test") is PluginScene
+    assert "broken" in caplog.text
+
+
+def test_param_float_clamps_and_ignores_nonsense(caplog: Any) -> None:
+    assert param_float({"x": 5}, "x", 1.0, 0.0, 10.0) == 5.0
+    assert param_float({"x": -5}, "x", 1.0, 0.0, 10.0) == 0.0
+    assert param_float({"x": 1e308}, "x", 1.0, 0.0, 10.0) == 10.0
+    assert param_float({"x": float("nan")}, "x", 1.0, 0.0, 10.0) == 1.0
+    assert param_float({"x": "3"}, "x", 1.0, 0.0, 10.0) == 1.0
+    assert param_float({"x": True}, "x", 1.0, 0.0, 10.0) == 1.0
+    assert param_float({}, "x", 1.0, 0.0, 10.0) == 1.0
