@@ -149,15 +149,19 @@ class PortraitScene:
         self.cta = self.assets.memo(("cta", case.ask, case.name, self.col_w, self.h), lambda: self._cta(case))
         cta_top = int(92 * u) - (self.cta.get_height() if self.cta else 0)
         story = first_sentence(case.story)
-        if story:
-            body = int(3.7 * u)
-            room = cta_top - int(3 * u) - y - int(4 * u)  # leave room for the action count line
-            max_lines = max(1, min(3, room // max(1, text.line_height("body", body))))
+        count_room = int(5.5 * u)  # the "N actions so far" line and its gap
+        body = int(3.7 * u)
+        room = cta_top - int(2 * u) - y - count_room
+        max_lines = min(3, room // max(1, text.line_height("body", body)))
+        # A long name and a long ask leave no room: the story goes before anything overlaps.
+        if story and max_lines >= 1:
             surf = text.render_lines(
                 text.wrap(story, "body", body, width, max_lines), "body", body, DIM_WHITE
             )
             blocks.append((surf, y))
             y += surf.get_height() + int(1.5 * u)
+        # The count line is drawn only where it clears the call to action.
+        self.show_count = y + count_room <= cta_top
         self.count_y = y
         self.cta_top = cta_top
         self.blocks = blocks
@@ -239,6 +243,7 @@ class PortraitScene:
         if self.case is None:
             return
         surface.fill(YELLOW, self.rule)
-        surface.blit(self.count_line, (self.x0, self.count_y))
+        if self.show_count:
+            surface.blit(self.count_line, (self.x0, self.count_y))
         if self.cta is not None:
             surface.blit(self.cta, (self.x0, self.cta_top))

@@ -139,3 +139,25 @@ def test_text_helpers() -> None:
     scene.enter(state, make_assets(), {"case": "x"})
     out = surface()
     scene.draw(out)
+
+
+def test_text_never_runs_into_the_call_to_action_for_any_demo_case(tmp_path: Path) -> None:
+    """Long names and long asks (Alesia Karpovich's) squeeze out the story, never overlap it."""
+    import pygame
+
+    from media.dossier import DEMO_DIR, load_dossiers
+
+    cases = {d.case.id: d.case for d in load_dossiers(DEMO_DIR)}
+    state = replace(sample_state(), cases=MappingProxyType(cases))
+    for size in ((1920, 1080), (1280, 720), (640, 360), (1080, 1920)):
+        assets = make_assets(size=size, media_dir=tmp_path, loader=FakeLoader())
+        for case_id in cases:
+            scene = PortraitScene()
+            scene.enter(state, assets, {"case": case_id})
+            cta = pygame.Rect(scene.x0, scene.cta_top, *scene.cta.get_size())
+            rects = [pygame.Rect(scene.x0, y, *surf.get_size()) for surf, y in scene.blocks]
+            if scene.show_count:
+                rects.append(pygame.Rect(scene.x0, scene.count_y, *scene.count_line.get_size()))
+            for rect in rects:
+                assert not rect.colliderect(cta), (case_id, size, rect, cta)
+            assert any(surf.get_height() > 0 for surf, _ in scene.blocks)  # the name is always there
