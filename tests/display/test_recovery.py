@@ -1,0 +1,204 @@
+"""A display facing real faults: bad portrait files, a server killed and restarted, a flood."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import struct
+import threading
+import time
+import urllib.request
+import uuid
+import zlib
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from PIL import Image
+from websockets.asyncio.server import ServerConnection
+
+from projector.core.model import Case
+from projector.display import DisplayOptions, run_display
+from projector.display.app import FrameInfo
+from projector.display.assets import Assets
+from scenes.portrait import PortraitScene
+from tests.display.fake_server import FakeServer
+from tests.display.screens import sample_state, surface
+from tests.display.test_link import snapshot, totals
+from tests.test_server_process import ServerProcess, create_token
+
+SMALL = (320, 180)
+
+
+def huge_png(path: Path, width: int = 30_000, height: int = 30_000) -> None:
+    """A tiny file whose header claims a picture far beyond any limit."""
+    Image.new("L", (8, 8)).save(path)
+    data = bytearray(path.read_bytes())
+    ihdr = 8 + 8  # signature, then length + "IHDR"
+    data[ihdr : ihdr + 8] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[12 : ihdr + 13]))
+    data[ihdr + 13 : ihdr + 17] = struct.pack(">I", crc)
+    path.write_bytes(bytes(data))
+
+
+def bad_media(tmp_path: Path) -> dict[str, Case]:
+    cases = {}
+
+    def case(case_id: str, write) -> None:
+        folder = tmp_path / case_id
+        folder.mkdir()
+        if write is not None:
+            write(folder / "portrait.png")
+        cases[case_id] = Case(
+            case_id, case_id.title(), "TR", "A story.", "Write now.", portrait="portrait.png"
+        )
+
+    def good(p: Path) -> None:
+        Image.new("RGB", (600, 800), (120, 90, 60)).save(p)
+
+    def truncated(p: Path) -> None:
+        good(p)
+        p.write_bytes(p.read_bytes()[:300])
+
+    case("good", good)
+    case("missing", None)
+    case("truncated", truncated)
+    case("not-an-image", lambda p: p.write_text("#!/bin/sh\necho pwned\n"))
+    case("enormous", huge_png)
+    return cases
+
+
+def test_bad_portrait_files_leave_the_case_on_screen_with_text(tmp_path: Path, caplog) -> None:
+    cases = bad_media(tmp_path)
+    state = replace(sample_state(), cases=MappingProxyType(cases))
+    assets = Assets(SMALL, name="t", media_dir=tmp_path)  # the real PortraitLoader
+    assets.set_cases(state.cases)
+    size = (120, 160)
+    results = {}
+    deadline = time.monotonic() + 20
+    for case_id in cases:
+        assets.portrait(case_id, size)
+    while time.monotonic() < deadline and any(assets.portrait_pending(c, size) for c in cases):
+        for case_id in cases:
+            results[case_id] = assets.portrait(case_id, size)
+        time.sleep(0.02)
+    for case_id in cases:
+        results[case_id] = assets.portrait(case_id, size)
+    assert results["good"] is not None and results["good"].get_size() == size
+    for bad in ("missing", "truncated", "not-an-image", "enormous"):
+        assert results[bad] is None, bad
+    logged = caplog.text
+    for bad in ("truncated", "not-an-image", "enormous"):
+        assert logged.count(f"portrait of {bad}") == 1, logged  # reported once, not every frame
+    # and the scene still draws the case, name and all
+    for case_id in cases:
+        scene = PortraitScene()
+        scene.enter(state, assets, {"case": case_id})
+        for _ in range(3):
+            scene.update(state, 1 / 60)
+        scene.draw(surface(SMALL))
+    assets.close()
+
+
+def post(base: str, token: str, count: int) -> int:
+    body = json.dumps({"id": uuid.uuid4().hex, "channel": "letter", "country": "TR", "count": count}).encode()
+    request = urllib.request.Request(
+        base + "/api/v1/actions",
+        data=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return int(json.loads(r.read())["rev"])
+
+
+def test_a_display_survives_its_server_being_killed_and_restarted(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "data")
+    display_token = create_token(server.data_dir, "display")
+    ingest = create_token(server.data_dir, "ingest")
+    server.start()
+    frames: list[FrameInfo] = []
+    seen = threading.Condition()
+    deadline = time.monotonic() + 60
+
+    def on_frame(info: FrameInfo) -> bool:
+        with seen:
+            frames.append(info)
+            seen.notify_all()
+        return (info.total == 8 and info.connected) or time.monotonic() > deadline
+
+    def wait_for(predicate) -> None:
+        with seen:
+            assert seen.wait_for(lambda: bool(frames) and predicate(frames[-1]), timeout=30), frames[-1:]
+
+    def operator() -> None:
+        wait_for(lambda f: f.connected)
+        post(server.base, ingest, 5)
+        wait_for(lambda f: f.total == 5)
+        server.kill()  # SIGKILL: no goodbye
+        wait_for(lambda f: not f.connected)
+        time.sleep(1.0)
+        server.start()
+        post(server.base, ingest, 3)
+
+    thread = threading.Thread(target=operator, daemon=True)
+    thread.start()
+    try:
+        code = run_display(
+            DisplayOptions(
+                server=server.base,
+                token=display_token,
+                name="facade",
+                headless=True,
+                realtime=True,
+                size=SMALL,
+                scene="totals",
+                on_frame=on_frame,
+                backoff=(0.05, 0.3),
+                media=None,
+            )
+        )
+    finally:
+        server.kill()
+    assert code == 0
+    assert frames[-1].total == 8 and frames[-1].connected
+    offline = [f for f in frames if not f.connected and f.total == 5]
+    assert len(offline) > 30, "kept rendering the last state while the server was down"
+    displayed = [f.displayed for f in frames if f.displayed is not None]
+    assert displayed == sorted(displayed), "the counter never ran backwards"
+
+
+@pytest.mark.parametrize("events", [20_000])
+def test_a_flood_of_events_never_stalls_the_display(tmp_path: Path, events: int) -> None:
+    async def flood(ws: ServerConnection, n: int) -> None:
+        await ws.send(snapshot(0, 1))
+        for i in range(events):
+            await ws.send(totals(i + 1, i + 2))
+        await ws.wait_closed()
+
+    server = FakeServer(flood).start()
+    frames: list[FrameInfo] = []
+    deadline = time.monotonic() + 60
+
+    def on_frame(info: FrameInfo) -> bool:
+        frames.append(info)
+        return info.total == events or time.monotonic() > deadline
+
+    try:
+        run_display(
+            DisplayOptions(
+                server=server.url,
+                token="t",
+                headless=True,
+                realtime=True,
+                size=SMALL,
+                scene="totals",
+                on_frame=on_frame,
+                media=None,
+            )
+        )
+    finally:
+        server.stop()
+    assert frames[-1].total == events
+    gaps = [b.time - a.time for a, b in itertools.pairwise(frames)]
+    assert max(gaps) < 0.25, f"a frame took {max(gaps) * 1000:.0f} ms while the flood was drained"
