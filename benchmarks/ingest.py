@@ -68,7 +68,8 @@ async def drive(base: str, token: str, per_request: int, clients: int, seconds: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--clients", type=int, default=64, help="concurrent single-action clients")
+    parser.add_argument("--batch-clients", type=int, default=16, help="concurrent clients posting batches")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -80,7 +81,7 @@ def main() -> None:
             # warm up
             asyncio.run(drive(server.base, token, 1, 8, 0.5))
             single_rps, _ = asyncio.run(drive(server.base, token, 1, args.clients, args.seconds))
-            batch_rps, _ = asyncio.run(drive(server.base, token, 1000, 4, args.seconds))
+            batch_rps, _ = asyncio.run(drive(server.base, token, 1000, args.batch_clients, args.seconds))
     batch_aps = batch_rps * 1000
     print(
         table(
@@ -94,7 +95,7 @@ def main() -> None:
                     ">= 2,000 req/s",
                 ],
                 [
-                    "batches of 1,000, 4 clients",
+                    f"batches of 1,000, {args.batch_clients} clients",
                     f"{batch_aps:,.0f} actions/s",
                     f"{raw_batch:,.0f} rows/s (1,000 per commit)",
                     f"{batch_aps / raw_batch:.2f}",
