@@ -20,13 +20,13 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from media.dossier import DEMO_DIR, load_dossiers  # noqa: E402
-from projector.core.model import Campaign, Totals  # noqa: E402
-from projector.core.state import Message, ShowState  # noqa: E402
-from projector.display.options import DisplayOptions, parse_size, run_display  # noqa: E402
-from projector.feed import MESSAGES  # noqa: E402
+from media.dossier import DEMO_DIR, load_dossiers
+from projector.core.model import Campaign, Totals
+from projector.core.state import Message, ShowState
+from projector.display.options import DisplayOptions, parse_size, run_display
+from projector.feed import MESSAGES
 
 SHOTS = {
     "totals": {},
@@ -39,8 +39,18 @@ SHOTS = {
 
 def demo_state(record_beaten: bool = False) -> ShowState:
     cases = {d.case.id: d.case for d in load_dossiers(DEMO_DIR)}
-    wall = tuple(Message(f"m{i}", text, name, country, lang) for i, (lang, name, country, text) in enumerate(MESSAGES[:12]))
-    by_channel = {"letter": 321_059, "email": 675_837, "sms": 146_720, "fax": 15_786, "tweet": 209_306, "signature": 531_745}
+    wall = tuple(
+        Message(f"m{i}", text, name, country, lang)
+        for i, (lang, name, country, text) in enumerate(MESSAGES[:12])
+    )
+    by_channel = {
+        "letter": 321_059,
+        "email": 675_837,
+        "sms": 146_720,
+        "fax": 15_786,
+        "tweet": 209_306,
+        "signature": 531_745,
+    }
     return ShowState(
         rev=1,
         campaign=Campaign("Write for Rights 2026", goal=2_300_000, record=1_900_000),
