@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from projector.core.cues import Show, parse_show, show_to_wire
 from projector.core.model import (
     Campaign,
     Case,
@@ -23,14 +24,17 @@ from projector.core.model import (
     is_country_code,
 )
 from projector.core.state import (
+    BlackoutChanged,
     CampaignChanged,
     CaseRemoved,
     CaseUpdated,
+    CueChanged,
     Event,
     Message,
     MessageRetracted,
     MessageShown,
     RecordBeaten,
+    ShowLoaded,
     ShowState,
     TotalsChanged,
 )
@@ -186,6 +190,12 @@ def _event_body(event: Event) -> dict[str, Any]:
             return {"type": "message_shown", "message": message_to_wire(message)}
         case MessageRetracted(_, message_id):
             return {"type": "message_retracted", "id": message_id}
+        case ShowLoaded(_, show):
+            return {"type": "show", "show": None if show is None else show_to_wire(show)}
+        case CueChanged(_, program, preview, at, held):
+            return {"type": "cue", "program": program, "preview": preview, "at": at, "held": held}
+        case BlackoutChanged(_, on):
+            return {"type": "blackout", "on": on}
     raise TypeError(f"not an event: {event!r}")  # pragma: no cover
 
 
@@ -225,6 +235,12 @@ def to_wire(frame: Frame) -> dict[str, Any]:
                 "record_beaten_at": state.record_beaten_at,
                 "cases": [case_to_wire(c) for c in state.cases.values()],
                 "wall": [message_to_wire(m) for m in state.wall],
+                "show": None if state.show is None else show_to_wire(state.show),
+                "program": state.program,
+                "preview": state.preview,
+                "program_at": state.program_at,
+                "held": state.held,
+                "blackout": state.blackout,
             }
         case EventFrame(event, first_rev):
             body = _event_body(event)
@@ -353,6 +369,44 @@ def message_from_wire(f: _Fields) -> Message:
     )
 
 
+class _AnyScene:
+    """Displays accept any scene name from the server: one they do not have
+    shows the fallback scene and is reported, rather than refusing the show."""
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str)
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def _show_from(f: _Fields, name: str) -> Show | None:
+    raw = f.get(name)
+    if raw is None:
+        return None
+    try:
+        return parse_show(raw, _AnyScene())
+    except ValidationError as exc:
+        raise ProtocolError("bad_field", f"{f.where}.{name}.{exc.field}: {exc.message}") from None
+
+
+def _cue_index(f: _Fields, name: str, show: Show | None) -> int | None:
+    value = f.obj.get(name)
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or show is None
+        or not 0 <= value < len(show.cues)
+    ):
+        raise ProtocolError("bad_field", f"{f.where}.{name}: expected a cue index of the loaded show")
+    return value
+
+
 def _event_from(kind: str, f: _Fields, rev: int) -> Event:
     match kind:
         case "totals":
@@ -369,11 +423,40 @@ def _event_from(kind: str, f: _Fields, rev: int) -> Event:
             return MessageShown(rev, message_from_wire(f.obj_field("message")))
         case "message_retracted":
             return MessageRetracted(rev, f.text("id", max_length=128))
+        case "show":
+            return ShowLoaded(rev, _show_from(f, "show"))
+        case "cue":
+            # Indexes are checked against the show when applied (the replica has it).
+            program = f.obj.get("program")
+            preview = f.obj.get("preview")
+            for name, value in (("program", program), ("preview", preview)):
+                if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                    raise ProtocolError("bad_field", f"cue.{name}: expected a cue index or null")
+            held = f.obj.get("held", False)
+            if not isinstance(held, bool):
+                raise ProtocolError("bad_field", "cue.held: expected true or false")
+            return CueChanged(rev, program, preview, f.opt_float("at"), held)
+        case "blackout":
+            on = f.get("on")
+            if not isinstance(on, bool):
+                raise ProtocolError("bad_field", "blackout.on: expected true or false")
+            return BlackoutChanged(rev, on)
     raise ProtocolError("unknown_type", f"unknown frame type {kind!r}")
 
 
 _EVENT_TYPES = frozenset(
-    {"totals", "record_beaten", "campaign", "case", "case_removed", "message_shown", "message_retracted"}
+    {
+        "totals",
+        "record_beaten",
+        "campaign",
+        "case",
+        "case_removed",
+        "message_shown",
+        "message_retracted",
+        "show",
+        "cue",
+        "blackout",
+    }
 )
 
 
@@ -435,7 +518,18 @@ def from_wire(obj: object) -> Frame:
                 if not isinstance(raw, dict):
                     raise ProtocolError("bad_field", f"snapshot.wall[{i}]: expected an object")
                 wall.append(message_from_wire(_Fields(raw, f"snapshot.wall[{i}]")))
+            show = _show_from(f, "show") if "show" in obj else None
+            held = obj.get("held", False)
+            blackout = obj.get("blackout", False)
+            if not isinstance(held, bool) or not isinstance(blackout, bool):
+                raise ProtocolError("bad_field", "snapshot.held/blackout: expected true or false")
             state = ShowState(
+                show=show,
+                program=_cue_index(f, "program", show),
+                preview=_cue_index(f, "preview", show),
+                program_at=f.opt_float("program_at"),
+                held=held,
+                blackout=blackout,
                 rev=f.integer("rev"),
                 campaign=campaign_from_wire(f.obj_field("campaign")),
                 totals=_totals_from(f.obj_field("totals")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 
 from projector.core.protocol import EventFrame, Snapshot
-from projector.core.state import ShowState, apply
+from projector.core.state import CueChanged, ShowState, apply
 
 
 class Outcome(enum.Enum):
@@ -46,5 +46,11 @@ class Replica:
         # that we have not seen is a real gap.
         if frame.first_rev > self.state.rev + 1:
             return Outcome.GAP
+        event = frame.event
+        if isinstance(event, CueChanged):
+            cues = len(self.state.show.cues) if self.state.show is not None else 0
+            if any(i is not None and i >= cues for i in (event.program, event.preview)):
+                # It names a cue of a show we do not have: we missed something.
+                return Outcome.GAP
         self.state = apply(self.state, frame.event)
         return Outcome.APPLIED

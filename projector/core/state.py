@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from projector.core.cues import Cue, Show
 from projector.core.model import Action, Campaign, Case, Totals
 
 #: How many approved messages a display keeps for the wall.
@@ -46,6 +47,39 @@ class ShowState:
     record_beaten_at: float | None = None
     cases: Mapping[str, Case] = field(default_factory=_no_cases)
     wall: tuple[Message, ...] = ()
+    #: The loaded show; None means displays run their own rotation.
+    show: Show | None = None
+    #: Index of the cue on program (what screens show) and of the next one
+    #: (preloaded on every display so GO shows it with no gap).
+    program: int | None = None
+    preview: int | None = None
+    #: Server time the program cue was taken (hold timing, transitions).
+    program_at: float | None = None
+    held: bool = False
+    blackout: bool = False
+
+    @property
+    def program_cue(self) -> Cue | None:
+        if self.show is None or self.program is None:
+            return None
+        return self.show.cues[self.program]
+
+    @property
+    def preview_cue(self) -> Cue | None:
+        if self.show is None or self.preview is None:
+            return None
+        return self.show.cues[self.preview]
+
+
+class CommandRefused(Exception):
+    """A command that would make no sense now (two GOs at once, no show loaded).
+
+    Nothing changes; ``code`` is machine-readable and ``message`` says why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 # --- commands (intents) -------------------------------------------------------
@@ -83,7 +117,79 @@ class RetractMessage:
     message_id: str
 
 
-Command = RecordActions | SetCampaign | UpsertCase | RemoveCase | ShowMessage | RetractMessage
+@dataclass(frozen=True, slots=True)
+class LoadShow:
+    """Replace the cue list. Nothing goes to program until GO."""
+
+    show: Show | None
+
+
+@dataclass(frozen=True, slots=True)
+class Go:
+    """Take the preview cue to program. ``expected`` is the program cue the
+    operator saw when pressing GO: if someone else pressed first, this GO is
+    refused instead of skipping a cue."""
+
+    expected: int | None = None
+    check_expected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Back:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Jump:
+    cue_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SetBlackout:
+    """``on=None`` toggles."""
+
+    on: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Panic:
+    """Back to the safe cue, out of blackout and hold, at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class AutoFollow:
+    """The hold time of cue ``index`` ran out (issued by the server's timer)."""
+
+    index: int
+
+
+Command = (
+    RecordActions
+    | SetCampaign
+    | UpsertCase
+    | RemoveCase
+    | ShowMessage
+    | RetractMessage
+    | LoadShow
+    | Go
+    | Back
+    | Jump
+    | Hold
+    | Resume
+    | SetBlackout
+    | Panic
+    | AutoFollow
+)
 
 
 # --- events (facts) -------------------------------------------------------------
@@ -137,8 +243,34 @@ class MessageRetracted:
     message_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class ShowLoaded:
+    rev: int
+    show: Show | None
+
+
+@dataclass(frozen=True, slots=True)
+class CueChanged:
+    """What is on program and preview now, and since when."""
+
+    rev: int
+    program: int | None
+    preview: int | None
+    at: float | None
+    held: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BlackoutChanged:
+    rev: int
+    on: bool
+
+
 Event = (
-    TotalsChanged
+    ShowLoaded
+    | CueChanged
+    | BlackoutChanged
+    | TotalsChanged
     | RecordBeaten
     | CampaignChanged
     | CaseUpdated
@@ -191,9 +323,83 @@ def reduce(state: ShowState, command: Command, now: float) -> tuple[ShowState, l
             if not any(m.id == message_id for m in state.wall):
                 return state, []
             events.append(MessageRetracted(rev + 1, message_id))
+        case LoadShow() | Go() | Back() | Jump() | Hold() | Resume() | SetBlackout() | Panic() | AutoFollow():
+            events.extend(_show_control(state, command, now))
+            if not events:
+                return state, []
     for event in events:
         state = apply(state, event)
     return state, events
+
+
+def _cue_at(state: ShowState, program: int | None, now: float, held: bool = False) -> CueChanged:
+    assert state.show is not None
+    preview = state.show.after(program)
+    return CueChanged(state.rev + 1, program, preview, None if program is None else now, held)
+
+
+def _show_control(state: ShowState, command: Command, now: float) -> list[Event]:
+    """GO, back, jump, hold, blackout and panic: the operator's keys."""
+    rev = state.rev
+    if isinstance(command, LoadShow):
+        show = command.show
+        if show == state.show:
+            return []
+        # A new cue list starts before its first cue; displays go back to their
+        # rotation until GO (a show cleared with None does the same).
+        return [
+            ShowLoaded(rev + 1, show),
+            CueChanged(rev + 2, None, 0 if show and show.cues else None, None, False),
+        ]
+    if isinstance(command, SetBlackout):
+        on = (not state.blackout) if command.on is None else command.on
+        return [] if on == state.blackout else [BlackoutChanged(rev + 1, on)]
+    show = state.show
+    if show is None:
+        raise CommandRefused("no_show", "no show is loaded")
+    match command:
+        case Go(expected, check_expected):
+            if check_expected and expected != state.program:
+                raise CommandRefused(
+                    "conflict", "another operator changed the cue first; look again and retry"
+                )
+            cue = state.program_cue
+            if cue is not None and state.program_at is not None and now < state.program_at + cue.duration:
+                raise CommandRefused(
+                    "in_transition", f"cue {cue.id!r} is still transitioning; GO again when it ends"
+                )
+            target = state.preview
+            if target is None:
+                raise CommandRefused("end_of_show", "the show is at its last cue")
+            return [_cue_at(state, target, now)]
+        case AutoFollow(index):
+            if state.program != index or state.held or state.preview is None:
+                return []
+            return [_cue_at(state, state.preview, now)]
+        case Back():
+            if state.program is None or state.program == 0:
+                raise CommandRefused("start_of_show", "the show is at its first cue")
+            return [_cue_at(state, state.program - 1, now)]
+        case Jump(cue_id):
+            found = show.index_of(cue_id)
+            if found is None:
+                raise CommandRefused("unknown_cue", f"no cue {cue_id!r} in the show")
+            return [_cue_at(state, found, now)]
+        case Hold():
+            if state.held or state.program is None:
+                return []
+            return [CueChanged(rev + 1, state.program, state.preview, state.program_at, True)]
+        case Resume():
+            if not state.held:
+                return []
+            # The hold time starts again from now.
+            return [CueChanged(rev + 1, state.program, state.preview, now, False)]
+        case Panic():
+            events: list[Event] = [_cue_at(state, show.safe_index, now)]
+            if state.blackout:
+                events.append(BlackoutChanged(rev + 2, False))
+            return events
+    return []  # pragma: no cover
 
 
 def apply(state: ShowState, event: Event) -> ShowState:
@@ -218,4 +424,10 @@ def apply(state: ShowState, event: Event) -> ShowState:
             return replace(state, rev=rev, wall=wall[-WALL_SIZE:])
         case MessageRetracted(rev, message_id):
             return replace(state, rev=rev, wall=tuple(m for m in state.wall if m.id != message_id))
+        case ShowLoaded(rev, show):
+            return replace(state, rev=rev, show=show, program=None, preview=None, program_at=None, held=False)
+        case CueChanged(rev, program, preview, at, held):
+            return replace(state, rev=rev, program=program, preview=preview, program_at=at, held=held)
+        case BlackoutChanged(rev, on):
+            return replace(state, rev=rev, blackout=on)
     raise TypeError(f"not an event: {event!r}")  # pragma: no cover - exhaustive above

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TRANSITIONS = ("crossfade", "cut")
+TRANSITIONS = ("crossfade", "cut", "wipe")
 MAX_FADE_SECONDS = 10.0
 ROTATION_ORDER = ("totals", "portrait", "messages")
 PREROLL_SECONDS = 0.25
@@ -126,6 +126,10 @@ class Director:
         self._failed: Step | None = None
         self._ready: _Live | None = None
         self._failures = 0
+        #: What the show last asked for: (blackout, program, program_at, show id).
+        self._cue_key: tuple[object, ...] | None = None
+        self._on_cue = False
+        self._fade_kind = "crossfade"
         self._current = self._enter(Step("ident"))
 
     # --- what is on screen ------------------------------------------------------------
@@ -172,6 +176,53 @@ class Director:
         # the same frame. Skipping it saves a full 4K draw on the busiest frame.
         self._incoming = self._enter(self._checked_step(name, params), proof=False)
         self._fade_t, self._fade_d = 0.0, d
+        self._fade_kind = "crossfade"
+
+    def _take(self, step: Step, transition: str, duration: float) -> None:
+        """Put an operator's cue on screen with the cue's own transition.
+
+        The preview cue was entered ahead of time (``_ready``), so GO only swaps.
+        """
+        ready, self._ready = self._ready, None
+        duration = seconds(duration, self.fade, 0.0, MAX_FADE_SECONDS, "duration")
+        if transition not in TRANSITIONS:
+            log.error("unknown transition %r; using a cut", transition)
+            transition = "cut"
+        live = ready if ready is not None and ready.step.same_as(step) else None
+        self._finish_transition()
+        if transition == "cut" or duration <= 0:
+            self._current = live or self._enter(step)
+            self._age = 0.0
+        else:
+            self._incoming = live or self._enter(step, proof=False)
+            self._fade_t, self._fade_d, self._fade_kind = 0.0, duration, transition
+
+    def _follow_show(self) -> bool:
+        """Follow the program cue and blackout; True while the show (not the rotation) decides.
+
+        Blackout beats everything and is instant. The preview cue is entered
+        offscreen as soon as it is known, so the next GO has no gap and no stutter.
+        """
+        state = self._state
+        show_id = state.show.id if state.show is not None else None
+        key = (state.blackout, state.program, state.program_at, show_id)
+        cue = state.program_cue
+        if key != self._cue_key:
+            self._cue_key = key
+            if state.blackout:
+                self._take(Step("blackout"), "cut", 0.0)
+            elif cue is not None:
+                self._take(self._checked_step(cue.scene, cue.params), cue.transition.value, cue.duration)
+            elif self._on_cue:
+                self._go(self._next_step(advance=True))  # show unloaded or reset: back to the rotation
+            self._on_cue = state.blackout or cue is not None
+            upcoming = state.preview_cue
+            if upcoming is not None and not state.blackout:
+                step = self._checked_step(upcoming.scene, upcoming.params)
+                if not step.same_as(self._current.step):
+                    self._ready = self._enter(step)
+                    self._prefetch(step)
+        return self._on_cue
 
     def _go(self, step: Step) -> None:
         ready, self._ready = self._ready, None
@@ -182,6 +233,7 @@ class Director:
                 self._current, self._age = ready, 0.0
             else:
                 self._incoming, self._fade_t, self._fade_d = ready, 0.0, self.fade
+                self._fade_kind = "crossfade"
         elif self.transition == "cut" or self.fade <= 0:
             self.cut(step.name, step.params)
         else:
@@ -224,7 +276,9 @@ class Director:
             if not self._synced:
                 self._synced = True
                 first = self._next_step(advance=True)
-                if self._age == 0.0:  # nothing shown yet (a display started with a state): no fade
+                if self.pinned is None and (state.blackout or state.program_cue is not None):
+                    self._follow_show()
+                elif self._age == 0.0:  # nothing shown yet (a display started with a state): no fade
                     self.cut(first.name, first.params)
                     self._prefetch(self._next_step(advance=False))
                 else:
@@ -235,9 +289,13 @@ class Director:
             self._fade_t += dt
             if self._fade_t >= self._fade_d:
                 self._finish_transition()
+            if self._synced and self.pinned is None:
+                self._follow_show()  # GO during a transition completes it and takes the new cue
             return
         self._age += dt
         if not self._synced:
+            return
+        if self.pinned is None and self._follow_show():
             return
         if self._current.step.name != "fallback" and self._age > 60.0:
             self._failures = 0  # it has run for a minute: past failures are forgiven
@@ -267,6 +325,14 @@ class Director:
         buffer = self._offscreen(surface)
         self._draw_live("_current", surface)
         self._draw_live("_incoming", buffer)  # drawn even at alpha 0: its offscreen proof
+        if self._fade_kind == "wipe":
+            # A left-to-right reveal with a yellow leading edge.
+            width = int(surface.get_width() * ease(self._fade_t / self._fade_d))
+            if width > 0:
+                surface.blit(buffer, (0, 0), pygame.Rect(0, 0, width, surface.get_height()))
+                edge = max(2, surface.get_width() // 400)
+                surface.fill(YELLOW, pygame.Rect(max(0, width - edge), 0, edge, surface.get_height()))
+            return
         if alpha > 0:
             set_fade(buffer, alpha)
             surface.blit(buffer, (0, 0))

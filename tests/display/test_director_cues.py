@@ -1,0 +1,116 @@
+"""The director under an operator's control: program, preview, GO, blackout, wipe."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from projector.core.cues import parse_show
+from projector.core.state import Back, Go, LoadShow, Panic, SetBlackout, ShowState, reduce
+from tests.display.screens import lit_pixels, sample_state
+from tests.display.test_director import SIZE, TEST_SCENES, director, frame
+
+KNOWN = {"red", "blue", "totals", "blackout", *TEST_SCENES}
+
+
+def loaded(cues: list[dict]) -> ShowState:
+    show = parse_show({"id": "night", "cues": cues}, KNOWN)
+    state, _ = reduce(sample_state(), LoadShow(show), 0.0)
+    return state
+
+
+def step(state: ShowState, command, now: float = 100.0) -> ShowState:
+    return reduce(state, command, now)[0]
+
+
+def colour(surface) -> tuple[int, int, int]:
+    return tuple(surface.get_at((SIZE[0] // 2, SIZE[1] // 2)))[:3]
+
+
+def test_go_takes_the_preloaded_preview_with_no_gap_and_blackout_is_instant():
+    state = loaded(
+        [
+            {"id": "1", "scene": "red", "transition": "cut"},
+            {"id": "2", "scene": "blue", "transition": "cut"},
+        ]
+    )
+    d = director(rotation=60)
+    frame(d, state)
+    assert d.scene_name == "totals"  # loaded, nothing on program: the rotation goes on
+    state = step(state, Go())
+    assert colour(frame(d, state)) == (255, 0, 0)  # the cut lands on the very next frame
+    preloaded = d._ready
+    assert preloaded is not None and preloaded.step.name == "blue"  # the next cue is ready
+    state = step(state, Go(), now=101.0)
+    frame(d, state)
+    assert d._current is preloaded  # GO swapped in the scene entered ahead of time
+    assert colour(frame(d, state)) == (0, 0, 255)
+    state = step(state, SetBlackout(True))
+    out = frame(d, state)
+    assert d.scene_name == "blackout" and lit_pixels(out, threshold=1) == 0  # all black at once
+    state = step(state, SetBlackout(False))
+    assert colour(frame(d, state)) == (0, 0, 255)  # back to program
+
+
+def test_crossfade_and_wipe_use_the_cue_duration_and_never_show_black():
+    state = loaded(
+        [
+            {"id": "1", "scene": "red", "transition": "cut"},
+            {"id": "2", "scene": "blue", "transition": "wipe", "duration": 1.0},
+            {"id": "3", "scene": "red", "transition": "crossfade", "duration": 0.5},
+        ]
+    )
+    d = director(rotation=60)
+    state = step(state, Go(), now=0.0)
+    frame(d, state)
+    state = step(state, Go(), now=10.0)
+    mid = None
+    for i in range(60):
+        out = frame(d, state, dt=1 / 60)
+        left, right = tuple(out.get_at((2, 45)))[:3], tuple(out.get_at((SIZE[0] - 3, 45)))[:3]
+        assert left != (0, 0, 0) and right != (0, 0, 0)
+        if i == 30:
+            mid = (left, right)
+    assert mid == ((0, 0, 255), (255, 0, 0))  # halfway: blue revealed on the left only
+    state = step(state, Go(), now=20.0)
+    frames = [colour(frame(d, state, dt=1 / 60)) for _ in range(40)]
+    assert any(c not in ((255, 0, 0), (0, 0, 255)) for c in frames)  # a real blend
+    assert frames[-1] == (255, 0, 0) and (0, 0, 0) not in frames
+
+
+def test_go_during_a_transition_finishes_it_and_panic_goes_to_the_safe_cue():
+    state = loaded(
+        [
+            {"id": "1", "scene": "red", "transition": "crossfade", "duration": 5.0, "safe": True},
+            {"id": "2", "scene": "blue", "transition": "crossfade", "duration": 5.0},
+        ]
+    )
+    d = director(rotation=60)
+    state = step(state, Go(), now=0.0)
+    frame(d, state)
+    assert d.transitioning
+    # The server refuses GO mid-fade; a jump still lands: the fade completes at once.
+    state = step(state, Go(), now=10.0)
+    frame(d, state)
+    assert d.transitioning and d._incoming.step.name == "blue"
+    state = step(state, Panic(), now=11.0)
+    frame(d, state)
+    assert d._incoming.step.name == "red"
+    for _ in range(400):
+        frame(d, state)
+    assert d.scene_name == "red" and not d.transitioning
+    state = step(state, Back(), now=40.0) if state.program else state
+
+
+def test_unloading_the_show_returns_to_the_rotation_and_a_pinned_display_ignores_cues():
+    state = loaded([{"id": "1", "scene": "red", "transition": "cut"}])
+    state = step(state, Go())
+    d = director(rotation=60)
+    frame(d, state)
+    assert d.scene_name == "red"
+    state = step(state, LoadShow(None))
+    for _ in range(200):
+        frame(d, state)
+    assert d.scene_name in ("totals", "portrait", "messages")  # the rotation again
+    pinned = director(rotation=60, pinned="blue")
+    frame(pinned, replace(state, rev=state.rev))
+    assert pinned.scene_name == "blue"
