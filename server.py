@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from projector import wire
+from projector import http_show, wire
 from projector.app_keys import CONFIG, HUB, METRICS, PUBLIC_LIMITER, SHOW, STORE
 from projector.auth import (
     SESSION_COOKIE,
@@ -150,13 +150,16 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     writer = app[STORE]
     await asyncio.get_running_loop().run_in_executor(None, writer.start)
-    app[SHOW].state = await writer.call(lambda s: _load_state(s, config))
+    state = await writer.call(lambda s: _load_state(s, config))
+    app[SHOW].state = await writer.call(lambda s: http_show.restore(s, state, time.time()))
+    app[http_show.SHOW_CONTROL].attach()
     where = await writer.call(lambda s: _first_run_admin(s, config.data_dir))
     if where is not None:
         log.warning("first run: created the admin login; its password is in %s", where)
     state = app[SHOW].state
     log.info("loaded %s: %d actions counted, %d cases", config.db_path, state.totals.total, len(state.cases))
     yield
+    app[http_show.SHOW_CONTROL].close()
     await app[HUB].close_all()
     await asyncio.get_running_loop().run_in_executor(None, writer.close)
 
@@ -692,6 +695,7 @@ def build_app(config: Config) -> web.Application:
     r.add_get("/api/v1/messages", list_messages)
     r.add_post("/api/v1/messages/{message_id}/{decision:approve|reject}", decide_message)
     r.add_get("/api/v1/displays", list_displays)
+    http_show.add_routes(app)
     return app
 
 

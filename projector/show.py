@@ -9,6 +9,7 @@ on disk.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -16,12 +17,18 @@ from projector.core.protocol import Snapshot
 from projector.core.state import Command, Event, ShowState, reduce
 from projector.hub import Hub
 
+log = logging.getLogger("projector.show")
+
+Listener = Callable[[ShowState, list[Event]], None]
+
 
 class Show:
     def __init__(self, state: ShowState, hub: Hub, clock: Callable[[], float] = time.time) -> None:
         self.state = state
         self.hub = hub
         self.clock = clock
+        #: Called after every change (auto-follow timer, persistence, the panel).
+        self.listeners: list[Listener] = []
 
     def execute(self, command: Command, now: float | None = None) -> list[Event]:
         """``now`` defaults to the clock; ingest passes the time its commit stamped
@@ -29,6 +36,11 @@ class Show:
         self.state, events = reduce(self.state, command, self.clock() if now is None else now)
         if events:
             self.hub.publish(events)
+            for listener in self.listeners:
+                try:
+                    listener(self.state, events)
+                except Exception:
+                    log.exception("show listener %r failed", listener)
         return events
 
     def snapshot(self) -> Snapshot:

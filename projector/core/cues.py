@@ -195,3 +195,8 @@ def cue_to_wire(cue: Cue) -> dict[str, object]:
 
 def show_to_wire(show: Show) -> dict[str, object]:
     return {"id": show.id, "name": show.name, "loop": show.loop, "cues": [cue_to_wire(c) for c in show.cues]}
+
+
+#: Scenes every display has. Third-party scenes (entry point group
+#: ``projector.scenes``) are added to this by the server at start-up.
+BUILTIN_SCENES = frozenset({"totals", "portrait", "messages", "blackout", "ident", "fallback"})

@@ -158,7 +158,7 @@ def test_show_control_round_trips_to_a_replica():
 
 
 def test_a_cue_event_for_a_show_the_replica_lacks_is_a_gap():
-    server, events = reduce(ShowState(), LoadShow(show()), 0.0)
+    server, _events = reduce(ShowState(), LoadShow(show()), 0.0)
     server, go = reduce(server, Go(), 1.0)
     replica = Replica()
     replica.load(Snapshot(ShowState(rev=server.rev - 1), 0.0), 0.0)
