@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import logging
 import secrets
@@ -23,7 +24,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from projector import http_show, wire
+from projector import http_panel, http_show, wire
 from projector.app_keys import CONFIG, HUB, METRICS, PUBLIC_LIMITER, SHOW, STORE
 from projector.auth import (
     SESSION_COOKIE,
@@ -54,6 +55,7 @@ from projector.core.protocol import (
     ProtocolError,
     Resync,
     Status,
+    Thumbnail,
     campaign_to_wire,
     case_to_wire,
     totals_to_wire,
@@ -536,28 +538,6 @@ async def decide_message(request: web.Request) -> web.Response:
 # --- displays -------------------------------------------------------------------------------------
 
 
-async def list_displays(request: web.Request) -> web.Response:
-    await require(request, "viewer")
-    out = []
-    for conn in request.app[HUB].clients:
-        status = conn.status
-        out.append(
-            {
-                "name": conn.name,
-                "address": conn.address,
-                "resolution": list(conn.resolution),
-                "connected_at": _rfc3339(conn.connected_at),
-                "scene": status.scene if status else None,
-                "fps": status.fps if status else None,
-                "frame_p99_ms": status.frame_p99_ms if status else None,
-                "rev": status.rev if status else None,
-                "error": status.error if status else None,
-                "queued": len(conn.buffer),
-            }
-        )
-    return json_response({"displays": sorted(out, key=lambda d: d["name"])})
-
-
 async def _reject(
     ws: web.WebSocketResponse, code: str, message: str, close_code: int
 ) -> web.WebSocketResponse:
@@ -644,12 +624,24 @@ def _handle_display_frame(hub: Hub, show: Show, conn: DisplayConnection, frame: 
         case Status():
             conn.status = frame
             conn.status_at = time.time()
+            if conn.record is not None:
+                conn.record.status, conn.record.last_seen = frame, conn.status_at
             if frame.error:
                 log.warning("display %r reports: %s", conn.name, frame.error)
         case Ping(ping_id, client_time):
             hub.send(conn, wire.encode(Pong(ping_id, client_time, time.time())))
         case Resync():
             hub.resync(conn, wire.encode(show.snapshot()))
+        case Thumbnail(_, data):
+            try:
+                image = base64.b64decode(data, validate=True)
+            except ValueError:
+                raise ProtocolError("bad_field", "thumbnail.data: not base64") from None
+            if not image.startswith(b"\xff\xd8"):
+                raise ProtocolError("bad_field", "thumbnail.data: not a JPEG")
+            if conn.record is not None:
+                conn.record.thumbnail, conn.record.thumbnail_at = image, time.time()
+                conn.record.last_seen = conn.record.thumbnail_at
         case Hello():
             raise ProtocolError("unexpected", "hello was already received on this connection")
         case _:
@@ -694,8 +686,8 @@ def build_app(config: Config) -> web.Application:
     r.add_post("/api/v1/messages", submit_message)
     r.add_get("/api/v1/messages", list_messages)
     r.add_post("/api/v1/messages/{message_id}/{decision:approve|reject}", decide_message)
-    r.add_get("/api/v1/displays", list_displays)
     http_show.add_routes(app)
+    http_panel.add_routes(app)
     return app
 
 

@@ -48,6 +48,21 @@ class _Outgoing:
 
 
 @dataclass(eq=False)
+class DisplayRecord:
+    """What the panel knows about a display, connected or not (by name)."""
+
+    name: str
+    address: str
+    resolution: tuple[int, int]
+    connected: bool = True
+    connected_at: float = 0.0
+    last_seen: float = 0.0
+    status: Status | None = None
+    thumbnail: bytes | None = None
+    thumbnail_at: float | None = None
+
+
+@dataclass(eq=False)
 class DisplayConnection:
     """One connected display, as the hub and the panel see it."""
 
@@ -63,6 +78,7 @@ class DisplayConnection:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
     task: asyncio.Task[None] | None = None
+    record: DisplayRecord | None = None
 
 
 class Hub:
@@ -79,6 +95,8 @@ class Hub:
         self.queue_limit = queue_limit
         self.clock = clock
         self.clients: set[DisplayConnection] = set()
+        #: Every display seen since the server started, by name, for the panel.
+        self.records: dict[str, DisplayRecord] = {}
         self._pending: EventFrame | None = None
         self._pending_created = 0.0
         self._last_totals = float("-inf")
@@ -91,6 +109,10 @@ class Hub:
         step, so no event can fall between the snapshot and the stream."""
         conn.buffer.append(_Outgoing(snapshot_text, self.clock()))
         self.clients.add(conn)
+        record = self.records.get(conn.name) or DisplayRecord(conn.name, conn.address, conn.resolution)
+        record.address, record.resolution, record.connected = conn.address, conn.resolution, True
+        record.connected_at = record.last_seen = conn.connected_at
+        conn.record = self.records[conn.name] = record
         self.metrics.displays.set(len(self.clients))
         conn.task = asyncio.get_running_loop().create_task(self._writer(conn), name=f"display:{conn.name}")
         conn.wake.set()
@@ -98,6 +120,14 @@ class Hub:
     def detach(self, conn: DisplayConnection) -> None:
         conn.closed = True
         conn.wake.set()
+        # Another connection under the same name may have taken over the record.
+        if (
+            conn in self.clients
+            and conn.record is not None
+            and not any(c.record is conn.record for c in self.clients if c is not conn)
+        ):
+            conn.record.connected = False
+            conn.record.last_seen = time.time()
         self.clients.discard(conn)
         self.metrics.displays.set(len(self.clients))
 

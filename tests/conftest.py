@@ -46,7 +46,9 @@ class RunningServer:
         async with self.session.get(self.base + path, headers=headers) as r:
             return r.status, await r.json()
 
-    async def display(self, name: str = "test-display", token: str | None = None) -> Any:
+    async def display(
+        self, name: str = "test-display", token: str | None = None, capabilities: tuple[str, ...] = ()
+    ) -> Any:
         ws = await websockets.connect(self.ws_url, max_size=None)
         await ws.send(
             json.dumps(
@@ -57,7 +59,7 @@ class RunningServer:
                     "token": token or self.tokens["display"],
                     "protocol": 1,
                     "resolution": [1920, 1080],
-                    "capabilities": [],
+                    "capabilities": list(capabilities),
                 }
             )
         )

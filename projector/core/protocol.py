@@ -94,6 +94,25 @@ class Resync:
 
 
 @dataclass(frozen=True, slots=True)
+class ThumbnailRequest:
+    """The server asks a display for a small picture of what it shows now."""
+
+    width: int
+
+
+@dataclass(frozen=True, slots=True)
+class Thumbnail:
+    """A display's answer: a JPEG, base64-encoded."""
+
+    format: str
+    data: str
+
+
+MAX_THUMBNAIL_WIDTH = 640
+MAX_THUMBNAIL_CHARS = 400_000
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     state: ShowState
     server_time: float
@@ -122,8 +141,8 @@ class ErrorFrame:
     message: str
 
 
-ClientFrame = Hello | Status | Ping | Resync
-ServerFrame = Snapshot | EventFrame | Pong | ErrorFrame
+ClientFrame = Hello | Status | Ping | Resync | Thumbnail
+ServerFrame = Snapshot | EventFrame | Pong | ErrorFrame | ThumbnailRequest
 Frame = ClientFrame | ServerFrame
 
 
@@ -225,6 +244,10 @@ def to_wire(frame: Frame) -> dict[str, Any]:
             body = {"type": "ping", "id": frame.id, "client_time": frame.client_time}
         case Resync():
             body = {"type": "resync", "rev": frame.rev}
+        case ThumbnailRequest(width):
+            body = {"type": "thumbnail_request", "width": width}
+        case Thumbnail(fmt, data):
+            body = {"type": "thumbnail", "format": fmt, "data": data}
         case Snapshot(state, server_time):
             body = {
                 "type": "snapshot",
@@ -500,6 +523,16 @@ def from_wire(obj: object) -> Frame:
             return Ping(id=f.integer("id"), client_time=f.number("client_time"))
         case "resync":
             return Resync(rev=f.integer("rev"))
+        case "thumbnail_request":
+            width = f.integer("width", minimum=16)
+            if width > MAX_THUMBNAIL_WIDTH:
+                raise ProtocolError("bad_field", f"thumbnail_request.width: at most {MAX_THUMBNAIL_WIDTH}")
+            return ThumbnailRequest(width)
+        case "thumbnail":
+            fmt = f.text("format", max_length=10)
+            if fmt != "jpeg":
+                raise ProtocolError("bad_field", "thumbnail.format: only 'jpeg' is accepted")
+            return Thumbnail(fmt, f.text("data", max_length=MAX_THUMBNAIL_CHARS))
         case "pong":
             return Pong(
                 id=f.integer("id"), client_time=f.number("client_time"), server_time=f.number("server_time")

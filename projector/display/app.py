@@ -12,7 +12,9 @@ SIGINT. While offline the last state stays up with a small mark in a corner.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
 import logging
 import os
 import queue
@@ -35,6 +37,8 @@ from projector.core.protocol import (
     Resync,
     Snapshot,
     Status,
+    Thumbnail,
+    ThumbnailRequest,
 )
 from projector.core.replica import Outcome, Replica
 from projector.display.assets import Assets
@@ -46,7 +50,7 @@ from projector.display.stats import FrameStats
 log = logging.getLogger(__name__)
 
 HEADLESS_DT = 1 / 60
-CAPABILITIES = ("status", "resync", "ping")
+CAPABILITIES = ("status", "resync", "ping", "thumbnail")
 OFFLINE_GRACE = 2.0  # seconds offline before the mark shows: a quick reconnect shows nothing
 RESYNC_RETRY = 3.0
 MAX_CONSECUTIVE_FAILURES = 300
@@ -80,6 +84,8 @@ class DisplayApp:
         self._stop = threading.Event()
         self._resync_at = -1e9
         self._refused_at = -1e9
+        #: Width of the thumbnail the server asked for, sent after the next frame.
+        self._thumbnail_width: int | None = None
         self.frames_drawn = 0
 
     def request_stop(self) -> None:
@@ -235,6 +241,9 @@ class DisplayApp:
                 continue
             now = time.monotonic()
             self.stats.record(work_ms, now)
+            if self._thumbnail_width is not None:
+                self._send_thumbnail(surface, self._thumbnail_width)
+                self._thumbnail_width = None
             if self.link is not None and now >= next_status:
                 next_status = now + opts.status_interval
                 self._send_status(assets, director)
@@ -315,6 +324,8 @@ class DisplayApp:
                 self._resync()
         elif isinstance(item, Pong):
             self.replica.server_offset = item.server_time - (item.client_time + now) / 2
+        elif isinstance(item, ThumbnailRequest):
+            self._thumbnail_width = item.width
         elif isinstance(item, ErrorFrame):
             assets.link.reason = f"{item.code}: {item.message}"[:200]
             self._refused_at = time.monotonic()
@@ -330,6 +341,20 @@ class DisplayApp:
         self._resync_at = now
         log.info("missed events after rev %d; asking for a snapshot", state.rev)
         self.link.send(Resync(state.rev))
+
+    def _send_thumbnail(self, surface: pygame.Surface, width: int) -> None:
+        """What the screen shows now, small, for the operator panel (a few ms, every few seconds)."""
+        if self.link is None:
+            return
+        w, h = surface.get_size()
+        small = pygame.transform.smoothscale(surface, (width, max(1, round(h * width / w))))
+        buffer = io.BytesIO()
+        try:
+            pygame.image.save(small, buffer, "thumbnail.jpg")
+        except (pygame.error, ValueError) as exc:
+            log.warning("could not encode a thumbnail: %s", exc)
+            return
+        self.link.send(Thumbnail("jpeg", base64.b64encode(buffer.getvalue()).decode("ascii")))
 
     def _send_status(self, assets: Assets, director: Director) -> None:
         if self.link is None or not assets.link.connected:

@@ -1,0 +1,270 @@
+"""What the operator panel needs from the server beyond the core API.
+
+The panel's own websocket (``/api/v1/panel/ws``) pushes the whole picture, the
+show, the totals and the displays, whenever it changes (at most ten times a
+second) and every couple of seconds anyway; displays are asked for thumbnails
+only while a panel is watching. Also here: the displays list with last-seen
+times and thumbnails, actions per hour for the chart, user accounts, and the
+static panel files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from projector import wire
+from projector.app_keys import HUB, SHOW, STORE
+from projector.auth import require
+from projector.core.model import ValidationError, parse_text
+from projector.core.protocol import ThumbnailRequest, totals_to_wire
+from projector.core.state import Event, ShowState
+from projector.errors import ApiError, read_json
+from projector.http_show import show_json
+from projector.hub import DisplayRecord, Hub
+
+log = logging.getLogger("projector.panel")
+
+STATIC_DIR = Path(__file__).parent / "panel" / "static"
+PUSH_INTERVAL = 0.1
+REFRESH_INTERVAL = 2.0
+THUMBNAIL_INTERVAL = 5.0
+THUMBNAIL_WIDTH = 320
+#: A display not heard from for this long is shown as silent on the panel.
+SILENT_AFTER = 15.0
+
+
+def _iso(epoch: float | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+def display_json(record: DisplayRecord) -> dict[str, Any]:
+    status = record.status
+    return {
+        "name": record.name,
+        "address": record.address,
+        "resolution": list(record.resolution),
+        "connected": record.connected,
+        "connected_at": _iso(record.connected_at),
+        "last_seen": _iso(record.last_seen),
+        "silent": record.connected and time.time() - record.last_seen > SILENT_AFTER,
+        "scene": status.scene if status else None,
+        "fps": status.fps if status else None,
+        "frame_p99_ms": status.frame_p99_ms if status else None,
+        "rev": status.rev if status else None,
+        "error": status.error if status else None,
+        "thumbnail_at": _iso(record.thumbnail_at),
+    }
+
+
+def displays_json(hub: Hub) -> list[dict[str, Any]]:
+    queued = {c.name: len(c.buffer) for c in hub.clients}
+    return [
+        {**display_json(r), "queued": queued.get(r.name, 0)}
+        for r in sorted(hub.records.values(), key=lambda r: r.name)
+    ]
+
+
+def totals_json(state: ShowState) -> dict[str, Any]:
+    return {
+        **totals_to_wire(state.totals),
+        "goal": state.campaign.goal,
+        "record": state.campaign.record,
+        "record_beaten_at": _iso(state.record_beaten_at),
+    }
+
+
+class PanelHub:
+    """The connected panels, and the pushes and thumbnail requests they cause."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.panels: set[web.WebSocketResponse] = set()
+        self.dirty = asyncio.Event()
+
+    def on_change(self, state: ShowState, events: list[Event]) -> None:
+        if self.panels:
+            self.dirty.set()
+
+    def message(self) -> str:
+        state = self.app[SHOW].state
+        return json.dumps(
+            {
+                "type": "state",
+                **show_json(state),
+                "totals": totals_json(state),
+                "displays": displays_json(self.app[HUB]),
+            },
+            ensure_ascii=False,
+        )
+
+    async def push(self) -> None:
+        if not self.panels:
+            return
+        text = self.message()
+        for ws in list(self.panels):
+            try:
+                await ws.send_str(text)
+            except (ConnectionError, RuntimeError):
+                self.panels.discard(ws)
+
+    async def run(self) -> None:
+        """Push on change (at most every ``PUSH_INTERVAL``) and every ``REFRESH_INTERVAL``."""
+        next_thumbnails = 0.0
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.dirty.wait(), REFRESH_INTERVAL)
+            self.dirty.clear()
+            await self.push()
+            now = time.monotonic()
+            if self.panels and now >= next_thumbnails:
+                next_thumbnails = now + THUMBNAIL_INTERVAL
+                hub = self.app[HUB]
+                request = wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH))
+                for conn in list(hub.clients):
+                    if "thumbnail" in conn.capabilities:
+                        hub.send(conn, request)
+            await asyncio.sleep(PUSH_INTERVAL)
+
+
+PANELS = web.AppKey("panels", PanelHub)
+
+
+async def _panel_ctx(app: web.Application) -> AsyncIterator[None]:
+    panels = app[PANELS]
+    app[SHOW].listeners.append(panels.on_change)
+    task = asyncio.get_running_loop().create_task(panels.run(), name="panel-pushes")
+    yield
+    task.cancel()
+    for ws in list(panels.panels):
+        with contextlib.suppress(Exception):
+            await ws.close(code=1001, message=b"server shutting down")
+
+
+async def panel_socket(request: web.Request) -> web.WebSocketResponse:
+    await require(request, "viewer")
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.split("://", 1)[-1] != request.host:
+        # Cookies ride along on cross-site websocket handshakes: refuse other origins.
+        raise ApiError(403, "forbidden", f"websocket from another origin ({origin}) refused")
+    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    panels = request.app[PANELS]
+    panels.panels.add(ws)
+    try:
+        await ws.send_str(panels.message())
+        async for msg in ws:  # the panel only listens; anything it sends is ignored
+            if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                break
+    finally:
+        panels.panels.discard(ws)
+    return ws
+
+
+async def list_displays(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    return web.json_response({"displays": displays_json(request.app[HUB])})
+
+
+async def display_thumbnail(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    record = request.app[HUB].records.get(request.match_info["name"])
+    if record is None or record.thumbnail is None:
+        raise ApiError(404, "not_found", "no thumbnail from that display yet")
+    return web.Response(body=record.thumbnail, content_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+async def actions_per_hour(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    try:
+        hours = int(request.query.get("hours", "24"))
+    except ValueError:
+        raise ValidationError("hours", "must be a whole number of hours") from None
+    if not 1 <= hours <= 24 * 31:
+        raise ValidationError("hours", "must be between 1 and 744")
+    now = time.time()
+    first = int(now // 3600 - hours + 1) * 3600
+    rows = await request.app[STORE].call(lambda s: s.actions_per_hour(first))
+    buckets: dict[int, dict[str, int]] = {first + 3600 * i: {} for i in range(hours)}
+    for hour, channel, count in rows:
+        if hour in buckets:
+            buckets[hour][channel] = count
+    return web.json_response({"hours": [{"start": _iso(h), "by_channel": c} for h, c in buckets.items()]})
+
+
+async def list_users(request: web.Request) -> web.Response:
+    await require(request, "admin")
+    users = await request.app[STORE].call(lambda s: s.list_users())
+    return web.json_response(
+        {"users": [{"username": u.username, "role": u.role, "created_at": _iso(u.created_at)} for u in users]}
+    )
+
+
+async def create_user(request: web.Request) -> web.Response:
+    principal = await require(request, "admin")
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    username = parse_text(body.get("username"), "username", 64)
+    password = parse_text(body.get("password"), "password", 1000)
+    if len(password) < 10:
+        raise ValidationError("password", "must be at least 10 characters")
+    role = body.get("role")
+    if role not in ("admin", "operator", "viewer"):
+        raise ValidationError("role", "must be admin, operator or viewer")
+    store = request.app[STORE]
+    if await store.call(lambda s: s.get_user(username)) is not None:
+        raise ApiError(409, "exists", f"there is already a user {username!r}")
+    user = await store.call(lambda s: s.create_user(username, password, role, time.time()))
+    log.info("user %r (%s) created by %s", user.username, user.role, principal.name)
+    return web.json_response({"username": user.username, "role": user.role}, status=201)
+
+
+async def panel_index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "index.html", headers=_STATIC_HEADERS)
+
+
+#: The panel runs only our own scripts and styles, and may not be framed.
+_STATIC_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; "
+    "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+async def panel_file(request: web.Request) -> web.FileResponse:
+    name = request.match_info["file"]
+    path = (STATIC_DIR / name).resolve()
+    if STATIC_DIR.resolve() not in path.parents or not path.is_file():
+        raise ApiError(404, "not_found", "no such panel file")
+    return web.FileResponse(path, headers=_STATIC_HEADERS)
+
+
+async def panel_redirect(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/panel/")
+
+
+def add_routes(app: web.Application) -> None:
+    app[PANELS] = PanelHub(app)
+    app.cleanup_ctx.append(_panel_ctx)
+    r = app.router
+    r.add_get("/api/v1/panel/ws", panel_socket)
+    r.add_get("/api/v1/displays", list_displays)
+    r.add_get("/api/v1/displays/{name}/thumbnail.jpg", display_thumbnail)
+    r.add_get("/api/v1/actions/per_hour", actions_per_hour)
+    r.add_get("/api/v1/users", list_users)
+    r.add_post("/api/v1/users", create_user)
+    r.add_get("/panel", panel_redirect)
+    r.add_get("/panel/", panel_index)
+    r.add_get("/panel/{file:[A-Za-z0-9_.-]+}", panel_file)

@@ -1,0 +1,44 @@
+"""A display answers the server's thumbnail request with a small JPEG of its screen."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+
+from PIL import Image
+from websockets.asyncio.server import ServerConnection
+
+from projector.core.protocol import Thumbnail, ThumbnailRequest
+from projector.display import DisplayOptions, run_display
+from projector.display.app import FrameInfo
+from projector.wire import encode
+from tests.display.fake_server import FakeServer
+from tests.display.test_link import snapshot
+
+
+def test_a_thumbnail_request_gets_a_jpeg_of_the_screen() -> None:
+    async def script(ws: ServerConnection, n: int) -> None:
+        await ws.send(snapshot(1234, 3))
+        await ws.send(encode(ThumbnailRequest(64)))
+        await ws.wait_closed()
+
+    server = FakeServer(script).start()
+    deadline = time.monotonic() + 20
+
+    def on_frame(info: FrameInfo) -> bool:
+        return any(isinstance(f, Thumbnail) for f in server.received) or time.monotonic() > deadline
+
+    try:
+        run_display(
+            DisplayOptions(
+                server=server.url, token="t", headless=True, realtime=True, size=(320, 180), scene="totals",
+                on_frame=on_frame, media=None,
+            )
+        )  # fmt: skip
+    finally:
+        server.stop()
+    (thumb,) = [f for f in server.received if isinstance(f, Thumbnail)]
+    image = Image.open(io.BytesIO(base64.b64decode(thumb.data)))
+    assert image.format == "JPEG" and image.size == (64, 36)
+    assert max(image.convert("L").getextrema()) > 100  # the totals scene, not a black frame
