@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--data-dir", type=Path, help="the server's data directory (default ./data)")
     create.set_defaults(run=_cmd_token_create)
 
+    cue = sub.add_parser("cue", help="show control: go, back, blackout, panic, jump, list, load ...")
+    from projector.cue_cli import add_cue_arguments, run_cue
+
+    add_cue_arguments(cue)
+    cue.set_defaults(run=run_cue)
+
     try:
         from projector.display.options import add_display_arguments
     except ImportError:  # pragma: no cover - the display needs pygame-ce
