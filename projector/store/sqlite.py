@@ -284,17 +284,36 @@ class SqliteStore:
     # --- connection and schema ------------------------------------------------
 
     def _configure(self) -> None:
-        try:
-            mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a projector database (not SQLite: {exc})") from exc
+        mode = self._journal_mode_wal()
         if str(mode).lower() != "wal":
             raise StoreError(f"cannot use write-ahead logging for {self.path} (journal mode {mode!r})")
         for pragma in CONNECTION_PRAGMAS:
             self._conn.execute(pragma)
 
+    def _journal_mode_wal(self) -> str:
+        """Switch to WAL. Switching needs the file to itself and SQLite does not
+        wait for that (no busy handler), so when another process is opening the
+        same new file at the same moment, wait and try again."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                return str(self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+                time.sleep(0.01)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path} is not a projector database (not SQLite: {exc})") from exc
+
     def _migrate(self) -> None:
-        if self._schema_version() == SCHEMA_VERSION:
+        # One read transaction: the header and the table list from the same moment,
+        # not torn by another process migrating the file in between.
+        self._conn.execute("BEGIN")
+        try:
+            current = self._schema_version() == SCHEMA_VERSION
+        finally:
+            self._conn.execute("COMMIT")
+        if current:
             return
         try:
             with self._transaction():
