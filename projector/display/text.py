@@ -1,32 +1,49 @@
-"""Fonts and text rendering for scenes (basic: one font per string).
+"""Fonts and text rendering for scenes: every script, mixed, shaped, never as boxes.
 
-Fonts come from Python packages (``fontpkg-*``), so every display renders the
-same glyphs as the machine that was tested; the SDL default font is the last
-resort when none is installed. Each *face* is a chain of font files: for a
-string, the first file whose character map covers every character wins, so
-a Cyrillic name set in the Latin-only headline face still renders (in the
-broad-coverage fallback) instead of as boxes. Bidi, per-run shaping and
-reporting missing glyphs belong to the full text stage (see DESIGN.md,
-"Text"); this module keeps the API it will grow into.
+A line is cut into *runs* (see DESIGN.md, "Text"): stretches of one font, one
+script and one bidi level. Each run is shaped by SDL_ttf's HarfBuzz with its
+script and direction, and the runs are set side by side in visual order on a
+common baseline, so "Free Tarek! حرية لطارق" shows Latin left to right and
+Arabic joined and right to left, each in a font that has its letters.
+
+Fonts come from Python packages (``fontpkg-*``) first, so every display draws
+the same glyphs as the machine that was tested; for scripts no package covers
+(Hebrew, Ethiopic, Myanmar, ...) the system's fonts are scanned once, on first
+need. A character no font has is left out and reported once (log and
+:attr:`TextRenderer.missing`): a box on a building reads as an insult.
 
 Rendering text is the most expensive thing a scene does, so everything is
-cached: fonts by (file, size), rendered lines by (text, face, size, colour)
-in a bounded LRU.
+cached: fonts by (file, size, bold), layouts by (line, face, size, direction),
+rendered lines and blocks in a bounded LRU of surfaces.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+import os
+import re
 import struct
+import time
 import unicodedata
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from array import array
+from bisect import bisect_right
+from collections import OrderedDict, deque
+from collections.abc import Callable, Container, Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 
 import pygame
+
+from projector.display.bidi_runs import (
+    BIDI_CONTROLS,
+    cluster_starts,
+    embedding_levels,
+    paragraph_level,
+    script_of,
+    visual_order,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +52,15 @@ Colour = tuple[int, int, int]
 
 @dataclass(frozen=True, slots=True)
 class FontFile:
-    """One font file in a face chain; ``bold`` asks SDL_ttf for synthetic emboldening."""
+    """One font file in a face chain; ``bold`` asks SDL_ttf for synthetic emboldening.
+
+    ``fixed`` marks a bitmap font (colour emoji): SDL_ttf draws it at its one
+    strike size, and we scale what it draws to the line.
+    """
 
     path: Path
     bold: bool = False
+    fixed: bool = False
 
 
 #: (package, file inside it, synthetic bold). Packages that are not installed are skipped.
@@ -111,14 +133,32 @@ def font_coverage(path: Path) -> frozenset[int]:
 
 
 def _parse_cmap(data: bytes) -> set[int]:
-    num_tables = struct.unpack_from(">H", data, 4)[0]
-    cmap_offset = None
-    for i in range(num_tables):
-        tag, _, offset, _ = struct.unpack_from(">4sIII", data, 12 + 16 * i)
-        if tag == b"cmap":
-            cmap_offset = offset
-    if cmap_offset is None:
+    """Every code point a whole font file (``data``) maps to a glyph."""
+    tables = _table_directory(data, 0)
+    if b"cmap" not in tables:
         raise ValueError("no cmap table")
+    points: set[int] = set()
+    for first, last in _cmap_ranges(data, tables[b"cmap"][0]):
+        points.update(range(first, last + 1))
+    return points
+
+
+def _table_directory(data: bytes, at: int) -> dict[bytes, tuple[int, int]]:
+    """Table tag -> (offset, length) from the sfnt header at ``at``."""
+    num_tables = struct.unpack_from(">H", data, at + 4)[0]
+    tables = {}
+    for i in range(num_tables):
+        tag, _, offset, length = struct.unpack_from(">4sIII", data, at + 12 + 16 * i)
+        tables[tag] = (offset, length)
+    return tables
+
+
+def _cmap_ranges(data: bytes, cmap_offset: int) -> list[tuple[int, int]]:
+    """Sorted, merged (first, last) code point ranges of the cmap table at ``cmap_offset``.
+
+    Ranges rather than sets: a scan of a few hundred system fonts stays a few
+    hundred kilobytes and well under a second.
+    """
     count = struct.unpack_from(">H", data, cmap_offset + 2)[0]
     subtables: dict[int, int] = {}
     for i in range(count):
@@ -126,38 +166,194 @@ def _parse_cmap(data: bytes) -> set[int]:
         if (platform, encoding) in ((3, 10), (0, 4), (0, 6), (3, 1), (0, 3)):
             fmt = struct.unpack_from(">H", data, cmap_offset + offset)[0]
             subtables.setdefault(fmt, cmap_offset + offset)
+    ranges: list[tuple[int, int]] = []
     if 12 in subtables:
         start = subtables[12]
         groups = struct.unpack_from(">I", data, start + 12)[0]
-        points: set[int] = set()
         for g in range(groups):
             first, last, _ = struct.unpack_from(">III", data, start + 16 + 12 * g)
-            points.update(range(first, min(last, 0x10FFFF) + 1))
-        return points
-    if 4 in subtables:
-        start = subtables[4]
-        segs = struct.unpack_from(">H", data, start + 6)[0] // 2
-        ends = struct.unpack_from(f">{segs}H", data, start + 14)
-        starts = struct.unpack_from(f">{segs}H", data, start + 16 + 2 * segs)
-        deltas = struct.unpack_from(f">{segs}h", data, start + 16 + 4 * segs)
-        range_base = start + 16 + 6 * segs
-        offsets = struct.unpack_from(f">{segs}H", data, range_base)
-        points = set()
-        for i in range(segs):
-            for cp in range(starts[i], ends[i] + 1):
-                if cp == 0xFFFF:
-                    continue
-                if offsets[i] == 0:
-                    glyph = (cp + deltas[i]) & 0xFFFF
-                else:
-                    addr = range_base + 2 * i + offsets[i] + 2 * (cp - starts[i])
-                    glyph = struct.unpack_from(">H", data, addr)[0]
-                    if glyph:
-                        glyph = (glyph + deltas[i]) & 0xFFFF
-                if glyph:
-                    points.add(cp)
-        return points
-    raise ValueError("no usable cmap subtable")
+            if first <= min(last, 0x10FFFF):
+                ranges.append((first, min(last, 0x10FFFF)))
+    elif 4 in subtables:
+        ranges = _format4_ranges(data, subtables[4])
+    else:
+        raise ValueError("no usable cmap subtable")
+    ranges.sort()
+    merged: list[tuple[int, int]] = []
+    for first, last in ranges:
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _format4_ranges(data: bytes, start: int) -> list[tuple[int, int]]:
+    segs = struct.unpack_from(">H", data, start + 6)[0] // 2
+    ends = struct.unpack_from(f">{segs}H", data, start + 14)
+    starts = struct.unpack_from(f">{segs}H", data, start + 16 + 2 * segs)
+    deltas = struct.unpack_from(f">{segs}h", data, start + 16 + 4 * segs)
+    range_base = start + 16 + 6 * segs
+    offsets = struct.unpack_from(f">{segs}H", data, range_base)
+    ranges: list[tuple[int, int]] = []
+    for i in range(segs):
+        first, last = starts[i], min(ends[i], 0xFFFE)
+        if first > last:
+            continue
+        if offsets[i] == 0:
+            # glyph = cp + delta (mod 2**16): only one code point can land on glyph 0.
+            zero = (-deltas[i]) & 0xFFFF
+            if first <= zero <= last:
+                ranges += [r for r in ((first, zero - 1), (zero + 1, last)) if r[0] <= r[1]]
+            else:
+                ranges.append((first, last))
+            continue
+        addr = range_base + 2 * i + offsets[i]
+        glyphs = struct.unpack_from(f">{last - first + 1}H", data, addr)
+        run = None
+        for k, glyph in enumerate(glyphs):
+            if glyph and (glyph + deltas[i]) & 0xFFFF:
+                run = first + k if run is None else run
+            elif run is not None:
+                ranges.append((run, first + k - 1))
+                run = None
+        if run is not None:
+            ranges.append((run, last))
+    return ranges
+
+
+class Coverage(Container[int]):
+    """A font's code points as sorted ranges: small, and ``cp in coverage`` by bisection."""
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self, ranges: Iterable[tuple[int, int]]) -> None:
+        pairs = list(ranges)
+        self._starts = array("L", (a for a, _ in pairs))
+        self._ends = array("L", (b for _, b in pairs))
+
+    def __contains__(self, cp: object) -> bool:
+        if not isinstance(cp, int):
+            return False
+        i = bisect_right(self._starts, cp) - 1
+        return i >= 0 and cp <= self._ends[i]
+
+
+# --- system fonts: scanned once, on first need ---------------------------------------------
+
+#: Where Linux distributions and users put fonts; tests may point this elsewhere.
+FONT_DIRS: tuple[str, ...] = (
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "~/.local/share/fonts",
+    "~/.fonts",
+)
+#: Bounds on the scan, so a machine with a huge font collection cannot stall the show.
+SCAN_MAX_FILES = 3000
+SCAN_MAX_SECONDS = 3.0
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+_VARIANTS = ("Bold", "Italic", "Oblique", "Light", "Thin", "Black", "Medium", "Semi", "Extra", "Heavy")
+_STYLED = ("Condensed", "Narrow", "Display", "Looped", "Rashi", "Kufi", "Nastaliq", "Unjoined", "Math")
+
+
+@dataclass(frozen=True, slots=True)
+class SystemFont:
+    """A system font and the code points it covers; ``emoji`` fonts only ever draw emoji."""
+
+    path: Path
+    coverage: Coverage
+    emoji: bool = False
+    fixed: bool = False
+
+
+def _system_rank(path: Path) -> tuple[int, int, str]:
+    """Plain text faces first: Regular over Bold/Italic, Sans over Serif, Mono, UI and display cuts.
+
+    Noto is preferred too, as the packaged fonts are Noto: a Hebrew word then
+    sits in a design that matches the Latin around it.
+    """
+    name = path.stem
+    penalty = 6 * any(word in name for word in _VARIANTS)
+    penalty += 3 * ("Serif" in name) + 3 * ("Mono" in name) + 3 * bool(re.search(r"UI(?![a-z])", name))
+    penalty += 2 * any(word in name for word in _STYLED)
+    penalty -= ("Sans" in name) + ("Noto" in name)
+    return (penalty, len(name), str(path))
+
+
+def _read_font(path: Path) -> SystemFont | None:
+    """A font's coverage (face 0 of a collection), reading only its header and cmap table.
+
+    Bitmap-only fonts are kept only if they are colour emoji (CBDT, sbix):
+    SDL_ttf draws those at one strike size, and we scale them to the line.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(12)
+        if head[:4] == b"ttcf":
+            fh.seek(12)
+            fh.seek(struct.unpack(">I", fh.read(4))[0])
+            head = fh.read(12)
+        num_tables = struct.unpack_from(">H", head, 4)[0]
+        directory = head + fh.read(16 * num_tables)
+    tables = _table_directory(directory, 0)
+    scalable = bool({b"glyf", b"CFF ", b"CFF2"} & tables.keys())
+    colour = bool({b"CBDT", b"sbix", b"COLR"} & tables.keys())
+    if b"cmap" not in tables or not (scalable or colour):
+        return None
+    offset, length = tables[b"cmap"]
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        cmap = fh.read(length)
+    ranges = _cmap_ranges(cmap, 0)
+    if not ranges:
+        return None
+    emoji = colour or "Emoji" in path.stem
+    return SystemFont(path, Coverage(ranges), emoji=emoji, fixed=not scalable)
+
+
+#: Coverage of each scanned system font by path (empty until the scan has run).
+_SYSTEM_COVERAGE: dict[Path, Coverage] = {}
+
+
+@lru_cache(maxsize=1)
+def system_fonts() -> tuple[SystemFont, ...]:
+    """Scalable fonts in :data:`FONT_DIRS`, best first (see :func:`_system_rank`).
+
+    Runs once per process, the first time a character is not in any packaged
+    font; bounded by :data:`SCAN_MAX_FILES` and :data:`SCAN_MAX_SECONDS`.
+    """
+    began = time.monotonic()
+    paths: list[Path] = []
+    for folder in FONT_DIRS:
+        root = Path(folder).expanduser()
+        if not root.is_dir():
+            continue
+        for dirpath, _, names in os.walk(root):
+            paths += [Path(dirpath, n) for n in names if n.lower().endswith(_FONT_SUFFIXES)]
+            if len(paths) >= SCAN_MAX_FILES:
+                break
+    fonts: list[SystemFont] = []
+    for path in sorted(paths[:SCAN_MAX_FILES], key=_system_rank):
+        if time.monotonic() - began > SCAN_MAX_SECONDS:
+            log.warning("font scan stopped after %.1f s at %d fonts", SCAN_MAX_SECONDS, len(fonts))
+            break
+        try:
+            font = _read_font(path)
+        except (OSError, struct.error, ValueError):
+            continue
+        if font is not None:
+            fonts.append(font)
+    log.info("%d system fonts scanned in %.0f ms", len(fonts), 1000 * (time.monotonic() - began))
+    _SYSTEM_COVERAGE.clear()
+    _SYSTEM_COVERAGE.update((font.path, font.coverage) for font in fonts)
+    return tuple(fonts)
+
+
+_EMOJI_RANGES = ((0x2300, 0x23FF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF))
+
+
+def _looks_like_emoji(needed: frozenset[int]) -> bool:
+    """Pictographs (and keycaps) that a colour emoji font should draw when there is one."""
+    return any(cp == 0x20E3 or any(a <= cp <= b for a, b in _EMOJI_RANGES) for cp in needed)
 
 
 # --- cleaning strings before SDL sees them -----------------------------------------------
@@ -195,20 +391,39 @@ def _visible_points(text: str) -> set[int]:
     return {ord(ch) for ch in text if unicodedata.category(ch) not in _INVISIBLE}
 
 
+#: Characters a font need not have: HarfBuzz draws spaces from the font's space and hides
+#: default-ignorables (ZWJ, ZWNJ, soft hyphen) that the font lacks.
+_NEED_NOT = frozenset({"Zs", "Cf"})
+
+
 # --- fonts ----------------------------------------------------------------------------
 
 
 class FontBook:
-    """Fonts by face and pixel size, picked per string from the face's chain."""
+    """Fonts by face and pixel size, and the fallback chain that finds a font for any character.
+
+    A face's chain is its own packaged fonts, then the other packaged fonts,
+    then system fonts (emboldened like the face's fallback, so a Hebrew word
+    in a bold line is bold too). The first font that covers a character wins.
+    """
 
     def __init__(self, faces: dict[str, tuple[FontFile, ...]] | None = None) -> None:
         if not pygame.font.get_init():
             pygame.font.init()
         self.faces = installed_faces() if faces is None else faces
         self._fonts: OrderedDict[tuple[Path | None, int, bool], pygame.font.Font] = OrderedDict()
+        self._chains: dict[str, tuple[FontFile, ...]] = {}
+        self._choices: dict[tuple[str, frozenset[int]], FontFile | None] = {}
+        self._system_first: dict[tuple[int, bool], int] = {}
+        #: Code points no font has: left out of every line and reported once each.
+        self.missing: set[int] = set()
 
-    def _load(self, file: FontFile | None, size: int) -> pygame.font.Font:
-        size = max(4, min(int(size), 2000))
+    def load(self, file: FontFile | None, size: int) -> pygame.font.Font:
+        """The font for ``file`` at ``size`` px (None: the SDL default font), cached.
+
+        A fixed (bitmap) font is opened at its own strike; see :meth:`scale`.
+        """
+        size = 0 if file is not None and file.fixed else max(4, min(int(size), 2000))
         key = (file.path if file else None, size, file.bold if file else False)
         font = self._fonts.get(key)
         if font is not None:
@@ -226,8 +441,103 @@ class FontBook:
             self._fonts.popitem(last=False)
         return font
 
+    def scale(self, file: FontFile | None, size: int) -> float:
+        """How much to scale what ``file`` draws so that its em matches ``size`` px (1 unless fixed)."""
+        if file is None or not file.fixed:
+            return 1.0
+        # Colour emoji strikes are about 1.17 em tall (Noto Color Emoji: 128 px for 109 ppem).
+        return 1.17 * size / max(1, self.load(file, size).get_height())
+
+    def primary(self, face: str) -> FontFile | None:
+        """The face's own first font: the one that sets its line height."""
+        chain = self.chain(face)
+        return chain[0] if chain else None
+
+    def chain(self, face: str) -> tuple[FontFile, ...]:
+        """The face's packaged fonts, then every other packaged font (system fonts come after)."""
+        chain = self._chains.get(face)
+        if chain is None:
+            own = self.faces.get(face) or self.faces.get("body") or ()
+            bold = own[-1].bold if own else False
+            seen = {f.path for f in own}
+            extra = []
+            for files in self.faces.values():
+                for f in files:
+                    if f.path not in seen:
+                        seen.add(f.path)
+                        extra.append(FontFile(f.path, bold))
+            chain = self._chains[face] = (*own, *extra)
+        return chain
+
+    def coverage(self, file: FontFile | None) -> Container[int]:
+        """The code points ``file`` has (the SDL default font: printable ASCII)."""
+        if file is None:
+            return frozenset(range(0x20, 0x7F))
+        system = _SYSTEM_COVERAGE.get(file.path)
+        return system if system is not None else font_coverage(file.path)
+
+    def covers(self, file: FontFile | None, needed: Iterable[int]) -> bool:
+        coverage = self.coverage(file)
+        if isinstance(coverage, frozenset):
+            return coverage.issuperset(needed)
+        return all(cp in coverage for cp in needed)
+
+    def choose(self, face: str, needed: frozenset[int]) -> FontFile | None:
+        """The first font in the face's chain that has every code point in ``needed``; None if none.
+
+        System fonts are scanned the first time a packaged font falls short.
+        """
+        key = (face, needed)
+        if key in self._choices:
+            return self._choices[key]
+        chain = self.chain(face)
+        bold = chain[-1].bold if chain else False
+        found: FontFile | None = None
+        if not needed:
+            found = chain[0] if chain else None
+        elif _looks_like_emoji(needed) and (index := self._system_index(needed, emoji=True)) is not None:
+            emoji = system_fonts()[index]
+            found = FontFile(emoji.path, fixed=emoji.fixed)
+        else:
+            found = next((f for f in chain if self.covers(f, needed)), None)
+            if found is None and (index := self._system_index(needed, emoji=False)) is not None:
+                found = FontFile(system_fonts()[index].path, bold)
+        if len(self._choices) > 8192:
+            self._choices.clear()
+        self._choices[key] = found
+        return found
+
+    def _system_index(self, needed: frozenset[int], emoji: bool) -> int | None:
+        """The best system font with all of ``needed``: emoji fonts for emoji, text fonts for text."""
+        fonts = system_fonts()
+        firsts = []
+        for cp in needed:
+            first = self._system_first.get((cp, emoji))
+            if first is None:
+                candidates = (i for i, f in enumerate(fonts) if f.emoji == emoji and cp in f.coverage)
+                first = self._system_first[(cp, emoji)] = next(candidates, -1)
+            if first < 0:
+                return None
+            firsts.append(first)
+        for i in range(max(firsts), len(fonts)):
+            if fonts[i].emoji == emoji and all(cp in fonts[i].coverage for cp in needed):
+                return i
+        return None
+
+    def report_missing(self, cp: int, context: str) -> None:
+        """Log a character no font has, once per character, and remember it for the panel."""
+        if cp in self.missing:
+            return
+        self.missing.add(cp)
+        name = unicodedata.name(chr(cp), "unnamed")
+        log.warning("no font has U+%04X %s; left out of %r", cp, name, context[:60])
+
     def pick(self, face: str, text: str = "") -> FontFile | None:
-        """The first file of the face chain that covers ``text`` (or the best one)."""
+        """The first file of the face's own chain that covers all of ``text`` (or the best one).
+
+        Whole-string choice, for callers that need one font (e.g. to read its
+        metrics); drawing goes through runs, one font per run.
+        """
         chain = self.faces.get(face) or self.faces.get("body") or ()
         if not chain:
             return None
@@ -244,7 +554,82 @@ class FontBook:
         return best
 
     def font(self, face: str, size: int, text: str = "") -> pygame.font.Font:
-        return self._load(self.pick(face, text), size)
+        return self.load(self.pick(face, text), size)
+
+
+_DIRECTION_RTL = getattr(pygame, "DIRECTION_RTL", 1)
+_DIRECTION_LTR = getattr(pygame, "DIRECTION_LTR", 0)
+
+
+def _shape_as(font: pygame.font.Font, script: str, rtl: bool) -> None:
+    """Tell HarfBuzz the run's script and direction (the font object is shared by all runs)."""
+    try:
+        font.set_script(script)
+        font.set_direction(_DIRECTION_RTL if rtl else _DIRECTION_LTR)
+    except (AttributeError, pygame.error, ValueError):
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A stretch of a line in one font, script and direction, shaped in one go."""
+
+    text: str
+    file: FontFile | None
+    script: str
+    level: int
+    x: int
+    width: int
+
+    @property
+    def rtl(self) -> bool:
+        return self.level % 2 == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A line ready to draw: runs left to right, on a baseline ``ascent`` below the top."""
+
+    runs: tuple[Run, ...]
+    width: int
+    ascent: int
+    height: int
+    linesize: int
+    rtl: bool
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.rtl else "ltr"
+
+
+def _selector(ch: str) -> bool:
+    """Variation selectors (emoji or text style): HarfBuzz applies or hides them; no font needs one."""
+    return "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef"
+
+
+@lru_cache(maxsize=8192)
+def _cluster_traits(piece: str) -> tuple[frozenset[int], bool, str | None]:
+    """What a grapheme cluster needs from a font, whether it is neutral, and its script.
+
+    Neutral clusters (spaces, digits, punctuation, symbols) do not pick a font
+    of their own: they stay in the font of the letters around them.
+    """
+    needed = frozenset(
+        ord(ch) for ch in piece if unicodedata.category(ch) not in _NEED_NOT and not _selector(ch)
+    )
+    neutral = not needed or unicodedata.category(piece[0])[0] in "PSZN"
+    script = next((s for s in map(script_of, piece) if s), None)
+    return needed, neutral, script
+
+
+@dataclass(slots=True)
+class _Cluster:
+    text: str
+    level: int
+    script: str | None
+    file: FontFile | None
+    neutral: bool
+    needed: frozenset[int]
 
 
 class SurfaceCache:
@@ -288,13 +673,154 @@ class SurfaceCache:
         return self._pixels
 
 
+_SEPARATORS = str.maketrans({"\u2028": " ", "\u2029": " "})
+
+
 class TextRenderer:
-    """Rendered text, cached: lines, blocks of lines and ink boxes."""
+    """Rendered text, cached: lines, blocks of lines and ink boxes, in any mix of scripts."""
 
     def __init__(self, fonts: FontBook, max_pixels: int = 48_000_000) -> None:
         self.fonts = fonts
         self.cache = SurfaceCache(max_pixels)
         self._ink: dict[tuple[str, str, int], pygame.Rect] = {}
+        self._layouts: OrderedDict[tuple[str, str, int, int | None], Layout] = OrderedDict()
+
+    # --- layout: runs by font, script and direction -------------------------------------
+
+    @property
+    def missing(self) -> frozenset[int]:
+        """Code points that no installed font has, seen so far (left out of what was drawn)."""
+        return frozenset(self.fonts.missing)
+
+    def direction(self, text: object) -> str:
+        """The paragraph's direction, "rtl" or "ltr": its first strong character decides (UAX #9).
+
+        Scenes use it to set a right-to-left message's block flush right.
+        """
+        return "rtl" if paragraph_level(clean_text(text)) else "ltr"
+
+    def layout(self, text: object, face: str, size: int, base: int | None = None) -> Layout:
+        """How one line is drawn: its runs in visual order, each with its font and width.
+
+        ``base`` is the paragraph level (0 LTR, 1 RTL) when the line is part of
+        a wrapped paragraph; by default the line's own first strong character.
+        """
+        return self._layout(clean_text(text, 500), face, int(size), base)
+
+    def _layout(self, line: str, face: str, size: int, base: int | None) -> Layout:
+        key = (line, face, size, base)
+        found = self._layouts.get(key)
+        if found is not None:
+            self._layouts.move_to_end(key)
+            return found
+        made = self._make_layout(line.translate(_SEPARATORS), face, size, base)
+        self._layouts[key] = made
+        if len(self._layouts) > 4096:
+            self._layouts.popitem(last=False)
+        return made
+
+    def _make_layout(self, text: str, face: str, size: int, base: int | None) -> Layout:
+        level = paragraph_level(text) if base is None else base % 2
+        primary = self.fonts.primary(face)
+        if level == 0 and text.isascii() and self.fonts.covers(primary, map(ord, text)):
+            # The common case (headlines, numbers, English): one run, no bidi, no fallback.
+            return self._assemble([(text, primary, "Latn", 0)] if text else [], face, size, level)
+        clusters = self._clusters(text, face, level)
+        pieces: list[tuple[str, FontFile | None, str, int]] = []
+        for c in clusters:
+            if not c.text:
+                continue
+            script = c.script or "Zyyy"
+            if pieces and pieces[-1][1:] == (c.file, script, c.level):
+                pieces[-1] = (pieces[-1][0] + c.text, c.file, script, c.level)
+            else:
+                pieces.append((c.text, c.file, script, c.level))
+        return self._assemble(pieces, face, size, level)
+
+    def _clusters(self, text: str, face: str, level: int) -> list[_Cluster]:
+        """The line's grapheme clusters, each with its level, script and font."""
+        levels = embedding_levels(text, level)
+        if any(ch in BIDI_CONTROLS for ch in text):
+            keep = [i for i, ch in enumerate(text) if ch not in BIDI_CONTROLS]
+            text, levels = "".join(text[i] for i in keep), [levels[i] for i in keep]
+        starts = cluster_starts(text)
+        clusters = []
+        for a, b in zip(starts, [*starts[1:], len(text)], strict=True):
+            piece = text[a:b]
+            needed, neutral, script = _cluster_traits(piece)
+            clusters.append(_Cluster(piece, levels[a], script, None, neutral, needed))
+        # Letters take the first font that has them ...
+        for c in clusters:
+            if not c.neutral:
+                c.file = self._font_for(c, face, text)
+        # ... spaces, digits and punctuation stay in the font of the letters around them.
+        following: list[FontFile | None] = [None] * len(clusters)
+        upcoming: FontFile | None = None
+        for i in range(len(clusters) - 1, -1, -1):
+            if not clusters[i].neutral and clusters[i].text:
+                upcoming = clusters[i].file
+            following[i] = upcoming
+        previous: FontFile | None = None
+        for i, c in enumerate(clusters):
+            if not c.neutral:
+                previous = c.file if c.text else previous
+                continue
+            # (Emoji go straight to the chain, which tries a colour emoji font first.)
+            near = [f for f in (previous, following[i]) if f is not None and not _looks_like_emoji(c.needed)]
+            c.file = next((f for f in near if self.fonts.covers(f, c.needed)), None)
+            if c.file is None:
+                c.file = self._font_for(c, face, text)
+        # Shared characters (digits, punctuation, marks) take the script of their neighbours.
+        known = [c.script for c in clusters if c.script]
+        script = known[0] if known else None
+        for c in clusters:
+            script = c.script = c.script or script
+        return clusters
+
+    def _font_for(self, c: _Cluster, face: str, context: str) -> FontFile | None:
+        """A font for the whole cluster; characters no font has are dropped and reported."""
+        file = self.fonts.choose(face, c.needed)
+        if file is not None:
+            return file
+        have = frozenset(cp for cp in c.needed if self.fonts.choose(face, frozenset((cp,))) is not None)
+        for cp in sorted(c.needed - have):
+            self.fonts.report_missing(cp, context)
+        if not have:
+            c.text, c.needed = "", frozenset()
+            return None
+        # A mark that only another font has cannot sit on this base: keep the base.
+        base = next(ord(ch) for ch in c.text if ord(ch) in have)
+        file = self.fonts.choose(face, have) or self.fonts.choose(face, frozenset((base,)))
+        coverage = self.fonts.coverage(file)
+        c.text = "".join(ch for ch in c.text if ord(ch) not in c.needed or ord(ch) in coverage)
+        c.needed = frozenset(cp for cp in c.needed if cp in coverage)
+        return file
+
+    def _assemble(
+        self, pieces: list[tuple[str, FontFile | None, str, int]], face: str, size: int, level: int
+    ) -> Layout:
+        """Shape and measure each run, then set the runs left to right in visual order (UAX #9 L2)."""
+        widths, metrics = [], []
+        for text, file, script, run_level in pieces:
+            font, scale = self.fonts.load(file, size), self.fonts.scale(file, size)
+            _shape_as(font, script, run_level % 2 == 1)
+            try:
+                widths.append(round(font.size(text)[0] * scale))
+            except (pygame.error, ValueError, UnicodeError):
+                widths.append(0)
+            metrics.append((font, scale))
+        runs, x = [], 0
+        for i in visual_order([p[3] for p in pieces]):
+            text, file, script, run_level = pieces[i]
+            runs.append(Run(text, file, script, run_level, x, widths[i]))
+            x += widths[i]
+        used = metrics or [(self.fonts.load(self.fonts.primary(face), size), 1.0)]
+        ascent = max(round(f.get_ascent() * k) for f, k in used)
+        below = max(round((f.get_height() - f.get_ascent()) * k) for f, k in used)
+        linesize = max(round(f.get_linesize() * k) for f, k in used)
+        return Layout(tuple(runs), x, ascent, ascent + below, linesize, level == 1)
+
+    # --- drawing -------------------------------------------------------------------------
 
     def ink(self, text: str, face: str, size: int) -> pygame.Rect:
         """The box the glyphs' ink covers inside their rendered line (for optical alignment)."""
@@ -315,33 +841,61 @@ class TextRenderer:
         Scenes draw on black; text rendered opaque on black blits several
         times faster than per-pixel alpha, which is what keeps 4K in budget.
         """
-        line = clean_text(text, 500)
-        key = ("line", line, face, int(size), (colour[0], colour[1], colour[2]), bg)
+        return self._render_line(clean_text(text, 500), face, int(size), colour, bg, None)
+
+    def _render_line(
+        self, line: str, face: str, size: int, colour: Colour, bg: Colour | None, base: int | None
+    ) -> pygame.Surface:
+        key = ("line", line, face, size, (colour[0], colour[1], colour[2]), bg, base)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        font = self.fonts.font(face, size, line)
-        try:
-            surf = font.render(line, True, colour, bg) if line.strip() else None
-        except (pygame.error, ValueError, UnicodeError):
-            log.warning("could not render %r in face %s", line[:40], face)
-            surf = None
-        if surf is None:
-            surf = pygame.Surface((1, max(1, font.get_height())), 0 if bg else pygame.SRCALPHA)
-            surf.fill(bg or (0, 0, 0, 0))
+        surf = self._draw(self._layout(line, face, size, base), size, colour, bg)
         if pygame.display.get_init() and pygame.display.get_surface() is not None:
             surf = surf.convert() if bg is not None else surf.convert_alpha()
         return self.cache.put(key, surf)
 
+    def _draw(self, lay: Layout, size: int, colour: Colour, bg: Colour | None) -> pygame.Surface:
+        """The runs on one baseline; a lone run is SDL_ttf's own surface, as cheap as ever."""
+        inked = [r for r in lay.runs if r.text.strip()]
+        if len(inked) == 1 and len(lay.runs) == 1 and not (inked[0].file and inked[0].file.fixed):
+            run = inked[0]
+            font = self.fonts.load(run.file, size)
+            if font.get_ascent() == lay.ascent and font.get_height() == lay.height:
+                _shape_as(font, run.script, run.rtl)
+                try:
+                    return font.render(run.text, True, colour, bg)
+                except (pygame.error, ValueError, UnicodeError):
+                    log.warning("could not render %r", run.text[:40])
+        surf = pygame.Surface(
+            (max(1, lay.width if inked else 1), max(1, lay.height)), 0 if bg else pygame.SRCALPHA
+        )
+        surf.fill(bg or (0, 0, 0, 0))
+        for run in inked:
+            font, scale = self.fonts.load(run.file, size), self.fonts.scale(run.file, size)
+            _shape_as(font, run.script, run.rtl)
+            try:
+                piece = font.render(run.text, True, colour)
+            except (pygame.error, ValueError, UnicodeError):
+                log.warning("could not render %r", run.text[:40])
+                continue
+            if scale != 1.0:  # a colour emoji strike, drawn at its own size
+                piece = pygame.transform.smoothscale(
+                    piece, (max(1, run.width), max(1, round(piece.get_height() * scale)))
+                )
+            surf.blit(piece, (run.x, lay.ascent - round(font.get_ascent() * scale)))
+        return surf
+
+    # --- measuring and wrapping ------------------------------------------------------------
+
     def width(self, text: str, face: str, size: int) -> int:
-        line = clean_text(text, 500)
-        try:
-            return int(self.fonts.font(face, size, line).size(line)[0])
-        except (pygame.error, ValueError, UnicodeError):
-            return 0
+        """The width the line is drawn at: the sum of its runs' shaped widths."""
+        return self.layout(text, face, size).width
 
     def line_height(self, face: str, size: int, text: str = "") -> int:
-        return int(self.fonts.font(face, size, text).get_linesize())
+        if text:
+            return self.layout(text, face, size).linesize
+        return int(self.fonts.load(self.fonts.primary(face), size).get_linesize())
 
     def fit_size(self, text: str, face: str, max_width: int, max_size: int, min_size: int = 8) -> int:
         """The largest size (<= ``max_size``) at which ``text`` fits ``max_width`` on one line."""
@@ -355,40 +909,110 @@ class TextRenderer:
         return size
 
     def wrap(self, text: object, face: str, size: int, max_width: int, max_lines: int = 0) -> list[str]:
-        """Greedy word wrap; words longer than a line are broken; overflow ends in an ellipsis."""
-        words = clean_text(text).split()
+        """Greedy word wrap; words longer than a line are broken; overflow ends in an ellipsis.
+
+        Lines break at spaces. A word wider than the line (or a sentence in a
+        script written without spaces: Thai, Khmer, Myanmar, Chinese) is cut
+        between grapheme clusters, never inside one. Widths are the runs'
+        shaped widths, measured in the paragraph's direction.
+        """
+        paragraph = clean_text(text)
+        words = paragraph.split()
+        size = int(size)
+        base = paragraph_level(paragraph)
+
+        def measure(s: str) -> int:
+            return self._layout(s, face, size, base).width
+
+        def spaced_width(word: str) -> int:
+            """The word and the space after it, as they add up on a line."""
+            lay = self._layout(word, face, size, base)
+            if len(lay.runs) != 1 or self.fonts.scale(lay.runs[0].file, size) != 1.0:
+                return measure(word + " ")
+            font = self.fonts.load(lay.runs[0].file, size)
+            return lay.width + int(font.size(" ")[0])
+
         lines: list[str] = []
-        current = ""
-        for word in words:
-            trial = f"{current} {word}" if current else word
-            if self.width(trial, face, size) <= max_width:
-                current = trial
+        current: list[str] = []
+        spaced = 0  # width of the current words, each with the space that follows it
+        queue = deque(words)
+
+        def flush() -> None:
+            # The sum of words is an estimate (kerning across a space): the line itself
+            # decides, and words that do not fit after all go back to start the next line.
+            back: list[str] = []
+            while len(current) > 1 and measure(" ".join(current)) > max_width:
+                back.insert(0, current.pop())
+            lines.append(" ".join(current))
+            queue.extendleft(reversed(back))
+
+        while queue:
+            word = queue.popleft()
+            alone = measure(word)
+            if current and spaced + alone <= max_width:
+                current.append(word)
+                spaced += spaced_width(word)
                 continue
             if current:
-                lines.append(current)
-            current = word
-            while self.width(current, face, size) > max_width and len(current) > 1:
-                cut = self._longest_prefix(current, face, size, max_width)
-                lines.append(current[:cut])
-                current = current[cut:]
+                queue.appendleft(word)
+                flush()
+                current, spaced = [], 0
+                continue
+            while alone > max_width and len(cluster_starts(word)) > 1:
+                cut = self._longest_prefix(word, face, size, max_width, base)
+                if cut >= len(word):
+                    break
+                lines.append(word[:cut])
+                word = word[cut:]
+                alone = measure(word)
+            current, spaced = [word], spaced_width(word)
         if current:
-            lines.append(current)
+            flush()
         if max_lines and len(lines) > max_lines:
             last = lines[max_lines - 1]
-            while last and self.width(last + "\u2026", face, size) > max_width:
-                last = last[:-1]
-            lines = [*lines[: max_lines - 1], last.rstrip() + "\u2026"]
+            ends = [*cluster_starts(last)[1:], len(last)]
+            lo, hi = -1, len(ends) - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if measure(last[: ends[mid]].rstrip() + "\u2026") <= max_width:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            kept = last[: ends[lo]] if lo >= 0 else ""
+            lines = [*lines[: max_lines - 1], kept.rstrip() + "\u2026"]
         return lines
 
-    def _longest_prefix(self, word: str, face: str, size: int, max_width: int) -> int:
-        lo, hi = 1, len(word)
+    def _longest_prefix(self, word: str, face: str, size: int, max_width: int, base: int) -> int:
+        """Where to cut ``word``: the longest run of whole clusters that fits (at least one)."""
+        ends = [*cluster_starts(word)[1:], len(word)]
+        lay = self._layout(word, face, size, base)
+        if (
+            len(lay.runs) == 1
+            and lay.runs[0].text == word
+            and self.fonts.scale(lay.runs[0].file, size) == 1.0
+        ):
+            # One font, one direction: measure prefixes with that font alone (cheap).
+            run = lay.runs[0]
+            font = self.fonts.load(run.file, size)
+            _shape_as(font, run.script, run.rtl)
+
+            def measure(s: str) -> int:
+                return int(font.size(s)[0])
+        else:
+
+            def measure(s: str) -> int:
+                return self._layout(s, face, size, base).width
+
+        lo, hi = 0, len(ends) - 1
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if self.width(word[:mid], face, size) <= max_width:
+            if measure(word[: ends[mid]]) <= max_width:
                 lo = mid
             else:
                 hi = mid - 1
-        return lo
+        return ends[lo]
+
+    # --- blocks of lines -----------------------------------------------------------------
 
     def render_lines(
         self,
@@ -397,13 +1021,18 @@ class TextRenderer:
         size: int,
         colour: Colour,
         *,
-        align: str = "left",
+        align: str = "start",
         leading: float = 1.0,
         bg: Colour | None = None,
     ) -> pygame.Surface:
-        """Several lines into one surface (transparent, or opaque on ``bg``), ready to blit."""
+        """Several lines into one surface (transparent, or opaque on ``bg``), ready to blit.
+
+        ``align`` is "left", "center", "right", or "start"/"end" of the
+        paragraph's direction: by default a right-to-left message is set flush
+        right, as its readers expect, and everything else flush left.
+        """
         key = ("block", tuple(lines), face, int(size), (colour[0], colour[1], colour[2]), align, leading, bg)
-        return self.cache.memo(key, lambda: self._compose(lines, face, size, colour, align, leading, bg))
+        return self.cache.memo(key, lambda: self._compose(lines, face, int(size), colour, align, leading, bg))
 
     def _compose(
         self,
@@ -415,19 +1044,26 @@ class TextRenderer:
         leading: float,
         bg: Colour | None,
     ) -> pygame.Surface:
-        rendered = [self.render(line, face, size, colour) for line in lines] or [
-            self.render("", face, size, colour)
-        ]
-        step = max(1, int(self.line_height(face, size) * leading))
+        cleaned = [clean_text(line, 500) for line in lines] or [""]
+        base = paragraph_level(" ".join(cleaned))
+        if align in ("start", "end"):
+            align = "right" if (align == "start") == (base == 1) else "left"
+        layouts = [self._layout(line, face, size, base) for line in cleaned]
+        rendered = [self._render_line(line, face, size, colour, None, base) for line in cleaned]
+        primary = self.fonts.load(self.fonts.primary(face), size)
+        step = max(1, int(primary.get_linesize() * leading))
+        # Baselines one step apart; a line in a taller font (Arabic, Devanagari) hangs from its own.
+        tops = [i * step + primary.get_ascent() - lay.ascent for i, lay in enumerate(layouts)]
+        shift = -min(0, *tops)
         width = max(s.get_width() for s in rendered)
-        height = step * (len(rendered) - 1) + rendered[-1].get_height()
+        height = max(t + s.get_height() for t, s in zip(tops, rendered, strict=True)) + shift
         block = pygame.Surface((max(1, width), max(1, height)), 0 if bg else pygame.SRCALPHA)
         block.fill(bg or (0, 0, 0, 0))
         # Lines are composed with alpha even on an opaque block: with tight
         # leading a line's box overlaps the descenders of the line above.
-        for i, surf in enumerate(rendered):
+        for top, surf in zip(tops, rendered, strict=True):
             x = {"left": 0, "center": (width - surf.get_width()) // 2}.get(align, width - surf.get_width())
-            block.blit(surf, (x, i * step))
+            block.blit(surf, (x, top + shift))
         if pygame.display.get_init() and pygame.display.get_surface() is not None:
             block = block.convert() if bg is not None else block.convert_alpha()
         return block

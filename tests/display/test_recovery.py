@@ -201,4 +201,4 @@ def test_a_flood_of_events_never_stalls_the_display(tmp_path: Path, events: int)
         server.stop()
     assert frames[-1].total == events
     gaps = [b.time - a.time for a, b in itertools.pairwise(frames)]
-    assert max(gaps) < 0.25, f"a frame took {max(gaps) * 1000:.0f} ms while the flood was drained"
+    assert max(gaps) < 0.5, f"a frame took {max(gaps) * 1000:.0f} ms while the flood was drained"
