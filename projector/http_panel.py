@@ -180,7 +180,9 @@ async def display_thumbnail(request: web.Request) -> web.Response:
     record = request.app[HUB].records.get(request.match_info["name"])
     if record is None or record.thumbnail is None:
         raise ApiError(404, "not_found", "no thumbnail from that display yet")
-    return web.Response(body=record.thumbnail, content_type="image/jpeg", headers={"Cache-Control": "no-store"})
+    return web.Response(
+        body=record.thumbnail, content_type="image/jpeg", headers={"Cache-Control": "no-store"}
+    )
 
 
 async def actions_per_hour(request: web.Request) -> web.Response:
