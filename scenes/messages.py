@@ -133,8 +133,10 @@ class MessagesScene:
         body = text.render_lines(lines, "strong", px, WHITE, leading=1.05)
         who = self._attribution(message, int(3.6 * u), box.width)
         card = _opaque((box.width, body.get_height() + int(2.5 * u) + who.get_height()))
-        card.blit(body, (0, 0))
-        card.blit(who, (0, body.get_height() + int(2.5 * u)))
+        rtl = text.direction(message.text) == "rtl"
+        # A right-to-left message sits against the card's right edge, its attribution too.
+        card.blit(body, (box.width - body.get_width() if rtl else 0, 0))
+        card.blit(who, (box.width - who.get_width() if rtl else 0, body.get_height() + int(2.5 * u)))
         return card
 
     def _make_small(self, message: Message) -> pygame.Surface:
@@ -143,8 +145,9 @@ class MessagesScene:
         body = text.render_lines(text.wrap(message.text, "body", px, self.col_w, 4), "body", px, DIM_WHITE)
         who = self._attribution(message, int(2.5 * u), self.col_w)
         card = _opaque((self.col_w, body.get_height() + int(1.2 * u) + who.get_height()))
-        card.blit(body, (0, 0))
-        card.blit(who, (0, body.get_height() + int(1.2 * u)))
+        rtl = text.direction(message.text) == "rtl"
+        card.blit(body, (self.col_w - body.get_width() if rtl else 0, 0))
+        card.blit(who, (self.col_w - who.get_width() if rtl else 0, body.get_height() + int(1.2 * u)))
         return card
 
     def _attribution(self, message: Message, size: int, width: int) -> pygame.Surface:

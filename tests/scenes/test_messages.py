@@ -130,3 +130,25 @@ def test_long_attributions_are_shortened_not_clipped() -> None:
     assert card.get_width() == scene.col_w
     right_edge = region(card, (card.get_width() - 3, 0, 3, card.get_height()))
     assert lit_pixels(right_edge) == 0  # nothing runs into the edge of the column
+
+
+def test_a_right_to_left_message_sits_against_the_right_edge() -> None:
+    """Arabic reads from the right: its lines start at the card's right edge, Latin at the left."""
+    from scenes.messages import MessagesScene
+
+    assets = make_assets()
+    text = assets.text
+    arabic = Message("ar", "حرية لطارق الآن", "Nour", "LB", "ar")
+    latin = Message("en", "Free Tarek now", "Sam", "GB", "en")
+    scene = MessagesScene()
+    scene.enter(replace(sample_state(), wall=(latin, arabic)), assets, {})
+    for message in (arabic, latin):
+        scene.messages[message.id] = message
+        card = scene._make_card(message)
+        width = card.get_width()
+        lit = [x for x in range(width) if lit_pixels(card.subsurface((x, 0, 1, card.get_height()))) > 0]
+        assert lit, message.text
+        if text.direction(message.text) == "rtl":
+            assert max(lit) > width * 0.95 and min(lit) > width * 0.3
+        else:
+            assert min(lit) < width * 0.05 and max(lit) < width * 0.9
