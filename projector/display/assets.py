@@ -20,7 +20,8 @@ from typing import Any
 import pygame
 
 from projector.core.model import Case
-from projector.display.text import FontBook, TextRenderer
+from projector.display.fonts import FontBook
+from projector.display.text import TextRenderer
 
 log = logging.getLogger(__name__)
 

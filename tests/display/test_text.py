@@ -6,15 +6,13 @@ import pygame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from projector.display.fonts import FontBook, font_coverage, installed_faces
 from projector.display.text import (
     Digits,
-    FontBook,
     SurfaceCache,
     TextRenderer,
     clean_text,
-    font_coverage,
     format_int,
-    installed_faces,
 )
 
 

@@ -21,7 +21,8 @@ import pytest
 
 from projector.display import bidi_runs
 from projector.display.bidi_runs import clusters, embedding_levels, fallback_levels, paragraph_level
-from projector.display.text import FontBook, Layout, TextRenderer, _system_rank, system_fonts
+from projector.display.fonts import FontBook, _system_rank, system_fonts
+from projector.display.text import Layout, TextRenderer
 from tests.display.screens import side_by_side
 
 GOLDEN = Path(__file__).parent / "golden"

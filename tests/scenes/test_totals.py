@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from projector.core.model import Totals
-from projector.display.text import installed_faces
+from projector.display.fonts import installed_faces
 from scenes.base import BLACK, WHITE, YELLOW
 from scenes.totals import CELEBRATION_SECONDS, Counter, TotalsScene
 from tests.display.screens import (
