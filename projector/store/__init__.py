@@ -6,18 +6,9 @@ writes into shared commits. The value types here are what any store returns,
 so a later PostgreSQL store can return the same ones.
 """
 
-from projector.store.sqlite import (
-    MESSAGE_STATUSES,
-    TOKEN_SCOPES,
-    USER_ROLES,
-    RecordResult,
-    Session,
-    SqliteStore,
-    StoredMessage,
-    StoreError,
-    TokenInfo,
-    User,
-)
+from projector.store.accounts import TOKEN_SCOPES, USER_ROLES, Session, TokenInfo, User
+from projector.store.messages import MESSAGE_STATUSES, StoredMessage
+from projector.store.sqlite import RecordResult, SqliteStore, StoreError
 from projector.store.writer import StoreWriter
 
 __all__ = [

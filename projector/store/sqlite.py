@@ -5,6 +5,9 @@ they survive a restart exactly. Everything an operator configures (campaign,
 cases), every credential (tokens, users, sessions) and the supporter messages
 live in the same file, so a backup is one file copy.
 
+Credentials live in ``accounts.py`` and messages in ``messages.py``, mixed
+into ``SqliteStore`` here; the schema for all of them is in ``MIGRATIONS``.
+
 ``SqliteStore`` is synchronous and owns one connection; use it from one thread
 (``StoreWriter`` runs it on a dedicated thread and gives it an asyncio front).
 The connection runs in autocommit mode and every write opens its own
@@ -19,13 +22,14 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from projector.core.model import Action, Campaign, Case, CaseStatus, Totals
-from projector.store import security
+from projector.store.accounts import TOKEN_SCOPES, USER_ROLES, AccountsMixin
+from projector.store.base import StoreBase
+from projector.store.messages import MESSAGE_STATUSES, MessagesMixin
 
 #: Marks the file as ours (``PRAGMA application_id``): "PJTR".
 APPLICATION_ID = 0x504A5452
@@ -39,11 +43,6 @@ CONNECTION_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA cache_size=-32768",  # 32 MiB keeps the id index (random keys) in memory
 )
-
-TOKEN_SCOPES = ("ingest", "display", "operator", "admin")
-USER_ROLES = ("admin", "operator", "viewer")
-MESSAGE_STATUSES = ("pending", "approved", "rejected")
-MAX_USERNAME_LENGTH = 64
 
 
 def _in_list(values: Sequence[str]) -> str:
@@ -161,52 +160,6 @@ class RecordResult:
     received_at: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TokenInfo:
-    """An API token as listed; the secret itself is never stored."""
-
-    id: int
-    scope: str
-    label: str
-    prefix: str
-    created_at: float
-    revoked: bool
-    last_used_at: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    username: str
-    role: str
-    created_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """A logged-in operator. ``role`` is read from the user at lookup time, so
-    a role change applies to sessions already open."""
-
-    username: str
-    role: str
-    csrf_token: str
-    expires_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class StoredMessage:
-    id: str
-    text: str
-    name: str
-    country: str | None
-    lang: str | None
-    source: str
-    sender: str | None
-    status: str
-    created_at: float
-    decided_at: float | None = None
-    decided_by: str | None = None
-
-
 def _action_row(action: Action, received_at: float) -> tuple[Any, ...]:
     return (
         action.id,
@@ -242,12 +195,7 @@ def _first_of_each_id(batch: Sequence[Action], seen: set[str]) -> list[Action]:
     return list(first.values())
 
 
-def _check_choice(kind: str, value: str, allowed: Sequence[str]) -> None:
-    if value not in allowed:
-        raise ValueError(f"unknown {kind} {value!r}; expected one of {', '.join(allowed)}")
-
-
-class SqliteStore:
+class SqliteStore(AccountsMixin, MessagesMixin, StoreBase):
     """All persistent state of one server, in one SQLite file."""
 
     def __init__(self, path: Path) -> None:
@@ -357,18 +305,6 @@ class SqliteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any error."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-            self._conn.execute("COMMIT")
-        except BaseException:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            raise
 
     # --- the action log ---------------------------------------------------------
 
@@ -545,226 +481,3 @@ class SqliteStore:
         """Forget a case. Its actions stay in the log and in ``by_case``."""
         with self._transaction() as conn:
             return conn.execute("DELETE FROM cases WHERE id = ?", (case_id,)).rowcount > 0
-
-    # --- API tokens -----------------------------------------------------------------
-
-    _TOKEN_COLUMNS = "id, scope, label, prefix, created_at, revoked_at IS NOT NULL, last_used_at"
-
-    @staticmethod
-    def _token(row: tuple[Any, ...]) -> TokenInfo:
-        token_id, scope, label, prefix, created_at, revoked, last_used_at = row
-        return TokenInfo(token_id, scope, label, prefix, created_at, bool(revoked), last_used_at)
-
-    def create_token(self, scope: str, label: str, now: float) -> tuple[int, str]:
-        """Return ``(id, secret)``. The secret is shown this once; only its hash is kept."""
-        _check_choice("token scope", scope, TOKEN_SCOPES)
-        secret = security.new_token_secret()
-        prefix = secret[: security.TOKEN_DISPLAY_LENGTH]
-        with self._transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO tokens (scope, label, prefix, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                (scope, label, prefix, security.hash_token(secret), now),
-            )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid, secret
-
-    def verify_token(self, secret: str) -> TokenInfo | None:
-        """The live token with this secret, or None (unknown or revoked).
-
-        The lookup is by hash, so no comparison of secrets happens in Python
-        and no timing difference reveals a near miss.
-        """
-        if not isinstance(secret, str) or not secret or len(secret) > security.MAX_TOKEN_LENGTH:
-            return None
-        row = self._conn.execute(
-            f"SELECT {self._TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ? AND revoked_at IS NULL",
-            (security.hash_token(secret),),
-        ).fetchone()
-        return None if row is None else self._token(row)
-
-    def list_tokens(self) -> list[TokenInfo]:
-        rows = self._conn.execute(f"SELECT {self._TOKEN_COLUMNS} FROM tokens ORDER BY id")
-        return [self._token(row) for row in rows]
-
-    def revoke_token(self, token_id: int, now: float | None = None) -> bool:
-        """True if a live token was revoked now; False if unknown or already revoked."""
-        with self._transaction() as conn:
-            cursor = conn.execute(
-                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                (time.time() if now is None else now, token_id),
-            )
-            return cursor.rowcount > 0
-
-    def touch_token(self, token_id: int, now: float) -> None:
-        """Remember when a token was last used (shown in listings)."""
-        with self._transaction() as conn:
-            conn.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", (now, token_id))
-
-    # --- users and sessions -----------------------------------------------------------
-
-    def create_user(self, username: str, password: str, role: str, now: float) -> User:
-        """Add an operator account. Names are unique regardless of case."""
-        _check_choice("role", role, USER_ROLES)
-        if not username or len(username) > MAX_USERNAME_LENGTH or not username.isprintable():
-            raise ValueError(f"username must be 1-{MAX_USERNAME_LENGTH} printable characters")
-        password_hash = security.hash_password(password)
-        try:
-            with self._transaction() as conn:
-                conn.execute(
-                    "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-                    (username, password_hash, role, now),
-                )
-        except sqlite3.IntegrityError:
-            raise ValueError(f"user {username!r} already exists") from None
-        return User(username, role, now)
-
-    def get_user(self, username: str) -> User | None:
-        row = self._conn.execute(
-            "SELECT username, role, created_at FROM users WHERE username = ?", (username,)
-        ).fetchone()
-        return None if row is None else User(*row)
-
-    def list_users(self) -> list[User]:
-        rows = self._conn.execute("SELECT username, role, created_at FROM users ORDER BY username")
-        return [User(*row) for row in rows]
-
-    def has_users(self) -> bool:
-        return self._conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
-
-    def authenticate(self, username: str, password: str) -> User | None:
-        """The user if the password is right, else None; an unknown name costs
-        the same time as a wrong password."""
-        row = self._conn.execute(
-            "SELECT username, role, created_at, password_hash FROM users WHERE username = ?", (username,)
-        ).fetchone()
-        if row is None:
-            security.burn_password_check(password)
-            return None
-        name, role, created_at, password_hash = row
-        if not security.verify_password(password, password_hash):
-            return None
-        if security.needs_rehash(password_hash):
-            with self._transaction() as conn:
-                conn.execute(
-                    "UPDATE users SET password_hash = ? WHERE username = ?",
-                    (security.hash_password(password), name),
-                )
-        return User(name, role, created_at)
-
-    def set_password(self, username: str, password: str) -> bool:
-        """Change a password and end that user's sessions. False if no such user."""
-        password_hash = security.hash_password(password)
-        with self._transaction() as conn:
-            cursor = conn.execute(
-                "UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username)
-            )
-            conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
-            return cursor.rowcount > 0
-
-    def create_session(self, username: str, now: float, ttl_seconds: float) -> tuple[str, str]:
-        """Return ``(session secret, csrf token)``; only the secret's hash is kept."""
-        secret = security.new_session_secret()
-        csrf = security.new_session_secret()
-        with self._transaction() as conn:
-            row = conn.execute("SELECT username FROM users WHERE username = ?", (username,)).fetchone()
-            if row is None:
-                raise ValueError(f"no user {username!r}")
-            conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
-            conn.execute(
-                "INSERT INTO sessions (secret_hash, username, csrf_token, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (security.hash_token(secret), row[0], csrf, now, now + ttl_seconds),
-            )
-        return secret, csrf
-
-    def get_session(self, secret: str, now: float) -> Session | None:
-        """The live session for this secret; an expired one is deleted and None returned."""
-        if not isinstance(secret, str) or not secret or len(secret) > security.MAX_TOKEN_LENGTH:
-            return None
-        secret_hash = security.hash_token(secret)
-        row = self._conn.execute(
-            "SELECT s.username, u.role, s.csrf_token, s.expires_at FROM sessions s"
-            " JOIN users u ON u.username = s.username WHERE s.secret_hash = ?",
-            (secret_hash,),
-        ).fetchone()
-        if row is None:
-            return None
-        if row[3] <= now:
-            with self._transaction() as conn:
-                conn.execute("DELETE FROM sessions WHERE secret_hash = ?", (secret_hash,))
-            return None
-        return Session(*row)
-
-    def delete_session(self, secret: str) -> None:
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM sessions WHERE secret_hash = ?", (security.hash_token(secret),))
-
-    # --- supporter messages --------------------------------------------------------------
-
-    _MESSAGE_COLUMNS = (
-        "id, text, name, country, lang, source, sender, status, created_at, decided_at, decided_by"
-    )
-
-    def add_message(
-        self,
-        message_id: str,
-        text: str,
-        name: str,
-        country: str | None,
-        lang: str | None,
-        source: str,
-        sender: str | None,
-        now: float,
-    ) -> StoredMessage:
-        """Queue a message for moderation. Idempotent: a retried id (an SMS
-        gateway retrying a webhook) returns the message already stored."""
-        with self._transaction() as conn:
-            conn.execute(
-                f"INSERT INTO messages ({self._MESSAGE_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, NULL, NULL) ON CONFLICT (id) DO NOTHING",
-                (message_id, text, name, country, lang, source, sender, now),
-            )
-        stored = self.get_message(message_id)
-        assert stored is not None
-        return stored
-
-    def get_message(self, message_id: str) -> StoredMessage | None:
-        row = self._conn.execute(
-            f"SELECT {self._MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
-        ).fetchone()
-        return None if row is None else StoredMessage(*row)
-
-    def set_message_status(self, message_id: str, status: str, by: str | None, now: float) -> bool:
-        """Approve, reject, or return a message to the queue. False if no such message."""
-        _check_choice("message status", status, MESSAGE_STATUSES)
-        decided = status != "pending"
-        with self._transaction() as conn:
-            cursor = conn.execute(
-                "UPDATE messages SET status = ?, decided_at = ?, decided_by = ? WHERE id = ?",
-                (status, now if decided else None, by if decided else None, message_id),
-            )
-            return cursor.rowcount > 0
-
-    def list_messages(self, status: str | None, limit: int) -> list[StoredMessage]:
-        """Oldest first (a moderation queue is worked from its head); ``None`` lists all."""
-        if status is None:
-            rows = self._conn.execute(
-                f"SELECT {self._MESSAGE_COLUMNS} FROM messages ORDER BY created_at, id LIMIT ?", (limit,)
-            )
-        else:
-            _check_choice("message status", status, MESSAGE_STATUSES)
-            rows = self._conn.execute(
-                f"SELECT {self._MESSAGE_COLUMNS} FROM messages WHERE status = ?"
-                " ORDER BY created_at, id LIMIT ?",
-                (status, limit),
-            )
-        return [StoredMessage(*row) for row in rows]
-
-    def approved_messages(self, limit: int) -> list[StoredMessage]:
-        """The latest ``limit`` approved messages in approval order, to rebuild the wall."""
-        rows = self._conn.execute(
-            f"SELECT * FROM (SELECT {self._MESSAGE_COLUMNS} FROM messages WHERE status = 'approved'"
-            " ORDER BY decided_at DESC, id DESC LIMIT ?) ORDER BY decided_at, id",
-            (limit,),
-        )
-        return [StoredMessage(*row) for row in rows]
