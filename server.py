@@ -15,8 +15,6 @@ import logging
 import secrets
 import sys
 import time
-import unicodedata
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,14 +22,11 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from projector import http_panel, http_show, wire
+from projector import http_accounts, http_messages, http_panel, http_show, wire
 from projector.app_keys import CONFIG, HUB, METRICS, PUBLIC_LIMITER, SHOW, STORE
 from projector.auth import (
-    SESSION_COOKIE,
     TOKEN_CACHE,
     TokenCache,
-    authenticate,
-    principal_json,
     require,
     verify_token,
 )
@@ -58,20 +53,19 @@ from projector.core.protocol import (
     Thumbnail,
     campaign_to_wire,
     case_to_wire,
-    totals_to_wire,
 )
 from projector.core.state import (
     WALL_SIZE,
     Message,
     RecordActions,
     RemoveCase,
-    RetractMessage,
     SetCampaign,
-    ShowMessage,
     ShowState,
     UpsertCase,
 )
 from projector.errors import ApiError, error_middleware, read_json
+from projector.http_panel import totals_json
+from projector.http_util import client_address, json_response
 from projector.hub import DisplayConnection, Hub
 from projector.metrics import Metrics
 from projector.openapi import openapi_document
@@ -90,18 +84,6 @@ MAX_PROTOCOL_ERRORS = 50
 #: Frames larger than the protocol limit get an error frame; far larger ones
 #: are cut off by aiohttp itself (close code 1009).
 WS_MAX_MESSAGE = 4 * 1024 * 1024
-MESSAGE_MAX_LENGTH = 500
-NAME_MAX_LENGTH = 80
-
-
-def json_response(data: object, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=_dumps)
-
-
-def _dumps(obj: object) -> str:
-    import json
-
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- startup ----------------------------------------------------------------------
@@ -166,38 +148,6 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     await asyncio.get_running_loop().run_in_executor(None, writer.close)
 
 
-# --- small helpers --------------------------------------------------------------------
-
-
-def _client_address(request: web.Request) -> str:
-    return request.remote or "unknown"
-
-
-def _limit_public(request: web.Request) -> None:
-    limiter = request.app[PUBLIC_LIMITER]
-    key = _client_address(request)
-    if not limiter.allow(key, time.monotonic()):
-        raise ApiError(429, "rate_limited", f"too many requests; retry in {limiter.retry_after(key):.0f} s")
-
-
-def _totals_json(state: ShowState) -> dict[str, Any]:
-    return {
-        **totals_to_wire(state.totals),
-        "goal": state.campaign.goal,
-        "record": state.campaign.record,
-        "record_beaten_at": _rfc3339(state.record_beaten_at),
-        "rev": state.rev,
-    }
-
-
-def _rfc3339(epoch: float | None) -> str | None:
-    if epoch is None:
-        return None
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
-
-
 # --- health, metrics, docs -------------------------------------------------------------------
 
 
@@ -260,7 +210,8 @@ async def post_actions(request: web.Request) -> web.Response:
 
 
 async def get_totals(request: web.Request) -> web.Response:
-    return json_response(_totals_json(request.app[SHOW].state))
+    state = request.app[SHOW].state
+    return json_response({**totals_json(state), "rev": state.rev})
 
 
 async def get_campaign(request: web.Request) -> web.Response:
@@ -358,183 +309,6 @@ async def delete_case(request: web.Request) -> web.Response:
     return json_response({"deleted": case_id, "rev": show.state.rev})
 
 
-# --- people: login, sessions, tokens --------------------------------------------------------------
-
-
-async def login(request: web.Request) -> web.Response:
-    _limit_public(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
-    username = parse_text(body.get("username"), "username", 100)
-    password = parse_text(body.get("password"), "password", 1000)
-    store = request.app[STORE]
-    user = await store.call(lambda s: s.authenticate(username, password))
-    if user is None:
-        log.info("failed login for %r from %s", username, _client_address(request))
-        raise ApiError(401, "bad_credentials", "wrong username or password")
-    ttl = request.app[CONFIG].session_ttl
-    secret, csrf = await store.call(lambda s: s.create_session(user.username, time.time(), ttl))
-    response = json_response(
-        {"username": user.username, "role": user.role, "csrf_token": csrf, "expires_in": ttl}
-    )
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(ttl),
-        httponly=True,
-        samesite="Strict",
-        secure=request.secure,
-        path="/",
-    )
-    return response
-
-
-async def logout(request: web.Request) -> web.Response:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        await require(request, "viewer")
-        await request.app[STORE].call(lambda s: s.delete_session(cookie))
-    response = json_response({"logged_out": True})
-    response.del_cookie(SESSION_COOKIE, path="/")
-    return response
-
-
-async def me(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
-    if principal is None:
-        raise ApiError(401, "unauthorized", "not logged in")
-    return json_response(principal_json(principal))
-
-
-def _token_json(info: Any) -> dict[str, Any]:
-    return {
-        "id": info.id,
-        "scope": info.scope,
-        "label": info.label,
-        "prefix": info.prefix,
-        "created_at": _rfc3339(info.created_at),
-        "revoked": info.revoked,
-    }
-
-
-async def list_tokens(request: web.Request) -> web.Response:
-    await require(request, "admin")
-    tokens = await request.app[STORE].call(lambda s: s.list_tokens())
-    return json_response({"tokens": [_token_json(t) for t in tokens]})
-
-
-async def create_token(request: web.Request) -> web.Response:
-    await require(request, "admin")
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
-    scope = body.get("scope")
-    if scope not in ("ingest", "display", "operator", "admin"):
-        raise ValidationError("scope", "must be one of ingest, display, operator, admin")
-    label = parse_text(body.get("label", scope), "label", 100)
-    token_id, secret = await request.app[STORE].call(lambda s: s.create_token(scope, label, time.time()))
-    return json_response({"id": token_id, "scope": scope, "label": label, "token": secret}, status=201)
-
-
-async def revoke_token(request: web.Request) -> web.Response:
-    await require(request, "admin")
-    try:
-        token_id = int(request.match_info["token_id"])
-    except ValueError:
-        raise ApiError(404, "not_found", "no such token") from None
-    if not await request.app[STORE].call(lambda s: s.revoke_token(token_id)):
-        raise ApiError(404, "not_found", f"no token {token_id}")
-    request.app[TOKEN_CACHE].clear()
-    return json_response({"revoked": token_id})
-
-
-# --- supporter messages (moderation queue: minimal; see README) ------------------------------------
-
-
-def _clean_message_text(value: object, field: str, max_length: int) -> str:
-    """NFC-normalise and drop control and bidi-override characters a screen must never get."""
-    if not isinstance(value, str):
-        raise ValidationError(field, "must be a string")
-    text = unicodedata.normalize("NFC", value)
-    text = "".join(
-        ch for ch in text if ch in " \n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    )
-    text = " ".join(text.split())
-    if not text:
-        raise ValidationError(field, "must not be empty")
-    if len(text) > max_length:
-        raise ValidationError(field, f"must be at most {max_length} characters")
-    return text
-
-
-async def submit_message(request: web.Request) -> web.Response:
-    _limit_public(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
-    unknown = set(body) - {"name", "country", "text", "lang"}
-    if unknown:
-        raise ValidationError(sorted(unknown)[0], "unknown field")
-    text = _clean_message_text(body.get("text"), "text", MESSAGE_MAX_LENGTH)
-    name = _clean_message_text(body.get("name", "") or "Anonymous", "name", NAME_MAX_LENGTH)
-    country = parse_country(body["country"]) if body.get("country") else None
-    lang = body.get("lang")
-    if lang is not None and (not isinstance(lang, str) or not 2 <= len(lang) <= 35 or not lang.isascii()):
-        raise ValidationError("lang", "must be a BCP 47 language tag such as 'en' or 'pt-BR'")
-    message_id = uuid.uuid4().hex
-    sender = _client_address(request)
-    await request.app[STORE].call(
-        lambda s: s.add_message(message_id, text, name, country, lang, "web", sender, time.time())
-    )
-    return json_response({"id": message_id, "status": "pending"}, status=202)
-
-
-async def list_messages(request: web.Request) -> web.Response:
-    await require(request, "viewer")
-    status = request.query.get("status", "pending")
-    if status not in ("pending", "approved", "rejected"):
-        raise ValidationError("status", "must be pending, approved or rejected")
-    rows = await request.app[STORE].call(lambda s: s.list_messages(status, 200))
-    return json_response(
-        {
-            "messages": [
-                {
-                    "id": m.id,
-                    "text": m.text,
-                    "name": m.name,
-                    "country": m.country,
-                    "lang": m.lang,
-                    "status": m.status,
-                    "created_at": _rfc3339(m.created_at),
-                    "decided_by": m.decided_by,
-                }
-                for m in rows
-            ]
-        }
-    )
-
-
-async def decide_message(request: web.Request) -> web.Response:
-    principal = await require(request, "operator")
-    message_id = request.match_info["message_id"]
-    decision = request.match_info["decision"]
-    status = {"approve": "approved", "reject": "rejected"}[decision]
-    store = request.app[STORE]
-    now = time.time()
-    stored = await store.call(lambda s: s.get_message(message_id))
-    if stored is None:
-        raise ApiError(404, "not_found", f"no message {message_id!r}")
-    await store.call(lambda s: s.set_message_status(message_id, status, principal.name, now))
-    show = request.app[SHOW]
-    if status == "approved":
-        show.execute(ShowMessage(Message(stored.id, stored.text, stored.name, stored.country, stored.lang)))
-    else:
-        show.execute(RetractMessage(message_id))
-    log.info("message %s %s by %s", message_id, status, principal.name)
-    return json_response({"id": message_id, "status": status, "rev": show.state.rev})
-
-
 # --- displays -------------------------------------------------------------------------------------
 
 
@@ -589,7 +363,7 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
         name=hello.name,
         resolution=hello.resolution,
         capabilities=hello.capabilities,
-        address=_client_address(request),
+        address=client_address(request),
         connected_at=time.time(),
     )
     hub.attach(conn, wire.encode(show.snapshot()))
@@ -677,15 +451,8 @@ def build_app(config: Config) -> web.Application:
     r.add_get("/api/v1/cases/{case_id}", get_case)
     r.add_put("/api/v1/cases/{case_id}", put_case)
     r.add_delete("/api/v1/cases/{case_id}", delete_case)
-    r.add_post("/api/v1/login", login)
-    r.add_post("/api/v1/logout", logout)
-    r.add_get("/api/v1/me", me)
-    r.add_get("/api/v1/tokens", list_tokens)
-    r.add_post("/api/v1/tokens", create_token)
-    r.add_delete("/api/v1/tokens/{token_id}", revoke_token)
-    r.add_post("/api/v1/messages", submit_message)
-    r.add_get("/api/v1/messages", list_messages)
-    r.add_post("/api/v1/messages/{message_id}/{decision:approve|reject}", decide_message)
+    http_accounts.add_routes(app)
+    http_messages.add_routes(app)
     http_show.add_routes(app)
     http_panel.add_routes(app)
     return app

@@ -4,8 +4,7 @@ The panel's own websocket (``/api/v1/panel/ws``) pushes the whole picture, the
 show, the totals and the displays, whenever it changes (at most ten times a
 second) and every couple of seconds anyway; displays are asked for thumbnails
 only while a panel is watching. Also here: the displays list with last-seen
-times and thumbnails, actions per hour for the chart, user accounts, and the
-static panel files.
+times and thumbnails, actions per hour for the chart, and the static panel files.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +23,12 @@ from aiohttp import WSMsgType, web
 from projector import wire
 from projector.app_keys import HUB, SHOW, STORE
 from projector.auth import require
-from projector.core.model import ValidationError, parse_text
+from projector.core.model import ValidationError
 from projector.core.protocol import ThumbnailRequest, totals_to_wire
 from projector.core.state import Event, ShowState
-from projector.errors import ApiError, read_json
+from projector.errors import ApiError
 from projector.http_show import show_json
+from projector.http_util import rfc3339
 from projector.hub import DisplayRecord, Hub
 
 log = logging.getLogger("projector.panel")
@@ -43,10 +42,6 @@ THUMBNAIL_WIDTH = 320
 SILENT_AFTER = 15.0
 
 
-def _iso(epoch: float | None) -> str | None:
-    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
-
-
 def display_json(record: DisplayRecord) -> dict[str, Any]:
     status = record.status
     return {
@@ -54,15 +49,15 @@ def display_json(record: DisplayRecord) -> dict[str, Any]:
         "address": record.address,
         "resolution": list(record.resolution),
         "connected": record.connected,
-        "connected_at": _iso(record.connected_at),
-        "last_seen": _iso(record.last_seen),
+        "connected_at": rfc3339(record.connected_at),
+        "last_seen": rfc3339(record.last_seen),
         "silent": record.connected and time.time() - record.last_seen > SILENT_AFTER,
         "scene": status.scene if status else None,
         "fps": status.fps if status else None,
         "frame_p99_ms": status.frame_p99_ms if status else None,
         "rev": status.rev if status else None,
         "error": status.error if status else None,
-        "thumbnail_at": _iso(record.thumbnail_at),
+        "thumbnail_at": rfc3339(record.thumbnail_at),
     }
 
 
@@ -79,7 +74,7 @@ def totals_json(state: ShowState) -> dict[str, Any]:
         **totals_to_wire(state.totals),
         "goal": state.campaign.goal,
         "record": state.campaign.record,
-        "record_beaten_at": _iso(state.record_beaten_at),
+        "record_beaten_at": rfc3339(state.record_beaten_at),
     }
 
 
@@ -200,35 +195,7 @@ async def actions_per_hour(request: web.Request) -> web.Response:
     for hour, channel, count in rows:
         if hour in buckets:
             buckets[hour][channel] = count
-    return web.json_response({"hours": [{"start": _iso(h), "by_channel": c} for h, c in buckets.items()]})
-
-
-async def list_users(request: web.Request) -> web.Response:
-    await require(request, "admin")
-    users = await request.app[STORE].call(lambda s: s.list_users())
-    return web.json_response(
-        {"users": [{"username": u.username, "role": u.role, "created_at": _iso(u.created_at)} for u in users]}
-    )
-
-
-async def create_user(request: web.Request) -> web.Response:
-    principal = await require(request, "admin")
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
-    username = parse_text(body.get("username"), "username", 64)
-    password = parse_text(body.get("password"), "password", 1000)
-    if len(password) < 10:
-        raise ValidationError("password", "must be at least 10 characters")
-    role = body.get("role")
-    if role not in ("admin", "operator", "viewer"):
-        raise ValidationError("role", "must be admin, operator or viewer")
-    store = request.app[STORE]
-    if await store.call(lambda s: s.get_user(username)) is not None:
-        raise ApiError(409, "exists", f"there is already a user {username!r}")
-    user = await store.call(lambda s: s.create_user(username, password, role, time.time()))
-    log.info("user %r (%s) created by %s", user.username, user.role, principal.name)
-    return web.json_response({"username": user.username, "role": user.role}, status=201)
+    return web.json_response({"hours": [{"start": rfc3339(h), "by_channel": c} for h, c in buckets.items()]})
 
 
 async def panel_index(request: web.Request) -> web.FileResponse:
@@ -265,8 +232,6 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/displays", list_displays)
     r.add_get("/api/v1/displays/{name}/thumbnail.jpg", display_thumbnail)
     r.add_get("/api/v1/actions/per_hour", actions_per_hour)
-    r.add_get("/api/v1/users", list_users)
-    r.add_post("/api/v1/users", create_user)
     r.add_get("/panel", panel_redirect)
     r.add_get("/panel/", panel_index)
     r.add_get("/panel/{file:[A-Za-z0-9_.-]+}", panel_file)
