@@ -1,0 +1,687 @@
+// The operator panel: login, the cue list with program/preview, GO/BACK/HOLD/
+// BLACKOUT/PANIC (buttons and keys), the displays, live totals, the chart and
+// manual tallies. Everything renders from the server's state messages on the
+// panel websocket, so two operators see each other's GO at once; while the
+// socket is down the panel polls the HTTP API and says it is reconnecting.
+
+import { api, ApiError, quietly, session } from "./api.js";
+import { applyTotals, initCampaign, loadCases, loadChart, redrawChart, resetTotals } from "./campaign.js";
+import { applyDisplays, refreshThumbnails, renderDisplays } from "./displays.js";
+import { $, $$, fmtClock, fmtNum, fromTemplate, h, setClass, setText } from "./dom.js";
+import * as editor from "./editor.js";
+
+const WS_PATH = "/api/v1/panel/ws";
+const POLL_MS = 2000;
+const THUMB_MS = 5000;
+const CHART_MS = 60000;
+const BACKOFF_MS = [500, 10000];
+const VIEWER_TIP = "viewers cannot operate";
+
+const state = { show: null, program: null, preview: null, program_at: null, held: false, blackout: false, rev: -1 };
+let showKey = "";
+let staleReplies = 0;
+let selected = null; // the id of the cue under the cursor
+let view = "operate";
+let running = false;
+let intervals = [];
+let socket = null;
+let wsAttempt = 0;
+let wsTimer = null;
+let pollTimer = null;
+const inflight = new Set();
+
+// --- toasts -------------------------------------------------------------------------------------
+
+const ERROR_TITLES = {
+  conflict: "Someone else pressed first",
+  in_transition: "Still in a transition",
+  end_of_show: "End of the show",
+  start_of_show: "Start of the show",
+  no_show: "No show loaded",
+  unknown_cue: "No such cue",
+  forbidden: "Not allowed",
+  csrf: "Security check failed",
+  network: "Server unreachable",
+  rate_limited: "Too many requests",
+  invalid: "Not accepted",
+};
+
+function toast(kind, title, text, ms) {
+  const el = h(
+    "div",
+    { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status", title: "Click to dismiss" },
+    h("strong", { class: "toast-title" }, title),
+    text ? h("span", { class: "toast-text" }, text) : null,
+  );
+  el.addEventListener("click", () => el.remove());
+  const box = $("#toasts");
+  box.append(el);
+  while (box.children.length > 4) box.firstElementChild.remove();
+  setTimeout(() => el.remove(), ms || (kind === "error" ? 6000 : 3500));
+}
+
+function reportError(err) {
+  toast("error", ERROR_TITLES[err.code] || "Refused", err.message);
+}
+
+// --- login and the session ------------------------------------------------------------------------
+
+function showLogin(message = "", username = "") {
+  stop();
+  $("#app").hidden = true;
+  $("#login-view").hidden = false;
+  const msg = $("#login-message");
+  msg.textContent = message;
+  msg.hidden = !message;
+  const user = $("#login-username");
+  if (username && !user.value) user.value = username;
+  $("#login-password").value = "";
+  (user.value ? $("#login-password") : user).focus();
+}
+
+function sessionLost() {
+  if ($("#app").hidden) return;
+  session.clear();
+  showLogin("Your session has expired", session.username || "");
+}
+
+async function onLogin(event) {
+  event.preventDefault();
+  const username = $("#login-username").value.trim();
+  const password = $("#login-password").value;
+  const msg = $("#login-message");
+  if (!username || !password) {
+    msg.textContent = "Enter your username and password.";
+    msg.hidden = false;
+    return;
+  }
+  const button = $("#login-submit");
+  button.disabled = true;
+  button.textContent = "Logging in…";
+  try {
+    const reply = await api("POST", "/api/v1/login", { username, password }, { auth: false });
+    session.save(reply);
+    $("#login-password").value = "";
+    enterApp();
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    msg.textContent = err.message;
+    msg.hidden = false;
+    $("#login-password").select();
+  } finally {
+    button.disabled = false;
+    button.textContent = "Log in";
+  }
+}
+
+async function onLogout() {
+  try {
+    await api("POST", "/api/v1/logout", {}, { auth: false });
+  } catch {
+    /* logged out either way */
+  }
+  const name = session.username;
+  session.clear();
+  showLogin("You have logged out.", name || "");
+}
+
+function enterApp() {
+  $("#login-view").hidden = true;
+  $("#app").hidden = false;
+  setText($("#user-name"), session.username || "");
+  const chip = $("#user-role");
+  setText(chip, session.role || "");
+  chip.dataset.role = session.role || "";
+  applyRole();
+  start();
+}
+
+function applyRole() {
+  const can = session.canOperate;
+  for (const el of $$(".op")) {
+    el.disabled = !can;
+    if (!el.dataset.tip) el.dataset.tip = el.getAttribute("title") || "";
+    if (can && el.dataset.tip) el.title = el.dataset.tip;
+    else if (can) el.removeAttribute("title");
+    else el.title = VIEWER_TIP;
+  }
+  const transport = $("#transport");
+  if (can) transport.removeAttribute("title");
+  else transport.title = VIEWER_TIP;
+  $("#tally-fields").disabled = !can;
+  $("#tally-form").title = can ? "" : "viewers cannot enter tallies";
+  editor.setEditable(can);
+}
+
+// --- running: timers, the websocket, polling ------------------------------------------------------
+
+function start() {
+  stop();
+  running = true;
+  state.rev = -1;
+  resetTotals();
+  refreshAll();
+  loadScenes();
+  loadCases();
+  loadChart();
+  connect();
+  intervals = [
+    setInterval(tick, 250),
+    setInterval(refreshThumbnails, THUMB_MS),
+    setInterval(() => renderDisplays(), 5000),
+    setInterval(() => {
+      loadChart();
+      loadCases();
+    }, CHART_MS),
+  ];
+}
+
+function stop() {
+  running = false;
+  setConn("connecting");
+  for (const id of intervals) clearInterval(id);
+  intervals = [];
+  clearTimeout(wsTimer);
+  stopPolling();
+  if (socket) {
+    const ws = socket;
+    socket = null;
+    ws.close(1000, "panel closed");
+  }
+}
+
+function setConn(kind) {
+  const badge = $("#conn-badge");
+  badge.dataset.state = kind;
+  setText(badge, kind === "live" ? "Live" : kind === "connecting" ? "Connecting…" : "Reconnecting…");
+  badge.title =
+    kind === "live" ? "Live updates from the server" : "The live link is down; the panel polls and keeps retrying";
+}
+
+function connect() {
+  if (!running || socket) return;
+  clearTimeout(wsTimer);
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${WS_PATH}`;
+  let ws;
+  try {
+    ws = new WebSocket(url);
+  } catch {
+    reconnectLater();
+    return;
+  }
+  socket = ws;
+  let first = true;
+  setConn(wsAttempt === 0 && state.rev < 0 ? "connecting" : "reconnecting");
+  // Live only once the server has sent the state: a proxy that accepts and drops
+  // the socket must not look live, nor reset the backoff into a reconnect storm.
+  ws.addEventListener("message", (event) => {
+    if (socket !== ws) return;
+    let msg;
+    try {
+      msg = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (msg && msg.type === "state") {
+      applyState(msg, first ? "fresh" : "ws");
+      if (first) {
+        first = false;
+        wsAttempt = 0;
+        setConn("live");
+        stopPolling();
+      }
+    } else if (msg && msg.type === "error" && msg.message) {
+      toast("warn", "Live link", String(msg.message));
+    }
+  });
+  ws.addEventListener("close", () => {
+    if (socket !== ws) return;
+    socket = null;
+    if (!running) return;
+    setConn("reconnecting");
+    startPolling();
+    reconnectLater();
+    // A closed link may mean a dead session: /me says so (and shows the login).
+    api("GET", "/api/v1/me").catch(() => {});
+  });
+}
+
+function reconnectLater() {
+  if (!running) return;
+  const base = Math.min(BACKOFF_MS[1], BACKOFF_MS[0] * 2 ** wsAttempt);
+  wsAttempt += 1;
+  wsTimer = setTimeout(connect, base / 2 + (Math.random() * base) / 2);
+}
+
+function startPolling() {
+  if (pollTimer || !running) return;
+  pollTimer = setInterval(refreshAll, POLL_MS);
+}
+
+function stopPolling() {
+  clearInterval(pollTimer);
+  pollTimer = null;
+}
+
+function liveLink() {
+  return socket && socket.readyState === WebSocket.OPEN;
+}
+
+async function refreshAll() {
+  const [show, tot, disp] = await Promise.all([
+    quietly(api("GET", "/api/v1/show")),
+    quietly(api("GET", "/api/v1/totals")),
+    quietly(api("GET", "/api/v1/displays")),
+  ]);
+  if (!running) return;
+  if (show) applyState(show, "poll");
+  if (tot) applyTotals(tot, "poll");
+  if (disp && Array.isArray(disp.displays)) applyDisplays(disp.displays);
+  // The server answers HTTP, so try the live link now rather than at the end of a long backoff.
+  if (show && !socket && pollTimer) connect();
+}
+
+async function refreshShow() {
+  const show = await quietly(api("GET", "/api/v1/show"));
+  if (show && running) applyState(show, "poll");
+}
+
+async function loadScenes() {
+  const reply = await quietly(api("GET", "/api/v1/scenes"));
+  if (reply && Array.isArray(reply.scenes)) editor.setScenes(reply.scenes);
+}
+
+// --- show state --------------------------------------------------------------------------------------
+
+/**
+ * Take a state from the server unless an older reply overtook a newer one.
+ * "fresh" (the first message on a new socket) always wins: the server may have
+ * restarted and counted its revisions from zero again.
+ */
+function applyState(msg, source) {
+  if (!msg || typeof msg !== "object") return;
+  if (typeof msg.rev === "number" && msg.rev < state.rev && source !== "fresh") {
+    staleReplies += 1;
+    if (source !== "poll" || staleReplies < 3) return; // three stale polls in a row: a restarted server
+  }
+  staleReplies = 0;
+  if ("show" in msg) {
+    state.show = msg.show || null;
+    state.program = Number.isInteger(msg.program) ? msg.program : null;
+    state.preview = Number.isInteger(msg.preview) ? msg.preview : null;
+    state.program_at = typeof msg.program_at === "number" ? msg.program_at : null;
+    state.held = Boolean(msg.held);
+    state.blackout = Boolean(msg.blackout);
+  }
+  if (typeof msg.rev === "number") state.rev = msg.rev;
+  if (msg.totals) applyTotals(msg.totals, source);
+  if (Array.isArray(msg.displays)) applyDisplays(msg.displays);
+  renderShow();
+}
+
+function cues() {
+  return (state.show && Array.isArray(state.show.cues) && state.show.cues) || [];
+}
+
+function cueAt(index) {
+  return Number.isInteger(index) ? cues()[index] || null : null;
+}
+
+function safeIndex() {
+  const i = cues().findIndex((c) => c.safe);
+  return i < 0 ? 0 : i;
+}
+
+function renderShow() {
+  const key = JSON.stringify(state.show);
+  const changed = key !== showKey;
+  if (changed) {
+    showKey = key;
+    if (selected && !cues().some((c) => c.id === selected)) selected = null;
+    buildCueList();
+    setText($("#show-name"), state.show ? state.show.name || state.show.id : "No show loaded");
+    editor.serverShowChanged(state.show);
+  }
+  updateCueList();
+  renderMonitors();
+  renderTransport();
+  editor.programChanged();
+}
+
+function transitionText(cue) {
+  if (!cue) return "";
+  return cue.transition === "cut" ? "cut" : `${cue.transition} ${fmtNum(cue.duration)} s`;
+}
+
+function paramsText(cue) {
+  return Object.entries(cue.params || {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+}
+
+function buildCueList() {
+  const list = $("#cue-list");
+  const all = cues();
+  const rows = all.map((cue, i) => {
+    const row = fromTemplate("tpl-cue");
+    row.id = `cue-row-${i}`;
+    row.dataset.index = String(i);
+    row.dataset.cueId = cue.id;
+    setText(row.querySelector(".cue-num"), i + 1);
+    setText(row.querySelector(".cue-title"), cue.label || cue.scene);
+    const sub = [cue.id, paramsText(cue)].filter(Boolean).join(" · ");
+    setText(row.querySelector(".cue-sub"), sub);
+    const scene = row.querySelector(".cue-scene");
+    setText(scene, cue.scene);
+    const holds = typeof cue.hold === "number";
+    scene.dataset.extra = ` · ${transitionText(cue)}${holds ? ` · hold ${fmtNum(cue.hold)} s` : ""}`;
+    setText(row.querySelector(".cue-trans"), transitionText(cue));
+    setText(row.querySelector(".cue-hold"), holds ? `${fmtNum(cue.hold)} s` : "GO");
+    row.querySelector(".cue-hold").title = holds ? "Follows on by itself after this many seconds" : "Waits for GO";
+    return row;
+  });
+  list.replaceChildren(...rows);
+  $("#cue-empty").hidden = all.length > 0;
+  $(".cue-head").hidden = all.length === 0;
+  setText(
+    $("#cue-count"),
+    all.length ? `${all.length} cue${all.length === 1 ? "" : "s"}${state.show.loop ? " · loops" : ""}` : "",
+  );
+  lastProgram = undefined;
+}
+
+let lastProgram;
+
+function updateCueList() {
+  const rows = $$("#cue-list > .cue");
+  const safe = safeIndex();
+  rows.forEach((row, i) => {
+    const isProgram = state.program === i;
+    const isPreview = state.preview === i && !isProgram;
+    setClass(row, "program", isProgram);
+    setClass(row, "preview", isPreview);
+    setClass(row, "done", state.program !== null && i < state.program && !isPreview);
+    row.setAttribute("aria-selected", String(row.dataset.cueId === selected));
+    const tags = `${isProgram ? "A" : ""}${isPreview ? "N" : ""}${i === safe ? "S" : ""}`;
+    if (row.dataset.tags !== tags) {
+      row.dataset.tags = tags;
+      const pills = [];
+      if (isProgram) pills.push(h("span", { class: "pill pill-onair" }, "ON AIR"));
+      if (isPreview) pills.push(h("span", { class: "pill pill-next" }, "NEXT"));
+      if (i === safe && !isProgram && !isPreview) {
+        pills.push(h("span", { class: "pill pill-safe", title: "Panic goes here" }, "SAFE"));
+      }
+      row.querySelector(".cue-state").replaceChildren(...pills);
+    }
+  });
+  const cursor = rows.find((r) => r.dataset.cueId === selected);
+  if (cursor) $("#cue-list").setAttribute("aria-activedescendant", cursor.id);
+  else $("#cue-list").removeAttribute("aria-activedescendant");
+  if (state.program !== lastProgram) {
+    lastProgram = state.program;
+    const row = state.program === null ? null : $(`#cue-row-${state.program}`);
+    if (row) scrollListTo(row);
+  }
+}
+
+/** Keep a row visible inside the cue list without scrolling the page. */
+function scrollListTo(row) {
+  const list = $("#cue-list");
+  if (list.scrollHeight <= list.clientHeight + 1) return;
+  const top = row.offsetTop - list.offsetTop;
+  if (top < list.scrollTop + 8) list.scrollTop = Math.max(0, top - 60);
+  else if (top + row.offsetHeight > list.scrollTop + list.clientHeight - 8) {
+    list.scrollTop = top + row.offsetHeight - list.clientHeight + 60;
+  }
+}
+
+function renderMonitors() {
+  const program = cueAt(state.program);
+  const preview = cueAt(state.preview);
+  setClass($("#program-pane"), "is-empty", !program);
+  setText($("#program-num"), program ? state.program + 1 : "–");
+  setText($("#program-label"), program ? program.label || program.scene : "Nothing on program");
+  setText($("#program-meta"), program ? `${program.scene} · ${transitionText(program)}` : "");
+  setText($("#preview-num"), preview ? state.preview + 1 : "–");
+  let previewLabel = "–";
+  if (preview) previewLabel = preview.label || preview.scene;
+  else if (!state.show) previewLabel = "No show loaded";
+  else if (state.program !== null) previewLabel = "End of show";
+  setText($("#preview-label"), previewLabel);
+  setText($("#preview-meta"), preview ? `${preview.scene} · ${transitionText(preview)}` : "");
+  const holds = preview && typeof preview.hold === "number";
+  setText($("#preview-status"), holds ? `then holds ${fmtNum(preview.hold)} s` : "");
+  tick();
+}
+
+function tick() {
+  const program = cueAt(state.program);
+  const clock = $("#program-clock");
+  const status = $("#program-status");
+  if (!program || state.program_at === null) {
+    setText(clock, "–:––");
+    setText(status, "");
+    return;
+  }
+  const elapsed = Date.now() / 1000 - state.program_at;
+  setText(clock, fmtClock(elapsed));
+  let text = "Waits for GO";
+  if (state.blackout) text = "Blackout: the displays are dark";
+  else if (state.held) text = "HELD: auto-follow paused";
+  else if (program.hold !== null && program.hold !== undefined) {
+    const left = state.program_at + program.hold - Date.now() / 1000;
+    const clockText = fmtClock(Math.max(0, left));
+    text = state.preview === null ? `Holds ${clockText}` : `Auto GO in ${clockText}`;
+  }
+  setText(status, text);
+  setClass(status, "held", state.held || state.blackout);
+}
+
+function renderTransport() {
+  const hold = $("#btn-hold");
+  hold.setAttribute("aria-pressed", String(state.held));
+  setText(hold.querySelector(".tbtn-label"), state.held ? "RESUME" : "HOLD");
+  hold.querySelector("use").setAttribute("href", state.held ? "#i-resume" : "#i-hold");
+  const blackout = $("#btn-blackout");
+  blackout.setAttribute("aria-pressed", String(state.blackout));
+  setText(blackout.querySelector(".tbtn-label"), state.blackout ? "BLACKOUT ON" : "BLACKOUT");
+  document.body.classList.toggle("is-blackout", state.blackout);
+  $("#blackout-badge").hidden = !state.blackout;
+}
+
+// --- operating -------------------------------------------------------------------------------------------
+
+const BUTTONS = {
+  go: "#btn-go",
+  back: "#btn-back",
+  hold: "#btn-hold",
+  resume: "#btn-hold",
+  blackout: "#btn-blackout",
+  panic: "#btn-panic",
+  jump: "#btn-jump",
+};
+
+async function operate(op, body) {
+  if (!session.canOperate) {
+    toast("warn", "Viewers cannot operate", "Log in as an operator to run the show.");
+    return;
+  }
+  const button = $(BUTTONS[op]);
+  if (inflight.has(button)) return; // one press at a time per button: no double GO
+  inflight.add(button);
+  button.classList.add("busy", "flash");
+  setTimeout(() => button.classList.remove("flash"), 150);
+  try {
+    const reply = await api("POST", `/api/v1/cue/${op}`, body);
+    applyState(reply, "http");
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    if (err.code === "csrf") {
+      session.clear();
+      showLogin("Your security token is out of date. Log in again.", session.username || "");
+      return;
+    }
+    if (err.status !== 401) reportError(err);
+    if (err.status === 409) refreshShow();
+  } finally {
+    inflight.delete(button);
+    button.classList.remove("busy");
+  }
+}
+
+const actions = {
+  // `expected` is the program the operator saw: two GOs pressed at once advance once.
+  go: () => operate("go", { expected: state.program }),
+  back: () => operate("back", {}),
+  hold: () => operate(state.held ? "resume" : "hold", {}),
+  // Say which state we want, not "toggle": two operators pressing B together agree.
+  blackout: () => operate("blackout", { on: !state.blackout }),
+  panic: () => operate("panic", {}),
+  jump: () => {
+    if (!selected) {
+      toast("warn", "Select a cue first", "Click a cue (or use ↑ ↓), then Jump.");
+      return;
+    }
+    operate("jump", { cue: selected });
+  },
+};
+
+function select(cueId, scroll = true) {
+  selected = cueId;
+  updateCueList();
+  const row = cueId ? $$("#cue-list > .cue").find((r) => r.dataset.cueId === cueId) : null;
+  if (scroll && row) scrollListTo(row);
+}
+
+function moveSelection(delta) {
+  const all = cues();
+  if (!all.length) return;
+  let index = all.findIndex((c) => c.id === selected);
+  if (index < 0) index = state.preview ?? state.program ?? (delta > 0 ? -1 : all.length);
+  else index += delta;
+  index = Math.max(0, Math.min(all.length - 1, index));
+  select(all[index].id);
+}
+
+function typingIn(target) {
+  const fields = "input, textarea, select, [contenteditable='true'], [contenteditable='']";
+  return Boolean(target && target.closest && target.closest(fields));
+}
+
+const KEYS = {
+  " ": "go",
+  Spacebar: "go",
+  b: "blackout",
+  B: "blackout",
+  Escape: "panic",
+  Backspace: "back",
+  ArrowLeft: "back",
+  h: "hold",
+  H: "hold",
+  j: "jump",
+  J: "jump",
+};
+
+function onKeyDown(event) {
+  if ($("#app").hidden || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (typingIn(event.target)) {
+    // Escape leaves a field and gives the keyboard back to the show; it never panics from a form.
+    if (event.key === "Escape") event.target.blur();
+    return;
+  }
+  if (view !== "operate") return;
+  if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+    event.preventDefault();
+    moveSelection(event.key === "ArrowUp" ? -1 : 1);
+    return;
+  }
+  let name = KEYS[event.key];
+  if (!name && event.key === "Enter" && event.target.closest && event.target.closest("#cue-list")) name = "jump";
+  if (!name) return;
+  event.preventDefault();
+  if (event.repeat) return; // holding a key down must not fire it again and again
+  actions[name]();
+}
+
+function onKeyUp(event) {
+  // Space on a focused button would click it on key-up: GO already ran on key-down.
+  if (event.key === " " && !typingIn(event.target) && view === "operate") event.preventDefault();
+}
+
+// --- views ---------------------------------------------------------------------------------------------
+
+function setView(name) {
+  view = name;
+  $("#operate-view").hidden = name !== "operate";
+  $("#editor-view").hidden = name !== "editor";
+  $("#tab-operate").setAttribute("aria-selected", String(name === "operate"));
+  $("#tab-editor").setAttribute("aria-selected", String(name === "editor"));
+  if (name === "editor") editor.serverShowChanged(state.show);
+  else redrawChart();
+}
+
+// --- wiring ---------------------------------------------------------------------------------------------------
+
+function wire() {
+  $("#login-form").addEventListener("submit", onLogin);
+  $("#logout").addEventListener("click", onLogout);
+  document.addEventListener("keydown", onKeyDown);
+  document.addEventListener("keyup", onKeyUp);
+  $("#btn-go").addEventListener("click", actions.go);
+  $("#btn-back").addEventListener("click", actions.back);
+  $("#btn-hold").addEventListener("click", actions.hold);
+  $("#btn-blackout").addEventListener("click", actions.blackout);
+  $("#btn-panic").addEventListener("click", actions.panic);
+  $("#btn-jump").addEventListener("click", actions.jump);
+  const list = $("#cue-list");
+  list.addEventListener("click", (e) => {
+    const row = e.target.closest(".cue");
+    if (row) select(row.dataset.cueId, false);
+  });
+  list.addEventListener("dblclick", (e) => {
+    const row = e.target.closest(".cue");
+    if (!row) return;
+    select(row.dataset.cueId, false);
+    actions.jump();
+  });
+  $("#tab-operate").addEventListener("click", () => setView("operate"));
+  $("#tab-editor").addEventListener("click", () => setView("editor"));
+  $("#empty-edit").addEventListener("click", () => setView("editor"));
+  initCampaign({ isLive: liveLink, canEnter: () => session.canOperate });
+  // Phones suspend background tabs: catch up as soon as the panel is visible again.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible" || !running) return;
+    refreshAll();
+    if (!socket) {
+      wsAttempt = 0;
+      connect();
+    }
+  });
+  editor.initEditor({
+    toast,
+    applyState,
+    currentShow: () => state.show,
+    programIndex: () => state.program,
+  });
+}
+
+async function boot() {
+  session.load();
+  session.onLost = sessionLost;
+  wire();
+  try {
+    const me = await api("GET", "/api/v1/me", undefined, { auth: false });
+    session.username = me.name;
+    session.role = me.role;
+    // The cookie is good, but without the CSRF token nothing could be changed: log in again.
+    if (session.csrf) enterApp();
+    else showLogin("", me.name);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    if (err.code === "session_expired") showLogin("Your session has expired");
+    else if (err.code === "network") showLogin(err.message);
+    else showLogin("");
+  }
+}
+
+boot();
