@@ -367,6 +367,8 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
         connected_at=time.time(),
     )
     hub.attach(conn, wire.encode(show.snapshot()))
+    panels = request.app[http_panel.PANELS]
+    panels.display_connected(conn)
     log.info("display %r connected from %s at %dx%d", conn.name, conn.address, *conn.resolution)
     errors = 0
     try:
@@ -379,6 +381,8 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
                 else:
                     break
                 _handle_display_frame(hub, show, conn, frame)
+                if isinstance(frame, Thumbnail | Status):
+                    panels.dirty.set()  # operators see a new picture or status at once
             except ProtocolError as exc:
                 errors += 1
                 m.protocol_errors.labels(exc.code).inc()
@@ -389,6 +393,7 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
                     break
     finally:
         hub.detach(conn)
+        panels.dirty.set()
         log.info("display %r disconnected", conn.name)
     return ws
 

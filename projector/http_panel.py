@@ -29,7 +29,7 @@ from projector.core.state import Event, ShowState
 from projector.errors import ApiError
 from projector.http_show import show_json
 from projector.http_util import rfc3339
-from projector.hub import DisplayRecord, Hub
+from projector.hub import DisplayConnection, DisplayRecord, Hub
 
 log = logging.getLogger("projector.panel")
 
@@ -89,6 +89,12 @@ class PanelHub:
     def on_change(self, state: ShowState, events: list[Event]) -> None:
         if self.panels:
             self.dirty.set()
+
+    def display_connected(self, conn: DisplayConnection) -> None:
+        """A display that connects while operators watch shows its picture at once."""
+        if self.panels and "thumbnail" in conn.capabilities:
+            self.app[HUB].send(conn, wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH)))
+        self.dirty.set()
 
     def message(self) -> str:
         state = self.app[SHOW].state

@@ -144,3 +144,17 @@ async def test_static_panel_files_with_a_strict_content_security_policy(
     for bad in ("/panel/..%2fserver.py", "/panel/%2e%2e/server.py", "/panel/nothing.js"):
         async with live.session.get(live.base + bad) as r:
             assert r.status == 404, bad
+
+
+async def test_a_display_that_connects_while_a_panel_watches_is_asked_for_its_picture_at_once(
+    live: RunningServer,
+):
+    async with live.session.ws_connect(
+        live.base + "/api/v1/panel/ws", headers=auth(live, "operator")
+    ) as panel:
+        await panel.receive(timeout=5)
+        await asyncio.sleep(0.3)  # the panel's first thumbnail round has passed
+        ws = await live.display("late", capabilities=("thumbnail",))
+        assert (await recv_json(ws))["type"] == "snapshot"
+        assert (await recv_json(ws, timeout=1.0))["type"] == "thumbnail_request"
+        await ws.close()
