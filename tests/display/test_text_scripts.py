@@ -20,8 +20,8 @@ import pygame
 import pytest
 
 from projector.display import bidi_runs
-from projector.display.bidi_runs import clusters, embedding_levels, fallback_levels, paragraph_level
 from projector.display import fonts as fonts_module
+from projector.display.bidi_runs import clusters, embedding_levels, fallback_levels, paragraph_level
 from projector.display.fonts import FontBook, _system_rank, system_fonts
 from projector.display.text import Layout, TextRenderer
 from tests.display.screens import side_by_side
