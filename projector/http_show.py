@@ -23,7 +23,7 @@ from aiohttp import web
 
 from projector.app_keys import SHOW, STORE
 from projector.auth import require
-from projector.core.cues import BUILTIN_SCENES, Show, parse_show, show_to_wire
+from projector.core.cues import BUILTIN_SCENES, AnyScene, Show, parse_show, show_to_wire
 from projector.core.model import ValidationError
 from projector.core.state import (
     AutoFollow,
@@ -81,7 +81,7 @@ def restore(store: Any, state: ShowState, now: float) -> ShowState:
     if raw_show is None or raw_show == "null":
         return state
     try:
-        show = parse_show(json.loads(raw_show), _AnyName())
+        show = parse_show(json.loads(raw_show), AnyScene())
         cue = json.loads(store.get_setting(CUE_SETTING) or "{}")
     except (ValueError, ValidationError) as exc:
         log.error("the saved show could not be restored (%s); starting without one", exc)
@@ -97,19 +97,6 @@ def restore(store: Any, state: ShowState, now: float) -> ShowState:
     for command in commands:
         state, _ = reduce(state, command, now)
     return state
-
-
-class _AnyName:
-    """A saved show was valid when saved; a scene since uninstalled shows the fallback."""
-
-    def __contains__(self, item: object) -> bool:
-        return isinstance(item, str)
-
-    def __iter__(self) -> Any:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
 
 
 class ShowControl:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -195,6 +195,21 @@ def cue_to_wire(cue: Cue) -> dict[str, object]:
 
 def show_to_wire(show: Show) -> dict[str, object]:
     return {"id": show.id, "name": show.name, "loop": show.loop, "cues": [cue_to_wire(c) for c in show.cues]}
+
+
+class AnyScene:
+    """A scene list that accepts every name: for shows that were valid where they
+    were made (a display, a restored save). A scene a display lacks shows its
+    fallback card and is reported, rather than refusing the whole show."""
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 #: Scenes every display has. Third-party scenes (entry point group

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from projector.core.cues import Show, parse_show, show_to_wire
+from projector.core.cues import AnyScene, Show, parse_show, show_to_wire
 from projector.core.model import (
     Campaign,
     Case,
@@ -392,26 +392,12 @@ def message_from_wire(f: _Fields) -> Message:
     )
 
 
-class _AnyScene:
-    """Displays accept any scene name from the server: one they do not have
-    shows the fallback scene and is reported, rather than refusing the show."""
-
-    def __contains__(self, item: object) -> bool:
-        return isinstance(item, str)
-
-    def __iter__(self) -> Any:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
 def _show_from(f: _Fields, name: str) -> Show | None:
     raw = f.get(name)
     if raw is None:
         return None
     try:
-        return parse_show(raw, _AnyScene())
+        return parse_show(raw, AnyScene())
     except ValidationError as exc:
         raise ProtocolError("bad_field", f"{f.where}.{name}.{exc.field}: {exc.message}") from None
 
