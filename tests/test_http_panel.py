@@ -158,3 +158,12 @@ async def test_a_display_that_connects_while_a_panel_watches_is_asked_for_its_pi
         assert (await recv_json(ws))["type"] == "snapshot"
         assert (await recv_json(ws, timeout=1.0))["type"] == "thumbnail_request"
         await ws.close()
+
+
+async def test_the_public_message_form_is_served_without_login(live: RunningServer):
+    async with live.session.get(live.base + "/submit") as r:
+        assert r.status == 200 and "message of solidarity" in await r.text()
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    for asset in ("/panel/submit.js", "/panel/submit.css"):
+        async with live.session.get(live.base + asset) as r:
+            assert r.status == 200, asset
