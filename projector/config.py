@@ -42,7 +42,14 @@ class Config:
     session_ttl: float = 12 * 3600.0
     #: Public endpoints (message form, login): requests per minute per address.
     public_rate_per_minute: int = 30
+    #: Twilio's auth token: the SMS webhook verifies X-Twilio-Signature with it
+    #: (the webhook answers 503 while it is not set).
     twilio_auth_token: str = ""
+    #: The server's public address, as Twilio calls it (e.g. behind a proxy):
+    #: signatures are over the exact URL Twilio used.
+    public_url: str = ""
+    #: Country counted for an SMS whose number has none (short codes).
+    sms_default_country: str = ""
     log_level: str = "INFO"
     cases: tuple[Case, ...] = field(default=())
 
