@@ -1,6 +1,6 @@
 """Scenes: one module per scene type; importing the package registers the built-ins."""
 
-from scenes import blackout, fallback, ident, messages, portrait, totals
+from scenes import blackout, fallback, ident, messages, portrait, qr, ticker, totals
 from scenes.base import Scene, UnknownScene, get_scene, register, scene_names
 
 __all__ = [
@@ -12,7 +12,9 @@ __all__ = [
     "ident",
     "messages",
     "portrait",
+    "qr",
     "register",
     "scene_names",
+    "ticker",
     "totals",
 ]

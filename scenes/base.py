@@ -40,6 +40,8 @@ BUILTIN_MODULES = (
     "scenes.ident",
     "scenes.messages",
     "scenes.portrait",
+    "scenes.qr",
+    "scenes.ticker",
     "scenes.totals",
 )
 SCENE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")

@@ -214,4 +214,6 @@ class AnyScene:
 
 #: Scenes every display has. Third-party scenes (entry point group
 #: ``projector.scenes``) are added to this by the server at start-up.
-BUILTIN_SCENES = frozenset({"totals", "portrait", "messages", "blackout", "ident", "fallback"})
+BUILTIN_SCENES = frozenset(
+    {"totals", "portrait", "messages", "blackout", "ident", "fallback", "ticker", "qr"}
+)

@@ -1,0 +1,208 @@
+"""A news-style crawl of approved messages across a black band.
+
+The wall's messages (newest first, each "text — name, Country") pass from
+right to left, parted by the campaign's yellow dots, in a loop. Every item is
+rendered once into an opaque surface when it is first needed; a frame only
+moves the crawl (``update``) and blits (``draw``). A new message is queued to
+enter next from the right edge, so nothing already on screen moves or jumps;
+a retracted one leaves the band at once (moderation beats animation).
+With an empty wall the band carries the campaign's name.
+
+Parameters: ``position`` "bottom" (default) or "top"; ``speed`` in layout
+units (hundredths of the screen height) per second, default 12 (130 px/s at
+1080p), clamped to [2, 60]; anything that is not a number is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pygame
+
+from projector.core.state import Message, ShowState
+from projector.display.text import clean_text
+from scenes.base import BLACK, WHITE, YELLOW, clamp_dt, param_float, param_str, register
+from scenes.messages import attribution
+
+if TYPE_CHECKING:
+    from projector.display.assets import Assets
+
+log = logging.getLogger(__name__)
+
+CAMPAIGN_ID = "\x00campaign"  # cannot collide with a message id on the wire
+MAX_CHARS = 160  # a crawl item longer than this takes a minute to pass; it is shortened
+DEFAULT_SPEED = 12.0
+REBASE = 1_000_000.0  # keep the crawl's coordinates small on a display that runs for days
+
+
+def _opaque(size: tuple[int, int]) -> pygame.Surface:
+    surf = pygame.Surface((max(1, size[0]), max(1, size[1])))
+    if pygame.display.get_surface() is not None:
+        surf = surf.convert()
+    surf.fill(BLACK)
+    return surf
+
+
+@register
+class TickerScene:
+    name: ClassVar[str] = "ticker"
+
+    def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
+        self.assets = assets
+        self.text = assets.text
+        self.w, self.h = assets.size
+        u = self.u = self.h / 100
+        position = param_str(params, "position", 10) or "bottom"
+        if position not in ("bottom", "top"):
+            log.error("parameter position=%r is not 'bottom' or 'top'; using 'bottom'", position)
+            position = "bottom"
+        self.position = position
+        self.speed = param_float(params, "speed", DEFAULT_SPEED, 2.0, 60.0) * u  # px per second
+        band_h = max(4, int(12 * u))
+        self.band = pygame.Rect(0, self.h - band_h if position == "bottom" else 0, self.w, band_h)
+        self.text_px = max(6, int(6.4 * u))
+        self.attr_px = max(6, int(4.2 * u))
+        self.gap = max(4, int(5 * u))  # on each side of a separator dot
+        self.dot_r = max(1, int(0.8 * u))
+        self.margin = int(4 * u)
+        self.campaign = clean_text(state.campaign.name, 120) or "Write for Rights"
+        self.items: dict[str, pygame.Surface] = {}
+        self.messages: dict[str, Message] = {}
+        self.rotation: list[str] = []  # newest first: the loop's order
+        self.wall_ids: tuple[str, ...] | None = None  # None: not synced yet
+        self.cursor = 0  # index in the rotation of the next item to enter
+        self.priority: list[str] = []  # new arrivals, entering next, ahead of the loop
+        self.placed: list[tuple[str, float]] = []  # (id, left edge in crawl coordinates)
+        self.offset = 0.0  # how far the crawl has moved left, in px
+        self._sync(state)
+        self._fill(start=self.margin)  # the band is full from the first frame, newest on the left
+
+    # --- items are rendered once, when first needed ----------------------------------------
+
+    def _item(self, item_id: str) -> pygame.Surface:
+        item = self.items.get(item_id)
+        if item is None:
+            if item_id == CAMPAIGN_ID:
+                key: tuple[Any, ...] = ("ticker-campaign", self.campaign, self.h)
+                item = self.assets.memo(key, self._make_campaign)
+            else:
+                m = self.messages[item_id]
+                key = ("ticker", m.id, m.text, m.name, m.country, self.h)
+                item = self.assets.memo(key, lambda: self._make_item(m))
+            self.items[item_id] = item
+        return item
+
+    def _make_item(self, message: Message) -> pygame.Surface:
+        text = self.text
+        body = text.render(clean_text(message.text, MAX_CHARS), "strong", self.text_px, WHITE, BLACK)
+        who_text = attribution(message)
+        pieces = [body]
+        if who_text:
+            who = text.render(who_text, "strong", self.attr_px, YELLOW, BLACK)
+            # Read from the right, the attribution follows the message on its left.
+            pieces = [who, body] if text.direction(message.text) == "rtl" else [body, who]
+        return self._compose(pieces)
+
+    def _make_campaign(self) -> pygame.Surface:
+        return self._compose([self.text.render(self.campaign, "display", self.text_px, YELLOW, BLACK)])
+
+    def _compose(self, pieces: list[pygame.Surface]) -> pygame.Surface:
+        """The pieces on one baseline-ish centre line, then a gap, a yellow dot and a gap."""
+        space = int(self.attr_px * 0.5) if len(pieces) > 1 else 0
+        content_w = sum(p.get_width() for p in pieces) + space * (len(pieces) - 1)
+        tail = 2 * self.gap + 2 * self.dot_r
+        item = _opaque((content_w + tail, self.band.height))
+        x = 0
+        for piece in pieces:
+            item.blit(piece, (x, (self.band.height - piece.get_height()) // 2))
+            x += piece.get_width() + space
+        centre = (content_w + self.gap + self.dot_r, self.band.height // 2)
+        pygame.draw.circle(item, YELLOW, centre, self.dot_r)
+        return item
+
+    # --- per frame ------------------------------------------------------------------------
+
+    def update(self, state: ShowState, dt: float) -> None:
+        self._sync(state)
+        self.offset += self.speed * clamp_dt(dt)
+        if self.offset > REBASE:
+            self.offset -= REBASE
+            self.placed = [(i, x - REBASE) for i, x in self.placed]
+        # Items that have left the band on the left are dropped.
+        while self.placed and self.placed[0][1] + self._item(self.placed[0][0]).get_width() < self.offset:
+            gone = self.placed.pop(0)[0]
+            if all(i != gone for i, _ in self.placed) and gone not in self._upcoming():
+                self.items.pop(gone, None)
+        self._fill()
+        upcoming = self._upcoming()
+        if upcoming:
+            self._item(upcoming[0])  # render the next one a frame or more before it enters
+
+    def _upcoming(self) -> list[str]:
+        if self.priority:
+            return self.priority[:1]
+        if self.rotation:
+            return [self.rotation[self.cursor % len(self.rotation)]]
+        return []
+
+    def _fill(self, start: float | None = None) -> None:
+        """Place items until the crawl reaches past the right edge of the band."""
+        right = self._right() if start is None else self.offset + start
+        while right <= self.offset + self.w:
+            if self.priority:
+                item_id = self.priority.pop(0)
+                self.cursor = (self.rotation.index(item_id) + 1) % len(self.rotation)
+            elif self.rotation:
+                item_id = self.rotation[self.cursor % len(self.rotation)]
+                self.cursor = (self.cursor + 1) % len(self.rotation)
+            else:
+                return
+            self.placed.append((item_id, right))
+            right += self._item(item_id).get_width()
+
+    def _right(self) -> float:
+        """Where the next item starts: after the last one, or at the band's right edge."""
+        if not self.placed:
+            return self.offset + self.w
+        item_id, x = self.placed[-1]
+        return x + self._item(item_id).get_width()
+
+    def _sync(self, state: ShowState) -> None:
+        ids = tuple(m.id for m in state.wall)
+        if ids == self.wall_ids and all(self.messages.get(m.id) is m for m in state.wall):
+            return
+        first = self.wall_ids is None
+        old = set(self.wall_ids or ())
+        previous, self.messages = self.messages, {m.id: m for m in state.wall}
+        edited = {m.id for m in state.wall if m.id in previous and previous[m.id] != m}
+        for item_id in edited:  # rendered afresh when it next comes round
+            self.items.pop(item_id, None)
+        rotation = list(reversed(ids)) or [CAMPAIGN_ID]
+        current = set(rotation)
+        # A retracted message leaves the band at once; the campaign's name may finish its pass.
+        keep = (current | {CAMPAIGN_ID}) - edited
+        self.placed = [(i, x) for i, x in self.placed if i in keep]
+        for item_id in [i for i in self.items if i not in keep]:
+            del self.items[item_id]
+        self.priority = [i for i in self.priority if i in current]
+        if not first:
+            # New arrivals enter next, newest first, without moving anything on screen.
+            new = [i for i in rotation if i not in old and i != CAMPAIGN_ID]
+            self.priority = new + [i for i in self.priority if i not in new]
+        # The loop goes on from the item after the last one placed.
+        next_id = self.rotation[self.cursor % len(self.rotation)] if self.rotation else None
+        self.rotation = rotation
+        self.cursor = rotation.index(next_id) if next_id in current else 0
+        if not self.priority and self.placed and self.placed[-1][0] in current:
+            self.cursor = (rotation.index(self.placed[-1][0]) + 1) % len(rotation)
+        self.wall_ids = ids
+
+    def draw(self, surface: pygame.Surface) -> None:
+        surface.fill(BLACK)
+        top, offset = self.band.top, self.offset
+        for item_id, x in self.placed:
+            item = self.items.get(item_id)
+            if item is not None:
+                surface.blit(item, (round(x - offset), top))
