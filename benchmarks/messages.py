@@ -1,0 +1,172 @@
+"""Supporter messages: screening throughput, and approval to the wall.
+
+    python benchmarks/messages.py [--approvals 60]
+
+1. The moderation rules alone (``projector.core.moderation.screen``), messages
+   per second over a mix of clean, link-carrying, blocklisted and long texts
+   in several scripts, each from its own sender.
+2. Through the real server: inbound SMS (signed as Twilio signs them, each
+   from its own number) per second, each counted as an action and screened.
+3. Approval to the wall: a display in this process, paced at 60 fps with the
+   messages scene pinned; for each approval (its answer carries the rev that
+   shows the message) the time to the first frame drawn from that rev.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+from benchmarks._server import BenchServer, create_token, table
+from projector.core.moderation import Rules, SenderHistory, screen
+from projector.display.app import FrameInfo
+from projector.display.options import DisplayOptions, run_display
+from projector.twilio import compute_signature
+
+TWILIO = "bench-twilio-token"
+TEXTS = [
+    "Stay strong, Ayşe. We are with you.",
+    "حرية لطارق الآن، نحن معك",
+    "Держись! Мы с тобой. Read more at https://example.org/free",
+    "हम तुम्हारे साथ हैं, आज़ादी अभी",
+    "you 1d10t",
+    "ស្មារតីរឹងមាំ យើងនៅជាមួយអ្នក",
+    "x" * 400,
+    "Libertad para Ramon! Llama al +34 600 123 456",
+]
+
+
+def screening_rate(n: int = 20_000) -> float:
+    rules = Rules()
+    started = time.perf_counter()
+    for i in range(n):
+        screen(
+            TEXTS[i % len(TEXTS)],
+            "Sam",
+            lang=None,
+            source="web",
+            sender_history=SenderHistory(),
+            now=1e9,
+            rules=rules,
+        )
+    return n / (time.perf_counter() - started)
+
+
+def post_sms(base: str, i: int) -> None:
+    url = base + "/api/v1/sms/twilio"
+    params = {"MessageSid": f"SMbench{i}", "From": f"+1415555{i % 10000:04d}", "Body": TEXTS[i % 4]}
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(params).encode(),
+        headers={"X-Twilio-Signature": compute_signature(TWILIO, url, params)},
+    )
+    with urllib.request.urlopen(request, timeout=10) as r:
+        r.read()
+
+
+def call(base: str, token: str, path: str) -> dict:
+    request = urllib.request.Request(
+        base + path,
+        data=b"{}",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--approvals", type=int, default=60)
+    parser.add_argument("--sms", type=int, default=400)
+    args = parser.parse_args()
+    rate = screening_rate()
+    frames: list[FrameInfo] = []
+    approvals: list[tuple[float, int]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "data"
+        display, operator = create_token(data_dir, "display"), create_token(data_dir, "operator")
+        with BenchServer(data_dir, twilio_auth_token=TWILIO) as server:
+            started = time.perf_counter()
+            for i in range(args.sms):
+                post_sms(server.base, i)
+            sms_rate = args.sms / (time.perf_counter() - started)
+            with urllib.request.urlopen(
+                urllib.request.Request(
+                    server.base + "/api/v1/messages?status=pending",
+                    headers={"Authorization": f"Bearer {operator}"},
+                )
+            ) as r:
+                pending = [m["id"] for m in json.loads(r.read())["messages"]]
+            ready = threading.Event()
+
+            def moderator() -> None:
+                ready.wait(30)
+                time.sleep(0.5)
+                for message_id in pending[: args.approvals]:
+                    sent = time.monotonic()
+                    rev = call(server.base, operator, f"/api/v1/messages/{message_id}/approve")["rev"]
+                    approvals.append((sent, rev))
+                    time.sleep(0.15)
+
+            thread = threading.Thread(target=moderator)
+            thread.start()
+
+            def on_frame(info: FrameInfo) -> bool:
+                frames.append(info)
+                if info.connected:
+                    ready.set()
+                return not thread.is_alive()
+
+            run_display(
+                DisplayOptions(
+                    server=server.base, token=display, name="wall", headless=True, realtime=True,
+                    size=(1920, 1080), scene="messages", on_frame=on_frame, media=None,
+                )
+            )  # fmt: skip
+            thread.join()
+    delays = []
+    for sent, rev in approvals:
+        first = next((f for f in frames if f.rev >= rev and f.time >= sent), None)
+        if first is not None:
+            delays.append((first.time - sent) * 1000)
+    q = statistics.quantiles(delays, n=100)
+    intervals = [(b.time - a.time) * 1000 for a, b in itertools.pairwise(frames)]
+    gaps = statistics.quantiles(intervals, n=100)
+    span = frames[-1].time - frames[0].time
+    print(
+        table(
+            ["measure", "value", "aim"],
+            [
+                ["moderation rules alone", f"{rate:,.0f} messages/s", ""],
+                [
+                    "inbound SMS through the server (signed, counted, screened)",
+                    f"{sms_rate:,.0f} /s (1 client)",
+                    "",
+                ],
+                ["approvals measured / messages pending", f"{len(delays)} / {len(pending)}", ""],
+                ["approve (HTTP) -> first frame with it, p50", f"{q[49]:.1f} ms", ""],
+                ["approve (HTTP) -> first frame with it, p99", f"{q[98]:.1f} ms", ""],
+                ["wall frame rate while messages arrive", f"{len(frames) / span:.1f} fps", "60"],
+                ["wall frame interval p99", f"{gaps[98]:.1f} ms", "<= 16.7"],
+                ["wall frame interval, worst", f"{max(intervals):.1f} ms", ""],
+            ],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
