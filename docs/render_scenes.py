@@ -34,6 +34,8 @@ SHOTS = {
     "messages": {},
     "ident": {},
     "fallback": {},
+    "ticker": {},
+    "qr": {"url": "https://example.org/submit", "title": "Send your message of solidarity"},
 }
 
 
