@@ -26,6 +26,7 @@ from scenes.base import (
     clamp_dt,
     country_name,
     ease,
+    opaque_surface,
     param_float,
     register,
     set_fade,
@@ -45,15 +46,6 @@ SLIDE_SECONDS = 0.9
 def attribution(message: Message) -> str:
     parts = [p for p in (message.name.strip(), country_name(message.country)) if p]
     return "\u2014 " + ", ".join(parts) if parts else ""
-
-
-def _opaque(size: tuple[int, int]) -> pygame.Surface:
-    """A black card: opaque surfaces fade (set_alpha) several times faster than per-pixel alpha."""
-    card = pygame.Surface((max(1, size[0]), max(1, size[1])))
-    if pygame.display.get_surface() is not None:
-        card = card.convert()
-    card.fill(BLACK)
-    return card
 
 
 @register
@@ -132,7 +124,7 @@ class MessagesScene:
         lines = text.wrap(message.text, "strong", px, box.width, max_lines)
         body = text.render_lines(lines, "strong", px, WHITE, leading=1.05)
         who = self._attribution(message, int(3.6 * u), box.width)
-        card = _opaque((box.width, body.get_height() + int(2.5 * u) + who.get_height()))
+        card = opaque_surface((box.width, body.get_height() + int(2.5 * u) + who.get_height()))
         rtl = text.direction(message.text) == "rtl"
         # A right-to-left message sits against the card's right edge, its attribution too.
         card.blit(body, (box.width - body.get_width() if rtl else 0, 0))
@@ -144,7 +136,7 @@ class MessagesScene:
         px = int(3.2 * u)
         body = text.render_lines(text.wrap(message.text, "body", px, self.col_w, 4), "body", px, DIM_WHITE)
         who = self._attribution(message, int(2.5 * u), self.col_w)
-        card = _opaque((self.col_w, body.get_height() + int(1.2 * u) + who.get_height()))
+        card = opaque_surface((self.col_w, body.get_height() + int(1.2 * u) + who.get_height()))
         rtl = text.direction(message.text) == "rtl"
         card.blit(body, (self.col_w - body.get_width() if rtl else 0, 0))
         card.blit(who, (self.col_w - who.get_width() if rtl else 0, body.get_height() + int(1.2 * u)))

@@ -23,7 +23,7 @@ import pygame
 
 from projector.core.state import Message, ShowState
 from projector.display.text import clean_text
-from scenes.base import BLACK, WHITE, YELLOW, clamp_dt, param_float, param_str, register
+from scenes.base import BLACK, WHITE, YELLOW, clamp_dt, opaque_surface, param_float, param_str, register
 from scenes.messages import attribution
 
 if TYPE_CHECKING:
@@ -35,14 +35,6 @@ CAMPAIGN_ID = "\x00campaign"  # cannot collide with a message id on the wire
 MAX_CHARS = 160  # a crawl item longer than this takes a minute to pass; it is shortened
 DEFAULT_SPEED = 12.0
 REBASE = 1_000_000.0  # keep the crawl's coordinates small on a display that runs for days
-
-
-def _opaque(size: tuple[int, int]) -> pygame.Surface:
-    surf = pygame.Surface((max(1, size[0]), max(1, size[1])))
-    if pygame.display.get_surface() is not None:
-        surf = surf.convert()
-    surf.fill(BLACK)
-    return surf
 
 
 @register
@@ -113,7 +105,7 @@ class TickerScene:
         space = int(self.attr_px * 0.5) if len(pieces) > 1 else 0
         content_w = sum(p.get_width() for p in pieces) + space * (len(pieces) - 1)
         tail = 2 * self.gap + 2 * self.dot_r
-        item = _opaque((content_w + tail, self.band.height))
+        item = opaque_surface((content_w + tail, self.band.height))
         x = 0
         for piece in pieces:
             item.blit(piece, (x, (self.band.height - piece.get_height()) // 2))
