@@ -60,6 +60,9 @@ class MessagesScene:
         self.hold = param_float(params, "hold", 7.0, 2.0, 120.0)
         u = self.u
         self.margin = int(6 * u)
+        fonts = self.text.fonts
+        spot_sizes = [int(size * u) for size in (9.0, 7.0, 5.6, 4.6, 3.6, 2.5)]
+        self._warm = fonts.warm_steps("strong", spot_sizes) + fonts.warm_steps("body", [int(3.2 * u)])
         self.header = self.text.render("MESSAGES OF SOLIDARITY", "display", int(6 * u), YELLOW)
         quote = self.text.render("\u201c", "display", int(24 * u), YELLOW)
         ink = self.text.ink("\u201c", "display", int(24 * u))
@@ -155,6 +158,11 @@ class MessagesScene:
 
     def update(self, state: ShowState, dt: float) -> None:
         dt = clamp_dt(dt)
+        if self._warm:
+            # A few glyphs per frame (about a millisecond), so no arriving message
+            # pays for loading fonts and glyphs on the frame it appears.
+            file, size, sample = self._warm.pop()
+            self.text.fonts.warm(file, size, sample)
         self._sync(state)
         self.spot_age += dt
         for key in self.grid_age:

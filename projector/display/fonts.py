@@ -352,6 +352,20 @@ NEED_NOT = frozenset({"Zs", "Cf"})
 # --- fonts ----------------------------------------------------------------------------
 
 
+#: Letters most messages use, per script, measured ahead by :meth:`FontBook.warm`.
+WARM_SAMPLE = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'\"-()—–…"
+    "àáâäãåçèéêëìíîïñòóôöõøùúûüýÿßğışĞİŞœæþðÞÐăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯіїєґ"
+    "αβγδεζηθικλμνξοπρστυφχψωάέήίόύώΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ"
+    "ابتثجحخدذرزسشصضطظعغفقكلمنهويىةءأإآؤئ،؟پچژگکی"
+    "אבגדהוזחטיכלמנסעפצקרשתךםןףץ"
+    "अआइईउऊएऐओऔकखगघङचछजझञटठडढणतथदधनपफबभमयरलवशषसहािीुूेैोौंः्"
+    "กขคงจฉชซญดตถทธนบปผพฟภมยรลวศสหอฮะาิีึืุูเแโใไ่้๊๋็์"
+    "កខគឃងចឆជឈញដឋឌឍណតថទធនបផពភមយរលវសហឡអាិីឹឺុូួើឿៀេែៃោៅំះ្"
+)
+
+
 class FontBook:
     """Fonts by face and pixel size, and the fallback chain that finds a font for any character.
 
@@ -421,6 +435,36 @@ class FontBook:
                         extra.append(FontFile(f.path, bold))
             chain = self._chains[face] = (*own, *extra)
         return chain
+
+    def warm(self, file: FontFile, size: int, sample: str = WARM_SAMPLE) -> None:
+        """Open ``file`` at ``size`` and measure the sample characters it has, so
+        their glyphs are loaded before a message needs them (the first
+        measurement of a glyph is what costs)."""
+        font = self.load(file, size)
+        coverage = self.coverage(file)
+        text = "".join(ch for ch in sample if ord(ch) in coverage)
+        if text:
+            try:
+                font.size(text)
+            except (pygame.error, ValueError, UnicodeError):
+                log.debug("could not warm %s at %d", file, size)
+
+    def warm_steps(self, face: str, sizes: Iterable[int], chunk: int = 24) -> list[tuple[FontFile, int, str]]:
+        """Small pieces of work that load ``face``'s packaged fonts at these sizes
+        with the sample glyphs each has, for :meth:`warm` to do one per frame.
+
+        The first measurement of a glyph at a size costs; a scene that will draw
+        text in any script (the wall) pays it ahead, a little each frame, so the
+        frame a message arrives on does not."""
+        steps = []
+        for size in sizes:
+            for f in self.chain(face):
+                if (f.path, size, f.bold) in self._fonts:
+                    continue
+                coverage = self.coverage(f)
+                text = "".join(ch for ch in WARM_SAMPLE if ord(ch) in coverage)
+                steps.extend((f, size, text[i : i + chunk]) for i in range(0, max(1, len(text)), chunk))
+        return steps
 
     def coverage(self, file: FontFile | None) -> Container[int]:
         """The code points ``file`` has (the SDL default font: printable ASCII)."""

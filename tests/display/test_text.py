@@ -92,3 +92,16 @@ def test_digits_have_one_advance_and_opaque_glyphs_are_cropped_to_their_ink() ->
     line_height = renderer.render("0", "display", 120, (255, 255, 255)).get_height()
     assert digits.height < line_height  # no empty ascent/descent box to paint over neighbours
     assert format_int(1234567) == "1,234,567" and format_int(-5) == "0"
+
+
+def test_warming_loads_each_font_of_a_face_once_and_then_has_nothing_left() -> None:
+    from projector.display.fonts import FontBook
+
+    book = FontBook()
+    steps = book.warm_steps("strong", [30, 40])
+    files = {(f.path, size) for f, size, _ in steps}
+    assert files == {(f.path, size) for size in (30, 40) for f in book.chain("strong")}
+    assert all(sample for _, _, sample in steps)
+    for f, size, sample in steps:
+        book.warm(f, size, sample)
+    assert book.warm_steps("strong", [30, 40]) == []
