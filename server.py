@@ -114,7 +114,7 @@ def _load_state(store: Any, config: Config) -> ShowState:
             store.upsert_case(case)
     cases = {c.id: c for c in store.list_cases()}
     wall = tuple(
-        Message(m.id, m.text, m.name, m.country, m.lang, m.decided_at or m.created_at)
+        Message(m.id, m.text, m.name, m.country, m.lang, m.decided_at or m.created_at, m.pinned)
         for m in store.approved_messages(WALL_SIZE)
     )
     from types import MappingProxyType

@@ -50,8 +50,16 @@ class Config:
     public_url: str = ""
     #: Country counted for an SMS whose number has none (short codes).
     sms_default_country: str = ""
+    #: Message sources approved without a moderator when no rule fires, comma
+    #: separated: "web", "sms", or "token:<label>" for an integrator's token
+    #: (a partner that moderates its own supporters). Empty: every message waits.
+    trusted_sources: str = ""
     log_level: str = "INFO"
     cases: tuple[Case, ...] = field(default=())
+
+    @property
+    def trusted(self) -> frozenset[str]:
+        return frozenset(s.strip() for s in self.trusted_sources.split(",") if s.strip())
 
     @property
     def db_path(self) -> Path:

@@ -27,6 +27,7 @@ from projector.core.model import ValidationError
 from projector.core.protocol import ThumbnailRequest, totals_to_wire
 from projector.core.state import Event, ShowState
 from projector.errors import ApiError
+from projector.http_messages import QUEUE
 from projector.http_show import show_json
 from projector.http_util import rfc3339
 from projector.hub import DisplayConnection, DisplayRecord, Hub
@@ -98,12 +99,14 @@ class PanelHub:
 
     def message(self) -> str:
         state = self.app[SHOW].state
+        queue = self.app[QUEUE]
         return json.dumps(
             {
                 "type": "state",
                 **show_json(state),
                 "totals": totals_json(state),
                 "displays": displays_json(self.app[HUB]),
+                "moderation": {"rev": queue.rev, "pending": queue.pending},
             },
             ensure_ascii=False,
         )
@@ -143,6 +146,7 @@ PANELS = web.AppKey("panels", PanelHub)
 async def _panel_ctx(app: web.Application) -> AsyncIterator[None]:
     panels = app[PANELS]
     app[SHOW].listeners.append(panels.on_change)
+    app[QUEUE].listeners.append(panels.dirty.set)
     task = asyncio.get_running_loop().create_task(panels.run(), name="panel-pushes")
     yield
     task.cancel()

@@ -4,7 +4,8 @@ Messages arrive in bursts (a school class, a rally), but a passer-by needs
 seconds to read one from across a street. New messages therefore queue: each
 holds the spotlight for a reading time that grows with its length, then
 slides aside for the next. A retracted message leaves the screen at once:
-moderation beats animation.
+moderation beats animation; an edited one is redrawn with its new words. When
+nothing new waits, pinned messages take turns in the spotlight.
 """
 
 from __future__ import annotations
@@ -167,6 +168,10 @@ class MessagesScene:
         self.spot_age += dt
         for key in self.grid_age:
             self.grid_age[key] += dt
+        if not self.queue and self.spot is not None and self.spot_age >= self._reading_time(self.spot):
+            pinned = self._next_pinned()
+            if pinned is not None:
+                self.queue.append(pinned)
         if self.queue and (self.spot is None or self.spot_age >= self._reading_time(self.spot)):
             upcoming = self.queue[0]
             if upcoming in self.big_cards:  # rendered on an earlier frame: no hitch now
@@ -185,11 +190,25 @@ class MessagesScene:
                     break
         self._set_alphas()
 
+    def _next_pinned(self) -> str | None:
+        """The pinned message after the one in the spotlight, in wall order."""
+        pinned = [i for i in self.order if self.messages[i].pinned and i != self.spot]
+        if not pinned:
+            return None
+        after = self.order.index(self.spot) if self.spot in self.order else -1
+        later = [i for i in pinned if self.order.index(i) > after]
+        return (later or pinned)[0]
+
     def _sync(self, state: ShowState) -> None:
         ids = [m.id for m in state.wall]
         if ids == self.order and all(self.messages.get(m.id) is m for m in state.wall):
             return
         current = set(ids)
+        for m in state.wall:
+            old = self.messages.get(m.id)
+            if old is not None and (old.text, old.name, old.country) != (m.text, m.name, m.country):
+                self.big_cards.pop(m.id, None)  # edited by a moderator: draw the new words
+                self.small_cards.pop(m.id, None)
         self.messages = {m.id: m for m in state.wall}
         for gone in set(self.order) - current:  # retracted: off the screen now
             self.big_cards.pop(gone, None)
@@ -213,6 +232,8 @@ class MessagesScene:
             self._card(self.spot)
         self.seen = current
         self.order = ids
+        if self.spot is not None and self.spot not in self.big_cards:
+            self._card(self.spot)  # its words changed: redraw now rather than leave a gap
         self._refresh_grid(animate=True)
 
     def _prune(self) -> None:

@@ -41,6 +41,11 @@ class RunningServer:
         async with self.session.post(self.base + path, json=body, headers=headers, **kw) as r:
             return r.status, await r.json()
 
+    async def put_json(self, path: str, body: Any, token: str | None = "operator") -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.tokens.get(token, token)}"} if token else {}
+        async with self.session.put(self.base + path, json=body, headers=headers) as r:
+            return r.status, await r.json()
+
     async def get(self, path: str, token: str | None = None) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {self.tokens[token]}"} if token else {}
         async with self.session.get(self.base + path, headers=headers) as r:

@@ -186,6 +186,7 @@ def message_to_wire(m: Message) -> dict[str, Any]:
         "country": m.country,
         "lang": m.lang,
         "shown_at": m.shown_at,
+        "pinned": m.pinned,
     }
 
 
@@ -326,6 +327,15 @@ class _Fields:
     def opt_str(self, name: str, *, max_length: int = 10_000) -> str | None:
         return None if self.obj.get(name) is None else self.text(name, max_length=max_length)
 
+    def opt_bool(self, name: str) -> bool:
+        """A flag that older peers leave out: absent or null is false."""
+        value = self.obj.get(name)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise self._bad(name, "true or false")
+        return value
+
     def obj_field(self, name: str) -> _Fields:
         value = self.get(name)
         if not isinstance(value, dict):
@@ -389,6 +399,7 @@ def message_from_wire(f: _Fields) -> Message:
         country=f.opt_str("country", max_length=2),
         lang=f.opt_str("lang", max_length=35),
         shown_at=f.number("shown_at"),
+        pinned=f.opt_bool("pinned"),
     )
 
 

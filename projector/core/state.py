@@ -33,6 +33,20 @@ class Message:
     country: str | None = None
     lang: str | None = None
     shown_at: float = 0.0
+    #: Pinned by an operator: kept on the wall however many arrive after it, and
+    #: brought back to the spotlight between new messages.
+    pinned: bool = False
+
+
+def _trim_wall(wall: tuple[Message, ...]) -> tuple[Message, ...]:
+    """The newest ``WALL_SIZE`` messages, pinned ones kept whatever their age."""
+    if len(wall) <= WALL_SIZE:
+        return wall
+    pinned = sum(1 for m in wall if m.pinned)
+    room = max(0, WALL_SIZE - pinned)
+    unpinned = [m.id for m in wall if not m.pinned]
+    keep = set(unpinned[len(unpinned) - room :]) if room else set()
+    return tuple(m for m in wall if m.pinned or m.id in keep)
 
 
 def _no_cases() -> Mapping[str, Case]:
@@ -421,7 +435,7 @@ def apply(state: ShowState, event: Event) -> ShowState:
             return replace(state, rev=rev, cases=MappingProxyType(cases))
         case MessageShown(rev, message):
             wall = (*(m for m in state.wall if m.id != message.id), message)
-            return replace(state, rev=rev, wall=wall[-WALL_SIZE:])
+            return replace(state, rev=rev, wall=_trim_wall(wall))
         case MessageRetracted(rev, message_id):
             return replace(state, rev=rev, wall=tuple(m for m in state.wall if m.id != message_id))
         case ShowLoaded(rev, show):

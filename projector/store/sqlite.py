@@ -29,7 +29,7 @@ from typing import Any
 from projector.core.model import Action, Campaign, Case, CaseStatus, Totals
 from projector.store.accounts import TOKEN_SCOPES, USER_ROLES, AccountsMixin
 from projector.store.base import StoreBase
-from projector.store.messages import MESSAGE_STATUSES, MessagesMixin
+from projector.store.messages import MESSAGE_STATUSES, MESSAGES_MIGRATION, MessagesMixin
 
 #: Marks the file as ours (``PRAGMA application_id``): "PJTR".
 APPLICATION_ID = 0x504A5452
@@ -115,6 +115,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX messages_by_status_created ON messages (status, created_at);
     CREATE INDEX messages_by_status_decided ON messages (status, decided_at);
     """,
+    MESSAGES_MIGRATION,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -107,3 +107,16 @@ def test_replaying_events_with_apply_reaches_the_same_state():
             replica = apply(replica, event)
     assert replica == server
     assert server.rev == 7  # one per event, including RecordBeaten
+
+
+def test_pinned_messages_stay_on_the_wall_however_many_arrive_after_them() -> None:
+    from projector.core.state import WALL_SIZE, Message, ShowMessage
+
+    state = ShowState()
+    state, _ = reduce(state, ShowMessage(Message("pinned", "Keep me", pinned=True)), now=1.0)
+    for i in range(WALL_SIZE + 5):
+        state, _ = reduce(state, ShowMessage(Message(f"m{i}", f"message {i}")), now=2.0 + i)
+    ids = [m.id for m in state.wall]
+    assert len(ids) == WALL_SIZE
+    assert ids[0] == "pinned" and ids[-1] == f"m{WALL_SIZE + 4}"
+    assert "m0" not in ids

@@ -152,3 +152,33 @@ def test_a_right_to_left_message_sits_against_the_right_edge() -> None:
             assert max(lit) > width * 0.95 and min(lit) > width * 0.3
         else:
             assert min(lit) < width * 0.05 and max(lit) < width * 0.9
+
+
+def test_pinned_messages_return_to_the_spotlight_when_nothing_new_waits() -> None:
+    state = sample_state()
+    pinned = replace(state.wall[0], pinned=True)
+    state = replace(state, wall=(pinned, *state.wall[1:]))
+    scene = MessagesScene()
+    scene.enter(state, make_assets(), {"hold": 3})
+    assert scene.spot == "m3"
+    run(scene, state, 4.0)  # the newest has been read: the pinned one comes back
+    assert scene.spot == pinned.id
+    run(scene, state, 10.0)
+    assert scene.spot == pinned.id  # the only pinned message stays rather than flicker
+
+
+def test_an_edited_message_is_redrawn_with_its_new_words_on_the_same_frame() -> None:
+    state = sample_state()
+    scene = MessagesScene()
+    scene.enter(state, make_assets(), {})
+    run(scene, state, 1)
+    before = surface()
+    scene.draw(before)
+    spot = state.wall[-1]
+    edited = replace(state, wall=(*state.wall[:-1], replace(spot, text="Özgürlük! Freedom for all of them.")))
+    scene.update(edited, 1 / 60)
+    after = surface()
+    scene.draw(after)
+    assert scene.spot == spot.id
+    assert lit_pixels(region(after, scene.spot_box)) > 2000  # no empty frame while it redraws
+    assert max_difference(region(before, scene.spot_box), region(after, scene.spot_box)) > 100
