@@ -72,6 +72,8 @@ class FrameInfo:
     displayed: int | None
     scene: str
     connected: bool
+    #: The message in the wall's spotlight, when the wall is on screen.
+    spotlight: str | None = None
 
 
 class DisplayApp:
@@ -271,6 +273,7 @@ class DisplayApp:
             displayed=displayed if isinstance(displayed, int) else None,
             scene=director.scene_name,
             connected=assets.link.connected,
+            spotlight=getattr(director.scene, "spot", None) if director.scene_name == "messages" else None,
         )
 
     def _offline(self, assets: Assets) -> bool:

@@ -46,6 +46,18 @@ from projector.display.fonts import (
 
 log = logging.getLogger(__name__)
 
+#: Characters a line may not start with (JIS X 4051 / W3C jlreq, the common subset):
+#: closing brackets and punctuation, iteration marks, prolonged sound mark, small kana.
+NO_LINE_START = frozenset(
+    ")]}\u3009\u300b\u300d\u300f\u3011\u3015\u3017\u3019\u301f\uff09\uff3d\uff5d\uff60"
+    "\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff01\uff1f!?,.:;\u30fb\u2025\u2026"
+    "\u3005\u309d\u309e\u30fd\u30fe\u30fc"
+    "\u3041\u3043\u3045\u3047\u3049\u3063\u3083\u3085\u3087\u308e"
+    "\u30a1\u30a3\u30a5\u30a7\u30a9\u30c3\u30e3\u30e5\u30e7\u30ee\u30f5\u30f6"
+)
+#: Characters a line may not end with: opening brackets.
+NO_LINE_END = frozenset("([{\u3008\u300a\u300c\u300e\u3010\u3014\u3016\u3018\u301d\uff08\uff3b\uff5b\uff5f")
+
 
 # --- cleaning strings before SDL sees them -----------------------------------------------
 
@@ -528,6 +540,11 @@ class TextRenderer:
                 lo = mid
             else:
                 hi = mid - 1
+        # Kinsoku (CJK line-breaking rules): a line may not start with closing
+        # punctuation or a small kana, nor end with an opening bracket. Give the
+        # line back a cluster or two rather than break the rule (never below one).
+        while lo > 0 and (word[ends[lo]: ends[lo] + 1] in NO_LINE_START or word[ends[lo] - 1] in NO_LINE_END):
+            lo -= 1
         return ends[lo]
 
     # --- blocks of lines -----------------------------------------------------------------

@@ -49,6 +49,10 @@ SAMPLES: dict[str, tuple[str, str, str | None]] = {
     "hebrew": ("body", "אנחנו איתך, דנה", "NotoSansHebrew-Regular.ttf"),
     "ethiopic": ("body", "ከጎንሽ ነን", "NotoSansEthiopic-Regular.ttf"),
     "myanmar": ("body", "မင်းနဲ့အတူရှိတယ်", "NotoSansMyanmar-Regular.ttf"),
+    "cjk_chinese": ("body", "我们与你同在，自由！", "NotoSansCJK-Regular.ttc"),
+    "cjk_japanese": ("body", "あなたは一人じゃない", "NotoSansCJK-Regular.ttc"),
+    "cjk_korean": ("body", "우리는 당신과 함께합니다", "NotoSansCJK-Regular.ttc"),
+    "emoji": ("body", "Ayşe \u270a\U0001f3fd \u2764\ufe0f", "NotoColorEmoji.ttf"),
 }
 ARABIC_PARAGRAPH = "حرية لطارق الآن، نحن معك منذ 2019 ولن ننساك أبدا"
 
@@ -185,8 +189,13 @@ def test_every_character_drawn_is_in_the_font_of_its_run(renderer: TextRenderer,
     assert _letters(drawn) == _letters(text), "a letter was dropped although a font has it"
     for run in layout.runs:
         coverage = renderer.fonts.coverage(run.file)
+        # Variation selectors pick a glyph form; the shaper consumes them, never draws them.
         tofu = [
-            ch for ch in run.text if unicodedata.category(ch) not in ("Zs", "Cf") and ord(ch) not in coverage
+            ch
+            for ch in run.text
+            if unicodedata.category(ch) not in ("Zs", "Cf")
+            and not 0xFE00 <= ord(ch) <= 0xFE0F
+            and ord(ch) not in coverage
         ]
         assert not tofu, f"{run.file}: would draw boxes for {tofu}"
 
@@ -261,6 +270,20 @@ def test_regular_sans_system_fonts_come_before_bold_serif_ui_and_mono() -> None:
 
 
 # --- wrapping by clusters ------------------------------------------------------------------
+
+
+def test_cjk_lines_do_not_start_with_closing_punctuation_or_end_with_opening_brackets(
+    renderer: TextRenderer,
+) -> None:
+    text = "我们与你同在，自由属于每一个人。「自由」を、あなたに。ちょっと待ってください。"
+    _require_system_font(renderer, text, "NotoSansCJK-Regular.ttc")
+    for width in range(140, 300, 8):
+        lines = renderer.wrap(text, "body", SIZE, width)
+        assert "".join(lines) == text
+        for line in lines:
+            assert line[0] not in "，。、」』）ゃっょー", (width, lines)
+            assert line[-1] not in "「『（", (width, lines)
+            assert renderer.width(line, "body", SIZE) <= width
 
 
 @pytest.mark.parametrize(
