@@ -6,7 +6,8 @@ rendered once into an opaque surface when it is first needed; a frame only
 moves the crawl (``update``) and blits (``draw``). A new message is queued to
 enter next from the right edge, so nothing already on screen moves or jumps;
 a retracted one leaves the band at once (moderation beats animation).
-With an empty wall the band carries the campaign's name.
+With an empty wall the band carries the campaign's name. As a cue's
+``overlay`` it draws only its band, over the cue's scene.
 
 Parameters: ``position`` "bottom" (default) or "top"; ``speed`` in layout
 units (hundredths of the screen height) per second, default 12 (130 px/s at
@@ -193,6 +194,11 @@ class TickerScene:
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(BLACK)
+        self.draw_overlay(surface)
+
+    def draw_overlay(self, surface: pygame.Surface) -> None:
+        """Only the band, over whatever scene is already on ``surface`` (a cue's overlay)."""
+        surface.fill(BLACK, self.band)
         top, offset = self.band.top, self.offset
         for item_id, x in self.placed:
             item = self.items.get(item_id)

@@ -50,6 +50,10 @@ class Cue:
     label: str = ""
     #: Where panic goes. The first cue is the safe one when none is marked.
     safe: bool = False
+    #: A band drawn over the scene (only "ticker" for now). Consecutive cues with
+    #: the same overlay keep it running, so the crawl never restarts on GO.
+    overlay: str | None = None
+    overlay_params: Mapping[str, ParamValue] = field(default_factory=_no_params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,23 +97,23 @@ def _number(
     return float(value)
 
 
-def parse_params(value: object, where: str) -> Mapping[str, ParamValue]:
+def parse_params(value: object, where: str, name: str = "params") -> Mapping[str, ParamValue]:
     if value is None:
         return _no_params()
     if not isinstance(value, Mapping):
-        raise ValidationError(f"{where}params", "must be an object of scene parameters")
+        raise ValidationError(f"{where}{name}", "must be an object of scene parameters")
     if len(value) > MAX_PARAMS:
-        raise ValidationError(f"{where}params", f"at most {MAX_PARAMS} parameters")
+        raise ValidationError(f"{where}{name}", f"at most {MAX_PARAMS} parameters")
     params: dict[str, ParamValue] = {}
     for key, item in value.items():
         if not isinstance(key, str) or not re.match(r"^[a-z][a-z0-9_]{0,31}$", key):
-            raise ValidationError(f"{where}params", f"bad parameter name {key!r}")
+            raise ValidationError(f"{where}{name}", f"bad parameter name {key!r}")
         if isinstance(item, float) and not math.isfinite(item):
-            raise ValidationError(f"{where}params.{key}", "must be a finite number")
+            raise ValidationError(f"{where}{name}.{key}", "must be a finite number")
         if isinstance(item, str):
-            parse_text(item, f"{where}params.{key}", MAX_PARAM_TEXT, required=False)
+            parse_text(item, f"{where}{name}.{key}", MAX_PARAM_TEXT, required=False)
         elif not isinstance(item, bool | int | float):
-            raise ValidationError(f"{where}params.{key}", "must be a string, number or true/false")
+            raise ValidationError(f"{where}{name}.{key}", "must be a string, number or true/false")
         params[key] = item
     return MappingProxyType(params)
 
@@ -117,9 +121,18 @@ def parse_params(value: object, where: str) -> Mapping[str, ParamValue]:
 def parse_cue(raw: object, known_scenes: Collection[str], where: str = "") -> Cue:
     if not isinstance(raw, Mapping):
         raise ValidationError(where.rstrip(".") or "cue", "a cue must be an object")
-    unknown = set(raw) - {"id", "scene", "params", "transition", "duration", "hold", "label", "safe"}
+    unknown = set(raw) - {
+        "id", "scene", "params", "transition", "duration", "hold", "label", "safe", "overlay", "overlay_params"
+    }  # fmt: skip
     if unknown:
         raise ValidationError(f"{where}{sorted(unknown)[0]}", "unknown field")
+    overlay = raw.get("overlay")
+    if overlay is not None and overlay not in OVERLAY_SCENES:
+        raise ValidationError(
+            f"{where}overlay", f"must be one of {', '.join(sorted(OVERLAY_SCENES))} or absent"
+        )
+    if overlay is None and raw.get("overlay_params"):
+        raise ValidationError(f"{where}overlay_params", "needs an overlay")
     cue_id = raw.get("id")
     if not isinstance(cue_id, str) or not CUE_ID_PATTERN.match(cue_id):
         raise ValidationError(f"{where}id", "must be 1-64 letters, digits, '.', '-' or '_'")
@@ -150,6 +163,8 @@ def parse_cue(raw: object, known_scenes: Collection[str], where: str = "") -> Cu
         hold=hold,
         label=parse_text(raw.get("label", ""), f"{where}label", 200, required=False),
         safe=safe,
+        overlay=overlay,
+        overlay_params=parse_params(raw.get("overlay_params"), where, "overlay_params"),
     )
 
 
@@ -190,6 +205,7 @@ def cue_to_wire(cue: Cue) -> dict[str, object]:
         "hold": cue.hold,
         "label": cue.label,
         "safe": cue.safe,
+        **({"overlay": cue.overlay, "overlay_params": dict(cue.overlay_params)} if cue.overlay else {}),
     }
 
 
@@ -211,6 +227,9 @@ class AnyScene:
     def __len__(self) -> int:
         return 0
 
+
+#: Scenes that can run as a band over another scene (they have ``draw_overlay``).
+OVERLAY_SCENES = frozenset({"ticker"})
 
 #: Scenes every display has. Third-party scenes (entry point group
 #: ``projector.scenes``) are added to this by the server at start-up.

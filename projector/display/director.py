@@ -130,6 +130,8 @@ class Director:
         self._cue_key: tuple[object, ...] | None = None
         self._on_cue = False
         self._fade_kind = "crossfade"
+        #: A band over the scene (a cue's overlay): kept across cues that share it.
+        self._overlay: _Live | None = None
         self._current = self._enter(Step("ident"))
 
     # --- what is on screen ------------------------------------------------------------
@@ -211,10 +213,15 @@ class Director:
             self._cue_key = key
             if state.blackout:
                 self._take(Step("blackout"), "cut", 0.0)
+                self._set_overlay(None)  # blackout means black: no band either
             elif cue is not None:
                 self._take(self._checked_step(cue.scene, cue.params), cue.transition.value, cue.duration)
+                self._set_overlay(
+                    self._checked_step(cue.overlay, cue.overlay_params) if cue.overlay else None
+                )
             elif self._on_cue:
                 self._go(self._next_step(advance=True))  # show unloaded or reset: back to the rotation
+                self._set_overlay(None)
             self._on_cue = state.blackout or cue is not None
             upcoming = state.preview_cue
             if upcoming is not None and not state.blackout:
@@ -284,6 +291,7 @@ class Director:
                 else:
                     self._go(first)
         self._update_live("_current", dt)
+        self._update_overlay(dt)
         if self._incoming is not None:
             self._update_live("_incoming", dt)
             self._fade_t += dt
@@ -315,6 +323,15 @@ class Director:
                 self._go(step)
 
     def draw(self, surface: pygame.Surface) -> None:
+        self._draw_scenes(surface)
+        if self._overlay is not None:
+            try:
+                self._overlay.scene.draw_overlay(surface)  # type: ignore[attr-defined]
+            except Exception as exc:
+                self._report(self._overlay.step.name, "draw", exc)
+                self._overlay = None  # the scene beneath stays; a broken band just goes
+
+    def _draw_scenes(self, surface: pygame.Surface) -> None:
         if self._incoming is None:
             self._draw_live("_current", surface)
             return
@@ -415,6 +432,35 @@ class Director:
             self._report("fallback", "enter", exc)
             scene = _LastResort()
         return _Live(scene, Step("fallback"))
+
+    def _set_overlay(self, step: Step | None) -> None:
+        """Run ``step`` as the overlay (None: none); the same overlay keeps running."""
+        if step is None:
+            self._overlay = None
+            return
+        if self._overlay is not None and self._overlay.step.same_as(step):
+            return
+        try:
+            cls = self._lookup(step.name)
+            scene = cls()
+            if not callable(getattr(scene, "draw_overlay", None)):
+                raise UnknownScene(f"scene {step.name!r} cannot be an overlay")
+            scene.enter(self._state, self.assets, step.params)
+            scene.draw_overlay(self._offscreen())  # type: ignore[attr-defined]
+        except Exception as exc:
+            self._report(step.name, "overlay", exc, traceback=not isinstance(exc, UnknownScene))
+            self._overlay = None
+            return
+        self._overlay = _Live(scene, step)
+
+    def _update_overlay(self, dt: float) -> None:
+        if self._overlay is None:
+            return
+        try:
+            self._overlay.scene.update(self._state, dt)
+        except Exception as exc:
+            self._report(self._overlay.step.name, "update", exc)
+            self._overlay = None
 
     def _update_live(self, slot: str, dt: float) -> None:
         live: _Live = getattr(self, slot)

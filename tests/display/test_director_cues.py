@@ -114,3 +114,51 @@ def test_unloading_the_show_returns_to_the_rotation_and_a_pinned_display_ignores
     pinned = director(rotation=60, pinned="blue")
     frame(pinned, replace(state, rev=state.rev))
     assert pinned.scene_name == "blue"
+
+
+def test_a_ticker_overlay_runs_over_the_scene_across_cues_and_leaves_on_blackout():
+    state = loaded(
+        [
+            {"id": "1", "scene": "red", "transition": "cut", "overlay": "ticker"},
+            {"id": "2", "scene": "blue", "transition": "cut", "overlay": "ticker"},
+            {"id": "3", "scene": "blue", "transition": "cut"},
+        ]
+    )
+    d = director(rotation=60)
+    frame(d, state)
+    state = step(state, Go())
+    out = frame(d, state)
+    assert colour(out) == (255, 0, 0)  # the scene is still there...
+    band = d._overlay.scene.band
+    assert tuple(out.get_at((band.x + 1, band.y + 1)))[:3] == (0, 0, 0)  # ...under the ticker's band
+    assert lit_pixels(out.subsurface(band)) > 50  # with words in it
+    ticker = d._overlay.scene
+    for _ in range(30):
+        frame(d, state)
+    offset = ticker.offset
+    state = step(state, Go(), now=101.0)
+    frame(d, state)
+    assert d._overlay.scene is ticker and ticker.offset >= offset  # the crawl went on, not restarted
+    state = step(state, SetBlackout(True), now=102.0)
+    out = frame(d, state)
+    assert d._overlay is None and lit_pixels(out, threshold=1) == 0
+    state = step(state, SetBlackout(False), now=103.0)
+    state = step(state, Go(), now=104.0)
+    frame(d, state)
+    assert d._overlay is None  # cue 3 has none
+
+
+def test_bad_overlays_are_refused_when_the_show_is_loaded():
+    import pytest
+
+    from projector.core.model import ValidationError
+
+    for cue, field in (
+        ({"overlay": "totals"}, "cues[0].overlay"),
+        ({"overlay": 3}, "cues[0].overlay"),
+        ({"overlay_params": {"speed": 3}}, "cues[0].overlay_params"),
+        ({"overlay": "ticker", "overlay_params": {"speed": [1]}}, "cues[0].overlay_params.speed"),
+    ):
+        with pytest.raises(ValidationError) as err:
+            parse_show({"cues": [{"id": "1", "scene": "red", **cue}]}, KNOWN)
+        assert err.value.field == field

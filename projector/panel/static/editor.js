@@ -8,7 +8,7 @@ import { $, $$, fromTemplate, h, withoutField } from "./dom.js";
 const FALLBACK_SCENES = ["totals", "portrait", "messages", "ident", "blackout"];
 
 let ctx = null; // {toast, applyState, currentShow, programIndex}
-let draft = null; // {id, name, loop, cues: [{id, label, scene, transition, duration, hold, params, safe}]}
+let draft = null; // {id, name, loop, cues: [{id, label, scene, transition, duration, hold, params, safe, ticker, overlayParams}]}
 let dirty = false;
 let editable = true;
 let scenes = FALLBACK_SCENES;
@@ -77,6 +77,8 @@ function draftFromShow(show) {
       hold: c.hold === null || c.hold === undefined ? "" : String(c.hold),
       params: paramsToText(c.params),
       safe: Boolean(c.safe),
+      ticker: c.overlay === "ticker",
+      overlayParams: c.overlay_params || {},
     })),
   };
 }
@@ -102,6 +104,10 @@ function showFromDraft() {
     cues: draft.cues.map((c, i) => {
       const where = `cues[${i}].`;
       const cue = { id: c.id.trim(), scene: c.scene, transition: c.transition, label: c.label, safe: c.safe };
+      if (c.ticker) {
+        cue.overlay = "ticker";
+        cue.overlay_params = c.overlayParams || {};
+      }
       if (c.transition !== "cut" && String(c.duration).trim() !== "") {
         cue.duration = numberOrError(c.duration, `${where}duration`);
       }
@@ -185,6 +191,7 @@ function renderCues() {
       params.rows = Math.max(1, Math.min(6, params.value.split("\n").length));
     });
     bind(".ed-safe", "safe", "safe", (el) => el.checked).checked = cue.safe;
+    bind(".ed-ticker", "ticker", "overlay", (el) => el.checked).checked = cue.ticker;
     syncDuration(row, cue);
     row.querySelector(".ed-up").addEventListener("click", () => move(i, -1));
     row.querySelector(".ed-down").addEventListener("click", () => move(i, 1));
@@ -247,6 +254,8 @@ function add() {
     hold: "",
     params: "",
     safe: false,
+    ticker: false,
+    overlayParams: {},
   });
   markDirty();
   renderCues();
