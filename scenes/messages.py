@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
@@ -63,7 +63,7 @@ class MessagesScene:
         self.margin = int(6 * u)
         fonts = self.text.fonts
         spot_sizes = [int(size * u) for size in (9.0, 7.0, 5.6, 4.6, 3.6, 2.5)]
-        self._warm = fonts.warm_steps("strong", spot_sizes) + fonts.warm_steps("body", [int(3.2 * u)])
+        self._warm = deque(fonts.warm_steps([("strong", spot_sizes), ("body", [int(3.2 * u)])]))
         self.header = self.text.render("MESSAGES OF SOLIDARITY", "display", int(6 * u), YELLOW)
         quote = self.text.render("\u201c", "display", int(24 * u), YELLOW)
         ink = self.text.ink("\u201c", "display", int(24 * u))
@@ -82,6 +82,7 @@ class MessagesScene:
             DIM_WHITE,
         )
         self.big_cards: dict[str, pygame.Surface] = {}
+        self._building: dict[str, tuple[tuple[object, ...], Generator[None, None, pygame.Surface]]] = {}
         self.small_cards: dict[str, pygame.Surface] = {}
         self.messages: dict[str, Message] = {m.id: m for m in state.wall}
         self.order: list[str] = [m.id for m in state.wall]  # oldest first, as in the state
@@ -119,14 +120,43 @@ class MessagesScene:
         return card
 
     def _make_card(self, message: Message) -> pygame.Surface:
+        steps = self._card_steps(message)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                card: pygame.Surface = done.value
+                return card
+
+    def _build_step(self, message_id: str) -> None:
+        """One slice (a few milliseconds) of a waiting message's card; done cards are kept."""
+        m = self.messages[message_id]
+        key = ("message", m.id, m.text, m.name, m.country, self.spot_box.size)
+        building = self._building.get(message_id)
+        if building is None or building[0] != key:
+            if self.assets.has_memo(key):
+                self._card(message_id)
+                return
+            building = self._building[message_id] = (key, self._card_steps(m))
+        try:
+            next(building[1])
+        except StopIteration as done:
+            del self._building[message_id]
+            card: pygame.Surface = done.value
+            self.big_cards[message_id] = self.assets.memo(key, lambda: card)
+
+    def _card_steps(self, message: Message) -> Generator[None, None, pygame.Surface]:
+        """The spotlight card, made in slices: an arriving message never costs one long frame."""
         box, text, u = self.spot_box, self.text, self.u
         for size, max_lines in ((9.0, 2), (7.0, 3), (5.6, 4), (4.6, 5)):
             px = int(size * u)
             lines = text.wrap(message.text, "strong", px, box.width)
+            yield
             if len(lines) <= max_lines:
                 break
         lines = text.wrap(message.text, "strong", px, box.width, max_lines)
         body = text.render_lines(lines, "strong", px, WHITE, leading=1.05)
+        yield
         who = self._attribution(message, int(3.6 * u), box.width)
         card = opaque_surface((box.width, body.get_height() + int(2.5 * u) + who.get_height()))
         rtl = text.direction(message.text) == "rtl"
@@ -162,7 +192,7 @@ class MessagesScene:
         if self._warm:
             # A few glyphs per frame (about a millisecond), so no arriving message
             # pays for loading fonts and glyphs on the frame it appears.
-            file, size, sample = self._warm.pop()
+            file, size, sample = self._warm.popleft()
             self.text.fonts.warm(file, size, sample)
         self._sync(state)
         self.spot_age += dt
@@ -180,9 +210,9 @@ class MessagesScene:
                 self.spot_age = 0.0
                 self._refresh_grid(animate=True)
                 self._prune()
-        # At most one card is rendered per frame, so a burst never costs a long frame.
+        # At most one slice of one card per frame, so a burst never costs a long frame.
         if self.queue and self.queue[0] not in self.big_cards:
-            self._card(self.queue[0])
+            self._build_step(self.queue[0])
         else:
             for message_id in self.grid:
                 if message_id not in self.small_cards:
@@ -212,6 +242,7 @@ class MessagesScene:
         self.messages = {m.id: m for m in state.wall}
         for gone in set(self.order) - current:  # retracted: off the screen now
             self.big_cards.pop(gone, None)
+            self._building.pop(gone, None)
             self.small_cards.pop(gone, None)
         self.queue = deque(i for i in self.queue if i in current)
         if self.previous not in current:

@@ -43,6 +43,7 @@ from projector.core.protocol import (
 from projector.core.replica import Outcome, Replica
 from projector.display.assets import Assets
 from projector.display.director import Director
+from projector.display.fonts import system_fonts
 from projector.display.link import Inbound, Link, LinkState, websocket_url
 from projector.display.options import DisplayOptions
 from projector.display.stats import FrameStats
@@ -74,6 +75,8 @@ class FrameInfo:
     connected: bool
     #: The message in the wall's spotlight, when the wall is on screen.
     spotlight: str | None = None
+    #: What this frame cost (events, state, update, draw), without waiting for vsync.
+    work_ms: float = 0.0
 
 
 class DisplayApp:
@@ -158,6 +161,9 @@ class DisplayApp:
         previous = self._install_signals()
         assets: Assets | None = None
         try:
+            # The system font scan (a second or so) runs once, the first time a message
+            # needs a script the packaged fonts lack: do it now, off the frame loop.
+            threading.Thread(target=system_fonts, name="font-scan", daemon=True).start()
             window, surface = self._open_output()
             size = surface.get_size()
             assets = Assets(size, name=opts.name, server=opts.server, media_dir=opts.media, fps=opts.fps)
@@ -249,7 +255,7 @@ class DisplayApp:
             if self.link is not None and now >= next_status:
                 next_status = now + opts.status_interval
                 self._send_status(assets, director)
-            if opts.on_frame is not None and opts.on_frame(self._frame_info(director, assets, now)):
+            if opts.on_frame is not None and opts.on_frame(self._frame_info(director, assets, now, work_ms)):
                 break
             if opts.frames is not None and self.frames_drawn >= opts.frames:
                 break
@@ -262,7 +268,7 @@ class DisplayApp:
         else:
             pygame.display.flip()
 
-    def _frame_info(self, director: Director, assets: Assets, now: float) -> FrameInfo:
+    def _frame_info(self, director: Director, assets: Assets, now: float, work_ms: float) -> FrameInfo:
         state = self.replica.state
         displayed = getattr(director.scene, "displayed_total", None)
         return FrameInfo(
@@ -274,6 +280,7 @@ class DisplayApp:
             scene=director.scene_name,
             connected=assets.link.connected,
             spotlight=getattr(director.scene, "spot", None) if director.scene_name == "messages" else None,
+            work_ms=work_ms,
         )
 
     def _offline(self, assets: Assets) -> bool:

@@ -83,6 +83,9 @@ class Assets:
         """
         return self.text.cache.memo(("scene", *key), make)
 
+    def has_memo(self, key: tuple[Hashable, ...]) -> bool:
+        return self.text.cache.get(("scene", *key)) is not None
+
     def set_cases(self, cases: Mapping[str, Case]) -> None:
         """The director hands over the current cases so portraits can be resolved."""
         self._cases = cases

@@ -449,22 +449,30 @@ class FontBook:
             except (pygame.error, ValueError, UnicodeError):
                 log.debug("could not warm %s at %d", file, size)
 
-    def warm_steps(self, face: str, sizes: Iterable[int], chunk: int = 24) -> list[tuple[FontFile, int, str]]:
-        """Small pieces of work that load ``face``'s packaged fonts at these sizes
-        with the sample glyphs each has, for :meth:`warm` to do one per frame.
+    def warm_steps(
+        self, plan: Iterable[tuple[str, Iterable[int]]], chunk: int = 6
+    ) -> list[tuple[FontFile, int, str]]:
+        """Small pieces of work that load each face's packaged fonts at its sizes
+        (``plan``: (face, sizes) pairs) with the sample glyphs each font has, for
+        :meth:`warm` to do one per frame, in list order.
 
         The first measurement of a glyph at a size costs; a scene that will draw
         text in any script (the wall) pays it ahead, a little each frame, so the
         frame a message arrives on does not."""
-        steps = []
-        for size in sizes:
+        opening, rest = [], []
+        for face, size in ((face, size) for face, sizes in plan for size in sizes):
             for f in self.chain(face):
                 if (f.path, size, f.bold) in self._fonts:
                     continue
                 coverage = self.coverage(f)
                 text = "".join(ch for ch in WARM_SAMPLE if ord(ch) in coverage)
-                steps.extend((f, size, text[i : i + chunk]) for i in range(0, max(1, len(text)), chunk))
-        return steps
+                chunks = [(f, size, text[i : i + chunk]) for i in range(0, max(1, len(text)), chunk)]
+                opening.append(chunks[0])
+                rest.extend(chunks[1:])
+        # A font's first use at a size is the dear part (HarfBuzz reads its tables:
+        # ~25 ms for a large variable font); those go first, so the few long frames
+        # come together while the scene has just entered rather than minutes later.
+        return opening + rest
 
     def coverage(self, file: FontFile | None) -> Container[int]:
         """The code points ``file`` has (the SDL default font: printable ASCII)."""

@@ -98,10 +98,10 @@ def test_warming_loads_each_font_of_a_face_once_and_then_has_nothing_left() -> N
     from projector.display.fonts import FontBook
 
     book = FontBook()
-    steps = book.warm_steps("strong", [30, 40])
+    steps = book.warm_steps([("strong", [30, 40])])
     files = {(f.path, size) for f, size, _ in steps}
     assert files == {(f.path, size) for size in (30, 40) for f in book.chain("strong")}
     assert all(sample for _, _, sample in steps)
     for f, size, sample in steps:
         book.warm(f, size, sample)
-    assert book.warm_steps("strong", [30, 40]) == []
+    assert book.warm_steps([("strong", [30, 40])]) == []
