@@ -29,6 +29,8 @@ from typing import Any
 from projector.core.model import Action, Campaign, Case, CaseStatus, Totals
 from projector.store.accounts import TOKEN_SCOPES, USER_ROLES, AccountsMixin
 from projector.store.base import StoreBase
+from projector.store.fleet import FLEET_MIGRATION, FleetMixin
+from projector.store.media import MEDIA_MIGRATION, MediaMixin
 from projector.store.messages import MESSAGE_STATUSES, MESSAGES_MIGRATION, MessagesMixin
 
 #: Marks the file as ours (``PRAGMA application_id``): "PJTR".
@@ -116,6 +118,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX messages_by_status_decided ON messages (status, decided_at);
     """,
     MESSAGES_MIGRATION,
+    MEDIA_MIGRATION,
+    FLEET_MIGRATION,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -196,7 +200,7 @@ def _first_of_each_id(batch: Sequence[Action], seen: set[str]) -> list[Action]:
     return list(first.values())
 
 
-class SqliteStore(AccountsMixin, MessagesMixin, StoreBase):
+class SqliteStore(AccountsMixin, MessagesMixin, MediaMixin, FleetMixin, StoreBase):
     """All persistent state of one server, in one SQLite file."""
 
     def __init__(self, path: Path) -> None:
