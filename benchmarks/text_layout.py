@@ -37,6 +37,10 @@ PHRASES = {
     "Khmer": "ស្មារតីរឹងមាំ យើងនៅជាមួយអ្នក ",
     "Myanmar": "မင်းနဲ့အတူရှိတယ် လွတ်လပ်ခွင့် ",
     "Ethiopic": "ከጎንሽ ነን ነፃነት አሁን ",
+    "Chinese": "我们与你同在，自由属于每一个人。",
+    "Japanese": "あなたは一人じゃない、自由を。",
+    "Korean": "우리는 당신과 함께합니다 자유를 ",
+    "Latin + emoji": "Stay strong ✊🏽 we are with you ❤️ ",
 }
 WHITE = (255, 255, 255)
 
