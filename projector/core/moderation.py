@@ -101,6 +101,10 @@ _PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \t().-]{5,}\d(?!\w)")
 MIN_PHONE_DIGITS = 7
 #: "2024-2025" has eight digits but is a span of years, not a phone number.
 _YEAR_SPAN = re.compile(r"(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d")
+#: Nor is a date such as 28.11.2026 or 2026-11-28. ("612 345 678" stays a phone
+#: number: Spanish mobiles are written like thousands, and a number left on a
+#: building is worse than a figure taken out of a message.)
+_DATE = re.compile(r"(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d\d|(?:19|20)\d\d-\d{1,2}-\d{1,2})")
 
 
 def _strip_contacts_detail(text: str) -> tuple[str, tuple[str, ...]]:
@@ -112,7 +116,9 @@ def _strip_contacts_detail(text: str) -> tuple[str, tuple[str, ...]]:
         def repl(m: re.Match[str]) -> str:
             nonlocal hit
             if min_digits and (
-                sum(c.isdigit() for c in m.group()) < min_digits or _YEAR_SPAN.fullmatch(m.group())
+                sum(c.isdigit() for c in m.group()) < min_digits
+                or _YEAR_SPAN.fullmatch(m.group())
+                or _DATE.fullmatch(m.group())
             ):
                 return m.group()
             hit = True

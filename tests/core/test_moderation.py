@@ -401,3 +401,11 @@ def test_screen_is_pure_and_returns_cleaned_text():
 def test_huge_name_rejected_unread():
     got = run("hello", name="n" * 100_000)
     assert got.verdict is Verdict.REJECT and got.reasons == ("name too long (100000 > 60)",)
+
+
+def test_dates_are_not_phone_numbers_but_grouped_digits_are() -> None:
+    from projector.core.moderation import strip_contacts
+
+    assert strip_contacts("Released 28.11.2026, at last") == ("Released 28.11.2026, at last", False)
+    assert strip_contacts("Since 2026-11-28 and 1/2/2024") == ("Since 2026-11-28 and 1/2/2024", False)
+    assert strip_contacts("Call 612 345 678 tonight") == ("Call tonight", True)
