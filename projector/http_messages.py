@@ -450,6 +450,7 @@ async def unblock_sender(request: web.Request) -> web.Response:
     sender = request.match_info["sender"]
     if not await request.app[STORE].call(lambda s: s.unblock_sender(sender, principal.name, time.time())):
         raise ApiError(404, "not_found", f"sender {sender!r} is not blocked")
+    await _changed(request)
     return web.Response(status=204)
 
 
@@ -505,6 +506,7 @@ async def put_blocklist(request: web.Request) -> web.Response:
     edited = await store.call(lambda s: s.blocklists())
     intake = request.app[INTAKE]
     intake.rules = replace(intake.rules, blocklists=effective_blocklists(edited))
+    await _changed(request)
     log.info("blocklist %s set by %s (%d entries)", lang, principal.name, len(entries))
     return json_response({"lang": lang, "entries": sorted(parse_blocklist(text)), "edited": True})
 

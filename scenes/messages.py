@@ -82,6 +82,7 @@ class MessagesScene:
             DIM_WHITE,
         )
         self.big_cards: dict[str, pygame.Surface] = {}
+        self._rtl: dict[str, tuple[str, bool]] = {}
         self._building: dict[str, tuple[tuple[object, ...], Generator[None, None, pygame.Surface]]] = {}
         self.small_cards: dict[str, pygame.Surface] = {}
         self.messages: dict[str, Message] = {m.id: m for m in state.wall}
@@ -180,6 +181,13 @@ class MessagesScene:
         """Name and country on one line, shortened with an ellipsis rather than clipped."""
         line = (self.text.wrap(attribution(message), "strong", size, width, max_lines=1) or [""])[0]
         return self.text.render(line, "strong", size, YELLOW)
+
+    def _is_rtl(self, message_id: str) -> bool:
+        m = self.messages[message_id]
+        known = self._rtl.get(m.id)
+        if known is None or known[0] != m.text:
+            known = self._rtl[m.id] = (m.text, self.text.direction(m.text) == "rtl")
+        return known[1]
 
     def _reading_time(self, message_id: str) -> float:
         length = len(self.messages[message_id].text)
@@ -315,9 +323,16 @@ class MessagesScene:
         if self.spot is not None and self.spot in self.big_cards:
             card = self.big_cards[self.spot]
             top = box.centery - card.get_height() // 2
-            surface.blit(self.quote, (box.left - self.quote.get_width() - int(2 * u), top + int(1.5 * u)))
-            if visible(card):
-                surface.blit(card, (box.left + self.slide_in, top))
+            if self._is_rtl(self.spot):
+                # Mirrored for a right-to-left message: the quote mark where it starts, on the right.
+                shift = self.quote.get_width() + int(2 * u)
+                surface.blit(self.quote, (box.right - shift + int(2 * u), top + int(1.5 * u)))
+                if visible(card):
+                    surface.blit(card, (box.left - shift - self.slide_in, top))
+            else:
+                surface.blit(self.quote, (box.left - self.quote.get_width() - int(2 * u), top + int(1.5 * u)))
+                if visible(card):
+                    surface.blit(card, (box.left + self.slide_in, top))
         elif self.spot is None:
             surface.blit(self.empty, (box.left, box.centery - self.empty.get_height() // 2))
         if self.grid:

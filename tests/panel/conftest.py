@@ -216,7 +216,8 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Panel]:
 
 
 class HeadlessDisplay:
-    """``run_display`` in a thread at 320x180; remembers every scene it showed, in order."""
+    """``run_display`` in a thread at 320x180; remembers every scene it showed, in order,
+    and every message the wall put in its spotlight (``scene="messages"`` pins the wall)."""
 
     def __init__(
         self,
@@ -226,11 +227,15 @@ class HeadlessDisplay:
         size: tuple[int, int] = (320, 180),
         media: Path | None = None,
         fps: int = 30,
+        scene: str | None = None,
     ) -> None:
         self.base, self.token, self.name = base, token, name
         self.size, self.media, self.fps = size, media, fps
+        self.pinned_scene = scene
         self.scene: str | None = None
         self.scenes: list[str] = []
+        self.spotlight: str | None = None
+        self.spotlights: list[str] = []
         self.frames = 0
         self.connected = False
         self.exit_code: int | None = None
@@ -243,6 +248,11 @@ class HeadlessDisplay:
         if info.scene != self.scene:
             self.scene = info.scene
             self.scenes.append(info.scene)
+        spotlight = getattr(info, "spotlight", None)
+        if spotlight != self.spotlight:
+            self.spotlight = spotlight
+            if spotlight is not None:
+                self.spotlights.append(spotlight)
         return self._stop.is_set()
 
     def _run(self) -> None:
@@ -259,6 +269,7 @@ class HeadlessDisplay:
                 size=self.size,
                 on_frame=self._on_frame,
                 media=self.media,
+                scene=self.pinned_scene,
                 status_interval=0.3,
                 offline_mark=False,
             )

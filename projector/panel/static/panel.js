@@ -1,14 +1,16 @@
 // The operator panel: login, the cue list with program/preview, GO/BACK/HOLD/
-// BLACKOUT/PANIC (buttons and keys), the displays, live totals, the chart and
-// manual tallies. Everything renders from the server's state messages on the
-// panel websocket, so two operators see each other's GO at once; while the
-// socket is down the panel polls the HTTP API and says it is reconnecting.
+// BLACKOUT/PANIC (buttons and keys), the displays, live totals, the chart,
+// manual tallies, and the Messages tab (moderation.js). Everything renders
+// from the server's state messages on the panel websocket, so two operators
+// see each other's GO at once; while the socket is down the panel polls the
+// HTTP API and says it is reconnecting.
 
 import { api, ApiError, quietly, session } from "./api.js";
 import { applyTotals, initCampaign, loadCases, loadChart, redrawChart, resetTotals } from "./campaign.js";
 import { applyDisplays, refreshThumbnails, renderDisplays } from "./displays.js";
 import { $, $$, fmtClock, fmtNum, fromTemplate, h, setClass, setText } from "./dom.js";
 import * as editor from "./editor.js";
+import * as moderation from "./moderation.js";
 
 const WS_PATH = "/api/v1/panel/ws";
 const POLL_MS = 2000;
@@ -151,6 +153,7 @@ function applyRole() {
   $("#tally-fields").disabled = !can;
   $("#tally-form").title = can ? "" : "viewers cannot enter tallies";
   editor.setEditable(can);
+  moderation.setEditable(can);
 }
 
 // --- running: timers, the websocket, polling ------------------------------------------------------
@@ -160,6 +163,7 @@ function start() {
   running = true;
   state.rev = -1;
   resetTotals();
+  moderation.reset();
   refreshAll();
   loadScenes();
   loadCases();
@@ -276,6 +280,8 @@ async function refreshAll() {
   if (!running) return;
   if (show) applyState(show, "poll");
   if (tot) applyTotals(tot, "poll");
+  // Without the live link the queue's revision does not arrive: the open Messages tab polls too.
+  if (view === "messages" && !liveLink()) moderation.refresh();
   if (disp && Array.isArray(disp.displays)) applyDisplays(disp.displays);
   // The server answers HTTP, so try the live link now rather than at the end of a long backoff.
   if (show && !socket && pollTimer) connect();
@@ -316,6 +322,7 @@ function applyState(msg, source) {
   if (typeof msg.rev === "number") state.rev = msg.rev;
   if (msg.totals) applyTotals(msg.totals, source);
   if (Array.isArray(msg.displays)) applyDisplays(msg.displays);
+  if (msg.moderation) moderation.applyModeration(msg.moderation);
   renderShow();
 }
 
@@ -589,6 +596,11 @@ function onKeyDown(event) {
     if (event.key === "Escape") event.target.blur();
     return;
   }
+  if (view === "messages") {
+    // The moderation keys (A, R, P, E, X, J/K...): never the show's (B, Space, Esc...).
+    moderation.onKey(event);
+    return;
+  }
   if (view !== "operate") return;
   if (event.key === "ArrowUp" || event.key === "ArrowDown") {
     event.preventDefault();
@@ -614,10 +626,13 @@ function setView(name) {
   view = name;
   $("#operate-view").hidden = name !== "operate";
   $("#editor-view").hidden = name !== "editor";
+  $("#messages-view").hidden = name !== "messages";
   $("#tab-operate").setAttribute("aria-selected", String(name === "operate"));
   $("#tab-editor").setAttribute("aria-selected", String(name === "editor"));
+  $("#tab-messages").setAttribute("aria-selected", String(name === "messages"));
+  moderation.setOpen(name === "messages");
   if (name === "editor") editor.serverShowChanged(state.show);
-  else redrawChart();
+  else if (name === "operate") redrawChart();
 }
 
 // --- wiring ---------------------------------------------------------------------------------------------------
@@ -646,6 +661,7 @@ function wire() {
   });
   $("#tab-operate").addEventListener("click", () => setView("operate"));
   $("#tab-editor").addEventListener("click", () => setView("editor"));
+  $("#tab-messages").addEventListener("click", () => setView("messages"));
   $("#empty-edit").addEventListener("click", () => setView("editor"));
   initCampaign({ isLive: liveLink, canEnter: () => session.canOperate });
   // Phones suspend background tabs: catch up as soon as the panel is visible again.
@@ -657,6 +673,7 @@ function wire() {
       connect();
     }
   });
+  moderation.initModeration({ toast });
   editor.initEditor({
     toast,
     applyState,
