@@ -15,6 +15,7 @@ Who is a "sender" (for flood rules and for blocking):
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import re
@@ -29,6 +30,7 @@ from typing import Any
 import phonenumbers
 from aiohttp import web
 
+from projector import language
 from projector.app_keys import CONFIG, SHOW, STORE
 from projector.auth import authenticate, require
 from projector.core.model import Action, Channel, ValidationError, is_country_code, parse_country
@@ -156,6 +158,11 @@ async def _take_in(
     return status
 
 
+async def _detect(text: str) -> str | None:
+    """The message's language, guessed on a worker thread (the model loads there once)."""
+    return await asyncio.get_running_loop().run_in_executor(None, language.detect, text)
+
+
 def _text_field(body: dict[str, Any], name: str, *, required: bool) -> str:
     value = body.get(name, "")
     if value is None:
@@ -216,6 +223,8 @@ async def submit_message(request: web.Request) -> web.Response:
     store = request.app[STORE]
     if await store.call(lambda s: s.is_blocked(sender)):
         raise ApiError(403, "sender_blocked", "messages from this sender are no longer accepted")
+    if lang is None:
+        lang = await _detect(text)
     now = time.time()
     screened = request.app[INTAKE].screen(text, name, lang, source, sender, now)
     message_id = uuid.uuid4().hex
@@ -285,8 +294,9 @@ async def twilio_sms(request: web.Request) -> web.Response:
     sender = "sms:" + hmac.new(config.twilio_auth_token.encode(), number.encode(), "sha256").hexdigest()[:24]
     known = await store.call(lambda s: s.get_message(message_id) is not None or s.is_blocked(sender))
     if not known:
-        screened = request.app[INTAKE].screen(text, "", None, "sms", sender, now)
-        await _take_in(request, message_id, screened, country, None, "sms", sender, now)
+        lang = await _detect(text)
+        screened = request.app[INTAKE].screen(text, "", lang, "sms", sender, now)
+        await _take_in(request, message_id, screened, country, lang, "sms", sender, now)
     return web.Response(text=twiml_empty(), content_type="text/xml")
 
 

@@ -222,3 +222,18 @@ async def test_trusted_integrators_are_approved_and_others_wait(config):
     finally:
         await live.session.close()
         await live.runner.cleanup()
+
+
+async def test_the_language_is_guessed_when_not_given_and_picks_the_blocklist(live: RunningServer):
+    status, _ = await live.put_json("/api/v1/moderation/blocklists/tr", {"entries": ["salak"]})
+    assert status == 200
+    body = await submit(live, "Ayşe, yalnız değilsin! Özgürlüğün için buradayız.")
+    _, listed = await live.get("/api/v1/messages?status=pending", token="operator")
+    assert {m["id"]: m["lang"] for m in listed["messages"]}[body["id"]] == "tr"
+    status, answer = await live.post(
+        "/api/v1/messages", {"text": "Bu salak yorumları kim yazıyor, yalnız değilsin"}, token=None
+    )
+    assert status == 422 and "salak" in answer["error"]["message"]
+    short = await submit(live, "Stay strong")  # too short to tell: no guess rather than a wrong one
+    _, listed = await live.get("/api/v1/messages?status=pending", token="operator")
+    assert {m["id"]: m["lang"] for m in listed["messages"]}[short["id"]] is None
