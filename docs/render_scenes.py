@@ -39,11 +39,16 @@ SHOTS = {
 }
 
 
+#: The wall in the pictures: several scripts at once, as on a campaign night.
+WALL_LANGUAGES = ("en", "es", "fr", "tr", "hi", "ru", "km", "ar", "ko", "ja")
+
+
 def demo_state(record_beaten: bool = False) -> ShowState:
     cases = {d.case.id: d.case for d in load_dossiers(DEMO_DIR)}
+    # Oldest first: the last one is in the spotlight, the three before it beneath.
+    picked = [next(m for m in MESSAGES if m[0] == lang) for lang in WALL_LANGUAGES]
     wall = tuple(
-        Message(f"m{i}", text, name, country, lang)
-        for i, (lang, name, country, text) in enumerate(MESSAGES[:12])
+        Message(f"m{i}", text, name, country, lang) for i, (lang, name, country, text) in enumerate(picked)
     )
     by_channel = {
         "letter": 321_059,
