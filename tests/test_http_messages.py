@@ -138,3 +138,37 @@ async def test_the_sms_webhook_is_closed_until_configured(live: RunningServer):
     status, _ = await sms(live, {"MessageSid": "SM1", "From": "+14155552671", "Body": "hi"})
     assert status == 503
     await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code"),
+    [
+        (b'{"text": "caf\xe9"}', "application/json", 400, "invalid_utf8"),
+        (bytes(range(256)) * 4, "application/octet-stream", 415, "unsupported_media_type"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "application/json", 400, "invalid_utf8"),
+        (b'{"text": "free them", "text2": 1}', "application/json", 422, "invalid"),
+        (b"[1, 2, 3]", "application/json", 422, "invalid"),
+    ],
+)
+async def test_binary_and_invalid_bodies_get_a_clear_error(
+    live: RunningServer, body, content_type, status, code
+):
+    async with live.session.post(
+        live.base + "/api/v1/messages", data=body, headers={"Content-Type": content_type}
+    ) as r:
+        answer = await r.json()
+    assert r.status == status, answer
+    assert answer["error"]["code"] == code or status == 422
+    assert answer["error"]["message"]
+    assert await messages(live, "pending") == []
+
+
+async def test_lone_surrogates_in_json_are_dropped_not_stored(live: RunningServer):
+    raw = b'{"text": "Stay strong \\ud800 Ay\\u015fe \\udfff!"}'
+    async with live.session.post(
+        live.base + "/api/v1/messages", data=raw, headers={"Content-Type": "application/json"}
+    ) as r:
+        assert r.status == 202, await r.text()
+    (pending,) = await messages(live, "pending")
+    assert pending["text"] == "Stay strong Ayşe !"
+    pending["text"].encode("utf-8")  # storable and sendable as it is
