@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import logging
 import secrets
 import sys
@@ -22,7 +23,18 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from projector import http_accounts, http_messages, http_panel, http_show, wire
+from projector import (
+    http_accounts,
+    http_fleet,
+    http_mapping,
+    http_media,
+    http_messages,
+    http_panel,
+    http_schedule,
+    http_show,
+    osc,
+    wire,
+)
 from projector.app_keys import CONFIG, HUB, METRICS, PUBLIC_LIMITER, SHOW, STORE
 from projector.auth import (
     TOKEN_CACHE,
@@ -31,14 +43,12 @@ from projector.auth import (
     verify_token,
 )
 from projector.config import Config, ConfigError, load_config
+from projector.core.dossier import case_from_json
 from projector.core.ingest import parse_actions_body
 from projector.core.model import (
     Campaign,
     Case,
-    CaseStatus,
     ValidationError,
-    parse_case_id,
-    parse_country,
     parse_text,
 )
 from projector.core.protocol import (
@@ -64,6 +74,7 @@ from projector.core.state import (
     UpsertCase,
 )
 from projector.errors import ApiError, error_middleware, read_json
+from projector.fleet import FLEET, Fleet
 from projector.http_panel import totals_json
 from projector.http_util import client_address, json_response
 from projector.hub import DisplayConnection, Hub
@@ -262,36 +273,13 @@ async def get_case(request: web.Request) -> web.Response:
 
 
 def _parse_case_body(case_id: str, body: object) -> Case:
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
-    unknown = set(body) - {"id", "name", "country", "story", "ask", "status", "portrait"}
-    if unknown:
-        raise ValidationError(sorted(unknown)[0], "unknown field")
-    if "id" in body and body["id"] != case_id:
-        raise ValidationError("id", "does not match the case id in the URL")
-    try:
-        status = CaseStatus(body.get("status", "active"))
-    except ValueError:
-        raise ValidationError("status", "must be active, released or closed") from None
-    portrait = body.get("portrait")
-    if portrait is not None:
-        portrait = parse_text(portrait, "portrait", 200)
-        if "/" in portrait or "\\" in portrait or portrait.startswith("."):
-            raise ValidationError("portrait", "must be a plain file name")
-    return Case(
-        id=parse_case_id(case_id, "id"),
-        name=parse_text(body.get("name"), "name", 200),
-        country=parse_country(body.get("country")),
-        story=parse_text(body.get("story", ""), "story", 2000, required=False),
-        ask=parse_text(body.get("ask", ""), "ask", 500, required=False),
-        status=status,
-        portrait=portrait,
-    )
+    return case_from_json(case_id, body)  # the rules: projector/core/dossier.py
 
 
 async def put_case(request: web.Request) -> web.Response:
     await require(request, "operator")
     case = _parse_case_body(request.match_info["case_id"], await read_json(request))
+    await http_media.check_case_media(request, case)
     await request.app[STORE].call(lambda s: s.upsert_case(case))
     show = request.app[SHOW]
     show.execute(UpsertCase(case))
@@ -358,21 +346,30 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
         return await _reject(ws, "forbidden", f"a {principal.role!r} token cannot run a display", 1008)
     hub = request.app[HUB]
     show = request.app[SHOW]
+    fleet = request.app[FLEET]
+    settings = fleet.settings_for(hello.name)
+    if settings.retired_at is not None:
+        return await _reject(
+            ws, "retired", "an operator retired this display; un-retire it on the panel", 1008
+        )
     conn = DisplayConnection(
         ws=ws,
-        name=hello.name,
+        name=settings.name,
         resolution=hello.resolution,
         capabilities=hello.capabilities,
         address=client_address(request),
         connected_at=time.time(),
+        hello_name=hello.name,
     )
-    hub.attach(conn, wire.encode(show.snapshot()))
+    hub.attach(conn, _snapshot_for(fleet, show, conn))
+    await request.app[http_mapping.MAPPINGS].connected(conn, hello)  # its outputs' mappings (issue 6)
     panels = request.app[http_panel.PANELS]
     panels.display_connected(conn)
     log.info("display %r connected from %s at %dx%d", conn.name, conn.address, *conn.resolution)
     errors = 0
     try:
         async for msg in ws:
+            received = time.time()
             try:
                 if msg.type == WSMsgType.TEXT:
                     frame = wire.decode(msg.data)
@@ -380,7 +377,8 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
                     frame = wire.decode(bytes(msg.data))
                 else:
                     break
-                _handle_display_frame(hub, show, conn, frame)
+                if not await request.app[http_mapping.MAPPINGS].from_display(conn, frame):
+                    _handle_display_frame(hub, show, conn, frame, received, fleet)
                 if isinstance(frame, Thumbnail | Status):
                     panels.dirty.set()  # operators see a new picture or status at once
             except ProtocolError as exc:
@@ -398,19 +396,28 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-def _handle_display_frame(hub: Hub, show: Show, conn: DisplayConnection, frame: object) -> None:
+def _snapshot_for(fleet: Fleet, show: Show, conn: DisplayConnection) -> str:
+    """The snapshot for one display: the show, and who the display is (name, groups, latency)."""
+    return wire.encode(dataclasses.replace(show.snapshot(), you=fleet.you(conn.hello_name or conn.name)))
+
+
+def _handle_display_frame(
+    hub: Hub, show: Show, conn: DisplayConnection, frame: object, received: float, fleet: Fleet
+) -> None:
     match frame:
         case Status():
             conn.status = frame
             conn.status_at = time.time()
             if conn.record is not None:
                 conn.record.status, conn.record.last_seen = frame, conn.status_at
+                fleet.on_status(conn.record, frame, conn.status_at)
             if frame.error:
                 log.warning("display %r reports: %s", conn.name, frame.error)
         case Ping(ping_id, client_time):
-            hub.send(conn, wire.encode(Pong(ping_id, client_time, time.time())))
+            # When the ping arrived and when the pong left: the display's clock sync needs both.
+            hub.send(conn, wire.encode(Pong(ping_id, client_time, time.time(), received_at=received)))
         case Resync():
-            hub.resync(conn, wire.encode(show.snapshot()))
+            hub.resync(conn, _snapshot_for(fleet, show, conn))
         case Thumbnail(_, data):
             try:
                 image = base64.b64decode(data, validate=True)
@@ -460,6 +467,11 @@ def build_app(config: Config) -> web.Application:
     http_messages.add_routes(app)
     http_show.add_routes(app)
     http_panel.add_routes(app)
+    http_media.add_routes(app)
+    http_fleet.add_routes(app)
+    http_schedule.add_routes(app)
+    http_mapping.add_routes(app)
+    osc.add_routes(app)
     return app
 
 

@@ -246,6 +246,11 @@ def _decode(
 
 
 def _orientation(im: Image.Image) -> int | None:
+    if im.format == "PNG" and "exif" not in im.info:
+        # Pillow's PNG getexif() decodes every pixel to look for an eXIf chunk after
+        # them, and a decoding error there would be swallowed here and the damaged
+        # picture then "load" as black. An eXIf chunk before the pixels is in info.
+        return None
     try:
         value = im.getexif().get(_EXIF_ORIENTATION)
     except Exception:  # malformed EXIF: treat as upright

@@ -79,6 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--data-dir", type=Path, help="the server's data directory (default ./data)")
     create.set_defaults(run=_cmd_token_create)
 
+    from projector.media_cli import add_cases_arguments, add_media_arguments, run_cases, run_media
+
+    cases = sub.add_parser("cases", help="import or export case dossiers (folders of case.toml + pictures)")
+    add_cases_arguments(cases)
+    cases.set_defaults(run=run_cases)
+    media = sub.add_parser("media", help="media store: prepare every picture variant ahead of time")
+    add_media_arguments(media)
+    media.set_defaults(run=run_media)
+
     cue = sub.add_parser("cue", help="show control: go, back, blackout, panic, jump, list, load ...")
     from projector.cue_cli import add_cue_arguments, run_cue
 

@@ -13,8 +13,10 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from projector.core.model import Case, CaseStatus, ValidationError, parse_case_id, parse_country, parse_text
 
@@ -54,12 +56,39 @@ class Config:
     #: separated: "web", "sms", or "token:<label>" for an integrator's token
     #: (a partner that moderates its own supporters). Empty: every message waits.
     trusted_sources: str = ""
+    #: The fleet (issue 8). Schedules run on this zone's wall clock ("Europe/Istanbul";
+    #: empty: the server machine's local time).
+    timezone: str = ""
+    #: Seconds between a GO (HTTP, OSC) with no ``at`` and the moment displays switch:
+    #: 0 switches as soon as each display hears of it; 0.15 lets displays on slower
+    #: links switch together with the rest.
+    cue_lead: float = 0.0
+    #: OSC show control (UDP): off while the port is 0. Listens on ``osc_host`` (the
+    #: trusted interface) and accepts packets only from ``osc_allowed_hosts``.
+    osc_port: int = 0
+    osc_host: str = "127.0.0.1"
+    osc_allowed_hosts: str = "127.0.0.1,::1"
     log_level: str = "INFO"
     cases: tuple[Case, ...] = field(default=())
 
     @property
     def trusted(self) -> frozenset[str]:
         return frozenset(s.strip() for s in self.trusted_sources.split(",") if s.strip())
+
+    @property
+    def zone(self) -> tzinfo:
+        """The schedules' timezone (``timezone``, else the machine's local zone)."""
+        if not self.timezone:
+            try:  # the machine's zone with its DST rules, not just today's offset
+                with open("/etc/localtime", "rb") as fh:
+                    return ZoneInfo.from_file(fh, key="localtime")
+            except (OSError, ValueError):
+                local = datetime.now().astimezone().tzinfo
+                return local if local is not None else UTC
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {self.timezone!r} is not a known zone (e.g. Europe/Istanbul)") from None
 
     @property
     def db_path(self) -> Path:
@@ -163,4 +192,13 @@ def load_config(
         raise ConfigError(f"totals_rate must be between 0 and 1000 updates/s, got {config.totals_rate}")
     if not 0 <= config.port <= 65535:
         raise ConfigError(f"port must be 0-65535, got {config.port}")
+    if not 0 <= config.osc_port <= 65535:
+        raise ConfigError(f"osc_port must be 0-65535, got {config.osc_port}")
+    if config.cue_lead > 10:
+        raise ConfigError(f"cue_lead must be at most 10 seconds, got {config.cue_lead}")
+    if config.timezone:
+        try:
+            config.zone  # noqa: B018 - raises for an unknown zone
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     return config

@@ -171,7 +171,7 @@ class ServerThread:
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
-    from projector.display.options import parse_size
+    from projector.display.options import parse_languages, parse_size
 
     parser.add_argument(
         "--data-dir", type=Path, help="keep the demo's database here (default: a fresh temp dir)"
@@ -183,6 +183,12 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="headless: write DIR/frame-00001.png ...")
     parser.add_argument("--size", type=parse_size, help="WxH (default: the screen; 1920x1080 headless)")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    parser.add_argument(
+        "--languages",
+        type=parse_languages,
+        default=(),
+        help="case stories in these languages first, e.g. tr,es",
+    )
     parser.add_argument("--scene", help="pin one scene instead of the rotation")
     parser.add_argument("--rotation", type=float, default=12.0, help="seconds per scene (default 12)")
 
@@ -236,6 +242,7 @@ def run_demo(ns: argparse.Namespace) -> int:
             scene=ns.scene,
             rotation=ns.rotation,
             media=DEMO_DIR,
+            languages=ns.languages,
         )
         try:
             return run_display(options)

@@ -27,10 +27,12 @@ from projector.core.model import ValidationError
 from projector.core.protocol import ThumbnailRequest, totals_to_wire
 from projector.core.state import Event, ShowState
 from projector.errors import ApiError
+from projector.fleet import FLEET, Fleet, fleet_json, retired_json
 from projector.http_messages import QUEUE
 from projector.http_show import show_json
 from projector.http_util import rfc3339
 from projector.hub import DisplayConnection, DisplayRecord, Hub
+from projector.media_service import MEDIA
 
 log = logging.getLogger("projector.panel")
 
@@ -59,13 +61,16 @@ def display_json(record: DisplayRecord) -> dict[str, Any]:
         "rev": status.rev if status else None,
         "error": status.error if status else None,
         "thumbnail_at": rfc3339(record.thumbnail_at),
+        # Pictures its show needs: in its cache / still to fetch (None: it does not say).
+        "media_ready": status.media_ready if status else None,
+        "media_missing": status.media_missing if status else None,
     }
 
 
-def displays_json(hub: Hub) -> list[dict[str, Any]]:
+def displays_json(hub: Hub, fleet: Fleet | None = None) -> list[dict[str, Any]]:
     queued = {c.name: len(c.buffer) for c in hub.clients}
     return [
-        {**display_json(r), "queued": queued.get(r.name, 0)}
+        {**display_json(r), "queued": queued.get(r.name, 0), **(fleet_json(fleet, r) if fleet else {})}
         for r in sorted(hub.records.values(), key=lambda r: r.name)
     ]
 
@@ -105,8 +110,9 @@ class PanelHub:
                 "type": "state",
                 **show_json(state),
                 "totals": totals_json(state),
-                "displays": displays_json(self.app[HUB]),
+                "displays": displays_json(self.app[HUB], self.app[FLEET]),
                 "moderation": {"rev": queue.rev, "pending": queue.pending},
+                "media": self.app[MEDIA].progress.as_json() if MEDIA in self.app else None,
             },
             ensure_ascii=False,
         )
@@ -147,6 +153,8 @@ async def _panel_ctx(app: web.Application) -> AsyncIterator[None]:
     panels = app[PANELS]
     app[SHOW].listeners.append(panels.on_change)
     app[QUEUE].listeners.append(panels.dirty.set)
+    if MEDIA in app:
+        app[MEDIA].on_progress.append(panels.dirty.set)  # variant progress reaches the Cases tab
     task = asyncio.get_running_loop().create_task(panels.run(), name="panel-pushes")
     yield
     task.cancel()
@@ -177,7 +185,10 @@ async def panel_socket(request: web.Request) -> web.WebSocketResponse:
 
 async def list_displays(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    return web.json_response({"displays": displays_json(request.app[HUB])})
+    fleet = request.app[FLEET]
+    return web.json_response(
+        {"displays": displays_json(request.app[HUB], fleet), "retired": retired_json(fleet)}
+    )
 
 
 async def display_thumbnail(request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ blackout if they were blacked out).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import time
@@ -21,9 +22,10 @@ from typing import Any
 import tomli_w
 from aiohttp import web
 
-from projector.app_keys import SHOW, STORE
+from projector.app_keys import CONFIG, SHOW, STORE
 from projector.auth import require
 from projector.core.cues import BUILTIN_SCENES, AnyScene, Show, parse_show, show_to_wire
+from projector.core.fleet import parse_cue_time
 from projector.core.model import ValidationError
 from projector.core.state import (
     AutoFollow,
@@ -72,6 +74,7 @@ def show_json(state: ShowState) -> dict[str, Any]:
         "held": state.held,
         "blackout": state.blackout,
         "rev": state.rev,
+        "program_target": state.program_target,
     }
 
 
@@ -89,7 +92,8 @@ def restore(store: Any, state: ShowState, now: float) -> ShowState:
     commands: list[Command] = [LoadShow(show)]
     program = cue.get("program")
     if isinstance(program, int) and 0 <= program < len(show.cues):
-        commands.append(Jump(show.cues[program].id))
+        target = cue.get("target") if isinstance(cue.get("target"), str) else None
+        commands.append(Jump(show.cues[program].id, target=target))
         if cue.get("held") is True:
             commands.append(Hold())
     if cue.get("blackout") is True:
@@ -119,7 +123,14 @@ class ShowControl:
         if not any(isinstance(e, ShowLoaded | CueChanged | BlackoutChanged) for e in events):
             return
         show = None if state.show is None else json.dumps(show_to_wire(state.show))
-        cue = json.dumps({"program": state.program, "held": state.held, "blackout": state.blackout})
+        cue = json.dumps(
+            {
+                "program": state.program,
+                "held": state.held,
+                "blackout": state.blackout,
+                "target": state.program_target,
+            }
+        )
 
         def save(store: Any) -> None:
             store.set_setting(SHOW_SETTING, show or "null")
@@ -180,6 +191,7 @@ async def get_show(request: web.Request) -> web.Response:
 async def put_show(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     show = parse_show(await read_json(request), request.app[SHOW_CONTROL].scenes)
+    _check_targets(request, show)
     log.info("show %r (%d cues) loaded by %s", show.id, len(show.cues), principal.name)
     return _execute(request, LoadShow(show))
 
@@ -222,17 +234,39 @@ async def import_show(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid_utf8", "the show file is not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ApiError(400, "malformed_toml", f"the show file is not valid TOML: {exc}") from None
-    return _execute(request, LoadShow(parse_show(data, request.app[SHOW_CONTROL].scenes)))
+    show = parse_show(data, request.app[SHOW_CONTROL].scenes)
+    _check_targets(request, show)
+    return _execute(request, LoadShow(show))
+
+
+def _check_targets(request: web.Request, show: Show) -> None:
+    """Cue targets must name groups and displays that exist (issue 8, ``projector.fleet``)."""
+    from projector.fleet import FLEET
+
+    request.app[FLEET].check_show(show)
 
 
 def _cue_handler(make: Callable[[dict[str, Any]], Command]) -> Callable[[web.Request], Any]:
     async def handler(request: web.Request) -> web.Response:
         principal = await require(request, "operator")
-        command = make(await _body(request))
+        body = await _body(request)
+        command = _timed(request, make(body), body)
         log.info("%s by %s", type(command).__name__, principal.name)
         return _execute(request, command)
 
     return handler
+
+
+def _timed(request: web.Request, command: Command, body: dict[str, Any]) -> Command:
+    """GO, back and jump may say when (``at``: server time, or ``in``: seconds from now)
+    and for whom (``target``: all, group:<name>, display:<name>)."""
+    if not isinstance(command, Go | Back | Jump):
+        return command
+    from projector.fleet import FLEET
+
+    at = parse_cue_time(body, time.time(), request.app[CONFIG].cue_lead)
+    target = None if body.get("target") is None else request.app[FLEET].check_target(body["target"])
+    return dataclasses.replace(command, at=at, target=target)
 
 
 def _go(body: dict[str, Any]) -> Command:

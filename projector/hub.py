@@ -60,6 +60,14 @@ class DisplayRecord:
     status: Status | None = None
     thumbnail: bytes | None = None
     thumbnail_at: float | None = None
+    #: Fleet (issue 8): the name the display says in hello (``name`` is what operators
+    #: call it), when it last reported a status, since when it runs under its frame
+    #: rate, and its last error with the time it came (kept after later good reports).
+    hello_name: str = ""
+    status_at: float | None = None
+    slow_since: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
 
 
 @dataclass(eq=False)
@@ -79,6 +87,8 @@ class DisplayConnection:
     closed: bool = False
     task: asyncio.Task[None] | None = None
     record: DisplayRecord | None = None
+    #: The name in the display's hello (``name`` may be an operator's rename of it).
+    hello_name: str = ""
 
 
 class Hub:
@@ -111,6 +121,7 @@ class Hub:
         self.clients.add(conn)
         record = self.records.get(conn.name) or DisplayRecord(conn.name, conn.address, conn.resolution)
         record.address, record.resolution, record.connected = conn.address, conn.resolution, True
+        record.hello_name = conn.hello_name or conn.name
         record.connected_at = record.last_seen = conn.connected_at
         conn.record = self.records[conn.name] = record
         self.metrics.displays.set(len(self.clients))

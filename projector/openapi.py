@@ -6,6 +6,7 @@ from typing import Any
 
 from projector import __version__
 from projector.core.model import MAX_ACTION_COUNT, Channel
+from projector.openapi_fleet import fleet_paths
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -47,6 +48,75 @@ def _op(
     return op
 
 
+_focus = {
+    "type": ["array", "null"],
+    "items": {"type": "number", "minimum": 0, "maximum": 1},
+    "minItems": 2,
+    "maxItems": 2,
+    "description": "The point every crop keeps: [x, y] as fractions of width and height",
+}
+
+
+def _media_paths(operator: list[str]) -> dict[str, Any]:
+    """Pictures (issue 7): uploads, downloads by hash, variants, dossier zip files."""
+    reader = ["bearer", "session"]
+    picture = {"description": "The picture; ETag is its hash; byte ranges (206) served"}
+    return {
+        "/api/v1/media": {
+            "post": {
+                **_op(
+                    "Upload one picture, raw bytes; checked by content, cleaned, stored by hash (operator)",
+                    security=operator,
+                    status=201,
+                    errors=(401, 403, 413, 422),
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+                },
+            },
+            "get": _op("Stored pictures (viewer)", security=reader, errors=(401, 403)),
+        },
+        "/api/v1/media/{hash}": {
+            "get": {
+                "summary": "A stored picture (display token or viewer)",
+                "security": [{name: []} for name in reader],
+                "responses": {
+                    "200": picture,
+                    "206": picture,
+                    "304": {"description": "Not modified"},
+                    **_errors(400, 401, 403, 404),
+                },
+            }
+        },
+        "/api/v1/media/{hash}/info": {
+            "get": _op("What a stored picture is", security=reader, errors=(400, 404))
+        },
+        "/api/v1/media/{hash}/variants/{name}": {
+            "get": {
+                "summary": "A derived picture: thumb, portrait-1080, portrait-2160, cutout-1080, natural-1080 (?focus=x,y)",
+                "security": [{name: []} for name in reader],
+                "responses": {"200": picture, **_errors(400, 401, 403, 404, 422)},
+            }
+        },
+        "/api/v1/media/progress": {"get": _op("Variant preparation progress (viewer)", security=reader)},
+        "/api/v1/media/prepare": {
+            "post": _op("Prepare missing variants now (operator)", security=operator, status=202)
+        },
+        "/api/v1/dossiers.zip": {
+            "get": {
+                "summary": "Every case as a zip of dossier folders (viewer)",
+                "responses": {"200": {"description": "application/zip"}},
+            },
+            "post": _op(
+                "Import a zip of dossier folders, all or nothing (operator)",
+                security=operator,
+                errors=(401, 403, 413, 422),
+            ),
+        },
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     counts = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
     action = {
@@ -73,7 +143,22 @@ def openapi_document() -> dict[str, Any]:
             "story": {"type": "string"},
             "ask": {"type": "string"},
             "status": {"type": "string", "enum": ["active", "released", "closed"]},
-            "portrait": {"type": ["string", "null"]},
+            "portrait": {"type": ["string", "null"], "description": "A media hash from POST /api/v1/media"},
+            "lang": {"type": "string", "description": "BCP 47 language of story and ask (default en)"},
+            "translations": {
+                "type": "object",
+                "description": "Other languages: {lang: {story, ask}}",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {"story": {"type": "string"}, "ask": {"type": "string"}},
+                },
+            },
+            "focus": _focus,
+            "portraits": {
+                "type": "array",
+                "maxItems": 8,
+                "items": {"type": "object", "properties": {"media": {"type": "string"}, "focus": _focus}},
+            },
         },
     }
     campaign = {
@@ -193,6 +278,7 @@ def openapi_document() -> dict[str, Any]:
                 ),
                 "delete": _op("Remove a case (operator)", security=operator, errors=(401, 403, 404)),
             },
+            **_media_paths(operator),
             "/api/v1/login": {
                 "post": _op(
                     "Log in; sets the session cookie and returns the CSRF token",
@@ -255,6 +341,7 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/displays": {
                 "get": _op("Connected displays and their status (viewer)", security=operator)
             },
+            **fleet_paths(operator),  # show control and the fleet (issue 8): projector/openapi_fleet.py
             "/healthz": {"get": _op("Liveness")},
             "/metrics": {
                 "get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text format"}}}

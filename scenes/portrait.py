@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
-from projector.core.model import Case, CaseStatus
+from projector.core.model import Case, CaseStatus, case_text
 from projector.core.state import ShowState
 from projector.display.text import format_int
 from scenes.base import (
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 PANEL_SHARE = 0.42
 FADE_IN_SECONDS = 0.8
+#: Above the name of a case whose person is free: news the screens celebrate.
+RELEASED_MARK = "FREE"
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
 
 
@@ -124,7 +126,11 @@ class PortraitScene:
             return
         blocks: list[tuple[pygame.Surface, int]] = []
         y = int(9 * u)
+        # The dossier's text in the first of the display's languages it has (else its default).
+        self.lang, self.words = case_text(case, self.assets.languages)
         country = country_name(case.country).upper()
+        if case.status is CaseStatus.RELEASED:
+            country = f"{RELEASED_MARK} \u00b7 {country}" if country else RELEASED_MARK
         if country:
             surf = text.render(country, "display", int(5 * u), YELLOW)
             blocks.append((surf, y))
@@ -146,9 +152,10 @@ class PortraitScene:
         self.rule = pygame.Rect(x0, y, int(12 * u), max(2, int(0.7 * u)))
         y += self.rule.height + int(3 * u)
 
-        self.cta = self.assets.memo(("cta", case.ask, case.name, self.col_w, self.h), lambda: self._cta(case))
+        ask = self.words.ask
+        self.cta = self.assets.memo(("cta", ask, case.name, self.col_w, self.h), lambda: self._cta(case, ask))
         cta_top = int(92 * u) - (self.cta.get_height() if self.cta else 0)
-        story = first_sentence(case.story)
+        story = first_sentence(self.words.story)
         count_room = int(5.5 * u)  # the "N actions so far" line and its gap
         body = int(3.7 * u)
         room = cta_top - int(2 * u) - y - count_room
@@ -167,9 +174,9 @@ class PortraitScene:
         self.blocks = blocks
         self.placeholder = self._placeholder(initials(case.name))
 
-    def _cta(self, case: Case) -> pygame.Surface:
+    def _cta(self, case: Case, ask: str) -> pygame.Surface:
         u, text = self.u, self.text
-        ask = case.ask.strip() or f"Take action for {case.name}."
+        ask = ask.strip() or f"Take action for {case.name}."
         pad = int(2.2 * u)
         size = int(4.4 * u)
         lines = text.wrap(ask.upper(), "display", size, self.col_w - 2 * pad, 3)

@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from projector.core.fleet import parse_target
 from projector.core.model import ValidationError, parse_text
 
 MAX_CUES = 500
@@ -54,6 +55,9 @@ class Cue:
     #: the same overlay keep it running, so the crawl never restarts on GO.
     overlay: str | None = None
     overlay_params: Mapping[str, ParamValue] = field(default_factory=_no_params)
+    #: Which displays take this cue: "all", "group:<name>", "display:<name>";
+    #: None: the show's target.
+    target: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,11 @@ class Show:
     name: str
     cues: tuple[Cue, ...]
     loop: bool = False
+    #: The target of every cue that names none.
+    target: str = "all"
+
+    def target_of(self, index: int) -> str:
+        return self.cues[index].target or self.target
 
     def index_of(self, cue_id: str) -> int | None:
         for i, cue in enumerate(self.cues):
@@ -122,7 +131,8 @@ def parse_cue(raw: object, known_scenes: Collection[str], where: str = "") -> Cu
     if not isinstance(raw, Mapping):
         raise ValidationError(where.rstrip(".") or "cue", "a cue must be an object")
     unknown = set(raw) - {
-        "id", "scene", "params", "transition", "duration", "hold", "label", "safe", "overlay", "overlay_params"
+        "id", "scene", "params", "transition", "duration", "hold", "label", "safe", "overlay", "overlay_params",
+        "target",
     }  # fmt: skip
     if unknown:
         raise ValidationError(f"{where}{sorted(unknown)[0]}", "unknown field")
@@ -165,6 +175,7 @@ def parse_cue(raw: object, known_scenes: Collection[str], where: str = "") -> Cu
         safe=safe,
         overlay=overlay,
         overlay_params=parse_params(raw.get("overlay_params"), where, "overlay_params"),
+        target=None if raw.get("target") is None else str(parse_target(raw["target"], f"{where}target")),
     )
 
 
@@ -172,7 +183,7 @@ def parse_show(raw: object, known_scenes: Collection[str]) -> Show:
     """A whole show, all-or-nothing: the first bad field is named, nothing is loaded."""
     if not isinstance(raw, Mapping):
         raise ValidationError("show", "must be an object")
-    unknown = set(raw) - {"id", "name", "cues", "loop"}
+    unknown = set(raw) - {"id", "name", "cues", "loop", "target"}
     if unknown:
         raise ValidationError(sorted(unknown)[0], "unknown field")
     show_id = raw.get("id", "show")
@@ -192,7 +203,8 @@ def parse_show(raw: object, known_scenes: Collection[str]) -> Show:
     loop = raw.get("loop", False)
     if not isinstance(loop, bool):
         raise ValidationError("loop", "must be true or false")
-    return Show(show_id, parse_text(raw.get("name", show_id), "name", 200), cues, loop)
+    target = str(parse_target(raw.get("target"), "target"))
+    return Show(show_id, parse_text(raw.get("name", show_id), "name", 200), cues, loop, target)
 
 
 def cue_to_wire(cue: Cue) -> dict[str, object]:
@@ -206,11 +218,20 @@ def cue_to_wire(cue: Cue) -> dict[str, object]:
         "label": cue.label,
         "safe": cue.safe,
         **({"overlay": cue.overlay, "overlay_params": dict(cue.overlay_params)} if cue.overlay else {}),
+        **({"target": cue.target} if cue.target is not None else {}),
     }
 
 
 def show_to_wire(show: Show) -> dict[str, object]:
-    return {"id": show.id, "name": show.name, "loop": show.loop, "cues": [cue_to_wire(c) for c in show.cues]}
+    wire: dict[str, object] = {
+        "id": show.id,
+        "name": show.name,
+        "loop": show.loop,
+        "cues": [cue_to_wire(c) for c in show.cues],
+    }
+    if show.target != "all":
+        wire["target"] = show.target
+    return wire
 
 
 class AnyScene:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -132,9 +132,83 @@ class CaseStatus(enum.Enum):
     CLOSED = "closed"
 
 
+#: A language tag: ISO 639 language, then optional BCP 47 subtags ("pt-BR", "zh-Hant").
+LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$")
+#: A media file's name in the store: the SHA-256 of its (cleaned) bytes, lower-case hex.
+MEDIA_HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+#: Further portraits one case may carry besides the main one.
+MAX_EXTRA_PORTRAITS = 8
+#: Languages one dossier may be written in, the default one included.
+MAX_LANGUAGES = 24
+#: The language a case's story and ask are in when nobody said.
+DEFAULT_LANG = "en"
+
+
+def parse_lang(value: object, field: str = "lang") -> str:
+    """A language tag, normalised the BCP 47 way: ``PT-br`` -> ``pt-BR``, ``zh-hant`` -> ``zh-Hant``."""
+    if not isinstance(value, str):
+        raise ValidationError(field, "must be a language tag such as en, tr or pt-BR")
+    parts = value.strip().replace("_", "-").split("-")
+    norm = [parts[0].lower()]
+    for part in parts[1:]:
+        norm.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower())
+    tag = "-".join(norm)
+    if not LANG_PATTERN.match(tag):
+        raise ValidationError(field, f"{value!r} is not a language tag such as en, tr or pt-BR")
+    return tag
+
+
+def parse_media_hash(value: object, field: str = "portrait") -> str:
+    """A media reference: 64 lower-case hex digits, so it can never name a path."""
+    if not isinstance(value, str) or not MEDIA_HASH_PATTERN.match(value):
+        raise ValidationError(field, "must be a media hash (64 hex digits, from POST /api/v1/media)")
+    return value
+
+
+def parse_focus(value: object, field: str = "focus") -> tuple[float, float]:
+    """The point of a picture to keep in frame: ``[x, y]`` as fractions of its width and height."""
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 1
+            for v in value
+        )
+    ):
+        raise ValidationError(field, "must be [x, y] with two numbers from 0 to 1")
+    return (float(value[0]), float(value[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseText:
+    """A case's story and call to action in one language."""
+
+    story: str = ""
+    ask: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Portrait:
+    """A further picture of a case: a media hash and the point to keep in frame (None: the face)."""
+
+    media: str
+    focus: tuple[float, float] | None = None
+
+
+def _no_texts() -> Mapping[str, CaseText]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
-    """A person or community the campaign acts for."""
+    """A person or community the campaign acts for.
+
+    ``story`` and ``ask`` are in ``lang``; ``translations`` holds them in other
+    languages (never ``lang`` itself). ``portrait`` is the main picture: a
+    media hash (uploaded) or, for dossiers read from a local folder, a file
+    name; ``focus`` is the point of it to keep in frame (None: the middle of
+    the upper third, where a face usually is). ``portraits`` are more pictures.
+    """
 
     id: str
     name: str
@@ -143,6 +217,43 @@ class Case:
     ask: str = ""
     status: CaseStatus = CaseStatus.ACTIVE
     portrait: str | None = None  # media reference (content hash or file name)
+    lang: str = DEFAULT_LANG
+    translations: Mapping[str, CaseText] = field(default_factory=_no_texts)
+    focus: tuple[float, float] | None = None
+    portraits: tuple[Portrait, ...] = ()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language the dossier has, the default first."""
+        return (self.lang, *(lang for lang in self.translations if lang != self.lang))
+
+    def media(self) -> tuple[str, ...]:
+        """Every media hash this case shows, main portrait first (file names are not media)."""
+        refs = [self.portrait] if self.portrait and MEDIA_HASH_PATTERN.match(self.portrait) else []
+        refs.extend(p.media for p in self.portraits if p.media not in refs)
+        return tuple(refs)
+
+
+def case_text(case: Case, languages: Sequence[str] = ()) -> tuple[str, CaseText]:
+    """``(language, text)``: the first of ``languages`` the dossier has, else its default text.
+
+    An exact tag wins; otherwise the base language matches either way round
+    ("pt" takes "pt-BR", "pt-BR" takes "pt"), so a display set to ``tr,en``
+    shows the Turkish story where there is one and English where there is not.
+    A translation with an empty story and ask does not count.
+    """
+    texts: dict[str, CaseText] = {case.lang: CaseText(case.story, case.ask)}
+    for lang, text in case.translations.items():
+        if lang != case.lang and (text.story or text.ask):
+            texts[lang] = text
+    for wanted in languages:
+        if wanted in texts:
+            return wanted, texts[wanted]
+        base = wanted.split("-", 1)[0].lower()
+        for lang, text in texts.items():
+            if lang.split("-", 1)[0].lower() == base:
+                return lang, text
+    return case.lang, texts[case.lang]
 
 
 @dataclass(frozen=True, slots=True)

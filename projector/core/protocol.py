@@ -13,15 +13,26 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from projector.core.calibration import MAX_OUTPUTS, parse_output_name, parse_pattern
 from projector.core.cues import AnyScene, Show, parse_show, show_to_wire
+from projector.core.fleet import MAX_LATENCY_MS, parse_display_name, parse_groups, parse_target
+from projector.core.mapping import OutputMapping, mapping_to_wire, parse_mapping
 from projector.core.model import (
+    DEFAULT_LANG,
+    MAX_EXTRA_PORTRAITS,
+    MAX_LANGUAGES,
     Campaign,
     Case,
     CaseStatus,
+    CaseText,
     Channel,
+    Portrait,
     Totals,
     ValidationError,
     is_country_code,
+    parse_focus,
+    parse_lang,
+    parse_media_hash,
 )
 from projector.core.state import (
     BlackoutChanged,
@@ -65,6 +76,9 @@ class Hello:
     protocol: int
     resolution: tuple[int, int]
     capabilities: tuple[str, ...] = ()
+    #: The display's outputs (projection mapping, issue 6); empty from an older display,
+    #: which has one output, ``main``, of its resolution.
+    outputs: tuple[OutputInfo, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +90,38 @@ class Status:
     scene: str
     rev: int
     error: str | None = None
+    #: Media the display's show needs: how many are in its cache, how many are not yet
+    #: (None: a display that does not cache media, or an older one).
+    media_ready: int | None = None
+    media_missing: int | None = None
+    #: Health (issue 8), all optional so an older display's status still decodes.
+    health: Health | None = None
+    #: The output stage in use (issue 6): ``software`` or ``opengl``, and why it was chosen.
+    output_path: str | None = None
+    output_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """What a display knows about its own condition, beyond fps and frame time."""
+
+    #: The frame rate it paces to.
+    target_fps: float | None = None
+    #: Frames since start that took longer than one frame interval (a missed refresh).
+    dropped: int | None = None
+    #: Resident memory of the display process (MiB), and the hottest thermal zone (°C).
+    memory_mb: float | None = None
+    temperature_c: float | None = None
+    #: The clock estimate (server minus display) and the round trip it rests on.
+    clock_offset_ms: float | None = None
+    rtt_ms: float | None = None
+    #: Connections made since start (1 on the first): a flaky link shows as a climbing count.
+    connections: int | None = None
+
+
+HEALTH_FIELDS = (
+    "target_fps", "dropped", "memory_mb", "temperature_c", "clock_offset_ms", "rtt_ms", "connections"
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +144,8 @@ class ThumbnailRequest:
     """The server asks a display for a small picture of what it shows now."""
 
     width: int
+    #: Which output's picture, as the projector gets it (None: the display's first output).
+    output: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +154,8 @@ class Thumbnail:
 
     format: str
     data: str
+    #: The output it shows when the request named one.
+    output: str | None = None
 
 
 MAX_THUMBNAIL_WIDTH = 640
@@ -116,6 +166,8 @@ MAX_THUMBNAIL_CHARS = 400_000
 class Snapshot:
     state: ShowState
     server_time: float
+    #: Who the receiving display is (name, groups); None from an older server.
+    you: You | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +182,36 @@ class EventFrame:
 
 @dataclass(frozen=True, slots=True)
 class Pong:
+    """The answer to a ping: ``server_time`` is when the server sent it, ``received_at``
+    when the ping arrived (None from an older server: taken as ``server_time``)."""
+
     id: int
     client_time: float
     server_time: float
+    received_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class You:
+    """Who the server knows a display as: its name (an operator may rename it), its
+    groups, and how much earlier it should switch (a slow projector's latency)."""
+
+    name: str
+    groups: tuple[str, ...] = ()
+    latency_ms: float = 0.0
+
+
+#: What the server may ask a display to do (``Command.do``).
+COMMANDS = frozenset({"identify", "reload"})
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """An operator's request to one display: ``identify`` (show the ident card for
+    ``seconds``) or ``reload`` (reconnect and enter its scenes afresh)."""
+
+    do: str
+    seconds: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +220,37 @@ class ErrorFrame:
     message: str
 
 
-ClientFrame = Hello | Status | Ping | Resync | Thumbnail
-ServerFrame = Snapshot | EventFrame | Pong | ErrorFrame | ThumbnailRequest
+# Projection mapping (issue 6): calibrations and test patterns per output.
+
+
+@dataclass(frozen=True, slots=True)
+class OutputInfo:
+    """One output a display drives, as its hello lists it."""
+
+    name: str
+    size: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class MappingFrame:
+    """Server to display: use ``mapping`` on ``output`` from the next frame (None: the identity).
+    Display to server: the display was calibrated from its keyboard; the server checks,
+    stores and echoes it."""
+
+    output: str
+    mapping: OutputMapping | None
+
+
+@dataclass(frozen=True, slots=True)
+class PatternFrame:
+    """Server to display: show a test pattern through ``output``'s mapping (None: the show)."""
+
+    output: str
+    pattern: str | None
+
+
+ClientFrame = Hello | Status | Ping | Resync | Thumbnail | MappingFrame
+ServerFrame = Snapshot | EventFrame | Pong | ErrorFrame | ThumbnailRequest | You | Command | PatternFrame
 Frame = ClientFrame | ServerFrame
 
 
@@ -175,6 +283,12 @@ def case_to_wire(c: Case) -> dict[str, Any]:
         "ask": c.ask,
         "status": c.status.value,
         "portrait": c.portrait,
+        "lang": c.lang,
+        "translations": {lang: {"story": t.story, "ask": t.ask} for lang, t in c.translations.items()},
+        "focus": None if c.focus is None else list(c.focus),
+        "portraits": [
+            {"media": p.media, "focus": None if p.focus is None else list(p.focus)} for p in c.portraits
+        ],
     }
 
 
@@ -212,8 +326,11 @@ def _event_body(event: Event) -> dict[str, Any]:
             return {"type": "message_retracted", "id": message_id}
         case ShowLoaded(_, show):
             return {"type": "show", "show": None if show is None else show_to_wire(show)}
-        case CueChanged(_, program, preview, at, held):
-            return {"type": "cue", "program": program, "preview": preview, "at": at, "held": held}
+        case CueChanged(_, program, preview, at, held, target):
+            body = {"type": "cue", "program": program, "preview": preview, "at": at, "held": held}
+            if target is not None:
+                body["target"] = target
+            return body
         case BlackoutChanged(_, on):
             return {"type": "blackout", "on": on}
     raise TypeError(f"not an event: {event!r}")  # pragma: no cover
@@ -232,6 +349,8 @@ def to_wire(frame: Frame) -> dict[str, Any]:
                 "resolution": list(frame.resolution),
                 "capabilities": list(frame.capabilities),
             }
+            if frame.outputs:
+                body["outputs"] = [{"name": o.name, "size": list(o.size)} for o in frame.outputs]
         case Status():
             body = {
                 "type": "status",
@@ -241,14 +360,37 @@ def to_wire(frame: Frame) -> dict[str, Any]:
                 "rev": frame.rev,
                 "error": frame.error,
             }
+            if frame.media_ready is not None or frame.media_missing is not None:
+                body["media_ready"] = frame.media_ready
+                body["media_missing"] = frame.media_missing
+            if frame.health is not None:
+                for name in HEALTH_FIELDS:
+                    value = getattr(frame.health, name)
+                    if value is not None:
+                        body[name] = value
+            if frame.output_path is not None:
+                body["output_path"] = frame.output_path
+                body["output_reason"] = frame.output_reason
         case Ping():
             body = {"type": "ping", "id": frame.id, "client_time": frame.client_time}
         case Resync():
             body = {"type": "resync", "rev": frame.rev}
-        case ThumbnailRequest(width):
+        case ThumbnailRequest(width, output):
             body = {"type": "thumbnail_request", "width": width}
-        case Thumbnail(fmt, data):
+            if output is not None:
+                body["output"] = output
+        case Thumbnail(fmt, data, output):
             body = {"type": "thumbnail", "format": fmt, "data": data}
+            if output is not None:
+                body["output"] = output
+        case MappingFrame(output, mapping):
+            body = {
+                "type": "mapping",
+                "output": output,
+                "mapping": None if mapping is None else mapping_to_wire(mapping),
+            }
+        case PatternFrame(output, pattern):
+            body = {"type": "pattern", "output": output, "pattern": pattern}
         case Snapshot(state, server_time):
             body = {
                 "type": "snapshot",
@@ -266,6 +408,15 @@ def to_wire(frame: Frame) -> dict[str, Any]:
                 "held": state.held,
                 "blackout": state.blackout,
             }
+            if state.targeted:
+                body["program_target"] = state.program_target
+                body["targeted"] = [list(e) for e in state.targeted]
+            if frame.you is not None:
+                body["you"] = _you_body(frame.you)
+        case You():
+            body = {"type": "you", **_you_body(frame)}
+        case Command(do, seconds):
+            body = {"type": "command", "do": do, "seconds": seconds}
         case EventFrame(event, first_rev):
             body = _event_body(event)
             body["rev"] = event.rev
@@ -278,11 +429,17 @@ def to_wire(frame: Frame) -> dict[str, Any]:
                 "client_time": frame.client_time,
                 "server_time": frame.server_time,
             }
+            if frame.received_at is not None:
+                body["received_at"] = frame.received_at
         case ErrorFrame(code, message):
             body = {"type": "error", "code": code, "message": message}
         case _:  # pragma: no cover
             raise TypeError(f"not a frame: {frame!r}")
     return {"v": PROTOCOL_VERSION, **body}
+
+
+def _you_body(you: You) -> dict[str, Any]:
+    return {"name": you.name, "groups": list(you.groups), "latency_ms": you.latency_ms}
 
 
 # --- decoding -----------------------------------------------------------------------
@@ -380,6 +537,13 @@ def case_from_wire(f: _Fields) -> Case:
         status = CaseStatus(f.text("status", max_length=20))
     except ValueError:
         raise ProtocolError("bad_field", f"{f.where}.status: unknown case status") from None
+    # lang, translations, focus and portraits came with issue 7: optional, so an
+    # older server's snapshot still decodes.
+    try:
+        lang = parse_lang(f.obj.get("lang") or DEFAULT_LANG, f"{f.where}.lang")
+        focus = None if f.obj.get("focus") is None else parse_focus(f.obj["focus"], f"{f.where}.focus")
+    except ValidationError as exc:
+        raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
     return Case(
         id=f.text("id", max_length=64),
         name=f.text("name", max_length=200),
@@ -388,7 +552,53 @@ def case_from_wire(f: _Fields) -> Case:
         ask=f.text("ask"),
         status=status,
         portrait=f.opt_str("portrait", max_length=200),
+        lang=lang,
+        translations=_translations_from(f),
+        focus=focus,
+        portraits=_portraits_from(f),
     )
+
+
+def _translations_from(f: _Fields) -> Mapping[str, CaseText]:
+    raw = f.obj.get("translations")
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, dict) or len(raw) > MAX_LANGUAGES:
+        raise ProtocolError("bad_field", f"{f.where}.translations: expected an object of languages")
+    texts: dict[str, CaseText] = {}
+    for lang, body in raw.items():
+        where = f"{f.where}.translations.{lang}"
+        if not isinstance(body, dict):
+            raise ProtocolError("bad_field", f"{where}: expected an object")
+        try:
+            tag = parse_lang(lang, where)
+        except ValidationError as exc:
+            raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+        t = _Fields(body, where)
+        texts[tag] = CaseText(story=t.text("story"), ask=t.text("ask"))
+    return MappingProxyType(texts)
+
+
+def _portraits_from(f: _Fields) -> tuple[Portrait, ...]:
+    raw = f.obj.get("portraits")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_EXTRA_PORTRAITS:
+        raise ProtocolError(
+            "bad_field", f"{f.where}.portraits: expected a list of at most {MAX_EXTRA_PORTRAITS}"
+        )
+    portraits = []
+    for i, item in enumerate(raw):
+        where = f"{f.where}.portraits[{i}]"
+        if not isinstance(item, dict):
+            raise ProtocolError("bad_field", f"{where}: expected an object")
+        try:
+            media = parse_media_hash(item.get("media"), f"{where}.media")
+            focus = None if item.get("focus") is None else parse_focus(item["focus"], f"{where}.focus")
+        except ValidationError as exc:
+            raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+        portraits.append(Portrait(media, focus))
+    return tuple(portraits)
 
 
 def message_from_wire(f: _Fields) -> Message:
@@ -427,6 +637,123 @@ def _cue_index(f: _Fields, name: str, show: Show | None) -> int | None:
     return value
 
 
+def _target_from(f: _Fields, name: str) -> str:
+    """A cue target; absent (an older server) means every display."""
+    raw = f.obj.get(name)
+    if raw is None:
+        return "all"
+    try:
+        return str(parse_target(raw, f"{f.where}.{name}"))
+    except ValidationError as exc:
+        raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+
+
+def _targeted_from(f: _Fields, show: Show | None) -> dict[str, Any]:
+    """``program_target`` and ``targeted`` of a snapshot; derived from ``program`` when absent."""
+    program = f.obj.get("program")
+    raw = f.obj.get("targeted")
+    if raw is None:
+        if not isinstance(program, int) or isinstance(program, bool):
+            return {}
+        target = show.target_of(program) if show is not None and 0 <= program < len(show.cues) else "all"
+        return {"program_target": target, "targeted": ((target, program, f.opt_float("program_at")),)}
+    if not isinstance(raw, list) or len(raw) > 10_000:
+        raise ProtocolError("bad_field", f"{f.where}.targeted: expected a list")
+    entries = []
+    for i, item in enumerate(raw):
+        where = f"{f.where}.targeted[{i}]"
+        if not isinstance(item, list) or len(item) != 3:
+            raise ProtocolError("bad_field", f"{where}: expected [target, cue index, at]")
+        target, index, at = item
+        entry = _Fields({"target": target, "index": index, "at": at}, where)
+        if show is None or not isinstance(index, int) or not 0 <= index < len(show.cues):
+            raise ProtocolError("bad_field", f"{where}: expected a cue index of the loaded show")
+        entries.append((_target_from(entry, "target"), entry.integer("index"), entry.opt_float("at")))
+    return {
+        "program_target": _target_from(f, "program_target") if entries else None,
+        "targeted": tuple(entries),
+    }
+
+
+def _you_from(f: _Fields) -> You:
+    groups = f.array("groups") if "groups" in f.obj else []
+    try:
+        name = parse_display_name(f.get("name"), f"{f.where}.name")
+        parsed = parse_groups(groups, f"{f.where}.groups")
+    except ValidationError as exc:
+        raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+    latency = f.number("latency_ms") if "latency_ms" in f.obj else 0.0
+    if not 0 <= latency <= MAX_LATENCY_MS:
+        raise ProtocolError("bad_field", f"{f.where}.latency_ms: expected 0 to {MAX_LATENCY_MS:g}")
+    return You(name, parsed, latency)
+
+
+def _health_from(f: _Fields) -> Health | None:
+    """The optional health fields of a status frame; None when it has none."""
+    values: dict[str, Any] = {}
+    for name in HEALTH_FIELDS:
+        if f.obj.get(name) is None:
+            continue
+        if name in ("dropped", "connections"):
+            values[name] = f.integer(name)
+        else:
+            value = f.number(name)
+            if value in (float("inf"), float("-inf")):
+                raise ProtocolError("bad_field", f"{f.where}.{name}: expected a finite number")
+            values[name] = value
+    return Health(**values) if values else None
+
+
+def _output_from(f: _Fields, name: str) -> str:
+    try:
+        return parse_output_name(f.get(name), f"{f.where}.{name}")
+    except ValidationError as exc:
+        raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+
+
+def _opt_output(f: _Fields) -> str | None:
+    return None if f.obj.get("output") is None else _output_from(f, "output")
+
+
+def _outputs_from(f: _Fields) -> tuple[OutputInfo, ...]:
+    raw = f.array("outputs")
+    if not 1 <= len(raw) <= MAX_OUTPUTS:
+        raise ProtocolError("bad_field", f"{f.where}.outputs: expected 1 to {MAX_OUTPUTS} outputs")
+    outputs: list[OutputInfo] = []
+    for i, item in enumerate(raw):
+        where = f"{f.where}.outputs[{i}]"
+        if not isinstance(item, dict):
+            raise ProtocolError("bad_field", f"{where}: expected an object")
+        o = _Fields(item, where)
+        name = _output_from(o, "name")
+        size = o.array("size")
+        if len(size) != 2 or not all(
+            isinstance(x, int) and not isinstance(x, bool) and 16 <= x <= 16384 for x in size
+        ):
+            raise ProtocolError("bad_field", f"{where}.size: expected [width, height], 16 to 16384 pixels")
+        if any(out.name == name for out in outputs):
+            raise ProtocolError("bad_field", f"{where}.name: two outputs are called {name!r}")
+        outputs.append(OutputInfo(name, (size[0], size[1])))
+    return tuple(outputs)
+
+
+def _output_path_from(f: _Fields) -> str | None:
+    path = f.opt_str("output_path", max_length=20)
+    if path not in (None, "software", "opengl"):
+        raise ProtocolError("bad_field", f"{f.where}.output_path: expected 'software' or 'opengl'")
+    return path
+
+
+def _mapping_from(f: _Fields) -> OutputMapping | None:
+    raw = f.get("mapping")
+    if raw is None:
+        return None
+    try:
+        return parse_mapping(raw)
+    except ValidationError as exc:
+        raise ProtocolError("bad_field", f"{f.where}.mapping.{exc.field}: {exc.message}") from None
+
+
 def _event_from(kind: str, f: _Fields, rev: int) -> Event:
     match kind:
         case "totals":
@@ -455,7 +782,8 @@ def _event_from(kind: str, f: _Fields, rev: int) -> Event:
             held = f.obj.get("held", False)
             if not isinstance(held, bool):
                 raise ProtocolError("bad_field", "cue.held: expected true or false")
-            return CueChanged(rev, program, preview, f.opt_float("at"), held)
+            target = _target_from(f, "target") if program is not None else None
+            return CueChanged(rev, program, preview, f.opt_float("at"), held, target)
         case "blackout":
             on = f.get("on")
             if not isinstance(on, bool):
@@ -507,6 +835,7 @@ def from_wire(obj: object) -> Frame:
                 protocol=f.integer("protocol"),
                 resolution=(res[0], res[1]),
                 capabilities=tuple(caps),
+                outputs=_outputs_from(f) if obj.get("outputs") is not None else (),
             )
         case "status":
             return Status(
@@ -515,6 +844,11 @@ def from_wire(obj: object) -> Frame:
                 scene=f.text("scene", max_length=100),
                 rev=f.integer("rev"),
                 error=f.opt_str("error", max_length=2000),
+                media_ready=None if obj.get("media_ready") is None else f.integer("media_ready"),
+                media_missing=None if obj.get("media_missing") is None else f.integer("media_missing"),
+                health=_health_from(f),
+                output_path=_output_path_from(f),
+                output_reason=f.opt_str("output_reason", max_length=500),
             )
         case "ping":
             return Ping(id=f.integer("id"), client_time=f.number("client_time"))
@@ -524,16 +858,37 @@ def from_wire(obj: object) -> Frame:
             width = f.integer("width", minimum=16)
             if width > MAX_THUMBNAIL_WIDTH:
                 raise ProtocolError("bad_field", f"thumbnail_request.width: at most {MAX_THUMBNAIL_WIDTH}")
-            return ThumbnailRequest(width)
+            return ThumbnailRequest(width, _opt_output(f))
         case "thumbnail":
             fmt = f.text("format", max_length=10)
             if fmt != "jpeg":
                 raise ProtocolError("bad_field", "thumbnail.format: only 'jpeg' is accepted")
-            return Thumbnail(fmt, f.text("data", max_length=MAX_THUMBNAIL_CHARS))
+            return Thumbnail(fmt, f.text("data", max_length=MAX_THUMBNAIL_CHARS), _opt_output(f))
+        case "mapping":
+            return MappingFrame(_output_from(f, "output"), _mapping_from(f))
+        case "pattern":
+            try:
+                pattern = parse_pattern(f.get("pattern"), "pattern.pattern")
+            except ValidationError as exc:
+                raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+            return PatternFrame(_output_from(f, "output"), pattern)
         case "pong":
             return Pong(
-                id=f.integer("id"), client_time=f.number("client_time"), server_time=f.number("server_time")
+                id=f.integer("id"),
+                client_time=f.number("client_time"),
+                server_time=f.number("server_time"),
+                received_at=f.opt_float("received_at"),
             )
+        case "you":
+            return _you_from(f)
+        case "command":
+            do = f.text("do", max_length=20)
+            if do not in COMMANDS:
+                raise ProtocolError("bad_field", f"command.do: expected one of {', '.join(sorted(COMMANDS))}")
+            seconds = f.number("seconds") if "seconds" in obj else 5.0
+            if not 0 <= seconds <= 600:
+                raise ProtocolError("bad_field", "command.seconds: expected 0 to 600")
+            return Command(do, seconds)
         case "error":
             return ErrorFrame(code=f.text("code", max_length=100), message=f.text("message"))
         case "snapshot":
@@ -566,8 +921,10 @@ def from_wire(obj: object) -> Frame:
                 record_beaten_at=f.opt_float("record_beaten_at"),
                 cases=MappingProxyType(cases),
                 wall=tuple(wall),
+                **_targeted_from(f, show),
             )
-            return Snapshot(state, f.number("server_time"))
+            you = _you_from(f.obj_field("you")) if obj.get("you") is not None else None
+            return Snapshot(state, f.number("server_time"), you)
     if kind in _EVENT_TYPES:
         rev = f.integer("rev", minimum=1)
         first = f.integer("from", minimum=1) if "from" in obj else rev

@@ -67,10 +67,17 @@ class ShowState:
     #: (preloaded on every display so GO shows it with no gap).
     program: int | None = None
     preview: int | None = None
-    #: Server time the program cue was taken (hold timing, transitions).
+    #: Server time the program cue was taken (hold timing, transitions). It may
+    #: lie a little ahead: displays switch when their clock reaches it.
     program_at: float | None = None
     held: bool = False
     blackout: bool = False
+    #: Which displays take the program cue ("all", "group:x", "display:x").
+    program_target: str | None = None
+    #: The last cue taken for each target, newest last: (target, cue index, at).
+    #: A display the program cue is not for keeps showing the newest entry that is
+    #: (``projector.core.fleet.cue_for``).
+    targeted: tuple[tuple[str, int, float | None], ...] = ()
 
     @property
     def program_cue(self) -> Cue | None:
@@ -146,16 +153,23 @@ class Go:
 
     expected: int | None = None
     check_expected: bool = False
+    #: Server time the cue goes on screen (None: now); see ``projector.core.fleet``.
+    at: float | None = None
+    #: Send the cue to these displays instead of its own target.
+    target: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Back:
-    pass
+    at: float | None = None
+    target: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Jump:
     cue_id: str
+    at: float | None = None
+    target: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +286,8 @@ class CueChanged:
     preview: int | None
     at: float | None
     held: bool
+    #: The displays that take ``program`` (None with no program).
+    target: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,10 +362,14 @@ def reduce(state: ShowState, command: Command, now: float) -> tuple[ShowState, l
     return state, events
 
 
-def _cue_at(state: ShowState, program: int | None, now: float, held: bool = False) -> CueChanged:
+def _cue_at(
+    state: ShowState, program: int | None, now: float, held: bool = False, target: str | None = None
+) -> CueChanged:
     assert state.show is not None
     preview = state.show.after(program)
-    return CueChanged(state.rev + 1, program, preview, None if program is None else now, held)
+    if program is None:
+        return CueChanged(state.rev + 1, None, preview, None, held)
+    return CueChanged(state.rev + 1, program, preview, now, held, target or state.show.target_of(program))
 
 
 def _show_control(state: ShowState, command: Command, now: float) -> list[Event]:
@@ -372,42 +392,50 @@ def _show_control(state: ShowState, command: Command, now: float) -> list[Event]
     if show is None:
         raise CommandRefused("no_show", "no show is loaded")
     match command:
-        case Go(expected, check_expected):
+        case Go(expected, check_expected, at, target):
             if check_expected and expected != state.program:
                 raise CommandRefused(
                     "conflict", "another operator changed the cue first; look again and retry"
                 )
             cue = state.program_cue
+            if cue is not None and state.program_at is not None and now < state.program_at:
+                raise CommandRefused(
+                    "in_transition", f"cue {cue.id!r} is scheduled and not on screen yet; GO again after it"
+                )
             if cue is not None and state.program_at is not None and now < state.program_at + cue.duration:
                 raise CommandRefused(
                     "in_transition", f"cue {cue.id!r} is still transitioning; GO again when it ends"
                 )
-            target = state.preview
-            if target is None:
+            nxt = state.preview
+            if nxt is None:
                 raise CommandRefused("end_of_show", "the show is at its last cue")
-            return [_cue_at(state, target, now)]
+            return [_cue_at(state, nxt, now if at is None else at, target=target)]
         case AutoFollow(index):
             if state.program != index or state.held or state.preview is None:
                 return []
             return [_cue_at(state, state.preview, now)]
-        case Back():
+        case Back(at, target):
             if state.program is None or state.program == 0:
                 raise CommandRefused("start_of_show", "the show is at its first cue")
-            return [_cue_at(state, state.program - 1, now)]
-        case Jump(cue_id):
+            return [_cue_at(state, state.program - 1, now if at is None else at, target=target)]
+        case Jump(cue_id, at, target):
             found = show.index_of(cue_id)
             if found is None:
                 raise CommandRefused("unknown_cue", f"no cue {cue_id!r} in the show")
-            return [_cue_at(state, found, now)]
+            return [_cue_at(state, found, now if at is None else at, target=target)]
         case Hold():
             if state.held or state.program is None:
                 return []
-            return [CueChanged(rev + 1, state.program, state.preview, state.program_at, True)]
+            return [
+                CueChanged(
+                    rev + 1, state.program, state.preview, state.program_at, True, state.program_target
+                )
+            ]
         case Resume():
             if not state.held:
                 return []
             # The hold time starts again from now.
-            return [CueChanged(rev + 1, state.program, state.preview, now, False)]
+            return [CueChanged(rev + 1, state.program, state.preview, now, False, state.program_target)]
         case Panic():
             events: list[Event] = [_cue_at(state, show.safe_index, now)]
             if state.blackout:
@@ -439,9 +467,32 @@ def apply(state: ShowState, event: Event) -> ShowState:
         case MessageRetracted(rev, message_id):
             return replace(state, rev=rev, wall=tuple(m for m in state.wall if m.id != message_id))
         case ShowLoaded(rev, show):
-            return replace(state, rev=rev, show=show, program=None, preview=None, program_at=None, held=False)
-        case CueChanged(rev, program, preview, at, held):
-            return replace(state, rev=rev, program=program, preview=preview, program_at=at, held=held)
+            return replace(
+                state,
+                rev=rev,
+                show=show,
+                program=None,
+                preview=None,
+                program_at=None,
+                held=False,
+                program_target=None,
+                targeted=(),
+            )
+        case CueChanged(rev, program, preview, at, held, target):
+            targeted: tuple[tuple[str, int, float | None], ...] = ()
+            if program is not None:
+                who = target or "all"
+                targeted = (*(e for e in state.targeted if e[0] != who), (who, program, at))
+            return replace(
+                state,
+                rev=rev,
+                program=program,
+                preview=preview,
+                program_at=at,
+                held=held,
+                program_target=None if program is None else (target or "all"),
+                targeted=targeted,
+            )
         case BlackoutChanged(rev, on):
             return replace(state, rev=rev, blackout=on)
     raise TypeError(f"not an event: {event!r}")  # pragma: no cover - exhaustive above

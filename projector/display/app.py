@@ -30,28 +30,38 @@ import pygame
 
 from projector.core.protocol import (
     PROTOCOL_VERSION,
+    Command,
     ErrorFrame,
     EventFrame,
+    Health,
     Hello,
+    MappingFrame,
+    PatternFrame,
     Pong,
     Resync,
     Snapshot,
     Status,
     Thumbnail,
     ThumbnailRequest,
+    You,
 )
 from projector.core.replica import Outcome, Replica
+from projector.core.state import ShowState
+from projector.display import health
 from projector.display.assets import Assets
 from projector.display.director import Director
 from projector.display.fonts import system_fonts
-from projector.display.link import Inbound, Link, LinkState, websocket_url
+from projector.display.link import ClockSync, Inbound, Link, LinkState, websocket_url
+from projector.display.media_cache import MediaCache, needed_media
 from projector.display.options import DisplayOptions
+from projector.display.outputs import OutputSet, open_outputs
+from projector.display.pacing import FramePacer
 from projector.display.stats import FrameStats
 
 log = logging.getLogger(__name__)
 
 HEADLESS_DT = 1 / 60
-CAPABILITIES = ("status", "resync", "ping", "thumbnail")
+CAPABILITIES = ("status", "resync", "ping", "thumbnail", "mapping")
 OFFLINE_GRACE = 2.0  # seconds offline before the mark shows: a quick reconnect shows nothing
 RESYNC_RETRY = 3.0
 MAX_CONSECUTIVE_FAILURES = 300
@@ -77,6 +87,9 @@ class FrameInfo:
     spotlight: str | None = None
     #: What this frame cost (events, state, update, draw), without waiting for vsync.
     work_ms: float = 0.0
+    #: The first output's frame as its projector gets it (warped): software path only, and
+    #: only valid during the ``on_frame`` call.
+    output: pygame.Surface | None = None
 
 
 class DisplayApp:
@@ -92,6 +105,20 @@ class DisplayApp:
         #: Width of the thumbnail the server asked for, sent after the next frame.
         self._thumbnail_width: int | None = None
         self.frames_drawn = 0
+        #: Pictures and the saved show (issue 7): None without a cache folder.
+        self.media_cache: MediaCache | None = None
+        self._cached_state: ShowState | None = None
+        self._from_cache = False
+        self._link_answered = False
+        #: The fleet (issue 8): who the server says we are, its clock, operators' commands.
+        self.you: You | None = None
+        self.clock: ClockSync | None = None
+        self.director: Director | None = None
+        self._reload = False
+        self.pacer = FramePacer(opts.fps)
+        #: Projection mapping (issue 6): the outputs, their stages and the calibration keys.
+        self.outputs: OutputSet | None = None
+        self._thumbnail_output: str | None = None
 
     def request_stop(self) -> None:
         """Ask the loop to end after the current frame (thread- and signal-safe)."""
@@ -100,33 +127,15 @@ class DisplayApp:
     # --- set-up -------------------------------------------------------------------------
 
     def _open_output(self) -> tuple[pygame.Surface, pygame.Surface]:
-        """(the window, the surface scenes draw on); the same surface except headless."""
+        """(the window, the surface scenes draw on): the outputs decide (``projector.display.outputs``)."""
         opts = self.opts
         if opts.headless:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
         pygame.display.init()
         pygame.font.init()
-        if opts.headless:
-            window = pygame.display.set_mode((1, 1))
-            size = opts.render_size() or (1920, 1080)
-            return window, pygame.Surface(size).convert()
-        pygame.display.set_caption(f"projector \u2014 {opts.name}")
-        desktops = pygame.display.get_desktop_sizes() or [(1920, 1080)]
-        monitor = opts.monitor
-        if not 0 <= monitor < len(desktops):
-            log.error("there is no monitor %d (found %d); using monitor 0", monitor, len(desktops))
-            monitor = 0
-        if opts.windowed:
-            window = pygame.display.set_mode(opts.size or (1280, 720), 0, display=monitor)
-        else:
-            size = opts.size or desktops[monitor]
-            try:
-                window = pygame.display.set_mode(size, pygame.FULLSCREEN | pygame.NOFRAME, display=monitor)
-            except pygame.error:
-                log.exception("full screen failed; using a borderless window")
-                window = pygame.display.set_mode(size, pygame.NOFRAME, display=monitor)
-            pygame.mouse.set_visible(False)
-        return window, window
+        self.outputs = open_outputs(opts)
+        surface = self.outputs.surface()
+        return surface, surface
 
     def _offline_mark(self, unit: float) -> pygame.Surface:
         """A small grey "no signal" glyph: visible to the crew, ignorable for the public."""
@@ -166,20 +175,27 @@ class DisplayApp:
             threading.Thread(target=system_fonts, name="font-scan", daemon=True).start()
             window, surface = self._open_output()
             size = surface.get_size()
-            assets = Assets(size, name=opts.name, server=opts.server, media_dir=opts.media, fps=opts.fps)
+            self.media_cache = self._open_cache()
+            assets = Assets(
+                size,
+                name=opts.name,
+                server=opts.server,
+                media_dir=opts.media,
+                fps=opts.fps,
+                media_cache=self.media_cache,
+                languages=opts.languages,
+            )
+            if self.outputs is not None:
+                self.outputs.text = assets.text  # test patterns use the display's fonts
             if opts.state is not None:
                 now = time.time()
                 self.replica.load(Snapshot(opts.state, now), now)
-            director = Director(
-                assets,
-                rotation=opts.rotation,
-                pinned=opts.scene,
-                pinned_params=opts.scene_params,
-                transition=opts.transition,
-                fade=opts.fade,
-            )
+            elif self.media_cache is not None:
+                self._load_cached_show()
+            director = self.director = self._make_director(assets)
             if opts.server:
-                hello = Hello(opts.name[:100], opts.token, PROTOCOL_VERSION, size, CAPABILITIES)
+                outputs = self.outputs.infos() if self.outputs is not None else ()
+                hello = Hello(opts.name[:100], opts.token, PROTOCOL_VERSION, size, CAPABILITIES, outputs)
                 base, cap = opts.backoff
                 self.link = Link(
                     websocket_url(opts.server), hello, self.inbox, backoff_base=base, backoff_cap=cap
@@ -195,9 +211,68 @@ class DisplayApp:
                 self.link.close()
             if assets is not None:
                 assets.close()
+            if self.media_cache is not None:
+                if self.replica.state is not None:
+                    self.media_cache.save_state(self.replica.state)
+                self.media_cache.close()  # saves the latest show first
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if self.outputs is not None:
+                self.outputs.close()
             pygame.display.quit()
+
+    def _make_director(self, assets: Assets) -> Director:
+        opts = self.opts
+        director = Director(
+            assets,
+            rotation=opts.rotation,
+            pinned=opts.scene,
+            pinned_params=opts.scene_params,
+            transition=opts.transition,
+            fade=opts.fade,
+        )
+        if self.you is not None:
+            director.identity = (self.you.name, self.you.groups)
+            director.latency = self.you.latency_ms / 1000
+        return director
+
+    # --- the media cache and the saved show (issue 7) ------------------------------------------
+
+    def _open_cache(self) -> MediaCache | None:
+        root = self.opts.cache_dir()
+        if root is None:
+            if self.opts.server and self.opts.state is None:
+                # Headless with a server and no --cache: fetch pictures, remember nothing.
+                return MediaCache.temporary(server=self.opts.server, token=self.opts.token)
+            return None
+        log.info("media cache and saved show in %s", root)
+        return MediaCache(
+            root, server=self.opts.server, token=self.opts.token, max_bytes=self.opts.cache_bytes
+        )
+
+    def _load_cached_show(self) -> None:
+        """After a reboot, play the last show from the cache until (unless) the server answers."""
+        assert self.media_cache is not None
+        state = self.media_cache.load_state()
+        if state is None:
+            return
+        now = time.time()
+        self.replica.load(Snapshot(state, now), now)
+        self.replica.server_offset = 0.0
+        self._from_cache = True
+        log.info(
+            "playing the saved show (rev %d, %d cases) until the server answers", state.rev, len(state.cases)
+        )
+
+    def _feed_cache(self) -> None:
+        """Each new state: fetch the pictures it needs, and keep it for the next start."""
+        state = self.replica.state
+        if self.media_cache is None or state is None or state is self._cached_state:
+            return
+        if self._cached_state is None or state.cases is not self._cached_state.cases:
+            self.media_cache.want(needed_media(state))
+        self._cached_state = state
+        self.media_cache.save_state(state)
 
     def _wait_for_snapshot(self, assets: Assets) -> None:
         """Headless with a server: the first frame should show the show, not the ident card."""
@@ -205,6 +280,10 @@ class DisplayApp:
             return
         deadline = time.monotonic() + self.opts.wait_for_snapshot
         while not self.replica.synced and time.monotonic() < deadline and not self._stop.is_set():
+            self._drain(assets)
+            time.sleep(0.01)
+        # Started from the cached show: wait for the server's answer, either way, not for the deadline.
+        while self._from_cache and not self._link_answered and time.monotonic() < deadline:
             self._drain(assets)
             time.sleep(0.01)
         if not self.replica.synced:
@@ -219,23 +298,36 @@ class DisplayApp:
         mark: pygame.Surface | None,
     ) -> int:
         opts = self.opts
-        clock = pygame.time.Clock()
         paced = not opts.headless or opts.realtime
         next_status = time.monotonic() + opts.status_interval
         failures = 0
+        # Frames are paced on the server's clock (FramePacer), so a group presents in step.
         while not self._stop.is_set():
-            dt = clock.tick(opts.fps) / 1000 if paced else HEADLESS_DT
+            offset = self.replica.server_offset
+            dt = self.pacer.wait(offset) if paced else HEADLESS_DT
             if opts.headless and opts.realtime:
                 dt = HEADLESS_DT if self.frames_drawn == 0 else dt
             try:
                 started = time.perf_counter()
                 self._events()
                 self._drain(assets)
+                self._feed_cache()
+                if self._reload:
+                    self._reload = False
+                    director = self.director = self._make_director(assets)
+                    if self.link is not None:
+                        self.link.reconnect()
+                # The server time this frame stands for: its slot when paced (the same
+                # on every display of a group), else now.
+                director.server_now = self.pacer.slot if paced else time.time() + self.replica.server_offset
                 director.update(self.replica.state, dt)
+                surface = self.outputs.surface() if self.outputs is not None else surface
                 director.draw(surface)
                 if mark is not None and self._offline(assets):
                     u = assets.unit
                     surface.blit(mark, (surface.get_width() - mark.get_width() - int(u), int(u)))
+                if self.outputs is not None:
+                    self.outputs.render(surface)  # each output's slice through its mapping
                 work_ms = (time.perf_counter() - started) * 1000
                 self.frames_drawn += 1
                 self._present(window, surface)
@@ -262,6 +354,13 @@ class DisplayApp:
         return 0
 
     def _present(self, window: pygame.Surface, surface: pygame.Surface) -> None:
+        if self.outputs is not None:
+            if not self.opts.headless:
+                self.outputs.present()
+            elif self.opts.out is not None:
+                self.outputs.save(Path(self.opts.out), self.frames_drawn)
+            self._send_calibrations()
+            return
         if self.opts.headless:
             if self.opts.out is not None:
                 pygame.image.save(surface, str(Path(self.opts.out) / f"frame-{self.frames_drawn:05d}.png"))
@@ -281,6 +380,7 @@ class DisplayApp:
             connected=assets.link.connected,
             spotlight=getattr(director.scene, "spot", None) if director.scene_name == "messages" else None,
             work_ms=work_ms,
+            output=self._output_picture(),
         )
 
     def _offline(self, assets: Assets) -> bool:
@@ -297,6 +397,8 @@ class DisplayApp:
     def _events(self) -> None:
         kiosk = not (self.opts.windowed or self.opts.headless)
         for event in pygame.event.get():
+            if event.type == pygame.KEYDOWN and self.outputs is not None and self.outputs.handle_key(event):
+                continue  # the keyboard calibration took it (Ctrl+Shift+M)
             if event.type == pygame.QUIT:
                 if kiosk:
                     log.info("ignoring a window close in kiosk mode (Ctrl+Shift+Q quits)")
@@ -319,6 +421,7 @@ class DisplayApp:
     def _handle(self, item: Inbound, assets: Assets) -> None:
         now = time.time()
         if isinstance(item, LinkState):
+            self._link_answered = True
             link = assets.link
             refused = not item.connected and time.monotonic() - self._refused_at < 5.0
             link.connected = item.connected
@@ -326,21 +429,51 @@ class DisplayApp:
             link.since = time.monotonic()
             link.ever_connected = link.ever_connected or item.connected
         elif isinstance(item, Snapshot):
+            offset = self.replica.server_offset
             self.replica.load(item, now)
+            if self.clock is not None:
+                self.replica.server_offset = offset  # the ping estimate beats the snapshot's guess
+            if item.you is not None:
+                self._set_you(item.you, assets)
             self._resync_at = -1e9
         elif isinstance(item, EventFrame):
             outcome = self.replica.receive(item)
             if outcome is Outcome.GAP:
                 self._resync()
+        elif isinstance(item, ClockSync):
+            self.clock = item
+            self.replica.server_offset = item.offset
         elif isinstance(item, Pong):
-            self.replica.server_offset = item.server_time - (item.client_time + now) / 2
+            pass  # clock samples are taken by the link thread (ClockSync)
+        elif isinstance(item, You):
+            self._set_you(item, assets)
+        elif isinstance(item, Command):
+            if item.do == "identify" and self.director is not None:
+                log.info("identify: showing the ident card for %.0f s", item.seconds)
+                self.director.identify(item.seconds)
+            elif item.do == "reload":
+                log.info("reload: entering the scenes afresh and reconnecting")
+                self._reload = True
         elif isinstance(item, ThumbnailRequest):
             self._thumbnail_width = item.width
+            self._thumbnail_output = item.output
+        elif isinstance(item, MappingFrame | PatternFrame):
+            self._output_frame(item)
         elif isinstance(item, ErrorFrame):
             assets.link.reason = f"{item.code}: {item.message}"[:200]
             self._refused_at = time.monotonic()
         else:
             log.debug("ignoring %s from the server", type(item).__name__)
+
+    def _set_you(self, you: You, assets: Assets) -> None:
+        """The server says who we are: name (an operator may rename us), groups, latency."""
+        if you != self.you:
+            log.info("the server knows this display as %r in groups %s", you.name, list(you.groups) or "none")
+        self.you = you
+        assets.name = you.name
+        if self.director is not None:
+            self.director.identity = (you.name, you.groups)
+            self.director.latency = you.latency_ms / 1000
 
     def _resync(self) -> None:
         """Ask for a snapshot after a gap; once per few seconds, not once per late event."""
@@ -356,6 +489,14 @@ class DisplayApp:
         """What the screen shows now, small, for the operator panel (a few ms, every few seconds)."""
         if self.link is None:
             return
+        output = self._thumbnail_output
+        if self.outputs is not None:
+            # What the projector gets, warped: the picture an operator calibrates over.
+            picture = self.outputs.picture(output)
+            if picture is None:
+                log.warning("thumbnail of unknown output %r not sent", output)
+                return
+            surface = picture
         w, h = surface.get_size()
         small = pygame.transform.smoothscale(surface, (width, max(1, round(h * width / w))))
         buffer = io.BytesIO()
@@ -364,18 +505,64 @@ class DisplayApp:
         except (pygame.error, ValueError) as exc:
             log.warning("could not encode a thumbnail: %s", exc)
             return
-        self.link.send(Thumbnail("jpeg", base64.b64encode(buffer.getvalue()).decode("ascii")))
+        self.link.send(Thumbnail("jpeg", base64.b64encode(buffer.getvalue()).decode("ascii"), output))
+
+    # --- projection mapping (issue 6) ----------------------------------------------------------
+
+    def _output_frame(self, item: MappingFrame | PatternFrame) -> None:
+        """A mapping or a test pattern for one output, from the server (refusals go in the next status)."""
+        if self.outputs is None:
+            return
+        if isinstance(item, MappingFrame):
+            self.outputs.set_mapping(item.output, item.mapping)
+        else:
+            self.outputs.set_pattern(item.output, item.pattern)
+
+    def _send_calibrations(self) -> None:
+        """Keyboard calibrations go to the server once it can hear them (kept until then)."""
+        outputs = self.outputs
+        if outputs is None or not outputs.outbox or self.link is None or not self.link_connected():
+            return
+        for frame in outputs.outbox:
+            self.link.send(frame)
+        outputs.outbox.clear()
+
+    def link_connected(self) -> bool:
+        return self.director is not None and self.director.assets.link.connected
+
+    def _output_picture(self) -> pygame.Surface | None:
+        if self.outputs is None or self.outputs.path != "software":
+            return None
+        return self.outputs.picture()
 
     def _send_status(self, assets: Assets, director: Director) -> None:
         if self.link is None or not assets.link.connected:
             return  # errors stay queued in the director until someone can hear them
         state = self.replica.state
+        ready, missing = self.media_cache.counts() if self.media_cache is not None else (None, None)
         self.link.send(
             Status(
                 fps=round(self.stats.fps(), 2),
                 frame_p99_ms=round(self.stats.p99(), 3),
                 scene=director.scene_name,
                 rev=state.rev if state else 0,
-                error=director.take_error(),
+                error=director.take_error() or (self.outputs.take_error() if self.outputs else None),
+                media_ready=ready,
+                media_missing=missing,
+                health=self._health(),
+                output_path=self.outputs.path if self.outputs else None,
+                output_reason=self.outputs.choice.reason[:500] if self.outputs else None,
             )
+        )
+
+    def _health(self) -> Health:
+        clock = self.clock
+        return Health(
+            target_fps=float(self.opts.fps),
+            dropped=self.pacer.dropped,
+            memory_mb=health.memory_mb(),
+            temperature_c=health.temperature_c(),
+            clock_offset_ms=None if clock is None else round(clock.offset * 1000, 3),
+            rtt_ms=None if clock is None else round(clock.rtt * 1000, 3),
+            connections=self.link.connections if self.link is not None else None,
         )

@@ -19,11 +19,14 @@ from typing import Any
 
 import pygame
 
-from projector.core.model import Case
+from projector.core.model import MEDIA_HASH_PATTERN, Case
 from projector.display.fonts import FontBook
 from projector.display.text import TextRenderer
 
 log = logging.getLogger(__name__)
+
+#: Stands for "the picture is still downloading" where a path is expected.
+_DOWNLOADING = Path("<downloading>")
 
 
 @dataclass
@@ -50,6 +53,8 @@ class Assets:
         fonts: FontBook | None = None,
         loader: Any = None,
         fps: int = 60,
+        media_cache: Any = None,
+        languages: tuple[str, ...] = (),
     ) -> None:
         self.size = (int(size[0]), int(size[1]))
         self.name = name
@@ -58,12 +63,18 @@ class Assets:
         self.text = TextRenderer(self.fonts)
         self.link = LinkInfo(server=server)
         self.media_dir = Path(media_dir) if media_dir is not None else None
+        #: Pictures by content hash, downloaded from the server (``display.media_cache``).
+        self.media_cache = media_cache
+        #: The display's languages, most wanted first: scenes show a dossier's text in the first it has.
+        self.languages = tuple(languages)
         self._cases: Mapping[str, Case] = {}
         self._dossiers: dict[str, Any] = {}
         self._loader = loader
         self._loader_failed = False
         self._surfaces: OrderedDict[str, pygame.Surface | None] = OrderedDict()
         self._requested: set[str] = set()
+        #: Keys whose picture is still on its way into the media cache.
+        self._downloading: set[str] = set()
         self._warned: set[str] = set()
         if self.media_dir is not None:
             self._load_dossiers()
@@ -96,8 +107,9 @@ class Assets:
         """The treated portrait of a case at exactly ``size``, or None (not ready, or none).
 
         The first call starts the work; later calls return the Surface once the
-        worker has finished. A failed or missing portrait is logged once and
-        stays None: the scene shows the case with text only.
+        worker has finished. A picture still downloading into the media cache
+        is asked for again on later calls. A failed or missing portrait is
+        logged once and stays None: the scene shows the case with text only.
         """
         try:
             width, height = int(size[0]), int(size[1])
@@ -106,7 +118,7 @@ class Assets:
         if not (1 <= width <= 8192 and 1 <= height <= 8192):
             self._warn_once(f"size:{case_id}", "portrait size %r for %s is out of range", size, case_id)
             return None
-        key = f"{case_id}@{width}x{height}"
+        key = self._key(case_id, (width, height))
         if key in self._surfaces:
             self._surfaces.move_to_end(key)
             return self._surfaces[key]
@@ -115,14 +127,24 @@ class Assets:
             return None
         return self._collect(case_id, key, (width, height))
 
+    def _key(self, case_id: str, size: tuple[int, int]) -> str:
+        """Per case, picture, focus and size: a new portrait or focus from the panel is a new key."""
+        case = self._cases.get(case_id)
+        ref = f"{case.portrait}:{case.focus}" if case is not None else ""
+        return f"{case_id}:{ref}@{int(size[0])}x{int(size[1])}"
+
     def portrait_pending(self, case_id: str, size: tuple[int, int]) -> bool:
-        """True while a requested portrait is still being prepared (for warm-ups and tests)."""
-        key = f"{case_id}@{int(size[0])}x{int(size[1])}"
-        return key in self._requested and key not in self._surfaces
+        """True while a portrait is still being downloaded or prepared (for warm-ups and tests)."""
+        key = self._key(case_id, size)
+        return key not in self._surfaces and (key in self._requested or key in self._downloading)
 
     def _request(self, case_id: str, key: str, size: tuple[int, int]) -> None:
-        self._requested.add(key)
         path, focus = self._portrait_source(case_id)
+        if path is _DOWNLOADING:
+            self._downloading.add(key)  # not requested yet: asked again next frame
+            return
+        self._downloading.discard(key)
+        self._requested.add(key)
         if path is None:
             self._store(key, None)
             return
@@ -171,10 +193,12 @@ class Assets:
         The file name comes from the server; it must stay inside the media
         folder, however it is spelt.
         """
+        case = self._cases.get(case_id)
+        if case is not None and case.portrait and MEDIA_HASH_PATTERN.match(case.portrait):
+            return self._cached_media(case_id, case.portrait, case.focus)
         dossier = self._dossiers.get(case_id)
         if dossier is not None and dossier.portrait_path is not None:
             return Path(dossier.portrait_path), dossier.focus
-        case = self._cases.get(case_id)
         if case is None or not case.portrait or self.media_dir is None:
             self._warn_once(f"none:{case_id}", "case %s has no portrait; showing text only", case_id)
             return None, None
@@ -186,6 +210,20 @@ class Assets:
             )
             return None, None
         return candidate, None
+
+    def _cached_media(
+        self, case_id: str, media_hash: str, focus: tuple[float, float] | None
+    ) -> tuple[Path | None, tuple[float, float] | None]:
+        """An uploaded picture: from the media cache once it is there (and checked)."""
+        if self.media_cache is None:
+            self._warn_once(
+                f"nocache:{case_id}", "case %s has an uploaded portrait but no media cache", case_id
+            )
+            return None, None
+        path = self.media_cache.path(media_hash)
+        if path is None:
+            return _DOWNLOADING, None
+        return path, focus
 
     def _get_loader(self) -> Any:
         if self._loader is None and not self._loader_failed:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
+from projector.core.fleet import cue_for, targets
 from projector.core.model import CaseStatus
 from projector.core.state import ShowState
 from scenes.base import BLACK, YELLOW, Scene, UnknownScene, clamp_dt, ease, get_scene, set_fade
@@ -132,6 +133,16 @@ class Director:
         self._fade_kind = "crossfade"
         #: A band over the scene (a cue's overlay): kept across cues that share it.
         self._overlay: _Live | None = None
+        #: The fleet (issue 8): who this display is (the server says so: ``you``), the
+        #: server's time at this frame (set by the app each frame; None: take cues at
+        #: once) and how much earlier than ``at`` to switch (a slow projector's latency).
+        self.identity: tuple[str, tuple[str, ...]] = (assets.name, ())
+        self.server_now: float | None = None
+        self.latency = 0.0
+        self._preview_key: tuple[object, ...] | None = None
+        #: "identify": the ident card over everything for a few seconds.
+        self._ident: _Live | None = None
+        self._ident_left = 0.0
         self._current = self._enter(Step("ident"))
 
     # --- what is on screen ------------------------------------------------------------
@@ -142,7 +153,8 @@ class Director:
 
     @property
     def scene_name(self) -> str:
-        return str(getattr(self._current.scene, "name", "?"))
+        live = self._ident if self._ident is not None else self._current  # identify shows over all
+        return str(getattr(live.scene, "name", "?"))
 
     @property
     def step(self) -> Step:
@@ -199,16 +211,45 @@ class Director:
             self._incoming = live or self._enter(step, proof=False)
             self._fade_t, self._fade_d, self._fade_kind = 0.0, duration, transition
 
+    def identify(self, seconds: float) -> None:
+        """Show the ident card (this display's name, big) for ``seconds``, then go back."""
+        self._ident = self._enter(Step("ident"))
+        self._ident_left = seconds
+
+    def _mine(self) -> tuple[int | None, float | None]:
+        """The cue this display shows (the newest one aimed at it) and when it starts."""
+        state = self._state
+        if state.show is None:
+            return None, None
+        name, groups = self.identity
+        entry = cue_for(state.targeted, name, groups)
+        if entry is None or not 0 <= entry[1] < len(state.show.cues):
+            return None, None
+        return entry[1], entry[2]
+
+    def _due(self, at: float | None) -> bool:
+        """Whether a cue for server time ``at`` goes on this frame (``latency`` early)."""
+        return at is None or self.server_now is None or self.server_now + self.latency >= at
+
     def _follow_show(self) -> bool:
         """Follow the program cue and blackout; True while the show (not the rotation) decides.
 
         Blackout beats everything and is instant. The preview cue is entered
         offscreen as soon as it is known, so the next GO has no gap and no stutter.
+        Only cues aimed at this display count (``ShowState.targeted``); a cue for
+        a later server time waits, entered offscreen, for the frame it is due on.
         """
         state = self._state
         show_id = state.show.id if state.show is not None else None
-        key = (state.blackout, state.program, state.program_at, show_id)
-        cue = state.program_cue
+        program, at = self._mine()
+        key = (state.blackout, program, at, show_id)
+        cue = state.show.cues[program] if state.show is not None and program is not None else None
+        if key != self._cue_key and not state.blackout and cue is not None and not self._due(at):
+            step = self._checked_step(cue.scene, cue.params)  # due later: have it ready
+            if not step.same_as(self._current.step) and not (self._ready and self._ready.step.same_as(step)):
+                self._ready = self._enter(step)
+                self._prefetch(step)
+            return self._on_cue
         if key != self._cue_key:
             self._cue_key = key
             if state.blackout:
@@ -223,8 +264,19 @@ class Director:
                 self._go(self._next_step(advance=True))  # show unloaded or reset: back to the rotation
                 self._set_overlay(None)
             self._on_cue = state.blackout or cue is not None
+            self._preview_key = None
+        preview_key = (key, state.preview)
+        if preview_key != self._preview_key:
+            self._preview_key = preview_key
             upcoming = state.preview_cue
-            if upcoming is not None and not state.blackout:
+            name, groups = self.identity
+            if (
+                upcoming is not None
+                and state.show is not None
+                and state.preview is not None
+                and not state.blackout
+                and targets(state.show.target_of(state.preview), name, groups)
+            ):
                 step = self._checked_step(upcoming.scene, upcoming.params)
                 if not step.same_as(self._current.step):
                     self._ready = self._enter(step)
@@ -283,7 +335,7 @@ class Director:
             if not self._synced:
                 self._synced = True
                 first = self._next_step(advance=True)
-                if self.pinned is None and (state.blackout or state.program_cue is not None):
+                if self.pinned is None and (state.blackout or self._mine()[0] is not None):
                     self._follow_show()
                 elif self._age == 0.0:  # nothing shown yet (a display started with a state): no fade
                     self.cut(first.name, first.params)
@@ -292,6 +344,12 @@ class Director:
                     self._go(first)
         self._update_live("_current", dt)
         self._update_overlay(dt)
+        if self._ident is not None:
+            self._ident_left -= dt
+            if self._ident_left <= 0:
+                self._ident = None
+            else:
+                self._update_live("_ident", dt)
         if self._incoming is not None:
             self._update_live("_incoming", dt)
             self._fade_t += dt
@@ -323,6 +381,9 @@ class Director:
                 self._go(step)
 
     def draw(self, surface: pygame.Surface) -> None:
+        if self._ident is not None:
+            self._draw_live("_ident", surface)
+            return
         self._draw_scenes(surface)
         if self._overlay is not None:
             try:

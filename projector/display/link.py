@@ -25,12 +25,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from projector.core.clock import BadSample, ClockFilter
 from projector.core.protocol import (
     MAX_FRAME_BYTES,
     ErrorFrame,
     Frame,
     Hello,
     Ping,
+    Pong,
     ProtocolError,
     Snapshot,
 )
@@ -42,6 +44,9 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
 PING_EVERY = 10.0
 POLL = 0.05
+#: Clock pings right after connecting (a quick first estimate), this far apart.
+PING_BURST = 5
+PING_BURST_SPACING = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,16 @@ class LinkState:
     reason: str
 
 
-Inbound = Frame | LinkState
+@dataclass(frozen=True, slots=True)
+class ClockSync:
+    """A new estimate of the server's clock (``projector.core.clock``): server minus ours."""
+
+    offset: float
+    rtt: float
+    samples: int
+
+
+Inbound = Frame | LinkState | ClockSync
 
 
 def websocket_url(server: str) -> str:
@@ -119,6 +133,10 @@ class Link:
         self._ping_ids = itertools.count(1)
         self._garbage_logged = 0
         self._last_reason = ""
+        #: Clock sync: pings in flight (id -> our send time) and the filter; thread-owned.
+        self.clock = ClockFilter()
+        self._pings: dict[int, float] = {}
+        self._reconnect = threading.Event()
 
     def start(self) -> None:
         self._thread.start()
@@ -130,6 +148,10 @@ class Link:
             return True
         except queue.Full:
             return False
+
+    def reconnect(self) -> None:
+        """Drop the connection and make a fresh one at once (an operator's "reload")."""
+        self._reconnect.set()
 
     def close(self, timeout: float = 3.0) -> None:
         self._stop.set()
@@ -154,6 +176,8 @@ class Link:
                 break
             self._notify(False, reason)
             delay = backoff_delay(self.attempt, self.backoff_base, self.backoff_cap)
+            if reason == "reload":
+                delay = 0.0
             self.attempt += 1
             log.info("link to %s down (%s); retrying in %.1fs", self.url, reason, delay)
             self._stop.wait(delay)
@@ -173,8 +197,14 @@ class Link:
         ) as ws:
             self._drain_stale()
             ws.send(encode(self.hello))
-            next_ping = time.monotonic() + min(1.0, self.ping_every)
+            self.clock.reset()
+            self._pings.clear()
+            burst = PING_BURST if self.ping_every > 0 else 0
+            next_ping = time.monotonic() + min(PING_BURST_SPACING, self.ping_every)
             while not self._stop.is_set():
+                if self._reconnect.is_set():
+                    self._reconnect.clear()
+                    return "reload"
                 try:
                     message = ws.recv(timeout=POLL)
                 except TimeoutError:
@@ -182,7 +212,7 @@ class Link:
                 except ConnectionClosed as exc:
                     return _closed_reason(exc)
                 if message is not None:
-                    self._receive(message)
+                    self._receive(message, time.time())
                 while True:
                     try:
                         frame = self.outbox.get_nowait()
@@ -190,11 +220,17 @@ class Link:
                         break
                     ws.send(encode(frame))
                 if self.ping_every > 0 and time.monotonic() >= next_ping:
-                    ws.send(encode(Ping(next(self._ping_ids), time.time())))
-                    next_ping = time.monotonic() + self.ping_every
+                    ping = Ping(next(self._ping_ids), time.time())
+                    if len(self._pings) > 32:
+                        self._pings.clear()  # pongs that never came
+                    self._pings[ping.id] = ping.client_time
+                    ws.send(encode(ping))
+                    burst -= 1
+                    spacing = PING_BURST_SPACING if burst > 0 else self.ping_every
+                    next_ping = time.monotonic() + spacing
         return "stopped"
 
-    def _receive(self, message: str | bytes) -> None:
+    def _receive(self, message: str | bytes, received: float) -> None:
         try:
             frame = decode(message)
         except ProtocolError as exc:
@@ -203,6 +239,9 @@ class Link:
         except Exception as exc:  # decode must never take the link down
             self._garbage(exc)
             return
+        if isinstance(frame, Pong):
+            self._pong(frame, received)
+            return
         if isinstance(frame, Snapshot):
             self.attempt = 0
             self.connections += 1
@@ -210,6 +249,21 @@ class Link:
         elif isinstance(frame, ErrorFrame):
             log.error("server refused or complained: %s (%s)", frame.message, frame.code)
         self.inbox.put(frame)
+
+    def _pong(self, pong: Pong, received: float) -> None:
+        """A clock sample, stamped here (not a frame later on the main thread)."""
+        sent = self._pings.pop(pong.id, None)
+        if sent is None or sent != pong.client_time:
+            log.debug("ignoring a pong for a ping we did not send (id %d)", pong.id)
+            return
+        server_received = pong.received_at if pong.received_at is not None else pong.server_time
+        try:
+            estimate = self.clock.add(sent, server_received, pong.server_time, received)
+        except BadSample as exc:
+            log.info("clock sample dropped: %s", exc.reason)
+            return
+        if estimate is not None:
+            self.inbox.put(ClockSync(estimate.offset, estimate.rtt, estimate.samples))
 
     def _garbage(self, exc: Exception) -> None:
         self._garbage_logged += 1

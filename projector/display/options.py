@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from projector.core.calibration import OutputSpec, parse_outputs, single_output
 from projector.core.state import ShowState
 
 if TYPE_CHECKING:
@@ -77,6 +78,32 @@ class DisplayOptions:
     on_frame: Callable[[FrameInfo], bool | None] | None = None
     status_interval: float = 5.0
     backoff: tuple[float, float] = (0.5, 30.0)
+    #: The display's languages, most wanted first (``--languages tr,en``): a case's story and
+    #: ask are shown in the first one its dossier has, else in its default language.
+    languages: tuple[str, ...] = ()
+    #: Where pictures from the server and the last show are kept (``--cache DIR``). None: the
+    #: default ``~/.cache/projector/<name>`` for a display with a server that is not headless;
+    #: headless displays (tests, renders) cache only when given a folder.
+    cache: Path | None = None
+    #: Bound of the picture cache, in bytes.
+    cache_bytes: int = 2 * 1024 * 1024 * 1024
+    #: Projection mapping (issue 6): the output stage's path ("auto", "software", "opengl"), and
+    #: the outputs (``--outputs``; None: one output, ``main``, of the window's size).
+    output_path: str = "auto"
+    outputs: tuple[OutputSpec, ...] | None = None
+
+    def cache_dir(self) -> Path | None:
+        if self.cache is not None:
+            return self.cache
+        if self.server and not self.headless and self.state is None:
+            from projector.display.media_cache import default_cache_dir
+
+            return default_cache_dir(self.name)
+        return None
+
+    def output_specs(self, size: tuple[int, int]) -> tuple[OutputSpec, ...]:
+        """The outputs to open: those given, or ``main`` of ``size`` (the window's) on ``monitor``."""
+        return self.outputs if self.outputs else single_output(size, self.monitor)
 
     def render_size(self) -> tuple[int, int] | None:
         return self.size if self.size is not None else (DEFAULT_HEADLESS_SIZE if self.headless else None)
@@ -93,6 +120,23 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def parse_languages(text: str) -> tuple[str, ...]:
+    """``tr,en`` -> ``("tr", "en")``, each a language tag (``pt-BR``), duplicates dropped."""
+    from projector.core.model import ValidationError, parse_lang
+
+    tags: list[str] = []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        try:
+            tag = parse_lang(part.strip(), "languages")
+        except ValidationError as exc:
+            raise argparse.ArgumentTypeError(exc.message) from None
+        if tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
+
+
 def _bounded_int(lo: int, hi: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -104,6 +148,15 @@ def _bounded_int(lo: int, hi: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _outputs(text: str) -> tuple[OutputSpec, ...]:
+    from projector.core.model import ValidationError
+
+    try:
+        return parse_outputs(text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.field}: {exc.message}") from None
 
 
 def _seconds(text: str) -> float:
@@ -136,6 +189,29 @@ def add_display_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-offline-mark", action="store_true", help="no corner mark while offline")
     parser.add_argument("--media", type=Path, help="folder of case dossiers (default: the demo cases)")
     parser.add_argument("--rotation", type=_seconds, default=12.0, help="seconds per scene (default 12)")
+    parser.add_argument(
+        "--languages",
+        type=parse_languages,
+        default=(),
+        help="languages to show case stories in, most wanted first, e.g. tr,en",
+    )
+    parser.add_argument(
+        "--cache", type=Path, help="folder for pictures and the last show (default ~/.cache/projector/NAME)"
+    )
+    parser.add_argument(
+        "--cache-size", type=_bounded_int(16, 1_000_000), default=2048, help="picture cache bound in MB"
+    )
+    parser.add_argument(
+        "--output-path",
+        choices=("auto", "software", "opengl"),
+        default="auto",
+        help="projection-mapping output stage: auto (OpenGL on a real GPU), software or opengl",
+    )
+    parser.add_argument(
+        "--outputs",
+        type=_outputs,
+        help="several outputs, a window each: name@monitor:x,y,WxH;... (slices of the canvas)",
+    )
 
 
 def options_from_args(ns: argparse.Namespace) -> DisplayOptions:
@@ -162,6 +238,11 @@ def options_from_args(ns: argparse.Namespace) -> DisplayOptions:
         fps=ns.fps,
         offline_mark=not ns.no_offline_mark,
         rotation=ns.rotation,
+        languages=ns.languages,
+        cache=ns.cache,
+        cache_bytes=ns.cache_size * 1024 * 1024,
+        output_path=ns.output_path,
+        outputs=ns.outputs,
     )
     if ns.media is not None:
         opts.media = ns.media

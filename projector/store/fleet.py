@@ -1,12 +1,185 @@
-"""Displays as a fleet in the store: groups, offsets, schedules (issue 8). Filled in by the fleet work."""
+"""Displays as a fleet in the store: names, groups, latency offsets, retirements, schedules, stored shows.
+
+A display is known by the name its ``hello`` carries (``hello_name``: set on
+the display machine, ``--name``); an operator may give it another ``name``,
+put it in groups and give it a latency offset, all kept here, so a display
+that restarts comes back as the operator left it. A display without a row
+here is simply called by its hello name and is in no group.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from projector.core.schedule import Entry, check_overlaps
 from projector.store.base import StoreBase
 
 #: Schema migration for the fleet: ONE entry of ``MIGRATIONS``; its text is final once released.
-FLEET_MIGRATION = ""
+FLEET_MIGRATION = """
+    CREATE TABLE fleet_displays (
+        hello_name TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        groups TEXT NOT NULL DEFAULT '[]',
+        latency_ms REAL NOT NULL DEFAULT 0 CHECK (latency_ms >= 0),
+        retired_at REAL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE fleet_groups (
+        name TEXT PRIMARY KEY,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE schedules (
+        id INTEGER PRIMARY KEY,
+        target TEXT NOT NULL,
+        what TEXT NOT NULL,
+        days TEXT,
+        on_date TEXT,
+        start_min INTEGER NOT NULL CHECK (start_min BETWEEN 0 AND 1439),
+        end_min INTEGER NOT NULL CHECK (end_min BETWEEN 0 AND 1439),
+        label TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        CHECK ((days IS NULL) <> (on_date IS NULL))
+    );
+    CREATE TABLE shows (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DisplaySettings:
+    hello_name: str
+    name: str
+    groups: tuple[str, ...] = ()
+    latency_ms: float = 0.0
+    retired_at: float | None = None
+
+
+def _entry(row: tuple[object, ...]) -> Entry:
+    id_, target, what, days, on_date, start, end, label = row
+    return Entry(
+        target=str(target),
+        what=str(what),
+        start=int(start),  # type: ignore[call-overload]
+        end=int(end),  # type: ignore[call-overload]
+        days=tuple(json.loads(str(days))) if days is not None else (),
+        on=date.fromisoformat(str(on_date)) if on_date is not None else None,
+        label=str(label),
+        id=int(id_),  # type: ignore[call-overload]
+    )
 
 
 class FleetMixin(StoreBase):
-    pass
+    # --- displays ---------------------------------------------------------------------
+
+    def fleet_displays(self) -> list[DisplaySettings]:
+        rows = self._conn.execute(
+            "SELECT hello_name, name, groups, latency_ms, retired_at FROM fleet_displays ORDER BY name"
+        ).fetchall()
+        return [DisplaySettings(h, n, tuple(json.loads(g)), float(lat), r) for h, n, g, lat, r in rows]
+
+    def save_display(self, settings: DisplaySettings, now: float) -> None:
+        """Insert or replace a display's settings (``name`` must be unique: IntegrityError)."""
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO fleet_displays (hello_name, name, groups, latency_ms, retired_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hello_name) DO UPDATE SET name = excluded.name,"
+                " groups = excluded.groups, latency_ms = excluded.latency_ms,"
+                " retired_at = excluded.retired_at, updated_at = excluded.updated_at",
+                (
+                    settings.hello_name,
+                    settings.name,
+                    json.dumps(list(settings.groups)),
+                    settings.latency_ms,
+                    settings.retired_at,
+                    now,
+                ),
+            )
+
+    # --- declared groups ------------------------------------------------------------------
+
+    def declared_groups(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT name FROM fleet_groups ORDER BY name")]
+
+    def declare_group(self, name: str, now: float) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO fleet_groups (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (name, now),
+            )
+
+    def undeclare_group(self, name: str) -> bool:
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM fleet_groups WHERE name = ?", (name,)).rowcount > 0
+
+    # --- schedules --------------------------------------------------------------------------
+
+    def list_schedules(self) -> list[Entry]:
+        rows = self._conn.execute(
+            "SELECT id, target, what, days, on_date, start_min, end_min, label FROM schedules ORDER BY id"
+        ).fetchall()
+        return [_entry(r) for r in rows]
+
+    def add_schedule(self, entry: Entry, now: datetime) -> Entry:
+        """Store an entry unless it overlaps one for the same target (``ValidationError``)."""
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT id, target, what, days, on_date, start_min, end_min, label FROM schedules"
+                " WHERE target = ?",
+                (entry.target,),
+            ).fetchall()
+            check_overlaps(entry, [_entry(r) for r in rows])
+            cursor = conn.execute(
+                "INSERT INTO schedules (target, what, days, on_date, start_min, end_min, label, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry.target,
+                    entry.what,
+                    None if entry.on is not None else json.dumps(list(entry.days)),
+                    entry.on.isoformat() if entry.on is not None else None,
+                    entry.start,
+                    entry.end,
+                    entry.label,
+                    now.timestamp(),
+                ),
+            )
+            new_id = cursor.lastrowid
+        assert new_id is not None
+        return Entry(
+            entry.target, entry.what, entry.start, entry.end, entry.days, entry.on, entry.label, new_id
+        )
+
+    def delete_schedule(self, entry_id: int) -> bool:
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM schedules WHERE id = ?", (entry_id,)).rowcount > 0
+
+    # --- stored shows (what schedules and operators load by id) ----------------------------
+
+    def list_shows(self) -> list[tuple[str, str, float]]:
+        """(id, name, updated_at) of every stored show."""
+        return [
+            (i, n, float(u))
+            for i, n, u in self._conn.execute("SELECT id, name, updated_at FROM shows ORDER BY id")
+        ]
+
+    def get_show(self, show_id: str) -> str | None:
+        """The stored show's JSON (as ``show_to_wire`` wrote it), or None."""
+        row = self._conn.execute("SELECT body FROM shows WHERE id = ?", (show_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_show(self, show_id: str, name: str, body: str, now: float) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO shows (id, name, body, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id)"
+                " DO UPDATE SET name = excluded.name, body = excluded.body, updated_at = excluded.updated_at",
+                (show_id, name, body, now),
+            )
+
+    def delete_show(self, show_id: str) -> bool:
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM shows WHERE id = ?", (show_id,)).rowcount > 0

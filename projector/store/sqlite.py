@@ -30,7 +30,7 @@ from projector.core.model import Action, Campaign, Case, CaseStatus, Totals
 from projector.store.accounts import TOKEN_SCOPES, USER_ROLES, AccountsMixin
 from projector.store.base import StoreBase
 from projector.store.fleet import FLEET_MIGRATION, FleetMixin
-from projector.store.media import MEDIA_MIGRATION, MediaMixin
+from projector.store.media import CASE_COLUMNS, MEDIA_MIGRATION, MediaMixin, case_from_row, case_row
 from projector.store.messages import MESSAGE_STATUSES, MESSAGES_MIGRATION, MessagesMixin
 
 #: Marks the file as ours (``PRAGMA application_id``): "PJTR".
@@ -455,12 +455,11 @@ class SqliteStore(AccountsMixin, MessagesMixin, MediaMixin, FleetMixin, StoreBas
 
     # --- cases ----------------------------------------------------------------------
 
-    _CASE_COLUMNS = "id, name, country, story, ask, status, portrait"
+    _CASE_COLUMNS = CASE_COLUMNS  # with the columns of the media migration: see store/media.py
 
     @staticmethod
     def _case(row: tuple[Any, ...]) -> Case:
-        case_id, name, country, story, ask, status, portrait = row
-        return Case(case_id, name, country, story, ask, CaseStatus(status), portrait)
+        return case_from_row(row)
 
     def list_cases(self) -> list[Case]:
         """Cases in the order they were first created."""
@@ -475,11 +474,12 @@ class SqliteStore(AccountsMixin, MessagesMixin, MediaMixin, FleetMixin, StoreBas
     def upsert_case(self, case: Case) -> None:
         with self._transaction() as conn:
             conn.execute(
-                f"INSERT INTO cases ({self._CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                f"INSERT INTO cases ({self._CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,"
                 " story = excluded.story, ask = excluded.ask, status = excluded.status,"
-                " portrait = excluded.portrait",
-                (case.id, case.name, case.country, case.story, case.ask, case.status.value, case.portrait),
+                " portrait = excluded.portrait, lang = excluded.lang, translations = excluded.translations,"
+                " focus = excluded.focus, portraits = excluded.portraits",
+                case_row(case),
             )
 
     def delete_case(self, case_id: str) -> bool:

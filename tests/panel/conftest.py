@@ -228,8 +228,13 @@ class HeadlessDisplay:
         media: Path | None = None,
         fps: int = 30,
         scene: str | None = None,
+        probe: Callable[[Any], Any] | None = None,
     ) -> None:
         self.base, self.token, self.name = base, token, name
+        #: Called on the display's thread with each FrameInfo (its ``output`` is the warped
+        #: frame the projector gets); the latest answer is ``probed``.
+        self.probe = probe
+        self.probed: Any = None
         self.size, self.media, self.fps = size, media, fps
         self.pinned_scene = scene
         self.scene: str | None = None
@@ -243,6 +248,8 @@ class HeadlessDisplay:
         self._thread = threading.Thread(target=self._run, name=f"display-{name}", daemon=True)
 
     def _on_frame(self, info: Any) -> bool:
+        if self.probe is not None:
+            self.probed = self.probe(info)
         self.frames += 1
         self.connected = info.connected
         if info.scene != self.scene:

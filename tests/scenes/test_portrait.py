@@ -161,3 +161,88 @@ def test_text_never_runs_into_the_call_to_action_for_any_demo_case(tmp_path: Pat
             for rect in rects:
                 assert not rect.colliderect(cta), (case_id, size, rect, cta)
             assert any(surf.get_height() > 0 for surf, _ in scene.blocks)  # the name is always there
+
+
+# --- languages, uploaded portraits, released cases (issue 7) ----------------------------------------------
+
+
+def two_languages() -> Any:
+    from projector.core.model import CaseText
+
+    state = sample_state()
+    ayse = replace(
+        state.cases["ayse"],
+        translations=MappingProxyType(
+            {"tr": CaseText("Haberleri yüzünden tutuklanan gazeteci.", "Bakana yazın.")}
+        ),
+    )
+    return replace(state, cases=MappingProxyType({**state.cases, "ayse": ayse}))
+
+
+def test_the_story_and_ask_are_in_the_first_language_the_dossier_has() -> None:
+    state = two_languages()
+    pictures = {}
+    for languages in (("de", "tr", "en"), ("de", "en"), ()):
+        scene = PortraitScene()
+        scene.enter(state, make_assets(languages=languages), {"case": "ayse"})
+        scene.update(state, 1 / 60)
+        out = surface()
+        scene.draw(out)
+        pictures[languages] = (scene.lang, scene.words.ask, region(out, (scene.x0, 0, scene.col_w, scene.h)))
+    assert pictures[("de", "tr", "en")][:2] == ("tr", "Bakana yazın.")
+    assert pictures[("de", "en")][:2] == ("en", "Write to the minister.")
+    assert pictures[()][:2] == ("en", "Write to the minister.")
+    from tests.display.screens import max_difference
+
+    assert max_difference(pictures[("de", "tr", "en")][2], pictures[("de", "en")][2]) > 100
+
+
+class SlowCache:
+    """A media cache whose picture arrives after a while, as over a slow network."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path
+        self.ready = False
+        self.asked = 0
+
+    def path(self, media_hash: str) -> Path | None:
+        self.asked += 1
+        return self.file if self.ready else None
+
+
+def test_an_uploaded_portrait_shows_once_it_is_in_the_cache_and_text_only_until_then(tmp_path: Path) -> None:
+    loader = FakeLoader()
+    cache = SlowCache(tmp_path / "picture")
+    assets = make_assets(loader=loader, media_cache=cache)
+    state = sample_state()
+    ayse = replace(state.cases["ayse"], portrait="c" * 64, focus=(0.5, 0.2))
+    state = replace(state, cases=MappingProxyType({**state.cases, "ayse": ayse}))
+    scene = PortraitScene()
+    scene.enter(state, assets, {"case": "ayse"})
+    for _ in range(10):
+        scene.update(state, 1 / 60)
+    out = surface()
+    scene.draw(out)
+    assert scene.photo is None and loader.requests == [] and cache.asked >= 10
+    assert colour_pixels(region(out, scene.panel), YELLOW) > 1000  # the initials, never a broken image
+    assert assets.portrait_pending("ayse", scene.panel.size)
+    cache.ready = True
+    for _ in range(60):
+        scene.update(state, 1 / 60)
+    scene.draw(out)
+    assert loader.requests and loader.requests[0][1] == cache.file
+    panel = region(out, scene.panel)
+    assert colour_pixels(panel, RED, 10) == panel.get_width() * panel.get_height()
+
+
+def test_a_released_case_says_so_above_its_name() -> None:
+    from projector.core.model import CaseStatus
+    from scenes.portrait import RELEASED_MARK
+
+    state = sample_state()
+    scene = PortraitScene()
+    scene.enter(state, make_assets(), {"case": "old"})
+    assert state.cases["old"].status is CaseStatus.RELEASED
+    first, _ = scene.blocks[0]
+    mark = scene.text.render(RELEASED_MARK, "display", int(5 * scene.u), YELLOW)
+    assert first.get_width() > mark.get_width()  # "FREE · FRANCE"

@@ -3,12 +3,15 @@
 // its last error, and a thumbnail of what it shows.
 
 import { $, fmtAgo, fmtNum, fromTemplate, setClass, setText, toMillis } from "./dom.js";
+import { announceAlerts, decorateCard } from "./fleet.js";
+import { mapButton } from "./mapping.js";
 
 let displays = [];
 const cards = new Map(); // display name -> card element
 
 export function applyDisplays(list) {
   displays = list.filter((d) => d && typeof d.name === "string");
+  announceAlerts(displays);
   renderDisplays();
 }
 
@@ -52,7 +55,7 @@ export function renderDisplays() {
   const grid = $("#display-grid");
   const seen = new Set();
   let connected = 0;
-  displays.forEach((d) => {
+  displays.forEach((d, index) => {
     seen.add(d.name);
     let card = cards.get(d.name);
     if (!card) {
@@ -88,7 +91,11 @@ export function renderDisplays() {
     setClass(card, "warn", slow || Boolean(d.error) || Boolean(online && d.silent));
     setClass(card, "offline", !online);
     updateThumbnail(card, d, false);
-    grid.append(card); // keeps the server's order; moving a node keeps its image
+    decorateCard(card, d); // groups, health, alerts, identify/reload/retire (fleet.js)
+    mapButton(card, d); // projection mapping (mapping.js)
+    // Keeps the server's order; a card already in place is not moved (moving a node
+    // keeps its image, but would take the focus out of an open edit form).
+    if (grid.children[index] !== card) grid.insertBefore(card, grid.children[index] || null);
   });
   for (const [name, card] of cards) {
     if (!seen.has(name)) {

@@ -68,7 +68,9 @@ function draftFromShow(show) {
     id: show.id,
     name: show.name,
     loop: Boolean(show.loop),
+    target: show.target || null, // the fleet's targets (issue 8): kept as they are, not edited here yet
     cues: (show.cues || []).map((c) => ({
+      target: c.target || null,
       id: c.id,
       label: c.label || "",
       scene: c.scene,
@@ -101,9 +103,11 @@ function showFromDraft() {
     id: draft.id.trim(),
     name: draft.name.trim() || draft.id.trim(),
     loop: draft.loop,
+    ...(draft.target ? { target: draft.target } : {}),
     cues: draft.cues.map((c, i) => {
       const where = `cues[${i}].`;
       const cue = { id: c.id.trim(), scene: c.scene, transition: c.transition, label: c.label, safe: c.safe };
+      if (c.target) cue.target = c.target;
       if (c.ticker) {
         cue.overlay = "ticker";
         cue.overlay_params = c.overlayParams || {};

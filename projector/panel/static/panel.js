@@ -11,6 +11,7 @@ import { applyDisplays, refreshThumbnails, renderDisplays } from "./displays.js"
 import { $, $$, fmtClock, fmtNum, fromTemplate, h, setClass, setText } from "./dom.js";
 import * as editor from "./editor.js";
 import * as moderation from "./moderation.js";
+import * as cases from "./cases.js";
 
 const WS_PATH = "/api/v1/panel/ws";
 const POLL_MS = 2000;
@@ -154,6 +155,7 @@ function applyRole() {
   $("#tally-form").title = can ? "" : "viewers cannot enter tallies";
   editor.setEditable(can);
   moderation.setEditable(can);
+  cases.setEditable(can);
 }
 
 // --- running: timers, the websocket, polling ------------------------------------------------------
@@ -323,6 +325,7 @@ function applyState(msg, source) {
   if (msg.totals) applyTotals(msg.totals, source);
   if (Array.isArray(msg.displays)) applyDisplays(msg.displays);
   if (msg.moderation) moderation.applyModeration(msg.moderation);
+  cases.applyState(msg);
   renderShow();
 }
 
@@ -627,6 +630,9 @@ function setView(name) {
   $("#operate-view").hidden = name !== "operate";
   $("#editor-view").hidden = name !== "editor";
   $("#messages-view").hidden = name !== "messages";
+  $("#cases-view").hidden = name !== "cases";
+  $("#tab-cases").setAttribute("aria-selected", String(name === "cases"));
+  cases.setOpen(name === "cases");
   $("#tab-operate").setAttribute("aria-selected", String(name === "operate"));
   $("#tab-editor").setAttribute("aria-selected", String(name === "editor"));
   $("#tab-messages").setAttribute("aria-selected", String(name === "messages"));
@@ -662,6 +668,7 @@ function wire() {
   $("#tab-operate").addEventListener("click", () => setView("operate"));
   $("#tab-editor").addEventListener("click", () => setView("editor"));
   $("#tab-messages").addEventListener("click", () => setView("messages"));
+  $("#tab-cases").addEventListener("click", () => setView("cases"));
   $("#empty-edit").addEventListener("click", () => setView("editor"));
   initCampaign({ isLive: liveLink, canEnter: () => session.canOperate });
   // Phones suspend background tabs: catch up as soon as the panel is visible again.
@@ -674,6 +681,7 @@ function wire() {
     }
   });
   moderation.initModeration({ toast });
+  cases.initCases({ toast });
   editor.initEditor({
     toast,
     applyState,

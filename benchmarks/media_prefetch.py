@@ -1,0 +1,112 @@
+"""A display's cold prefetch of a 50-case show over loopback: ``python benchmarks/media_prefetch.py``.
+
+The real server process holds 50 cases with a portrait each (distinct JPEGs
+of 1200x1500, made from the demo drawings). A display's media cache (the
+code ``projector display`` runs) starts empty and is told the show needs all
+50: the time until every picture is downloaded, checked against its hash and
+in place, one after another on the cache's worker thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._server import BenchServer, create_token, table
+from benchmarks.media_variants import portraits
+from projector.display.media_cache import MediaCache
+
+
+def call(base: str, token: str, method: str, path: str, body: bytes, ctype: str) -> dict:
+    request = urllib.request.Request(
+        base + path,
+        data=body,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": ctype},
+    )
+    with urllib.request.urlopen(request, timeout=60) as r:
+        return json.loads(r.read())
+
+
+def prefetch(root: Path, base: str, token: str, hashes: list[str]) -> tuple[float, MediaCache]:
+    cache = MediaCache(root, server=base, token=token, retry=(0.01, 0.05))
+    began = time.perf_counter()
+    cache.want(hashes)
+    while cache.counts() != (len(hashes), 0):
+        time.sleep(0.002)
+    took = time.perf_counter() - began
+    cache.close()
+    return took, cache
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="projector-bench-") as tmp:
+        data_dir = Path(tmp) / "data"
+        operator = create_token(data_dir, "operator")
+        display = create_token(data_dir, "display")
+        with BenchServer(data_dir) as server:
+            hashes, total = [], 0
+            for i, photo in enumerate(portraits(args.cases)):
+                media = call(
+                    server.base, operator, "POST", f"/api/v1/media?name=p{i}.jpg", photo, "image/jpeg"
+                )
+                hashes.append(media["hash"])
+                total += media["bytes"]
+                case = {
+                    "name": f"Case {i}",
+                    "country": "TR",
+                    "portrait": media["hash"],
+                    "focus": media["focus"],
+                }
+                call(
+                    server.base,
+                    operator,
+                    "PUT",
+                    f"/api/v1/cases/case-{i}",
+                    json.dumps(case).encode(),
+                    "application/json",
+                )
+            # Let the server's background variant batch finish: it would compete for the two cores.
+            while True:
+                request = urllib.request.Request(
+                    server.base + "/api/v1/media/progress", headers={"Authorization": f"Bearer {operator}"}
+                )
+                with urllib.request.urlopen(request) as r:
+                    if not json.loads(r.read())["running"]:
+                        break
+                time.sleep(0.5)
+            rows = []
+            times = [
+                prefetch(Path(tmp) / f"cold-{n}", server.base, display, hashes)[0] for n in range(args.repeat)
+            ]
+            best, median = min(times), statistics.median(times)
+            rows.append(
+                [
+                    "cold prefetch",
+                    f"{median * 1000:.0f} ms",
+                    f"{best * 1000:.0f} ms",
+                    f"{median / len(hashes) * 1000:.1f} ms",
+                    f"{total / median / 2**20:.0f} MiB/s",
+                ]
+            )
+    print(
+        f"{args.cases} cases, {total / 2**20:.1f} MiB of portraits, server and display on one machine (loopback)"
+    )
+    print(table(["what", "median", "best", "per picture", "throughput"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

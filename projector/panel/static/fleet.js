@@ -1,0 +1,202 @@
+// The fleet on each display card: groups, latency offset, clock, health and alerts;
+// identify / reload / retire buttons and a small form to rename, regroup and set
+// the latency (operators only). A display that raises a new alert (offline,
+// silent, slow, fallback) turns its card red or amber and pops a toast.
+// Everything a person or a display wrote goes in through textContent.
+
+import { api, session } from "./api.js";
+import { $, fmtNum, h, setClass, setText } from "./dom.js";
+
+const seenAlerts = new Map(); // display name -> Set of alert codes already announced
+let firstPush = true;
+
+const ALERT_TITLES = {
+  offline: "Display offline",
+  silent: "Display silent",
+  slow: "Display under its frame rate",
+  fallback: "Display shows the fallback card",
+};
+
+function toast(kind, title, text) {
+  const el = h(
+    "div",
+    { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status", title: "Click to dismiss" },
+    h("strong", { class: "toast-title" }, title),
+    text ? h("span", { class: "toast-text" }, text) : null,
+  );
+  el.addEventListener("click", () => el.remove());
+  const box = $("#toasts");
+  if (!box) return;
+  box.append(el);
+  while (box.children.length > 4) box.firstElementChild.remove();
+  setTimeout(() => el.remove(), kind === "error" ? 8000 : 5000);
+}
+
+/** Toast every alert that was not there at the last push (not those present when the panel opened). */
+export function announceAlerts(displays) {
+  const names = new Set();
+  for (const d of displays) {
+    names.add(d.name);
+    const alerts = Array.isArray(d.alerts) ? d.alerts : [];
+    const before = seenAlerts.get(d.name) || new Set();
+    const now = new Set(alerts.map((a) => a.code));
+    if (!firstPush) {
+      for (const a of alerts) {
+        if (!before.has(a.code)) {
+          toast(a.level === "red" ? "error" : "warn", `${ALERT_TITLES[a.code] || "Display alert"}: ${d.name}`, a.message);
+        }
+      }
+    }
+    seenAlerts.set(d.name, now);
+  }
+  for (const name of [...seenAlerts.keys()]) if (!names.has(name)) seenAlerts.delete(name);
+  firstPush = false;
+}
+
+function fleetSection(card) {
+  let box = card.querySelector(".fleet");
+  if (box) return box;
+  box = h(
+    "div",
+    { class: "fleet" },
+    h("div", { class: "fleet-alerts" }),
+    h("div", { class: "fleet-groups", "aria-label": "Groups" }),
+    h("div", { class: "fleet-health small muted" }),
+    h("div", { class: "fleet-actions" }),
+  );
+  card.querySelector(".display-info").append(box);
+  return box;
+}
+
+function chip(text) {
+  return h("span", { class: "fleet-chip" }, text);
+}
+
+function act(label, title, run) {
+  return h("button", { type: "button", class: "btn btn-small btn-quiet fleet-btn", title, onclick: run }, label);
+}
+
+async function call(method, path, body, done) {
+  try {
+    await api(method, path, body);
+    if (done) toast("status", done);
+  } catch (err) {
+    toast("error", "Refused", err.message || String(err));
+  }
+}
+
+function editForm(card, d) {
+  const box = fleetSection(card);
+  if (box.querySelector(".fleet-form")) return;
+  const name = h("input", { class: "fleet-in-name", value: d.name, maxlength: 100, "aria-label": "Name" });
+  const groups = h("input", {
+    class: "fleet-in-groups",
+    value: (d.groups || []).join(", "),
+    placeholder: "facade, lobby",
+    "aria-label": "Groups, comma separated",
+  });
+  const latency = h("input", {
+    class: "fleet-in-latency",
+    type: "number",
+    min: 0,
+    max: 1000,
+    step: 1,
+    value: d.latency_ms || 0,
+    "aria-label": "Latency offset in ms",
+  });
+  const form = h(
+    "form",
+    { class: "fleet-form" },
+    h("label", {}, h("span", {}, "Name"), name),
+    h("label", {}, h("span", {}, "Groups"), groups),
+    h("label", {}, h("span", {}, "Latency ms"), latency),
+    h(
+      "div",
+      { class: "fleet-form-buttons" },
+      h("button", { type: "submit", class: "btn btn-small btn-primary" }, "Save"),
+      h("button", { type: "button", class: "btn btn-small", onclick: () => form.remove() }, "Cancel"),
+    ),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {
+      groups: groups.value.split(",").map((g) => g.trim()).filter(Boolean),
+      latency_ms: Number(latency.value || 0),
+    };
+    if (name.value.trim() && name.value.trim() !== d.name) body.name = name.value.trim();
+    try {
+      await api("PUT", `/api/v1/displays/${encodeURIComponent(d.name)}`, body);
+      form.remove();
+    } catch (err) {
+      toast("error", "Not saved", err.message || String(err));
+    }
+  });
+  box.append(form);
+  name.focus();
+}
+
+/** Add the fleet's part to a display card (called by displays.js on every render). */
+export function decorateCard(card, d) {
+  const box = fleetSection(card);
+  const alerts = Array.isArray(d.alerts) ? d.alerts : [];
+  const level = alerts.some((a) => a.level === "red") ? "red" : alerts.length ? "amber" : "";
+  setClass(card, "alert-red", level === "red");
+  setClass(card, "alert-amber", level === "amber");
+  card.dataset.alert = alerts.map((a) => a.code).join(" ");
+  const alertBox = box.querySelector(".fleet-alerts");
+  const alertText = alerts.map((a) => `${ALERT_TITLES[a.code] || a.code}: ${a.message}`).join(" · ");
+  setText(alertBox, alertText);
+
+  const groupBox = box.querySelector(".fleet-groups");
+  const groupKey = (d.groups || []).join("\u0000");
+  if (groupBox.dataset.key !== groupKey) {
+    groupBox.dataset.key = groupKey;
+    groupBox.replaceChildren(...(d.groups || []).map(chip));
+  }
+
+  const parts = [];
+  if (typeof d.latency_ms === "number" && d.latency_ms > 0) parts.push(`latency ${fmtNum(d.latency_ms, 0)} ms`);
+  if (typeof d.clock_offset_ms === "number") parts.push(`clock ${d.clock_offset_ms >= 0 ? "+" : ""}${fmtNum(d.clock_offset_ms, 1)} ms`);
+  if (typeof d.rtt_ms === "number") parts.push(`rtt ${fmtNum(d.rtt_ms, 1)} ms`);
+  if (typeof d.dropped_frames === "number") parts.push(`${fmtNum(d.dropped_frames, 0)} dropped`);
+  if (typeof d.memory_mb === "number") parts.push(`${fmtNum(d.memory_mb, 0)} MiB`);
+  if (typeof d.temperature_c === "number") parts.push(`${fmtNum(d.temperature_c, 0)} °C`);
+  setText(box.querySelector(".fleet-health"), parts.join(" · "));
+  const last = d.last_error && !d.error ? `last error: ${d.last_error}` : "";
+  box.querySelector(".fleet-health").title = last;
+
+  const actions = box.querySelector(".fleet-actions");
+  const operate = session.canOperate;
+  const key = `${operate}|${d.connected !== false}`;
+  if (actions.dataset.key !== key) {
+    actions.dataset.key = key;
+    const path = () => `/api/v1/displays/${encodeURIComponent(card.dataset.name)}`;
+    actions.replaceChildren(
+      ...(operate
+        ? [
+            d.connected !== false
+              ? act("Identify", "Show this display's ident card for 5 s", () =>
+                  call("POST", `${path()}/identify`, {}, `Identifying ${card.dataset.name}`),
+                )
+              : null,
+            d.connected !== false
+              ? act("Reload", "Re-enter its scenes and reconnect", () =>
+                  call("POST", `${path()}/reload`, {}, `Reloading ${card.dataset.name}`),
+                )
+              : null,
+            act("Edit", "Rename, groups, latency offset", () => editForm(card, currentOf(card))),
+            act("Retire", "Forget this display and refuse it until un-retired", () => {
+              if (window.confirm(`Retire ${card.dataset.name}? It is disconnected and refused until un-retired.`)) {
+                call("POST", `${path()}/retire`, {}, `${card.dataset.name} retired`);
+              }
+            }),
+          ].filter(Boolean)
+        : []),
+    );
+  }
+  card._fleet = d;
+}
+
+function currentOf(card) {
+  return card._fleet || { name: card.dataset.name, groups: [], latency_ms: 0 };
+}
