@@ -56,6 +56,7 @@ from projector.core.protocol import (
     ThumbnailRequest,
 )
 from projector.errors import ApiError, read_json
+from projector.fleet import FLEET
 from projector.http_util import json_response, rfc3339
 from projector.hub import DisplayConnection
 
@@ -89,23 +90,30 @@ class Mappings:
     # --- displays and their outputs ------------------------------------------------------------
 
     def display(self, hello_name: str) -> _Display:
-        return self.displays.setdefault(hello_name, _Display())
+        found = self.displays.get(hello_name)
+        if found is None:
+            found = self.displays[hello_name] = _Display()
+        return found
 
     def connections(self, hello_name: str) -> list[DisplayConnection]:
         return [c for c in self.app[HUB].clients if (c.hello_name or c.name) == hello_name and not c.closed]
 
     async def outputs_of(self, hello_name: str) -> dict[str, tuple[int, int]]:
         """The outputs a display reported (this run, or the last time it was connected)."""
+        known = self.displays.get(hello_name)
+        if known is not None and known.outputs:
+            return known.outputs
+        raw = await self.app[STORE].call(lambda s: s.get_setting(f"outputs/{hello_name}"))
+        if not raw:
+            return {}
+        try:
+            outputs = {str(o["name"]): (int(o["size"][0]), int(o["size"][1])) for o in json.loads(raw)}
+        except (ValueError, KeyError, TypeError, IndexError):
+            log.warning("ignoring the stored outputs of %r", hello_name)
+            return {}
         known = self.display(hello_name)
-        if not known.outputs:
-            raw = await self.app[STORE].call(lambda s: s.get_setting(f"outputs/{hello_name}"))
-            if raw:
-                try:
-                    known.outputs = {
-                        str(o["name"]): (int(o["size"][0]), int(o["size"][1])) for o in json.loads(raw)
-                    }
-                except (ValueError, KeyError, TypeError, IndexError):
-                    log.warning("ignoring the stored outputs of %r", hello_name)
+        if not known.outputs:  # a hello may have come while the store was read
+            known.outputs = outputs
         return known.outputs
 
     async def load(self, hello_name: str, output: str) -> OutputMapping | None:
@@ -215,10 +223,8 @@ def _calibrations_key(hello_name: str, output: str) -> str:
 
 async def _target(request: web.Request) -> tuple[str, str]:
     """(display name, its hello name) of ``{name}``; 404 if no such display was ever seen."""
-    from projector.fleet import FLEET
-
     name = request.match_info["name"]
-    found = request.app[FLEET].find(name) if FLEET in request.app else None
+    found = request.app[FLEET].find(name)
     if found is not None:
         return found.name, found.hello_name
     if await request.app[MAPPINGS].outputs_of(name):

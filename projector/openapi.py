@@ -7,6 +7,7 @@ from typing import Any
 from projector import __version__
 from projector.core.model import MAX_ACTION_COUNT, Channel
 from projector.openapi_fleet import fleet_paths
+from projector.openapi_mapping import mapping_paths
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -342,6 +343,7 @@ def openapi_document() -> dict[str, Any]:
                 "get": _op("Connected displays and their status (viewer)", security=operator)
             },
             **fleet_paths(operator),  # show control and the fleet (issue 8): projector/openapi_fleet.py
+            **mapping_paths(operator),  # projection mapping (issue 6): projector/openapi_mapping.py
             "/healthz": {"get": _op("Liveness")},
             "/metrics": {
                 "get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text format"}}}

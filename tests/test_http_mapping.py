@@ -48,7 +48,9 @@ async def next_frame(ws: Any, kinds: tuple[str, ...], timeout: float = 5.0) -> d
             return frame
 
 
-async def request(live: RunningServer, method: str, path: str, body: Any = None, raw: str | None = None) -> Any:
+async def request(
+    live: RunningServer, method: str, path: str, body: Any = None, raw: str | None = None
+) -> Any:
     headers = {"Authorization": f"Bearer {live.tokens['operator']}"}
     data = raw if raw is not None else (None if body is None else json.dumps(body))
     if data is not None:
@@ -67,7 +69,9 @@ async def test_a_mapping_is_stored_and_pushed_live_to_the_display(live: RunningS
     ws = await connect(live)
     listed = await current(live)
     assert listed["size"] == list(SIZE) and listed["identity"] is True and listed["pattern"] is None
-    status, body = await request(live, "PUT", f"{BASE}/main/mapping", {"corners": PIN, "blend": {"right": 64}})
+    status, body = await request(
+        live, "PUT", f"{BASE}/main/mapping", {"corners": PIN, "blend": {"right": 64}}
+    )
     assert status == 200, body
     assert body["pushed"] is True and body["identity"] is False
     frame = await next_frame(ws, ("mapping",))
@@ -129,7 +133,9 @@ async def test_patterns_unknown_outputs_and_displays_and_permissions(live: Runni
     assert (await next_frame(ws, ("pattern",)))["pattern"] == "overlap"
     assert (await current(live))["pattern"] == "overlap"
     status, reply = await request(live, "PUT", f"{BASE}/left/mapping", {"corners": PIN})
-    assert status == 404 and reply["error"]["code"] == "unknown_output" and "main" in reply["error"]["message"]
+    assert (
+        status == 404 and reply["error"]["code"] == "unknown_output" and "main" in reply["error"]["message"]
+    )
     status, reply = await request(live, "GET", "/api/v1/displays/nobody/outputs")
     assert status == 404 and reply["error"]["code"] == "unknown_display"
     async with live.session.put(
@@ -146,7 +152,7 @@ async def test_a_display_that_reconnects_gets_its_mappings_and_patterns_after_th
 ) -> None:
     outputs = [{"name": "left", "size": [640, 360]}, {"name": "right", "size": [800, 600]}]
     ws = await connect(live, outputs=outputs)
-    status, body = await request(live, "GET", BASE)
+    _, body = await request(live, "GET", BASE)
     assert [(o["name"], o["size"]) for o in body["outputs"]] == [("left", [640, 360]), ("right", [800, 600])]
     assert (await request(live, "PUT", f"{BASE}/left/mapping", {"corners": PIN}))[0] == 200
     assert (await request(live, "POST", f"{BASE}/right/pattern", {"pattern": "bars"}))[0] == 200
@@ -155,6 +161,12 @@ async def test_a_display_that_reconnects_gets_its_mappings_and_patterns_after_th
     frames = [await next_frame(ws, ("mapping", "pattern")) for _ in range(2)]
     assert {(f["type"], f["output"]) for f in frames} == {("mapping", "left"), ("pattern", "right")}
     await ws.close()
+
+
+async def test_the_endpoints_are_in_the_openapi_document(live: RunningServer) -> None:
+    _, doc = await live.get("/api/v1/openapi.json")
+    for path in ("", "/{output}/mapping", "/{output}/pattern", "/{output}/calibrations/{calibration}/load"):
+        assert "/api/v1/displays/{name}/outputs" + path in doc["paths"]
 
 
 async def test_an_older_display_has_one_output_main_of_its_resolution(live: RunningServer) -> None:
@@ -178,7 +190,9 @@ async def test_the_calibration_picture_is_the_outputs_own(live: RunningServer) -
         request_frame = await next_frame(ws, ("thumbnail_request",))
         assert request_frame["output"] == "main"
         data = base64.b64encode(jpeg.getvalue()).decode()
-        await ws.send(json.dumps({"v": 1, "type": "thumbnail", "format": "jpeg", "data": data, "output": "main"}))
+        await ws.send(
+            json.dumps({"v": 1, "type": "thumbnail", "format": "jpeg", "data": data, "output": "main"})
+        )
 
     task = asyncio.create_task(answer())
     headers = {"Authorization": f"Bearer {live.tokens['operator']}"}
@@ -190,7 +204,9 @@ async def test_the_calibration_picture_is_the_outputs_own(live: RunningServer) -
     await ws.close()
 
 
-async def test_a_keyboard_calibration_from_the_display_is_checked_stored_and_echoed(live: RunningServer) -> None:
+async def test_a_keyboard_calibration_from_the_display_is_checked_stored_and_echoed(
+    live: RunningServer,
+) -> None:
     ws = await connect(live)
     mapping = {"name": "main", "size": list(SIZE), "corners": PIN}
     await ws.send(json.dumps({"v": 1, "type": "mapping", "output": "main", "mapping": mapping}))

@@ -521,13 +521,13 @@ class DisplayApp:
     def _send_calibrations(self) -> None:
         """Keyboard calibrations go to the server once it can hear them (kept until then)."""
         outputs = self.outputs
-        if outputs is None or not outputs.outbox or self.link is None or not self.link_connected():
+        if outputs is None or not outputs.outbox or self.link is None or not self._link_connected():
             return
         for frame in outputs.outbox:
             self.link.send(frame)
         outputs.outbox.clear()
 
-    def link_connected(self) -> bool:
+    def _link_connected(self) -> bool:
         return self.director is not None and self.director.assets.link.connected
 
     def _output_picture(self) -> pygame.Surface | None:

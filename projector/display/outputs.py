@@ -86,6 +86,9 @@ class Output:
     #: The pattern (or calibration card) as last drawn, and what it was drawn from.
     card: pygame.Surface | None = None
     card_key: tuple[object, ...] = ()
+    #: The scene it showed last (the OpenGL window draws it again for a picture: after a
+    #: buffer swap the back buffer holds nothing that can be read).
+    scene: pygame.Surface | None = None
 
     @property
     def name(self) -> str:
@@ -264,7 +267,7 @@ class OutputSet:
         for out in self.outputs:
             if drawn is out.target:
                 continue  # drawn straight on it
-            scene = self._scene_for(out, drawn)
+            scene = out.scene = self._scene_for(out, drawn)
             try:
                 self._render_one(out, scene)
             except Exception as exc:
@@ -307,6 +310,8 @@ class OutputSet:
         if out is None:
             return None
         if isinstance(out.stage, GLOutput):
+            if not self.headless and out.scene is not None:
+                out.stage.render(out.scene)  # into the back buffer, redrawn before the next swap
             return out.stage.snapshot()
         return out.target
 
@@ -366,10 +371,10 @@ class OutputSet:
             pygame.K_DOWN: (0.0, step),
         }
         if event.key in moves:
-            cal = cal.nudge(*moves[event.key])
-            if cal.mapping != self.calibration.mapping:
-                self._stage_of(cal.output).set_mapping(cal.mapping)
-            self.calibration = cal
+            moved = cal.nudge(*moves[event.key])
+            if moved.mapping != cal.mapping:
+                self._stage_of(cal.output).set_mapping(moved.mapping)
+            self.calibration = moved
         elif event.key == pygame.K_TAB:
             self.calibration = cal.next_corner(-1 if mods & pygame.KMOD_SHIFT else 1)
         elif event.key == pygame.K_p:

@@ -135,7 +135,11 @@ def test_mapping_frames_round_trip() -> None:
             {
                 "type": "mapping",
                 "output": "main",
-                "mapping": {"name": "m", "size": [640, 360], "corners": [[0, 0], [1, math.nan], [2, 2], [3, 0]]},
+                "mapping": {
+                    "name": "m",
+                    "size": [640, 360],
+                    "corners": [[0, 0], [1, math.nan], [2, 2], [3, 0]],
+                },
             },
             "mapping.mapping.corners[1].y",
         ),

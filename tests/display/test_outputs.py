@@ -345,18 +345,23 @@ def test_an_opengl_window_runs_the_display(tmp_path: Path) -> None:
         import os, sys
         os.environ["SDL_VIDEODRIVER"] = "offscreen"
         sys.path.insert(0, {str(ROOT)!r})
+        import pygame
         from projector.display import DisplayOptions
         from projector.display.app import DisplayApp
         from tests.display.screens import sample_state
+        lit = []
+        def on_frame(info):
+            # The panel's picture of a GL window: drawn again, since a swapped buffer is empty.
+            lit.append(int(pygame.surfarray.array3d(app.outputs.picture()).max()))
         app = DisplayApp(DisplayOptions(state=sample_state(), windowed=True, size=(320, 180), frames=3,
-                                        fps=240, media=None, output_path="opengl"))
+                                        fps=240, media=None, output_path="opengl", on_frame=on_frame))
         code = app.run()
-        print("PATH", app.outputs.path, app.frames_drawn, code)
+        print("PATH", app.outputs.path, app.frames_drawn, code, min(lit))
         """
     )
     env = {k: v for k, v in os.environ.items() if k != "SDL_VIDEODRIVER"}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
-    assert "PATH opengl 3 0" in done.stdout, done.stdout + done.stderr
+    assert "PATH opengl 3 0 255" in done.stdout, done.stdout + done.stderr
 
 
 def test_forcing_opengl_with_several_outputs_uses_software_and_says_why() -> None:
@@ -367,3 +372,19 @@ def test_forcing_opengl_with_several_outputs_uses_software_and_says_why() -> Non
     )
     assert outputs.path == "software" and "2 outputs" in outputs.choice.reason
     outputs.close()
+
+
+def test_the_command_line_takes_outputs_and_a_path() -> None:
+    import argparse
+
+    from projector.display.options import add_display_arguments, options_from_args
+
+    parser = argparse.ArgumentParser()
+    add_display_arguments(parser)
+    opts = options_from_args(parser.parse_args(["--outputs", TWO, "--output-path", "software"]))
+    assert opts.output_path == "software" and [o.name for o in opts.outputs or ()] == ["left", "right"]
+    assert options_from_args(parser.parse_args([])).output_path == "auto"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--outputs", "left:0,0,10x10"])  # too small: argparse says why and exits
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--output-path", "vulkan"])

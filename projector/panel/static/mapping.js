@@ -561,7 +561,16 @@ function render(v) {
       "g",
       { class: `mp-corner${selected ? " selected" : ""}`, "data-kind": "corner", "data-i": i },
       s("circle", { class: "mp-handle", cx: x, cy: y, r, "data-kind": "corner", "data-i": i }),
-      s("text", { x: x + r * 1.4, y: y - r * 1.2, "font-size": 12 * px, "data-kind": "corner", "data-i": i, text: CORNER_LABELS[i] }),
+      s("text", {
+        // Labels sit outside the handle and towards the picture, so none is cut off at an edge.
+        x: i === 1 || i === 2 ? x - r * 1.4 : x + r * 1.4,
+        y: i < 2 ? y - r * 1.1 : y + r * 2.2,
+        "text-anchor": i === 1 || i === 2 ? "end" : "start",
+        "font-size": 12 * px,
+        "data-kind": "corner",
+        "data-i": i,
+        text: CORNER_LABELS[i],
+      }),
     );
     parts.push(g);
   });
