@@ -88,7 +88,9 @@ class Config:
         try:
             return ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"timezone {self.timezone!r} is not a known zone (e.g. Europe/Istanbul)") from None
+            raise ValueError(
+                f"timezone {self.timezone!r} is not a known zone (e.g. Europe/Istanbul)"
+            ) from None
 
     @property
     def db_path(self) -> Path:
