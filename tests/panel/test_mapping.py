@@ -99,6 +99,8 @@ def test_dragging_a_corner_in_the_panel_moves_the_display_output_live(
     # A blend wider than the output is refused next to its field; the display keeps its mapping.
     view.locator("input[data-field='blend.left']").fill("200")
     view.locator("input[data-field='blend.left']").press("Tab")
+    # Live PUTs are coalesced (at most ten a second): let the good edit land on its own first.
+    wait_until("the left blend stored", lambda: mapping_of(server)["blend"]["left"] == 200)
     view.locator("input[data-field='blend.right']").fill("200")
     view.locator("input[data-field='blend.right']").press("Tab")
     expect(view.locator("[data-error-for='blend.right']")).to_contain_text("wider than the output")
