@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
+from projector.openapi_common import operation
+
 _TEXT = {
     401: "Missing, unknown or revoked credentials",
     403: "Authenticated but not allowed (scope/role), or missing CSRF header",
@@ -42,18 +43,15 @@ def _op(
     status: int = 200,
     errors: tuple[int, ...] = (401, 403),
 ) -> dict[str, Any]:
-    responses: dict[str, Any] = {
-        str(status): {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
-    }
-    for code in errors:
-        responses[str(code)] = {
-            "description": _TEXT[code],
-            "content": {"application/json": {"schema": _ERROR}},
-        }
-    op: dict[str, Any] = {"summary": summary, "responses": responses, "security": [{s: []} for s in security]}
-    if body is not None:
-        op["requestBody"] = {"required": False, "content": {"application/json": {"schema": body}}}
-    return op
+    return operation(
+        summary,
+        security,
+        texts=_TEXT,
+        errors=errors,
+        body=body,
+        body_required=False,
+        status=status,
+    )
 
 
 def fleet_paths(operator: list[str]) -> dict[str, Any]:

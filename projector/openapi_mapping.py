@@ -17,8 +17,8 @@ from projector.core.mapping import (
     MIN_GAMMA,
     MIN_MESH_POINTS,
 )
+from projector.openapi_common import operation
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
 _TEXT = {
     400: "Malformed JSON",
     401: "Missing, unknown or revoked credentials",
@@ -97,22 +97,16 @@ def _op(
     errors: tuple[int, ...] = (401, 403, 404),
     content: str = "application/json",
 ) -> dict[str, Any]:
-    ok: dict[str, Any] = {"description": "OK"}
-    ok["content"] = (
-        {content: {"schema": {"type": "string", "format": "binary"}}}
-        if content != "application/json"
-        else {"application/json": {"schema": {"type": "object"}}}
+    return operation(
+        summary,
+        security,
+        texts=_TEXT,
+        errors=errors,
+        body=body,
+        body_required=True,
+        status=status,
+        content=content,
     )
-    responses: dict[str, Any] = {str(status): ok}
-    for code in errors:
-        responses[str(code)] = {
-            "description": _TEXT[code],
-            "content": {"application/json": {"schema": _ERROR}},
-        }
-    op: dict[str, Any] = {"summary": summary, "responses": responses, "security": [{s: []} for s in security]}
-    if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    return op
 
 
 def mapping_paths(operator: list[str]) -> dict[str, Any]:
