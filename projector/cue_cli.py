@@ -11,10 +11,10 @@ import argparse
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+from projector.cli_http import CliError, request
 
 ACTIONS = ("go", "back", "hold", "resume", "panic", "blackout", "jump", "list", "load", "export")
 
@@ -29,33 +29,13 @@ def add_cue_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--off", dest="on", action="store_const", const=False, help="blackout: off")
 
 
-class CueError(Exception):
-    pass
+CueError = CliError  # the name callers and tests know
 
 
 def _request(
     ns: argparse.Namespace, method: str, path: str, body: bytes | None, ctype: str
 ) -> tuple[str, bytes]:
-    if not ns.token:
-        raise CueError("an operator token is needed: --token or $PROJECTOR_TOKEN")
-    request = urllib.request.Request(
-        ns.server.rstrip("/") + path,
-        data=body,
-        method=method,
-        headers={"Authorization": f"Bearer {ns.token}", "Content-Type": ctype},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.headers.get("Content-Type", ""), response.read()
-    except urllib.error.HTTPError as exc:
-        try:
-            error = json.loads(exc.read())["error"]
-            message = f"{error['message']} ({error['code']})"
-        except (ValueError, KeyError, TypeError):
-            message = f"HTTP {exc.code}"
-        raise CueError(message) from None
-    except urllib.error.URLError as exc:
-        raise CueError(f"cannot reach {ns.server}: {exc.reason}") from None
+    return request(ns.server, ns.token, method, path, body, ctype)
 
 
 def _call(ns: argparse.Namespace, method: str, path: str, payload: object = None) -> Any:

@@ -15,10 +15,10 @@ import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import TextIO
+
+from projector.cli_http import CliError, request
 
 
 def add_cases_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,31 +37,9 @@ def add_media_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="processes (default: every core)")
 
 
-class CliError(Exception):
-    pass
-
-
 def _http(ns: argparse.Namespace, method: str, path: str, body: bytes | None, ctype: str) -> bytes:
-    if not ns.token:
-        raise CliError("an operator token is needed: --token or $PROJECTOR_TOKEN (or use --data-dir)")
-    request = urllib.request.Request(
-        ns.server.rstrip("/") + path,
-        data=body,
-        method=method,
-        headers={"Authorization": f"Bearer {ns.token}", "Content-Type": ctype},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return bytes(response.read())
-    except urllib.error.HTTPError as exc:
-        try:
-            error = json.loads(exc.read())["error"]
-            message = f"{error['message']} ({error['code']})"
-        except (ValueError, KeyError, TypeError):
-            message = f"HTTP {exc.code}"
-        raise CliError(message) from None
-    except urllib.error.URLError as exc:
-        raise CliError(f"cannot reach {ns.server}: {exc.reason}") from None
+    no_token = "an operator token is needed: --token or $PROJECTOR_TOKEN (or use --data-dir)"
+    return request(ns.server, ns.token, method, path, body, ctype, timeout=600, no_token=no_token)[1]
 
 
 def run_cases(ns: argparse.Namespace) -> int:
