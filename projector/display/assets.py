@@ -20,6 +20,7 @@ from typing import Any
 import pygame
 
 from projector.core.model import MEDIA_HASH_PATTERN, Case
+from projector.core.safe_area import NO_SAFE_AREA, SafeArea
 from projector.display.fonts import FontBook
 from projector.display.text import TextRenderer
 
@@ -67,6 +68,11 @@ class Assets:
         self.media_cache = media_cache
         #: The display's languages, most wanted first: scenes show a dossier's text in the first it has.
         self.languages = tuple(languages)
+        #: Where words may go (margins, keep-out boxes): set by the operator, per display and output.
+        self.safe_area: SafeArea = NO_SAFE_AREA
+        #: Where a supporter sends a message (the qr scene's default): the server's public
+        #: ``/submit`` when it has said so, else the display's own server's.
+        self.submit_url: str | None = None
         self._cases: Mapping[str, Case] = {}
         self._dossiers: dict[str, Any] = {}
         self._loader = loader

@@ -211,6 +211,19 @@ class Director:
             self._incoming = live or self._enter(step, proof=False)
             self._fade_t, self._fade_d, self._fade_kind = 0.0, duration, transition
 
+    def relayout(self) -> None:
+        """Lay the scenes out afresh (the safe area changed): the same steps, entered again now.
+
+        Scenes lay themselves out on entry; a new safe area must move words off
+        a window at once, not at the next rotation.
+        """
+        self._finish_transition()
+        self._ready = None
+        self._current = self._enter(self._current.step)
+        if self._overlay is not None:
+            step, self._overlay = self._overlay.step, None
+            self._set_overlay(step)
+
     def identify(self, seconds: float) -> None:
         """Show the ident card (this display's name, big) for ``seconds``, then go back."""
         self._ident = self._enter(Step("ident"))
