@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 import logging
 import math
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib.metadata import entry_points
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_chec
 import pycountry
 import pygame
 
+from projector.core.cues import SCENE_NAME
 from projector.core.state import ShowState
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ BUILTIN_MODULES = (
     "scenes.ticker",
     "scenes.totals",
 )
-SCENE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 # --- house style: a dark facade at night ----------------------------------------------
 BLACK = (0, 0, 0)

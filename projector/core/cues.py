@@ -249,6 +249,9 @@ class AnyScene:
         return 0
 
 
+#: What a scene may be called (the registry refuses other names).
+SCENE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
 #: Scenes that can run as a band over another scene (they have ``draw_overlay``).
 OVERLAY_SCENES = frozenset({"ticker"})
 

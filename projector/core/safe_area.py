@@ -106,7 +106,9 @@ def parse_safe_area(value: object, field: str = "safe_area") -> SafeArea:
         raise ValidationError(f"{field}.margins", 'must be an object {"top", "right", "bottom", "left"}')
     bad = sorted(set(margins) - set(MARGIN_NAMES))
     if bad:
-        raise ValidationError(f"{field}.margins.{bad[0]}", "unknown margin; expected top, right, bottom, left")
+        raise ValidationError(
+            f"{field}.margins.{bad[0]}", "unknown margin; expected top, right, bottom, left"
+        )
     sides = {
         name: _fraction(margins.get(name, 0.0), f"{field}.margins.{name}", 0.0, MAX_MARGIN)
         for name in MARGIN_NAMES
@@ -152,7 +154,12 @@ def combine(areas: Iterable[SafeArea]) -> SafeArea:
     top = right = bottom = left = 0.0
     boxes: list[Box] = []
     for a in areas:
-        top, right, bottom, left = max(top, a.top), max(right, a.right), max(bottom, a.bottom), max(left, a.left)
+        top, right, bottom, left = (
+            max(top, a.top),
+            max(right, a.right),
+            max(bottom, a.bottom),
+            max(left, a.left),
+        )
         boxes.extend(a.avoid)
     return SafeArea(top, right, bottom, left, tuple(boxes))
 

@@ -226,6 +226,7 @@ class DisplayApp:
         director = Director(
             assets,
             rotation=opts.rotation,
+            cycle=opts.cycle,
             pinned=opts.scene,
             pinned_params=opts.scene_params,
             transition=opts.transition,

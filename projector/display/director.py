@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 TRANSITIONS = ("crossfade", "cut", "wipe")
 MAX_FADE_SECONDS = 10.0
 ROTATION_ORDER = ("totals", "portrait", "messages")
+#: Rotation steps that have something to show only sometimes: skipped while they have nothing.
+_NEEDS_CASES, _NEEDS_WALL = "portrait", "messages"
 PREROLL_SECONDS = 0.25
 
 
@@ -103,8 +105,11 @@ class Director:
         transition: str = "crossfade",
         fade: float = 1.0,
         lookup: Callable[[object], type[Scene]] = get_scene,
+        cycle: tuple[str, ...] = ROTATION_ORDER,
     ) -> None:
         self.assets = assets
+        #: The rotation's scenes in order (``portrait`` takes each active case in turn).
+        self.cycle = tuple(cycle) or ROTATION_ORDER
         self.rotation = seconds(rotation, 12.0, 1.0, 24 * 3600.0, "rotation")
         self.fade = seconds(fade, 1.0, 0.0, MAX_FADE_SECONDS, "fade")
         if transition not in TRANSITIONS:
@@ -443,18 +448,22 @@ class Director:
                 return Step("portrait", MappingProxyType({**pinned.params, "case": case}))
             return pinned
         cycle, case_index = self._cycle, self._case_index
+        order = self.cycle
         step = Step("totals")
-        for _ in ROTATION_ORDER:
-            kind = ROTATION_ORDER[cycle % len(ROTATION_ORDER)]
+        for _ in order:
+            kind = order[cycle % len(order)]
             cycle += 1
-            if kind == "portrait" and active:
-                step = Step("portrait", MappingProxyType({"case": active[case_index % len(active)]}))
-                case_index += 1
-                break
-            if kind == "messages" and state.wall:
-                step = Step("messages")
-                break
-            if kind == "totals":
+            if kind == _NEEDS_CASES:
+                if active:
+                    step = Step("portrait", MappingProxyType({"case": active[case_index % len(active)]}))
+                    case_index += 1
+                    break
+            elif kind == _NEEDS_WALL:
+                if state.wall:
+                    step = Step("messages")
+                    break
+            else:
+                step = Step(kind)
                 break
         if advance:
             self._cycle, self._case_index = cycle, case_index

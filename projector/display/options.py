@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from projector.core.calibration import OutputSpec, parse_outputs, single_output
+from projector.core.cues import SCENE_NAME
 from projector.core.state import ShowState
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class DisplayOptions:
     media: Path | None = field(default_factory=_default_media)
     #: Seconds each scene of the rotation stays on screen.
     rotation: float = 12.0
+    #: The rotation's scenes, in order (``--cycle``); empty: totals, portrait, messages.
+    cycle: tuple[str, ...] = ()
     transition: str = "crossfade"
     fade: float = 1.0
     #: Start from this state (no server needed): for demos, tests and screenshots.
@@ -137,6 +140,19 @@ def parse_languages(text: str) -> tuple[str, ...]:
     return tuple(tags)
 
 
+def parse_cycle(text: str) -> tuple[str, ...]:
+    """``totals,portrait,qr`` -> ``("totals", "portrait", "qr")``; each must be a scene name."""
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("--cycle needs at least one scene name")
+    for name in names:
+        if not SCENE_NAME.match(name):
+            raise argparse.ArgumentTypeError(
+                f"{name!r} is not a scene name (lower-case letters, digits, - _)"
+            )
+    return names
+
+
 def _bounded_int(lo: int, hi: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -190,6 +206,12 @@ def add_display_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--media", type=Path, help="folder of case dossiers (default: the demo cases)")
     parser.add_argument("--rotation", type=_seconds, default=12.0, help="seconds per scene (default 12)")
     parser.add_argument(
+        "--cycle",
+        type=parse_cycle,
+        default=(),
+        help="the rotation's scenes in order, e.g. totals,portrait,messages,qr (default: the first three)",
+    )
+    parser.add_argument(
         "--languages",
         type=parse_languages,
         default=(),
@@ -238,6 +260,7 @@ def options_from_args(ns: argparse.Namespace) -> DisplayOptions:
         fps=ns.fps,
         offline_mark=not ns.no_offline_mark,
         rotation=ns.rotation,
+        cycle=ns.cycle,
         languages=ns.languages,
         cache=ns.cache,
         cache_bytes=ns.cache_size * 1024 * 1024,
