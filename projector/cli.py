@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -45,8 +46,26 @@ def _cmd_display(ns: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"projector display: {exc}", file=sys.stderr)
         return 2
+    if not options.headless and not _video_ready("projector display"):
+        return 1
     setup_logging()
     return run_display(options)
+
+
+def _video_ready(command: str) -> bool:
+    """Start SDL's video now, before anything else starts; False, with one line said, if nothing can show.
+
+    The display would find out too, but only after the demo's server and the
+    logging are up, and its refusal would come wrapped in a log record.
+    """
+    from projector.display.video import NoVideoDevice, start_video
+
+    try:
+        start_video()
+    except NoVideoDevice as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def setup_logging() -> None:
@@ -58,6 +77,8 @@ def setup_logging() -> None:
 def _cmd_demo(ns: argparse.Namespace) -> int:
     from projector.demo import run_demo
 
+    if not ns.headless and not _video_ready("projector demo"):
+        return 1  # before the demo seeds a database and starts its server
     return run_demo(ns)
 
 
@@ -111,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # pygame-ce greets stdout on import; a display's start-up errors are meant to be its only words.
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     ns = build_parser().parse_args(argv)
     try:
         return int(ns.run(ns))

@@ -191,6 +191,9 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--scene", help="pin one scene instead of the rotation")
     parser.add_argument("--rotation", type=float, default=12.0, help="seconds per scene (default 12)")
+    parser.add_argument(
+        "--output-path", choices=("auto", "software", "opengl"), default="auto", help="output stage"
+    )
 
 
 def run_demo(ns: argparse.Namespace) -> int:
@@ -243,6 +246,7 @@ def run_demo(ns: argparse.Namespace) -> int:
             rotation=ns.rotation,
             media=DEMO_DIR,
             languages=ns.languages,
+            output_path=ns.output_path,
         )
         try:
             return run_display(options)

@@ -57,6 +57,7 @@ from projector.display.options import DisplayOptions
 from projector.display.outputs import OutputSet, open_outputs
 from projector.display.pacing import FramePacer
 from projector.display.stats import FrameStats
+from projector.display.video import start_video
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,9 @@ class DisplayApp:
         opts = self.opts
         if opts.headless:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
-        pygame.display.init()
+            pygame.display.init()
+        else:
+            start_video()  # no screen to show on: NoVideoDevice, before any window opens
         pygame.font.init()
         self.outputs = open_outputs(opts)
         surface = self.outputs.surface()

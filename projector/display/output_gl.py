@@ -46,6 +46,7 @@ from projector.core.mapping import (
     mesh_point,
     validate_mapping,
 )
+from projector.display.gl_probe import run_probe
 from projector.display.output_stage import byte_order, gain_and_lift
 
 log = logging.getLogger(__name__)
@@ -360,26 +361,16 @@ class OutputChoice:
 
 
 def probe_gl() -> GLProbe:
-    """Try a standalone context (EGL, then the platform default) and read its renderer."""
-    try:
-        import moderngl
-    except ImportError as exc:
-        return GLProbe(False, reason=f"moderngl is not installed ({exc})")
-    errors = []
-    make: Any = moderngl.create_standalone_context
-    for kwargs in ({"backend": "egl"}, {}):
-        try:
-            ctx = make(**kwargs)
-        except Exception as exc:
-            errors.append(f"{kwargs.get('backend', 'default')}: {exc}")
-            continue
-        try:
-            renderer = str(ctx.info.get("GL_RENDERER", "unknown"))
-            version = str(ctx.info.get("GL_VERSION", ""))
-        finally:
-            ctx.release()
-        return GLProbe(True, renderer, f"{renderer}, OpenGL {version}")
-    return GLProbe(False, reason="; ".join(errors))
+    """Whether a standalone context (EGL, then the platform default) can be made, and its renderer.
+
+    Asked in a child process (:mod:`projector.display.gl_probe`): a context made
+    here, before SDL opens its window, makes Mesa refuse the window's own
+    context, and a driver that hangs or crashes must not take the display with it.
+    """
+    answer = run_probe()
+    if not answer.available:
+        return GLProbe(False, reason=answer.reason)
+    return GLProbe(True, answer.renderer, answer.reason or f"{answer.renderer}, OpenGL {answer.version}")
 
 
 def decide_output(preference: str, probe: Callable[[], GLProbe] = probe_gl) -> OutputChoice:
