@@ -1,7 +1,7 @@
 """The fleet on the server: what each display is called, its groups, its health and its alerts.
 
 ``Fleet`` keeps the operators' settings for every display (from the store:
-name, groups, latency offset, retired or not), tells a display who it is
+name, groups, latency offset, safe areas, retired or not), tells a display who it is
 (``you`` in its snapshot, and a ``you`` frame when an operator changes it),
 checks cue targets against the groups and displays that exist, and turns
 what displays report into alerts (``projector.core.health``) for the panel
@@ -14,9 +14,10 @@ loaded before its screens are set up.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -26,12 +27,13 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from projector import wire
-from projector.app_keys import HUB, METRICS, STORE
+from projector.app_keys import CONFIG, HUB, METRICS, STORE
 from projector.core.cues import Show
 from projector.core.fleet import check_target, parse_target
 from projector.core.health import Observed, alerts, slow_since
 from projector.core.model import ValidationError
 from projector.core.protocol import Command, Status, You
+from projector.core.safe_area import SafeArea, safe_area_to_wire
 from projector.hub import DisplayConnection, DisplayRecord
 from projector.store.fleet import DisplaySettings
 
@@ -49,6 +51,9 @@ class Fleet:
         self.declared: set[str] = set()
         #: Alerts each display had at the last look, to count new ones.
         self._alerting: dict[str, set[str]] = {}
+        #: Read-modify-write of settings, one at a time: two operators editing two outputs'
+        #: safe areas at once must not lose either edit across the store's await.
+        self._editing = asyncio.Lock()
         registry = app[METRICS].registry
         self.alerts_raised = Counter(
             "projector_display_alerts_raised", "Alerts raised, by kind", ["alert"], registry=registry
@@ -70,7 +75,16 @@ class Fleet:
 
     def you(self, hello_name: str) -> You:
         s = self.settings_for(hello_name)
-        return You(s.name, s.groups, s.latency_ms)
+        return You(s.name, s.groups, s.latency_ms, s.safe_area, s.output_safe_areas, self.submit_url())
+
+    def submit_url(self) -> str | None:
+        """The public message form as supporters reach it (``public_url`` behind a proxy).
+
+        None when the config does not say: the display then points at its own
+        server's ``/submit``, which is right whenever supporters reach that address.
+        """
+        public = self.app[CONFIG].public_url.strip().rstrip("/")
+        return f"{public}/submit" if public else None
 
     def active(self) -> list[DisplaySettings]:
         """Every display not retired: those with settings and those only ever seen."""
@@ -126,8 +140,25 @@ class Fleet:
     def connections(self, hello_name: str) -> list[DisplayConnection]:
         return [c for c in self.app[HUB].clients if (c.hello_name or c.name) == hello_name]
 
+    async def update(
+        self, hello_name: str, change: Callable[[DisplaySettings], DisplaySettings]
+    ) -> DisplaySettings:
+        """Apply ``change`` to a display's current settings and save them, one edit at a time.
+
+        ``change`` sees the settings as they are once the previous edit is stored,
+        and may raise ``ValidationError`` (nothing is stored then).
+        """
+        async with self._editing:
+            new = change(self.settings_for(hello_name))
+            await self._save(new)
+            return new
+
     async def save(self, new: DisplaySettings) -> None:
         """Store a display's settings, rename its record, and tell it who it is now."""
+        async with self._editing:
+            await self._save(new)
+
+    async def _save(self, new: DisplaySettings) -> None:
         await self.app[STORE].call(lambda s: s.save_display(new, time.time()))
         old = self.settings_for(new.hello_name)
         self.settings[new.hello_name] = new
@@ -232,8 +263,21 @@ def fleet_json(fleet: Fleet, record: DisplayRecord) -> dict[str, Any]:
         "hello_name": settings.hello_name,
         "groups": list(settings.groups),
         "latency_ms": settings.latency_ms,
+        **safe_areas_json(settings),
         **health_json(record),
         "alerts": fleet.alerts_json(record),
+    }
+
+
+def safe_area_json(area: SafeArea | None) -> dict[str, object] | None:
+    return None if area is None else safe_area_to_wire(area)
+
+
+def safe_areas_json(settings: DisplaySettings) -> dict[str, Any]:
+    """``safe_area`` (the canvas's, or null) and ``output_safe_areas`` (output name -> safe area)."""
+    return {
+        "safe_area": safe_area_json(settings.safe_area),
+        "output_safe_areas": {name: safe_area_to_wire(a) for name, a in settings.output_safe_areas},
     }
 
 

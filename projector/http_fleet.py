@@ -1,19 +1,29 @@
-"""The fleet over HTTP: rename displays, group them, give them a latency offset, identify, reload, retire.
+"""The fleet over HTTP: rename displays, group them, give them a latency offset and a safe area,
+identify, reload, retire.
 
 | method and path | who |
 |---|---|
-| ``PUT /api/v1/displays/{name}`` ``{"name"?, "groups"?, "latency_ms"?}`` | operator |
+| ``PUT /api/v1/displays/{name}`` ``{"name"?, "groups"?, "latency_ms"?, "safe_area"?}`` | operator |
+| ``GET /api/v1/displays/{name}/outputs/{output}/safe-area`` | viewer |
+| ``PUT /api/v1/displays/{name}/outputs/{output}/safe-area`` (the safe area, or null) | operator |
 | ``POST /api/v1/displays/{name}/identify`` ``{"seconds"?}``, ``/reload`` | operator |
 | ``POST /api/v1/displays/{name}/retire``, ``/unretire`` | operator |
 | ``GET /api/v1/groups``; ``PUT``/``DELETE /api/v1/groups/{name}`` | viewer / operator |
 
 ``GET /api/v1/displays`` (``http_panel``) lists displays with their fleet fields.
+
+A safe area (``projector.core.safe_area``) is checked whole before anything is
+stored: a bad one is answered 422 naming the field (``safe_area.avoid[2].w``)
+and neither the store nor the display changes. A good one is stored and the
+display hears it at once in a ``you`` frame. An empty safe area is the same as
+null: none. An output must be one the display reported (``http_mapping``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import time
@@ -25,11 +35,14 @@ from aiohttp import web
 
 from projector.app_keys import STORE
 from projector.auth import require
+from projector.core.calibration import parse_output_name
 from projector.core.fleet import MAX_LATENCY_MS, parse_display_name, parse_group, parse_groups
 from projector.core.model import ValidationError
 from projector.core.protocol import Command
+from projector.core.safe_area import SafeArea, parse_safe_area
 from projector.errors import ApiError, read_json
-from projector.fleet import FLEET, Fleet
+from projector.fleet import FLEET, Fleet, safe_area_json, safe_areas_json
+from projector.http_mapping import MAPPINGS
 from projector.http_util import json_response
 from projector.store.fleet import DisplaySettings
 
@@ -70,6 +83,27 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+async def _lenient_json(request: web.Request) -> object:
+    """The JSON body, reading NaN and Infinity (not refusing them as malformed) so the
+    422 names the field that holds one, as the mapping routes do."""
+    content_type = request.content_type
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise ApiError(415, "unsupported_media_type", f"expected application/json, got {content_type!r}")
+    raw = await request.read()
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
+
+
+def _safe_area(value: object, field: str = "safe_area") -> SafeArea | None:
+    """A safe area from a request (null or an empty one: none); 422 naming the field."""
+    if value is None:
+        return None
+    area = parse_safe_area(value, field)
+    return None if area.empty else area
+
+
 def _display(fleet: Fleet, name: str, *, retired: bool = False) -> DisplaySettings:
     found = fleet.find(name)
     if found is None or (found.retired_at is not None) != retired:
@@ -90,26 +124,87 @@ async def put_display(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     fleet = request.app[FLEET]
     current = _display(fleet, request.match_info["name"])
-    body = await _body(request)
-    unknown = set(body) - {"name", "groups", "latency_ms"}
+    body = await _lenient_json(request) if request.can_read_body else {}
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    unknown = set(body) - {"name", "groups", "latency_ms", "safe_area"}
     if unknown:
         raise ValidationError(sorted(unknown)[0], "unknown field")
-    new = current
+    # Everything is parsed before anything is stored: a refusal changes nothing.
+    changes: dict[str, Any] = {}
     if "name" in body:
-        name = parse_display_name(body["name"], "name")
-        fleet.check_name(name, current.hello_name)
-        new = replace(new, name=name)
+        changes["name"] = parse_display_name(body["name"], "name")
     if "groups" in body:
-        new = replace(new, groups=parse_groups(body["groups"]))
+        changes["groups"] = parse_groups(body["groups"])
     if "latency_ms" in body:
-        new = replace(new, latency_ms=_latency(body["latency_ms"]))
-    await fleet.save(new)
+        changes["latency_ms"] = _latency(body["latency_ms"])
+    if "safe_area" in body:
+        changes["safe_area"] = _safe_area(body["safe_area"])
+
+    def change(settings: DisplaySettings) -> DisplaySettings:
+        if "name" in changes:
+            fleet.check_name(changes["name"], settings.hello_name)
+        return replace(settings, **changes)
+
+    new = await fleet.update(current.hello_name, change)
     log.info("display %r updated by %s: %s", current.name, principal.name, new)
     return json_response(_settings_json(new))
 
 
 def _settings_json(s: DisplaySettings) -> dict[str, Any]:
-    return {"name": s.name, "hello_name": s.hello_name, "groups": list(s.groups), "latency_ms": s.latency_ms}
+    return {
+        "name": s.name,
+        "hello_name": s.hello_name,
+        "groups": list(s.groups),
+        "latency_ms": s.latency_ms,
+        **safe_areas_json(s),
+    }
+
+
+async def _output_of(request: web.Request) -> tuple[DisplaySettings, str, bool]:
+    """(the display, the output named in the path, whether the display reported that output)."""
+    fleet = request.app[FLEET]
+    display = _display(fleet, request.match_info["name"])
+    output = parse_output_name(request.match_info["output"], "output")
+    known = await request.app[MAPPINGS].outputs_of(display.hello_name)
+    return display, output, output in known
+
+
+def _output_json(display: DisplaySettings, output: str) -> dict[str, Any]:
+    area = dict(display.output_safe_areas).get(output)
+    return {"display": display.name, "output": output, "safe_area": safe_area_json(area)}
+
+
+async def get_output_safe_area(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    display, output, reported = await _output_of(request)
+    if not reported and output not in dict(display.output_safe_areas):
+        raise ApiError(404, "unknown_output", f"display {display.name!r} has no output {output!r}")
+    return json_response(_output_json(display, output))
+
+
+async def put_output_safe_area(request: web.Request) -> web.Response:
+    """The safe area of one output, in fractions of that output (null: none)."""
+    principal = await require(request, "operator")
+    fleet = request.app[FLEET]
+    display, output, reported = await _output_of(request)
+    area = _safe_area(await _lenient_json(request))
+    # Clearing is allowed for an output the display no longer has (its stale entry goes);
+    # setting one needs a real output, so a typo is not stored and silently ignored.
+    if not reported and area is not None:
+        known = await request.app[MAPPINGS].outputs_of(display.hello_name)
+        have = ", ".join(known) or "none reported yet"
+        raise ValidationError("output", f"display {display.name!r} has no output {output!r} (it has: {have})")
+
+    def change(settings: DisplaySettings) -> DisplaySettings:
+        areas = {name: a for name, a in settings.output_safe_areas if name != output}
+        if area is not None:
+            areas[output] = area
+        return replace(settings, output_safe_areas=tuple(sorted(areas.items())))
+
+    new = await fleet.update(display.hello_name, change)
+    log.info("safe area of %s/%s set by %s: %s", new.name, output, principal.name, area)
+    return json_response(_output_json(new, output))
 
 
 async def identify(request: web.Request) -> web.Response:
@@ -188,6 +283,8 @@ def add_routes(app: web.Application) -> None:
     app.cleanup_ctx.append(_fleet_ctx)
     r = app.router
     r.add_put("/api/v1/displays/{name}", put_display)
+    r.add_get("/api/v1/displays/{name}/outputs/{output}/safe-area", get_output_safe_area)
+    r.add_put("/api/v1/displays/{name}/outputs/{output}/safe-area", put_output_safe_area)
     r.add_post("/api/v1/displays/{name}/identify", identify)
     r.add_post("/api/v1/displays/{name}/reload", reload)
     r.add_post("/api/v1/displays/{name}/retire", retire)

@@ -35,6 +35,36 @@ TIMING = {
 }
 
 
+_FRACTION = {"type": "number", "minimum": 0, "maximum": 1}
+_MARGIN = {"type": "number", "minimum": 0, "maximum": 0.45}
+SAFE_AREA = {
+    "type": ["object", "null"],
+    "description": "Where words may go, in fractions of the frame (the display's canvas, or one output): "
+    "margins kept clear on each side and keep-out boxes (windows, a bezel). Scenes lay their words out "
+    "in the largest clear rectangle. null (or an empty object) clears it.",
+    "additionalProperties": False,
+    "properties": {
+        "margins": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Top/bottom: share of the height; left/right: share of the width",
+            "properties": {side: _MARGIN for side in ("top", "right", "bottom", "left")},
+        },
+        "avoid": {
+            "type": "array",
+            "maxItems": 16,
+            "description": "Keep-out boxes: x, y from the top-left; x + w and y + h at most 1; w, h above 0",
+            "items": {
+                "type": "object",
+                "required": ["x", "y", "w", "h"],
+                "additionalProperties": False,
+                "properties": {k: _FRACTION for k in ("x", "y", "w", "h")},
+            },
+        },
+    },
+}
+
+
 def _op(
     summary: str,
     security: list[str],
@@ -67,6 +97,7 @@ def fleet_paths(operator: list[str]) -> dict[str, Any]:
                 "items": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
             },
             "latency_ms": {"type": "number", "minimum": 0, "maximum": 1000},
+            "safe_area": SAFE_AREA,
         },
     }
     entry = {
@@ -144,17 +175,33 @@ def fleet_paths(operator: list[str]) -> dict[str, Any]:
         },
         "/api/v1/displays": {
             "get": _op(
-                "Displays: status, groups, latency, clock, health, alerts; and the retired ones (viewer)",
+                "Displays: status, groups, latency, safe areas, clock, health, alerts; and the retired ones "
+                "(viewer)",
                 viewer,
             )
         },
         "/api/v1/displays/{name}": {
             "put": _op(
-                "Rename, regroup, set the latency offset (operator)",
+                "Rename, regroup, set the latency offset and the safe area; the display hears it at once "
+                "(operator)",
                 operator,
                 body=display_edit,
                 errors=(401, 403, 404, 422),
             )
+        },
+        "/api/v1/displays/{name}/outputs/{output}/safe-area": {
+            "get": _op(
+                "One output's safe area, in fractions of that output, or null (viewer)",
+                viewer,
+                errors=(401, 403, 404),
+            ),
+            "put": _op(
+                "Set one output's safe area (body: the safe area, or null to clear); 422 `output` for an "
+                "output the display does not have (operator)",
+                operator,
+                body=SAFE_AREA,
+                errors=(401, 403, 404, 422),
+            ),
         },
         "/api/v1/displays/{name}/identify": {
             "post": _op(

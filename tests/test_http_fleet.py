@@ -6,11 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
+import aiohttp
+import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import RunningServer, recv_json
+from projector.app_keys import CONFIG, STORE
+from projector.config import Config
+from tests.conftest import RunningServer, recv_json, start_server
 
 
 async def connect(live: RunningServer, name: str) -> Any:
@@ -275,3 +280,226 @@ async def test_a_bad_health_field_is_answered_with_an_error_frame(live: RunningS
     error = await next_of(ws, "error")
     assert error["code"] == "bad_field" and "dropped" in error["message"]
     await ws.close()
+
+
+# --- safe areas (issue 12) ---------------------------------------------------------------------------
+
+FACADE = {
+    "margins": {"top": 0.05, "right": 0.02, "bottom": 0.1, "left": 0.02},
+    "avoid": [{"x": 0.1, "y": 0.2, "w": 0.15, "h": 0.3}],
+}
+NO_MARGINS = {"top": 0.0, "right": 0.0, "bottom": 0.0, "left": 0.0}
+
+
+async def connect_outputs(live: RunningServer, name: str, outputs: list[str]) -> Any:
+    """A display that drives several outputs (each 960x1080), as its hello lists them."""
+    ws = await websockets.connect(live.ws_url, max_size=None)
+    hello = {
+        "v": 1,
+        "type": "hello",
+        "name": name,
+        "token": live.tokens["display"],
+        "protocol": 1,
+        "resolution": [960 * len(outputs), 1080],
+        "capabilities": [],
+        "outputs": [{"name": o, "size": [960, 1080]} for o in outputs],
+    }
+    await ws.send(json.dumps(hello))
+    snap = await recv_json(ws)
+    assert snap["type"] == "snapshot", snap
+    return ws, snap
+
+
+async def put_raw(live: RunningServer, path: str, text: str) -> tuple[int, Any]:
+    """A PUT of exactly ``text`` as JSON (aiohttp's ``json=None`` would send no body at all)."""
+    headers = {"Authorization": f"Bearer {live.tokens['operator']}", "Content-Type": "application/json"}
+    async with live.session.put(live.base + path, data=text, headers=headers) as r:
+        return r.status, await r.json()
+
+
+async def viewer_session(live: RunningServer) -> aiohttp.ClientSession:
+    await live.app[STORE].call(lambda s: s.create_user("vera", "viewer-password-1", "viewer", time.time()))
+    browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with browser.post(
+        live.base + "/api/v1/login", json={"username": "vera", "password": "viewer-password-1"}
+    ) as r:
+        assert r.status == 200
+        browser.headers["X-CSRF-Token"] = (await r.json())["csrf_token"]
+    return browser
+
+
+async def test_a_safe_area_is_stored_listed_and_reaches_the_display_as_a_you_frame(
+    live: RunningServer,
+) -> None:
+    ws, snap = await connect(live, "facade")
+    assert "safe_area" not in snap["you"] and "submit_url" not in snap["you"]  # the v1 shape, unchanged
+    status, body = await live.put_json("/api/v1/displays/facade", {"safe_area": FACADE})
+    assert status == 200, body
+    assert body["safe_area"] == FACADE and body["output_safe_areas"] == {}
+    you = await next_of(ws, "you")
+    assert you["safe_area"] == FACADE and you["name"] == "facade"
+    entry = await listed(live, "facade")
+    assert entry["safe_area"] == FACADE and entry["output_safe_areas"] == {}
+    # Another edit keeps the safe area; null clears it (and so does an empty one).
+    status, body = await live.put_json("/api/v1/displays/facade", {"latency_ms": 10})
+    assert status == 200 and body["safe_area"] == FACADE
+    status, body = await live.put_json("/api/v1/displays/facade", {"safe_area": None})
+    assert status == 200 and body["safe_area"] is None
+    you = await next_of(ws, "you")
+    while "safe_area" in you:  # the latency edit's frame first
+        you = await next_of(ws, "you")
+    assert (await listed(live, "facade"))["safe_area"] is None
+    status, body = await live.put_json("/api/v1/displays/facade", {"safe_area": {"margins": {"top": 0.1}}})
+    assert body["safe_area"] == {"margins": {**NO_MARGINS, "top": 0.1}, "avoid": []}
+    status, body = await live.put_json("/api/v1/displays/facade", {"safe_area": {}})
+    assert status == 200 and body["safe_area"] is None
+    status, _ = await live.put_json("/api/v1/displays/facade", {"safe_area": FACADE})
+    assert status == 200
+    await ws.close()
+    # Stored: a server started afresh on the same data tells the display in its snapshot.
+    again = await start_server(live.app[CONFIG])
+    try:
+        ws, snap = await connect(again, "facade")
+        assert snap["you"]["safe_area"] == FACADE
+        await ws.close()
+    finally:
+        await again.session.close()
+        await again.runner.cleanup()
+
+
+async def test_bad_safe_areas_are_refused_naming_the_field_and_nothing_changes(live: RunningServer) -> None:
+    ws, _ = await connect(live, "facade")
+    status, _ = await live.put_json("/api/v1/displays/facade", {"safe_area": FACADE})
+    assert status == 200
+    await next_of(ws, "you")
+    box = {"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2}
+    cases: list[tuple[Any, str]] = [
+        ("everywhere", "safe_area"),
+        ([0.1, 0.1], "safe_area"),
+        ({"margin": {"top": 0.1}}, "safe_area.margin"),
+        ({"margins": {"top": 0.1, "middle": 0.2}}, "safe_area.margins.middle"),
+        ({"margins": {"top": 0.46}}, "safe_area.margins.top"),
+        ({"margins": {"left": -0.01}}, "safe_area.margins.left"),
+        ({"margins": {"right": float("nan")}}, "safe_area.margins.right"),
+        ({"margins": {"bottom": float("inf")}}, "safe_area.margins.bottom"),
+        ({"margins": {"top": "0.1"}}, "safe_area.margins.top"),
+        ({"margins": {"top": True}}, "safe_area.margins.top"),
+        ({"margins": [0.1, 0.1, 0.1, 0.1]}, "safe_area.margins"),
+        ({"avoid": {"x": 0}}, "safe_area.avoid"),
+        ({"avoid": [box, {**box, "x": 0.9}]}, "safe_area.avoid[1].w"),
+        ({"avoid": [{**box, "y": 0.95, "h": 0.1}]}, "safe_area.avoid[0].h"),
+        ({"avoid": [{**box, "w": 0}]}, "safe_area.avoid[0].w"),
+        ({"avoid": [{**box, "x": -0.1}]}, "safe_area.avoid[0].x"),
+        ({"avoid": [{"x": 0.1, "y": 0.1, "w": 0.2}]}, "safe_area.avoid[0].h"),
+        ({"avoid": [{**box, "z": 1}]}, "safe_area.avoid[0].z"),
+        ({"avoid": ["window"]}, "safe_area.avoid[0]"),
+        ({"avoid": [box] * 17}, "safe_area.avoid"),
+    ]
+    for bad, field in cases:
+        status, reply = await live.put_json("/api/v1/displays/facade", {"safe_area": bad, "latency_ms": 99})
+        assert status == 422, (bad, reply)
+        assert reply["error"]["code"] == "invalid" and reply["error"]["field"] == field, (bad, reply)
+        status, reply = await live.put_json("/api/v1/displays/facade/outputs/main/safe-area", bad)
+        assert status == 422 and reply["error"]["field"] == field, (bad, reply)
+    status, reply = await live.put_json("/api/v1/displays/facade", {"safe_area": {"avoid": [box] * 16}})
+    assert status == 200, reply  # sixteen is the most
+    status, reply = await live.put_json("/api/v1/displays/facade", {"safe_area": FACADE})
+    assert status == 200
+    entry = await listed(live, "facade")
+    assert entry["safe_area"] == FACADE and entry["latency_ms"] == 0.0 and entry["output_safe_areas"] == {}
+    # Nothing reached the display from the refusals: the next `you` is the one for the 16 boxes.
+    you = await next_of(ws, "you")
+    assert len(you["safe_area"]["avoid"]) == 16
+    await ws.close()
+
+
+async def test_per_output_safe_areas_are_checked_stored_listed_and_sent(live: RunningServer) -> None:
+    ws, _ = await connect_outputs(live, "facade", ["left", "right"])
+    path = "/api/v1/displays/facade/outputs/left/safe-area"
+    status, body = await live.get(path, token="operator")
+    assert status == 200 and body == {"display": "facade", "output": "left", "safe_area": None}
+    status, body = await live.put_json(path, FACADE)
+    assert status == 200 and body == {"display": "facade", "output": "left", "safe_area": FACADE}
+    you = await next_of(ws, "you")
+    assert you["output_safe_areas"] == {"left": FACADE} and "safe_area" not in you
+    status, body = await live.put_json(
+        "/api/v1/displays/facade/outputs/right/safe-area", {"margins": {"right": 0.2}}
+    )
+    assert status == 200
+    you = await next_of(ws, "you")
+    assert set(you["output_safe_areas"]) == {"left", "right"}
+    entry = await listed(live, "facade")
+    assert entry["output_safe_areas"]["left"] == FACADE
+    assert entry["output_safe_areas"]["right"]["margins"]["right"] == 0.2
+    assert (await live.get(path, token="operator"))[1]["safe_area"] == FACADE
+    # An output the display does not have, a bad output name, a display that does not exist.
+    status, body = await live.put_json("/api/v1/displays/facade/outputs/middle/safe-area", FACADE)
+    assert status == 422 and body["error"]["field"] == "output", body
+    assert "left, right" in body["error"]["message"]
+    status, body = await live.put_json("/api/v1/displays/facade/outputs/a%20b/safe-area", FACADE)
+    assert status == 422 and body["error"]["field"] == "output", body
+    status, body = await live.get("/api/v1/displays/facade/outputs/middle/safe-area", token="operator")
+    assert status == 404 and body["error"]["code"] == "unknown_output"
+    status, body = await live.put_json("/api/v1/displays/nobody/outputs/left/safe-area", FACADE)
+    assert status == 404 and body["error"]["code"] == "unknown_display"
+    # null clears one output, and leaves the other.
+    status, body = await put_raw(live, path, "null")
+    assert status == 200 and body["safe_area"] is None
+    you = await next_of(ws, "you")
+    assert set(you["output_safe_areas"]) == {"right"}
+    assert set((await listed(live, "facade"))["output_safe_areas"]) == {"right"}
+    # A rename keeps them (they belong to the display, not to its name).
+    status, body = await live.put_json("/api/v1/displays/facade", {"name": "facade-2"})
+    assert status == 200 and set(body["output_safe_areas"]) == {"right"}
+    status, body = await live.get("/api/v1/displays/facade-2/outputs/right/safe-area", token="operator")
+    assert status == 200 and body["safe_area"]["margins"]["right"] == 0.2
+    await ws.close()
+
+
+async def test_safe_area_edits_need_an_operator(live: RunningServer) -> None:
+    ws, _ = await connect(live, "facade")
+    path = "/api/v1/displays/facade/outputs/main/safe-area"
+    status, _ = await live.put_json("/api/v1/displays/facade", {"safe_area": FACADE}, token=None)
+    assert status == 401
+    status, _ = await live.put_json(path, FACADE, token=None)
+    assert status == 401
+    status, _ = await live.get(path)
+    assert status == 401
+    status, _ = await live.put_json(path, FACADE, token="display")
+    assert status == 403
+    status, _ = await live.put_json("/api/v1/displays/facade", {"safe_area": FACADE}, token="ingest")
+    assert status == 403
+    browser = await viewer_session(live)
+    try:
+        async with browser.put(live.base + "/api/v1/displays/facade", json={"safe_area": FACADE}) as r:
+            assert r.status == 403 and (await r.json())["error"]["code"] == "forbidden"
+        async with browser.put(live.base + path, json=FACADE) as r:
+            assert r.status == 403
+        async with browser.get(live.base + path) as r:
+            assert r.status == 200 and (await r.json())["safe_area"] is None  # a viewer may look
+    finally:
+        await browser.close()
+    entry = await listed(live, "facade")
+    assert entry["safe_area"] is None and entry["output_safe_areas"] == {}
+    await ws.close()
+
+
+async def test_the_display_is_told_the_public_message_form_when_the_server_has_a_public_url(
+    config: Config,
+) -> None:
+    running = await start_server(replace(config, public_url="https://act.example.org/"))
+    try:
+        ws, snap = await connect(running, "kiosk")
+        assert snap["you"]["submit_url"] == "https://act.example.org/submit"
+        await ws.close()
+    finally:
+        await running.session.close()
+        await running.runner.cleanup()
+
+
+async def test_the_safe_area_operations_are_in_the_openapi_document(live: RunningServer) -> None:
+    _, doc = await live.get("/api/v1/openapi.json")
+    one = doc["paths"]["/api/v1/displays/{name}/outputs/{output}/safe-area"]
+    assert set(one) >= {"get", "put"} and "422" in one["put"]["responses"]
+    edit = doc["paths"]["/api/v1/displays/{name}"]["put"]["requestBody"]["content"]["application/json"]
+    assert "safe_area" in edit["schema"]["properties"]

@@ -34,6 +34,7 @@ from projector.core.model import (
     parse_lang,
     parse_media_hash,
 )
+from projector.core.safe_area import SafeArea, parse_safe_area, safe_area_to_wire
 from projector.core.state import (
     BlackoutChanged,
     CampaignChanged,
@@ -191,14 +192,28 @@ class Pong:
     received_at: float | None = None
 
 
+#: Longest ``submit_url`` a ``you`` frame may carry (it ends up in a QR code).
+MAX_SUBMIT_URL = 2000
+
+
 @dataclass(frozen=True, slots=True)
 class You:
     """Who the server knows a display as: its name (an operator may rename it), its
-    groups, and how much earlier it should switch (a slow projector's latency)."""
+    groups, and how much earlier it should switch (a slow projector's latency).
+
+    Also where the display may put words: ``safe_area`` for its whole canvas and
+    ``output_safe_areas`` per output (``(name, area)`` pairs sorted by name, so the
+    frame stays hashable), both set by an operator; and ``submit_url``, the
+    server's public message form (None: the display derives it from its server's
+    address). A ``you`` frame is the whole truth: a field left out is "none".
+    """
 
     name: str
     groups: tuple[str, ...] = ()
     latency_ms: float = 0.0
+    safe_area: SafeArea | None = None
+    output_safe_areas: tuple[tuple[str, SafeArea], ...] = ()
+    submit_url: str | None = None
 
 
 #: What the server may ask a display to do (``Command.do``).
@@ -439,7 +454,15 @@ def to_wire(frame: Frame) -> dict[str, Any]:
 
 
 def _you_body(you: You) -> dict[str, Any]:
-    return {"name": you.name, "groups": list(you.groups), "latency_ms": you.latency_ms}
+    body: dict[str, Any] = {"name": you.name, "groups": list(you.groups), "latency_ms": you.latency_ms}
+    # Left out when unset: the frame an operator never touched stays the version-1 shape.
+    if you.safe_area is not None:
+        body["safe_area"] = safe_area_to_wire(you.safe_area)
+    if you.output_safe_areas:
+        body["output_safe_areas"] = {name: safe_area_to_wire(a) for name, a in you.output_safe_areas}
+    if you.submit_url is not None:
+        body["submit_url"] = you.submit_url
+    return body
 
 
 # --- decoding -----------------------------------------------------------------------
@@ -685,7 +708,45 @@ def _you_from(f: _Fields) -> You:
     latency = f.number("latency_ms") if "latency_ms" in f.obj else 0.0
     if not 0 <= latency <= MAX_LATENCY_MS:
         raise ProtocolError("bad_field", f"{f.where}.latency_ms: expected 0 to {MAX_LATENCY_MS:g}")
-    return You(name, parsed, latency)
+    return You(name, parsed, latency, *_safe_areas_from(f), _submit_url_from(f))
+
+
+def _safe_area_from(raw: object, where: str) -> SafeArea:
+    try:
+        return parse_safe_area(raw, where)
+    except ValidationError as exc:
+        raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+
+
+def _safe_areas_from(f: _Fields) -> tuple[SafeArea | None, tuple[tuple[str, SafeArea], ...]]:
+    """``safe_area`` and ``output_safe_areas`` of a ``you``: absent (an older server) or null is none."""
+    raw = f.obj.get("safe_area")
+    canvas = None if raw is None else _safe_area_from(raw, f"{f.where}.safe_area")
+    per_output = f.obj.get("output_safe_areas")
+    if per_output is None:
+        return canvas, ()
+    if not isinstance(per_output, dict) or len(per_output) > MAX_OUTPUTS:
+        raise f._bad("output_safe_areas", f"an object of at most {MAX_OUTPUTS} outputs' safe areas")
+    where = f"{f.where}.output_safe_areas"
+    pairs = []
+    for name in sorted(per_output):
+        try:
+            output = parse_output_name(name, where)
+        except ValidationError as exc:
+            raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+        pairs.append((output, _safe_area_from(per_output[name], f"{where}.{output}")))
+    return canvas, tuple(pairs)
+
+
+def _submit_url_from(f: _Fields) -> str | None:
+    """The server's public message form: an http(s) URL a QR code can carry, or None."""
+    url = f.opt_str("submit_url", max_length=MAX_SUBMIT_URL)
+    if url is None:
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or not url.isprintable() or " " in url:
+        raise f._bad("submit_url", "an http:// or https:// address")
+    return url
 
 
 def _health_from(f: _Fields) -> Health | None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pygame
 
@@ -46,6 +47,7 @@ from projector.core.protocol import (
     You,
 )
 from projector.core.replica import Outcome, Replica
+from projector.core.safe_area import NO_SAFE_AREA, Box, SafeArea, combine, within
 from projector.core.state import ShowState
 from projector.display import health
 from projector.display.assets import Assets
@@ -188,6 +190,7 @@ class DisplayApp:
                 media_cache=self.media_cache,
                 languages=opts.languages,
             )
+            assets.submit_url = submit_url_for(opts.server)  # until the server says otherwise (``you``)
             if self.outputs is not None:
                 self.outputs.text = assets.text  # test patterns use the display's fonts
             if opts.state is not None:
@@ -470,14 +473,44 @@ class DisplayApp:
             log.debug("ignoring %s from the server", type(item).__name__)
 
     def _set_you(self, you: You, assets: Assets) -> None:
-        """The server says who we are: name (an operator may rename us), groups, latency."""
-        if you != self.you:
+        """The server says who we are: name (an operator may rename us), groups, latency,
+        where words may go (the safe area) and where supporters send messages."""
+        before = self.you
+        if before is None or (before.name, before.groups) != (you.name, you.groups):
             log.info("the server knows this display as %r in groups %s", you.name, list(you.groups) or "none")
         self.you = you
         assets.name = you.name
+        assets.submit_url = you.submit_url or submit_url_for(self.opts.server)
         if self.director is not None:
             self.director.identity = (you.name, you.groups)
             self.director.latency = you.latency_ms / 1000
+        area = self._canvas_safe_area(you)
+        if area != assets.safe_area:
+            assets.safe_area = area
+            log.info(
+                "safe area now: margins %.3g/%.3g/%.3g/%.3g (top/right/bottom/left), %d keep-out boxes",
+                area.top,
+                area.right,
+                area.bottom,
+                area.left,
+                len(area.avoid),
+            )
+            if self.director is not None:
+                self.director.relayout()  # words move off a window now, not at the next scene
+
+    def _canvas_safe_area(self, you: You) -> SafeArea:
+        """The display's safe area and each output's (moved onto its slice), as one for the canvas."""
+        areas = [you.safe_area or NO_SAFE_AREA]
+        outputs = self.outputs
+        if outputs is not None and you.output_safe_areas:
+            cw, ch = outputs.canvas_size
+            slices = {out.name: out.spec.slice for out in outputs.outputs}
+            for name, area in you.output_safe_areas:
+                if name not in slices:
+                    continue  # kept on the server for an output this run does not drive
+                x, y, w, h = slices[name]
+                areas.append(within(area, Box(x / cw, y / ch, w / cw, h / ch)))
+        return combine(areas)
 
     def _resync(self) -> None:
         """Ask for a snapshot after a gap; once per few seconds, not once per late event."""
@@ -570,3 +603,20 @@ class DisplayApp:
             rtt_ms=None if clock is None else round(clock.rtt * 1000, 3),
             connections=self.link.connections if self.link is not None else None,
         )
+
+
+def submit_url_for(server: str | None) -> str | None:
+    """The message form of the server a display connects to: ``ws://h:p/ws`` -> ``http://h:p/submit``.
+
+    A server behind a path prefix (``wss://h/projector/ws``) has its form under
+    the same prefix. None without a server (or with one that is not an address).
+    """
+    if not server:
+        return None
+    try:
+        parts = urlsplit(websocket_url(server))
+    except ValueError:
+        return None
+    prefix = parts.path[: -len("/ws")] if parts.path.endswith("/ws") else ""
+    scheme = "https" if parts.scheme == "wss" else "http"
+    return urlunsplit((scheme, parts.netloc, prefix + "/submit", "", ""))

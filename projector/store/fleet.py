@@ -1,20 +1,27 @@
-"""Displays as a fleet in the store: names, groups, latency offsets, retirements, schedules, stored shows.
+"""Displays as a fleet in the store: names, groups, latency offsets, safe areas, retirements,
+schedules, stored shows.
 
 A display is known by the name its ``hello`` carries (``hello_name``: set on
 the display machine, ``--name``); an operator may give it another ``name``,
-put it in groups and give it a latency offset, all kept here, so a display
-that restarts comes back as the operator left it. A display without a row
-here is simply called by its hello name and is in no group.
+put it in groups, give it a latency offset and a safe area (for its canvas and
+per output), all kept here, so a display that restarts comes back as the
+operator left it. A display without a row here is simply called by its hello
+name and is in no group.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from projector.core.model import ValidationError
+from projector.core.safe_area import SafeArea, parse_safe_area, safe_area_to_wire
 from projector.core.schedule import Entry, check_overlaps
 from projector.store.base import StoreBase
+
+log = logging.getLogger("projector.store")
 
 #: Schema migration for the fleet: ONE entry of ``MIGRATIONS``; its text is final once released.
 FLEET_MIGRATION = """
@@ -51,6 +58,15 @@ FLEET_MIGRATION = """
 """
 
 
+#: Schema migration for safe areas (issue 12): ONE entry of ``MIGRATIONS``, after ``FLEET_MIGRATION``.
+#: ``safe_area`` is the canvas's (JSON as ``safe_area_to_wire`` writes it, NULL: none);
+#: ``output_safe_areas`` is a JSON object, output name -> safe area.
+SAFE_AREA_MIGRATION = """
+    ALTER TABLE fleet_displays ADD COLUMN safe_area TEXT;
+    ALTER TABLE fleet_displays ADD COLUMN output_safe_areas TEXT NOT NULL DEFAULT '{}';
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class DisplaySettings:
     hello_name: str
@@ -58,6 +74,46 @@ class DisplaySettings:
     groups: tuple[str, ...] = ()
     latency_ms: float = 0.0
     retired_at: float | None = None
+    #: Where words may go on the whole canvas (None: anywhere).
+    safe_area: SafeArea | None = None
+    #: Per output, in fractions of that output: (name, area) pairs sorted by name.
+    output_safe_areas: tuple[tuple[str, SafeArea], ...] = ()
+
+
+def _safe_area_json(area: SafeArea | None) -> str | None:
+    return None if area is None else json.dumps(safe_area_to_wire(area))
+
+
+def _output_safe_areas_json(areas: tuple[tuple[str, SafeArea], ...]) -> str:
+    return json.dumps({name: safe_area_to_wire(a) for name, a in sorted(areas)})
+
+
+def _read_safe_area(raw: object, hello_name: str, where: str) -> SafeArea | None:
+    """A stored safe area; one that no longer parses (edited by hand, an older rule) is
+    logged and dropped, so it cannot keep the display's settings from loading."""
+    if raw is None:
+        return None
+    try:
+        return parse_safe_area(json.loads(str(raw)), where)
+    except (ValueError, ValidationError) as exc:
+        log.warning("ignoring the stored %s of display %r: %s", where, hello_name, exc)
+        return None
+
+
+def _read_output_safe_areas(raw: object, hello_name: str) -> tuple[tuple[str, SafeArea], ...]:
+    try:
+        found = json.loads(str(raw)) if raw is not None else {}
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        log.warning("ignoring the stored output safe areas of display %r", hello_name)
+        return ()
+    pairs = []
+    for name, value in sorted(found.items()):
+        area = _read_safe_area(json.dumps(value), hello_name, f"output_safe_areas.{name}")
+        if area is not None:
+            pairs.append((str(name), area))
+    return tuple(pairs)
 
 
 def _entry(row: tuple[object, ...]) -> Entry:
@@ -79,24 +135,40 @@ class FleetMixin(StoreBase):
 
     def fleet_displays(self) -> list[DisplaySettings]:
         rows = self._conn.execute(
-            "SELECT hello_name, name, groups, latency_ms, retired_at FROM fleet_displays ORDER BY name"
+            "SELECT hello_name, name, groups, latency_ms, retired_at, safe_area, output_safe_areas"
+            " FROM fleet_displays ORDER BY name"
         ).fetchall()
-        return [DisplaySettings(h, n, tuple(json.loads(g)), float(lat), r) for h, n, g, lat, r in rows]
+        return [
+            DisplaySettings(
+                h,
+                n,
+                tuple(json.loads(g)),
+                float(lat),
+                r,
+                _read_safe_area(area, h, "safe_area"),
+                _read_output_safe_areas(per_output, h),
+            )
+            for h, n, g, lat, r, area, per_output in rows
+        ]
 
     def save_display(self, settings: DisplaySettings, now: float) -> None:
         """Insert or replace a display's settings (``name`` must be unique: IntegrityError)."""
         with self._transaction() as conn:
             conn.execute(
-                "INSERT INTO fleet_displays (hello_name, name, groups, latency_ms, retired_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hello_name) DO UPDATE SET name = excluded.name,"
+                "INSERT INTO fleet_displays (hello_name, name, groups, latency_ms, retired_at, safe_area,"
+                " output_safe_areas, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (hello_name) DO UPDATE SET name = excluded.name,"
                 " groups = excluded.groups, latency_ms = excluded.latency_ms,"
-                " retired_at = excluded.retired_at, updated_at = excluded.updated_at",
+                " retired_at = excluded.retired_at, safe_area = excluded.safe_area,"
+                " output_safe_areas = excluded.output_safe_areas, updated_at = excluded.updated_at",
                 (
                     settings.hello_name,
                     settings.name,
                     json.dumps(list(settings.groups)),
                     settings.latency_ms,
                     settings.retired_at,
+                    _safe_area_json(settings.safe_area),
+                    _output_safe_areas_json(settings.output_safe_areas),
                     now,
                 ),
             )

@@ -29,7 +29,7 @@ from typing import Any
 from projector.core.model import Action, Campaign, Case, CaseStatus, Totals
 from projector.store.accounts import TOKEN_SCOPES, USER_ROLES, AccountsMixin
 from projector.store.base import StoreBase
-from projector.store.fleet import FLEET_MIGRATION, FleetMixin
+from projector.store.fleet import FLEET_MIGRATION, SAFE_AREA_MIGRATION, FleetMixin
 from projector.store.media import CASE_COLUMNS, MEDIA_MIGRATION, MediaMixin, case_from_row, case_row
 from projector.store.messages import MESSAGE_STATUSES, MESSAGES_MIGRATION, MessagesMixin
 
@@ -120,6 +120,7 @@ MIGRATIONS: tuple[str, ...] = (
     MESSAGES_MIGRATION,
     MEDIA_MIGRATION,
     FLEET_MIGRATION,
+    SAFE_AREA_MIGRATION,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

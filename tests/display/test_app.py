@@ -15,9 +15,12 @@ import pytest
 from websockets.asyncio.server import ServerConnection
 
 import projector.display.app as app_module
-from projector.core.protocol import Resync, Status
+from projector.core.calibration import parse_outputs
+from projector.core.protocol import Resync, Snapshot, Status, You
+from projector.core.safe_area import Box, SafeArea, usable_rect
 from projector.display import DisplayOptions, run_display
-from projector.display.app import DisplayApp, FrameInfo
+from projector.display.app import DisplayApp, FrameInfo, submit_url_for
+from projector.wire import encode
 from tests.display.fake_server import FakeServer
 from tests.display.screens import lit_pixels, sample_state
 from tests.display.test_link import GARBAGE, snapshot, totals
@@ -239,3 +242,121 @@ def test_signals_stop_the_display_cleanly(sig: int) -> None:
     assert app.run() == 0
     assert app.frames_drawn < 10
     assert signal.getsignal(sig) == before  # handlers restored
+
+
+# --- the safe area and the message form's address (issue 12) -------------------------------------------
+
+WINDOWS = SafeArea(0.05, 0.0, 0.1, 0.0, (Box(0.1, 0.2, 0.2, 0.3),))
+FORM = "https://act.example.org/submit"
+
+
+def you_frames(frames: list[You], gap: float = 0.4) -> Any:
+    """Server script: a snapshot saying who the display is, then ``frames``, ``gap`` seconds apart."""
+
+    async def script(ws: ServerConnection, n: int) -> None:
+        await ws.send(encode(Snapshot(sample_state(100, rev=1), time.time(), You("facade"))))
+        for frame in frames:
+            await asyncio.sleep(gap)
+            await ws.send(encode(frame))
+        await ws.wait_closed()
+
+    return script
+
+
+def test_a_safe_area_from_the_server_reaches_the_assets_and_the_scene_is_entered_again() -> None:
+    frames = [
+        You("facade", safe_area=WINDOWS, submit_url=FORM),
+        You("facade", safe_area=WINDOWS, submit_url=FORM),  # the same again: nothing to lay out
+        You("facade", latency_ms=20.0),  # cleared; the form is the display's own server's again
+    ]
+    server = FakeServer(you_frames(frames)).start()
+    seen: list[tuple[Any, SafeArea, str | None]] = []  # (the scene object, safe area, form) per frame
+    after: list[bool] = []  # per frame: the last frame had arrived
+    deadline = time.monotonic() + 20
+    app: DisplayApp
+
+    def on_frame(info: FrameInfo) -> bool:
+        assert app.director is not None
+        seen.append((app.director.scene, app.director.assets.safe_area, app.director.assets.submit_url))
+        after.append(app.you == frames[-1])
+        return sum(after) > 5 or time.monotonic() > deadline
+
+    app = DisplayApp(
+        DisplayOptions(
+            server=server.url,
+            headless=True,
+            realtime=True,
+            size=SMALL,
+            scene="totals",
+            on_frame=on_frame,
+            media=None,
+        )
+    )
+    try:
+        assert app.run() == 0
+    finally:
+        server.stop()
+    own = f"http://127.0.0.1:{server.port}/submit"
+    assert seen[0][1:] == (SafeArea(), own)  # before the server says anything: its own server's form
+    assert (WINDOWS, FORM) in [s[1:] for s in seen]
+    assert seen[-1][1:] == (SafeArea(), own)
+    # The scene was entered again exactly when the safe area changed: twice (set, cleared),
+    # and not for the repeated frame in between.
+    changes = [i for i in range(1, len(seen)) if seen[i][1] != seen[i - 1][1]]
+    assert len(changes) == 2, changes
+    assert all(seen[i][0] is not seen[i - 1][0] for i in changes)
+    assert all(s[0] is seen[changes[0]][0] for s in seen[changes[0] : changes[1]])
+
+
+def test_an_outputs_safe_area_is_moved_onto_its_slice_of_the_canvas() -> None:
+    """Two outputs side by side: the right one's margin becomes a keep-out box on the canvas's right half."""
+    found: dict[str, Any] = {}
+    app: DisplayApp
+
+    def on_frame(info: FrameInfo) -> bool:
+        assert app.director is not None
+        assets = app.director.assets
+        if info.index == 2:
+            found["before"] = (app.director.scene, assets.submit_url)
+            you = You(
+                "pair",
+                safe_area=SafeArea(top=0.1),
+                output_safe_areas=(("right", SafeArea(right=0.5)), ("gone", SafeArea(left=0.3))),
+            )
+            app._set_you(you, assets)
+            found["after"] = (app.director.scene, assets.safe_area, assets.submit_url)
+        return info.index >= 3
+
+    app = DisplayApp(
+        DisplayOptions(
+            state=sample_state(),
+            headless=True,
+            outputs=parse_outputs("left:0,0,160x180;right:160,0,160x180"),
+            scene="totals",
+            on_frame=on_frame,
+            media=None,
+        )
+    )
+    assert app.run() == 0
+    scene, area, form = found["after"]
+    assert found["before"][1] is None and form is None  # no server: no form to point at
+    assert scene is not found["before"][0]
+    assert area.top == 0.1 and area.right == 0.0
+    assert area.avoid == (Box(0.75, 0.0, 0.25, 1.0),)  # the right output's right half; "gone" is not driven
+    assert usable_rect((320, 180), area) == (0, 18, 240, 162)
+
+
+@pytest.mark.parametrize(
+    ("server", "form"),
+    [
+        (None, None),
+        ("ws://10.0.0.5:8080/ws", "http://10.0.0.5:8080/submit"),
+        ("http://10.0.0.5:8080", "http://10.0.0.5:8080/submit"),
+        ("wss://act.example.org/projector/ws", "https://act.example.org/projector/submit"),
+        ("https://act.example.org/projector", "https://act.example.org/projector/submit"),
+        ("10.0.0.5:8080", "http://10.0.0.5:8080/submit"),
+        ("ftp://nope", None),
+    ],
+)
+def test_the_display_derives_the_message_form_from_its_server(server: str | None, form: str | None) -> None:
+    assert submit_url_for(server) == form

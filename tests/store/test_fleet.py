@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from projector.core.model import ValidationError
+from projector.core.safe_area import Box, SafeArea
 from projector.core.schedule import Entry
-from projector.store.fleet import DisplaySettings
-from projector.store.sqlite import SqliteStore
+from projector.store.fleet import SAFE_AREA_MIGRATION, DisplaySettings
+from projector.store.sqlite import APPLICATION_ID, MIGRATIONS, SqliteStore, _statements
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Europe/Istanbul"))
 
@@ -71,3 +72,68 @@ def test_stored_shows(store: SqliteStore) -> None:
     assert store.get_show("night") == '{"id": "night", "name": "Night 2"}'
     assert store.get_show("day") is None
     assert store.delete_show("night") and store.list_shows() == []
+
+
+# --- safe areas (issue 12) ------------------------------------------------------------------------
+
+FACADE = SafeArea(0.05, 0.02, 0.1, 0.02, (Box(0.1, 0.2, 0.15, 0.3), Box(0.6, 0.2, 0.15, 0.3)))
+LEFT = SafeArea(top=0.1)
+
+
+def test_safe_areas_survive_a_reopen_and_clear(store: SqliteStore, tmp_path: Path) -> None:
+    store.save_display(
+        DisplaySettings("laptop-3", "facade", safe_area=FACADE, output_safe_areas=(("left", LEFT),)), 1.0
+    )
+    store.save_display(
+        DisplaySettings(
+            "pi-lobby", "lobby", output_safe_areas=(("main", SafeArea(avoid=(Box(0, 0, 1, 0.1),))),)
+        ),
+        1.0,
+    )
+    store.close()
+    again = SqliteStore(tmp_path / "projector.db")
+    try:
+        facade, lobby = again.fleet_displays()
+        assert facade.safe_area == FACADE and facade.output_safe_areas == (("left", LEFT),)
+        assert lobby.safe_area is None and lobby.output_safe_areas[0][1].avoid == (Box(0, 0, 1, 0.1),)
+        again.save_display(DisplaySettings("laptop-3", "facade"), 2.0)  # cleared
+        assert again.fleet_displays()[0] == DisplaySettings("laptop-3", "facade")
+    finally:
+        again.close()
+
+
+def test_a_database_from_before_safe_areas_is_migrated_keeping_its_displays(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    before = MIGRATIONS.index(SAFE_AREA_MIGRATION)
+    for migration in MIGRATIONS[:before]:
+        for statement in _statements(migration):
+            conn.execute(statement)
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version={before}")
+    conn.execute(
+        "INSERT INTO fleet_displays (hello_name, name, groups, latency_ms, updated_at)"
+        " VALUES ('pi', 'lobby', '[\"hall\"]', 25, 1)"
+    )
+    conn.close()
+    store = SqliteStore(path)
+    try:
+        assert store.fleet_displays() == [DisplaySettings("pi", "lobby", ("hall",), 25.0)]
+        store.save_display(DisplaySettings("pi", "lobby", ("hall",), 25.0, safe_area=LEFT), 2.0)
+        assert store.fleet_displays()[0].safe_area == LEFT
+    finally:
+        store.close()
+
+
+def test_a_stored_safe_area_that_no_longer_parses_is_dropped_not_fatal(store: SqliteStore) -> None:
+    store.save_display(
+        DisplaySettings("pi", "lobby", safe_area=LEFT, output_safe_areas=(("main", LEFT),)), 1.0
+    )
+    with store._transaction() as conn:
+        conn.execute(
+            'UPDATE fleet_displays SET safe_area = \'{"margins": {"top": 0.9}}\','
+            ' output_safe_areas = \'{"main": "nonsense", "side": {"margins": {"left": 0.2}}}\''
+        )
+    [lobby] = store.fleet_displays()
+    assert lobby.safe_area is None
+    assert lobby.output_safe_areas == (("side", SafeArea(left=0.2)),)
