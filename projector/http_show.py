@@ -27,6 +27,7 @@ from projector.auth import require
 from projector.core.cues import BUILTIN_SCENES, AnyScene, Show, parse_show, show_to_wire
 from projector.core.fleet import parse_cue_time
 from projector.core.model import ValidationError
+from projector.core.moments import follow_at
 from projector.core.state import (
     AutoFollow,
     Back,
@@ -144,15 +145,20 @@ class ShowControl:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        cue = state.program_cue
-        if cue is None or cue.hold is None or state.held or state.program_at is None or state.program is None:
+        at = follow_at(state)
+        if at is None or state.program is None:
             return
-        index = state.program
-        delay = max(0.0, state.program_at + cue.hold - time.time())
-        self._timer = asyncio.get_running_loop().call_later(delay, self._follow, index)
+        delay = max(0.0, at - time.time())
+        self._timer = asyncio.get_running_loop().call_later(delay, self._follow, state.program)
 
     def _follow(self, index: int) -> None:
         self._timer = None
+        state = self.app[SHOW].state
+        at = follow_at(state)
+        if at is not None and at > time.time() and state.program == index:
+            # The record was beaten while the cue held: its celebration ends first.
+            self._timer = asyncio.get_running_loop().call_later(at - time.time(), self._follow, index)
+            return
         self.app[SHOW].execute(AutoFollow(index))
 
 

@@ -44,13 +44,20 @@ class FallbackScene:
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
         self.assets = assets
         try:
-            self.w, self.h = int(assets.size[0]), int(assets.size[1])
+            self.w, self.h = max(1, int(assets.size[0])), max(1, int(assets.size[1]))
         except Exception:
             self.w, self.h = 1920, 1080
-        self.u = self.h / 100
+        # The whole frame, whatever the safe area says: this card is what shows when a
+        # scene found no room, so it must not depend on the room it found.
+        self.u = max(0.1, min(self.h, self.w * 9 / 16) / 100)
+        self.x = max(1, int(10 * self.u))
+        self.width = max(1, self.w - self.x - int(4 * self.u))
+        self.top = (self.h - int(70 * self.u)) // 2
         self.total = -1
-        self.name_surf = _render(assets, str(state.campaign.name).upper(), "display", int(8 * self.u), YELLOW)
-        self.caption = _render(assets, "ACTIONS FOR HUMAN RIGHTS", "display", int(5 * self.u), WHITE)
+        name = str(state.campaign.name).upper()
+        self.name_surf = _render(assets, name, "display", self._size(assets, name, 8), YELLOW)
+        caption = "ACTIONS FOR HUMAN RIGHTS"
+        self.caption = _render(assets, caption, "display", self._size(assets, caption, 5), WHITE)
         self.total_surf: pygame.Surface | None = None
         self.update(state, 0.0)
 
@@ -58,16 +65,27 @@ class FallbackScene:
         total = state.totals.total
         if total != self.total:
             self.total = total
-            self.total_surf = _render(self.assets, f"{max(0, total):,}", "display", int(24 * self.u), WHITE)
+            number = f"{max(0, total):,}"
+            self.total_surf = _render(
+                self.assets, number, "display", self._size(self.assets, number, 24), WHITE
+            )
+
+    def _size(self, assets: Any, words: str, units: float) -> int:
+        """``units`` of height, or smaller so that ``words`` fit the card's width on one line."""
+        size = max(1, int(units * self.u))
+        try:
+            return int(assets.text.fit_size(words, "display", self.width, size, min_size=1))
+        except Exception:
+            return size
 
     def draw(self, surface: pygame.Surface) -> None:
-        u = self.u
+        u, top = self.u, self.top
         surface.fill(BLACK)
-        surface.fill(YELLOW, (int(6 * u), int(22 * u), max(2, int(1.2 * u)), int(56 * u)))
-        x = int(10 * u)
+        surface.fill(YELLOW, (int(6 * u), top, max(2, int(1.2 * u)), int(56 * u)))
+        x = self.x
         if self.name_surf is not None:
-            surface.blit(self.name_surf, (x, int(22 * u)))
+            surface.blit(self.name_surf, (x, top))
         if self.total_surf is not None:
-            surface.blit(self.total_surf, (x, int(36 * u)))
+            surface.blit(self.total_surf, (x, top + int(14 * u)))
         if self.caption is not None:
-            surface.blit(self.caption, (x, int(70 * u)))
+            surface.blit(self.caption, (x, top + int(48 * u)))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pygame
 
 from projector.core.state import ShowState
+from projector.display.layout import unit_for
 from scenes.base import BLACK, DARK, DIM_WHITE, GREY, WHITE, YELLOW, register
 
 if TYPE_CHECKING:
@@ -32,12 +33,16 @@ class IdentScene:
         self.assets = assets
         self.text = assets.text
         self.w, self.h = assets.size
-        self.u = self.h / 100
-        u = self.u
+        # The ident card shows the whole frame (its corners mark the edges), whatever the
+        # safe area says: it is what an operator lines a projector up with.
+        self.u = u = unit_for(self.w, self.h)
+        self.x = max(int(8 * u), (self.w - int(self.w * 0.84)) // 2)
+        self.line_w = self.w - 2 * self.x
         name = assets.name or "display"
-        size = self.text.fit_size(name, "display", int(self.w * 0.8), int(18 * u))
+        size = self.text.fit_size(name, "display", self.line_w, int(18 * u))
         self.title = self.text.render(name, "display", size, WHITE)
-        self.kicker = self.text.render("PROJECTOR DISPLAY", "display", int(4.5 * u), YELLOW)
+        kicker_px = self.text.fit_size("PROJECTOR DISPLAY", "display", self.line_w, int(4.5 * u))
+        self.kicker = self.text.render("PROJECTOR DISPLAY", "display", kicker_px, YELLOW)
         self.lines: list[tuple[pygame.Surface, tuple[int, int, int]]] = []
         self.update(state, 0.0)
 
@@ -63,7 +68,12 @@ class IdentScene:
             (f"rev {state.rev}  \u00b7  {state.campaign.name}", DIM_WHITE),
         ]
         size = int(4 * u)
-        self.lines = [(self.text.render(t, "strong", size, c), c) for t, c in rows]
+        self.lines = []
+        for words, colour in rows:
+            fitted = self.assets.fit.fit(words, "strong", self.line_w, int(12 * u), size, max(8, int(2 * u)))
+            self.lines.append(
+                (self.text.render_lines(list(fitted.lines), "strong", fitted.size, colour), colour)
+            )
 
     def draw(self, surface: pygame.Surface) -> None:
         u, w, h = self.u, self.w, self.h
@@ -78,10 +88,11 @@ class IdentScene:
             surface.fill(YELLOW, (min(cx, cx + sx * edge * 3), min(cy, cy + sy * arm), edge * 3, arm))
         surface.fill(DARK, (w // 2 - edge // 2, h // 2 - arm, edge, 2 * arm))
         surface.fill(DARK, (w // 2 - arm, h // 2 - edge // 2, 2 * arm, edge))
-        x = int(8 * u)
-        surface.blit(self.kicker, (x, int(10 * u)))
-        surface.blit(self.title, (x, int(15 * u)))
-        y = int(52 * u)
+        x = self.x
+        top = (h - int(85 * u)) // 2  # the card is 16:9; on a tower it sits in the middle
+        surface.blit(self.kicker, (x, top + int(10 * u)))
+        surface.blit(self.title, (x, top + int(15 * u)))
+        y = top + int(52 * u)
         for surf, _ in self.lines:
             surface.blit(surf, (x, y))
-            y += int(7 * u)
+            y += surf.get_height() + int(1.5 * u)

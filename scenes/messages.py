@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pygame
 
 from projector.core.state import Message, ShowState
+from projector.display.layout import Shape, frame_for
 from scenes.base import (
     BLACK,
     DARK,
@@ -40,6 +41,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GRID_COLUMNS = 3
+#: The spotlight's type sizes, in units, largest first: the largest at which the message fits.
+SPOT_SIZES = (9.0, 7.6, 6.4, 5.4, 4.6, 3.9, 3.3, 2.8)
+#: The recent messages' type size, in units.
+CARD_SIZE = 3.2
 MAX_QUEUE = 30
 SLIDE_SECONDS = 0.9
 
@@ -57,30 +62,8 @@ class MessagesScene:
         self.assets = assets
         self.text = assets.text
         self.w, self.h = assets.size
-        self.u = self.h / 100
         self.hold = param_float(params, "hold", 7.0, 2.0, 120.0)
-        u = self.u
-        self.margin = int(6 * u)
-        fonts = self.text.fonts
-        spot_sizes = [int(size * u) for size in (9.0, 7.0, 5.6, 4.6, 3.6, 2.5)]
-        self._warm = deque(fonts.warm_steps([("strong", spot_sizes), ("body", [int(3.2 * u)])]))
-        self.header = self.text.render("MESSAGES OF SOLIDARITY", "display", int(6 * u), YELLOW)
-        quote = self.text.render("\u201c", "display", int(24 * u), YELLOW)
-        ink = self.text.ink("\u201c", "display", int(24 * u))
-        self.quote = assets.memo(("quote", self.h), lambda: quote.subsurface(ink).copy())  # the ink only
-        self.spot_box = pygame.Rect(int(15 * u), int(17 * u), self.w - int(21 * u), int(45 * u))
-        col_gap = int(3 * u)
-        col_w = (self.w - 2 * self.margin - (GRID_COLUMNS - 1) * col_gap) // GRID_COLUMNS
-        self.columns = [self.margin + i * (col_w + col_gap) for i in range(GRID_COLUMNS)]
-        self.col_w = col_w
-        self.empty = self.text.render_lines(
-            self.text.wrap(
-                "Messages of solidarity will appear here.", "strong", int(6 * u), self.spot_box.width
-            ),
-            "strong",
-            int(6 * u),
-            DIM_WHITE,
-        )
+        self._layout()
         self.big_cards: dict[str, pygame.Surface] = {}
         self._rtl: dict[str, tuple[str, bool]] = {}
         self._building: dict[str, tuple[tuple[object, ...], Generator[None, None, pygame.Surface]]] = {}
@@ -102,6 +85,74 @@ class MessagesScene:
             self._small(message_id)
         self._set_alphas()
 
+    def _layout(self) -> None:
+        """Where the header, the spotlight and the grid of recent messages go on this frame.
+
+        16:9: the header, the spotlight across the width, three recent messages
+        in a row beneath. A tower: the same stacked and centred, two recent
+        messages one under the other. A banner: the spotlight on the left, four
+        recent messages in two rows on the right. Square: two beneath.
+        """
+        frame = self.frame = frame_for(self.assets.size, self.assets.safe_area)
+        a, text = frame.area, self.text
+        # Type follows the width on a tower (``v``), the height elsewhere.
+        u = self.u = a.width / 100 if frame.shape is Shape.PORTRAIT else frame.u
+        self.margin = int(6 * u)
+        tall, wide = frame.shape is Shape.PORTRAIT, frame.shape is Shape.BANNER
+        fonts = self.text.fonts
+        spot_sizes = [int(size * u) for size in SPOT_SIZES]
+        # Recent messages get bigger type on a banner, where their slots are large.
+        self.card_px = max(8, int((4.4 if wide else CARD_SIZE) * u))
+        self._warm = deque(fonts.warm_steps([("strong", spot_sizes), ("body", [self.card_px])]))
+        fitted = self.assets.fit.fit(
+            "MESSAGES OF SOLIDARITY", "display", a.width if not wide else a.width // 2, int(12 * u),
+            int((8 if tall else 6) * u), max(8, int(2.5 * u)), max_lines=2 if tall else 1,
+        )  # fmt: skip
+        align = "center" if tall else "left"
+        self.header = text.render_lines(list(fitted.lines), "display", fitted.size, YELLOW, align=align)
+        hx = a.centerx - self.header.get_width() // 2 if tall else a.left
+        self.header_pos = (hx, a.top)
+        quote_px = int((18 if tall else 24) * u)
+        quote = text.render("\u201c", "display", quote_px, YELLOW)
+        ink = text.ink("\u201c", "display", quote_px)
+        self.quote = self.assets.memo(
+            ("quote", quote_px), lambda: quote.subsurface(ink).copy()
+        )  # the ink only
+        self.quote_room = self.quote.get_width() + int(2 * u)
+        top = a.top + self.header.get_height() + int(4 * u)
+        if wide:
+            spot_w = int(a.width * 0.58)
+            grid = pygame.Rect(
+                a.left + spot_w + int(5 * u), top, a.right - a.left - spot_w - int(5 * u), a.bottom - top
+            )
+            columns, rows = (3 if a.width > 4.5 * a.height else 2), 2
+            spot = pygame.Rect(a.left, top, spot_w, a.bottom - top)
+        else:
+            columns, rows = (1, 2) if tall else (2, 1) if frame.shape is Shape.SQUARE else (GRID_COLUMNS, 1)
+            grid_h = int((48 if tall else 24) * u)
+            grid = pygame.Rect(a.left, a.bottom - grid_h, a.width, grid_h)
+            spot = pygame.Rect(a.left, top, a.width, grid.top - int(5 * u) - top)
+        self.grid_rule = (
+            None if wide else pygame.Rect(a.left, grid.top - int(3 * u), a.width, max(1, int(0.3 * u)))
+        )
+        self.spot_box = pygame.Rect(
+            spot.left + self.quote_room, spot.top, spot.width - self.quote_room, spot.height
+        )
+        gap = int(3 * u)
+        self.col_w = (grid.width - (columns - 1) * gap) // columns
+        self.card_h = (grid.height - (rows - 1) * gap) // rows
+        self.slots = [
+            (grid.left + c * (self.col_w + gap), grid.top + r * (self.card_h + gap))
+            for r in range(rows)
+            for c in range(columns)
+        ]
+        self.empty = text.render_lines(
+            text.wrap("Messages of solidarity will appear here.", "strong", int(6 * u), self.spot_box.width),
+            "strong",
+            int(6 * u),
+            DIM_WHITE,
+        )
+
     # --- cards are rendered once, ahead of time ---------------------------------------
 
     def _card(self, message_id: str) -> pygame.Surface:
@@ -116,7 +167,7 @@ class MessagesScene:
         card = self.small_cards.get(message_id)
         if card is None:
             m = self.messages[message_id]
-            key = ("message-small", m.id, m.text, m.name, m.country, self.col_w, self.h)
+            key = ("message-small", m.id, m.text, m.name, m.country, self.col_w, self.card_h)
             card = self.small_cards[message_id] = self.assets.memo(key, lambda: self._make_small(m))
         return card
 
@@ -147,18 +198,29 @@ class MessagesScene:
             self.big_cards[message_id] = self.assets.memo(key, lambda: card)
 
     def _card_steps(self, message: Message) -> Generator[None, None, pygame.Surface]:
-        """The spotlight card, made in slices: an arriving message never costs one long frame."""
+        """The spotlight card, made in slices: an arriving message never costs one long frame.
+
+        The largest size of the ladder at which the whole message and its
+        attribution fit the spotlight; one wrap per frame. Only a message too
+        long for the smallest size ends in an ellipsis.
+        """
         box, text, u = self.spot_box, self.text, self.u
-        for size, max_lines in ((9.0, 2), (7.0, 3), (5.6, 4), (4.6, 5)):
-            px = int(size * u)
+        who_px = int(3.6 * u)
+        room = box.height - int(2.5 * u) - text.line_height("strong", who_px)
+        lines: list[str] = []
+        px = int(SPOT_SIZES[-1] * u)
+        for size in SPOT_SIZES:
+            px = max(8, int(size * u))
             lines = text.wrap(message.text, "strong", px, box.width)
             yield
-            if len(lines) <= max_lines:
+            if text.block_height(lines, "strong", px, 1.05) <= room:
                 break
-        lines = text.wrap(message.text, "strong", px, box.width, max_lines)
+        else:
+            step = max(1, int(text.line_height("strong", px) * 1.05))
+            lines = text.wrap(message.text, "strong", px, box.width, max(1, room // step))
         body = text.render_lines(lines, "strong", px, WHITE, leading=1.05)
         yield
-        who = self._attribution(message, int(3.6 * u), box.width)
+        who = self._attribution(message, who_px, box.width)
         card = opaque_surface((box.width, body.get_height() + int(2.5 * u) + who.get_height()))
         rtl = text.direction(message.text) == "rtl"
         # A right-to-left message sits against the card's right edge, its attribution too.
@@ -167,10 +229,15 @@ class MessagesScene:
         return card
 
     def _make_small(self, message: Message) -> pygame.Surface:
+        """A recent message in its grid slot: as many lines as the slot holds."""
         text, u = self.text, self.u
-        px = int(3.2 * u)
-        body = text.render_lines(text.wrap(message.text, "body", px, self.col_w, 4), "body", px, DIM_WHITE)
-        who = self._attribution(message, int(2.5 * u), self.col_w)
+        px = self.card_px
+        who = self._attribution(message, max(8, int(px * 0.78)), self.col_w)
+        room = self.card_h - int(1.2 * u) - who.get_height()
+        max_lines = max(1, room // max(1, text.line_height("body", px)))
+        body = text.render_lines(
+            text.wrap(message.text, "body", px, self.col_w, max_lines), "body", px, DIM_WHITE
+        )
         card = opaque_surface((self.col_w, body.get_height() + int(1.2 * u) + who.get_height()))
         rtl = text.direction(message.text) == "rtl"
         card.blit(body, (self.col_w - body.get_width() if rtl else 0, 0))
@@ -287,7 +354,7 @@ class MessagesScene:
     def _refresh_grid(self, animate: bool) -> None:
         waiting = set(self.queue)
         newest_first = [i for i in reversed(self.order) if i != self.spot and i not in waiting]
-        grid = newest_first[:GRID_COLUMNS]
+        grid = newest_first[: len(self.slots)]
         if grid != self.grid:
             self.grid_age = {
                 i: (self.grid_age.get(i, 10.0) if i in self.grid else (0.0 if animate else 10.0))
@@ -315,29 +382,30 @@ class MessagesScene:
     def draw(self, surface: pygame.Surface) -> None:
         u, box = self.u, self.spot_box
         surface.fill(BLACK)
-        surface.blit(self.header, (self.margin, int(4 * u)))
+        surface.blit(self.header, self.header_pos)
+        shift = self.quote_room
         if self.previous is not None and self.previous in self.big_cards:
             card = self.big_cards[self.previous]
             if visible(card):
-                surface.blit(card, (box.left - self.slide_out, box.centery - card.get_height() // 2))
+                left = box.left - (shift if self._is_rtl(self.previous) else 0)
+                surface.blit(card, (left - self.slide_out, box.centery - card.get_height() // 2))
         if self.spot is not None and self.spot in self.big_cards:
             card = self.big_cards[self.spot]
             top = box.centery - card.get_height() // 2
             if self._is_rtl(self.spot):
                 # Mirrored for a right-to-left message: the quote mark where it starts, on the right.
-                shift = self.quote.get_width() + int(2 * u)
                 surface.blit(self.quote, (box.right - shift + int(2 * u), top + int(1.5 * u)))
                 if visible(card):
                     surface.blit(card, (box.left - shift - self.slide_in, top))
             else:
-                surface.blit(self.quote, (box.left - self.quote.get_width() - int(2 * u), top + int(1.5 * u)))
+                surface.blit(self.quote, (box.left - shift, top + int(1.5 * u)))
                 if visible(card):
                     surface.blit(card, (box.left + self.slide_in, top))
         elif self.spot is None:
             surface.blit(self.empty, (box.left, box.centery - self.empty.get_height() // 2))
-        if self.grid:
-            surface.fill(DARK, (self.margin, int(68 * u), self.w - 2 * self.margin, max(1, int(0.3 * u))))
-        for x, message_id in zip(self.columns, self.grid, strict=False):
+        if self.grid and self.grid_rule is not None:
+            surface.fill(DARK, self.grid_rule)
+        for pos, message_id in zip(self.slots, self.grid, strict=False):
             small = self.small_cards.get(message_id)
             if small is not None and visible(small):
-                surface.blit(small, (x, int(71 * u)))
+                surface.blit(small, pos)

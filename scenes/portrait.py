@@ -1,10 +1,15 @@
 """A case portrait composited for a dark facade: the face, the name, the ask.
 
-The treated portrait (duotone by default, from the media pipeline) fills the
-left of the frame; the name is set huge beside it, with the country, one
-line of the story and the call to action in a campaign-yellow box. Portraits
-load in the background: until one is ready (or if it failed) the panel holds
-the person's initials, so the layout never depends on the picture.
+The treated portrait (duotone by default, from the media pipeline) fills a
+panel: the left of a 16:9 screen, the top half of a tower, the left end of a
+banner. The words go in the rest of the safe area: the country, the name set
+huge, one sentence of the story and the call to action in a campaign-yellow
+box. The name and the ask are fitted whole (size, wrap, balance), never cut
+with an ellipsis; the story and the count are left out before anything
+overlaps. The ``facade`` variant keeps only the face, the name and the ask.
+
+Portraits load in the background: until one is ready (or if it failed) the
+panel holds the person's initials, so the layout never depends on the picture.
 """
 
 from __future__ import annotations
@@ -12,12 +17,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
 from projector.core.model import Case, CaseStatus, case_text
 from projector.core.state import ShowState
+from projector.display.fitting import Fitted
+from projector.display.layout import MIN_AREA, Frame, Shape, frame_for, shape_of, unit_for
 from projector.display.text import format_int
 from scenes.base import (
     BLACK,
@@ -41,6 +49,7 @@ PANEL_SHARE = 0.42
 FADE_IN_SECONDS = 0.8
 #: Above the name of a case whose person is free: news the screens celebrate.
 RELEASED_MARK = "FREE"
+VARIANTS = ("full", "facade")
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
 
 
@@ -59,13 +68,31 @@ def initials(name: str) -> str:
     return "".join(p[0] for p in parts[:2]).upper() or "?"
 
 
+def panel_rect(size: tuple[int, int]) -> pygame.Rect:
+    """Where the portrait goes on a frame of ``size``: the left, the top half, or a banner's end."""
+    w, h = max(1, int(size[0])), max(1, int(size[1]))
+    shape = shape_of(w, h)
+    if shape is Shape.PORTRAIT:
+        return pygame.Rect(0, 0, w, max(1, int(h * 0.5)))
+    if shape is Shape.BANNER:
+        return pygame.Rect(0, 0, max(1, min(int(h * 0.8), int(w * 0.34))), h)
+    return pygame.Rect(0, 0, max(1, int(w * PANEL_SHARE)), h)
+
+
+@dataclass
+class _Block:
+    surface: pygame.Surface
+    pos: tuple[int, int]
+
+
 @register
 class PortraitScene:
     name: ClassVar[str] = "portrait"
 
     @staticmethod
     def panel_size(size: tuple[int, int]) -> tuple[int, int]:
-        return (max(1, int(size[0] * PANEL_SHARE)), max(1, int(size[1])))
+        rect = panel_rect(size)
+        return rect.width, rect.height
 
     @classmethod
     def prefetch(cls, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
@@ -89,102 +116,220 @@ class PortraitScene:
         self.assets = assets
         self.text = assets.text
         self.w, self.h = assets.size
-        self.u = self.h / 100
-        self.panel = pygame.Rect(0, 0, *self.panel_size(assets.size))
+        self.frame: Frame = frame_for(assets.size, assets.safe_area)
+        self.u = self.frame.u
+        variant = param_str(params, "variant", 20) or "full"
+        if variant not in VARIANTS:
+            log.error("portrait: unknown variant %r (expected %s); using full", variant, ", ".join(VARIANTS))
+            variant = "full"
+        self.variant = variant
         self.case = self._choose(state, params)
         self.campaign_name = state.campaign.name
         self.photo: pygame.Surface | None = None
         self.photo_age = 0.0
         self.count = -1
+        self.count_line: pygame.Surface | None = None
         assets.set_cases(state.cases)
         self._layout()
         self._poll_photo(arriving=False)
         self._update_count(state)
 
+    # --- layout ---------------------------------------------------------------------------
+
+    def _regions(self) -> tuple[pygame.Rect | None, pygame.Rect]:
+        """The portrait's panel (None: no room for it beside the words) and the words' region."""
+        area, u = self.frame.area, self.u
+        panel = panel_rect((self.w, self.h))
+        gap = int(5 * u)
+        words = area.copy()
+        if panel.height == self.h:  # beside the words
+            words.width = area.right - max(area.left, panel.right + gap)
+            words.left = max(area.left, panel.right + gap)
+        else:  # above them
+            words.height = area.bottom - max(area.top, panel.bottom + gap)
+            words.top = max(area.top, panel.bottom + gap)
+        if words.width < MIN_AREA[0] or words.height < MIN_AREA[1] * 2:
+            # The safe area leaves the words no room beside the face: the words win.
+            return None, area
+        return panel, words
+
     def _layout(self) -> None:
-        u, text = self.u, self.text
-        x0 = self.panel.right + int(6 * u)
-        width = self.w - x0 - int(6 * u)
-        self.x0, self.col_w = x0, width
+        panel, region = self._regions()
+        self.panel = panel if panel is not None else pygame.Rect(0, 0, 0, 0)
+        self.region = region
+        self.x0, self.col_w = region.left, region.width
+        #: One unit of the words' region: a hundredth of its height, or of its width on a narrow one.
+        self.v = min(region.height / 100, region.width / 55, unit_for(self.w, self.h) * 1.6)
+        self.blocks: list[_Block] = []
+        self.rule: pygame.Rect | None = None
+        self.cta: pygame.Surface | None = None
+        self.cta_pos = (region.left, region.bottom)
+        self.show_count = False
+        self.count_pos = (region.left, region.top)
+        self.count_size = max(8, int(3.2 * self.v))
         case = self.case
         if case is None:
-            self.blocks: list[tuple[pygame.Surface, int]] = [
-                (text.render(self.campaign_name.upper(), "display", int(9 * u), YELLOW), int(30 * u)),
-                (
-                    text.render_lines(
-                        text.wrap("Every action counts.", "display", int(12 * u), width, 2),
-                        "display",
-                        int(12 * u),
-                        WHITE,
-                        leading=0.85,
-                    ),
-                    int(45 * u),
-                ),
-            ]
-            self.placeholder = self._placeholder("")
-            self.cta = None
+            self._layout_no_case()
             return
-        blocks: list[tuple[pygame.Surface, int]] = []
-        y = int(9 * u)
-        # The dossier's text in the first of the display's languages it has (else its default).
         self.lang, self.words = case_text(case, self.assets.languages)
+        ask = self.words.ask.strip() or f"Take action for {case.name}."
+        wide = self.frame.shape is Shape.BANNER and region.width > 2.2 * region.height
+        if wide:
+            self._layout_two_columns(case, ask)
+        else:
+            self._layout_column(case, ask, region)
+        self.placeholder = self._placeholder(initials(case.name))
+
+    def _fit(
+        self, words: str, face: str, box: tuple[int, int], max_v: float, min_v: float, lines: int = 0
+    ) -> Fitted:
+        v = self.v
+        return self.assets.fit.fit(
+            words,
+            face,
+            box[0],
+            box[1],
+            max(8, int(max_v * v)),
+            max(8, int(min_v * v)),
+            max_lines=lines,
+            leading=0.86,
+        )
+
+    def _kicker(self, case: Case, width: int) -> pygame.Surface | None:
         country = country_name(case.country).upper()
         if case.status is CaseStatus.RELEASED:
             country = f"{RELEASED_MARK} \u00b7 {country}" if country else RELEASED_MARK
-        if country:
-            surf = text.render(country, "display", int(5 * u), YELLOW)
-            blocks.append((surf, y))
-            y += surf.get_height()
-        size = int(14 * u)
-        lines = text.wrap(case.name, "display", size, width)
-        while len(lines) > 2 and size > int(7 * u):
-            size = int(size * 0.88)
-            lines = text.wrap(case.name, "display", size, width)
-        name = text.render_lines(
-            lines[:2] if len(lines) <= 2 else text.wrap(case.name, "display", size, width, 2),
-            "display",
-            size,
-            WHITE,
-            leading=0.82,
-        )
-        blocks.append((name, y))
-        y += name.get_height() + int(2.5 * u)
-        self.rule = pygame.Rect(x0, y, int(12 * u), max(2, int(0.7 * u)))
-        y += self.rule.height + int(3 * u)
+        if not country:
+            return None
+        size = self.text.fit_size(country, "display", width, int(5 * self.v))
+        return self.text.render(country, "display", size, YELLOW)
 
-        ask = self.words.ask
-        self.cta = self.assets.memo(("cta", ask, case.name, self.col_w, self.h), lambda: self._cta(case, ask))
-        cta_top = int(92 * u) - (self.cta.get_height() if self.cta else 0)
-        story = first_sentence(self.words.story)
-        count_room = int(5.5 * u)  # the "N actions so far" line and its gap
-        body = int(3.7 * u)
-        room = cta_top - int(2 * u) - y - count_room
-        max_lines = min(3, room // max(1, text.line_height("body", body)))
-        # A long name and a long ask leave no room: the story goes before anything overlaps.
-        if story and max_lines >= 1:
-            surf = text.render_lines(
-                text.wrap(story, "body", body, width, max_lines), "body", body, DIM_WHITE
+    def _name(self, case: Case, box: tuple[int, int], max_v: float) -> pygame.Surface:
+        fitted = self._fit(case.name, "display", box, max_v, 3.5, lines=3)
+        if not fitted.fits:
+            log.warning(
+                "portrait: the name %r needs more room than the frame gives; set small", case.name[:60]
             )
-            blocks.append((surf, y))
-            y += surf.get_height() + int(1.5 * u)
+        return self.text.render_lines(list(fitted.lines), "display", fitted.size, WHITE, leading=0.86)
+
+    def _cta(self, ask: str, width: int, height: int, max_v: float) -> pygame.Surface:
+        """The call to action, whole, in the yellow box ``width`` wide."""
+        v = self.v
+        pad = max(4, int(2.2 * v))
+        fitted = self._fit(ask.upper(), "display", (width - 2 * pad, height - 2 * pad), max_v, 2.2)
+        key = ("cta", fitted.lines, fitted.size, width, pad)
+
+        def make() -> pygame.Surface:
+            words = self.text.render_lines(
+                list(fitted.lines), "display", fitted.size, BLACK, leading=0.9, bg=YELLOW
+            )
+            box = pygame.Surface((min(width, words.get_width() + 2 * pad), words.get_height() + 2 * pad))
+            box.fill(YELLOW)
+            box.blit(words, (pad, pad))
+            return box.convert() if pygame.display.get_surface() is not None else box
+
+        return self.assets.memo(key, make)
+
+    def _story(self, width: int, height: int) -> pygame.Surface | None:
+        """One sentence of the story, whole, if it fits the room left; else nothing."""
+        story = first_sentence(self.words.story)
+        if not story or height <= 0:
+            return None
+        fitted = self._fit(story, "body", (width, height), 3.7, 2.6, lines=4)
+        if not fitted.fits:
+            return None
+        return self.text.render_lines(list(fitted.lines), "body", fitted.size, DIM_WHITE)
+
+    def _layout_column(self, case: Case, ask: str, region: pygame.Rect) -> None:
+        """Kicker, name, rule, story and count from the top; the ask at the bottom."""
+        v, x = self.v, region.left
+        facade = self.variant == "facade"
+        tall = self.frame.shape is Shape.PORTRAIT
+        cta_share = 0.42 if facade else 0.34
+        self.cta = self._cta(
+            ask, region.width, int(region.height * cta_share), 8.0 if facade else (6.0 if tall else 4.8)
+        )
+        cta_top = region.bottom - self.cta.get_height()
+        self.cta_pos = (x, cta_top)
+        y = region.top
+        kicker = None if facade else self._kicker(case, region.width)
+        if kicker is not None:
+            self.blocks.append(_Block(kicker, (x, y)))
+            y += kicker.get_height()
+        room = cta_top - int(3 * v) - y - (0 if facade else int(6 * v))
+        # A tower has height to spare: the name may take two big lines there.
+        name = self._name(case, (region.width, max(1, room)), 20.0 if facade else (18.0 if tall else 14.0))
+        if facade:
+            # Only the face, the name and the ask: the name in the middle of what is left.
+            y = max(y, region.top + (cta_top - region.top - name.get_height()) // 2)
+        self.blocks.append(_Block(name, (x, y)))
+        y += name.get_height() + int(2.5 * v)
+        if facade:
+            return
+        self.rule = pygame.Rect(x, y, int(12 * v), max(2, int(0.7 * v)))
+        y += self.rule.height + int(3 * v)
+        count_room = int(5.5 * v)
+        story = self._story(region.width, cta_top - int(2 * v) - y - count_room)
+        if story is not None:
+            self.blocks.append(_Block(story, (x, y)))
+            y += story.get_height() + int(1.5 * v)
         # The count line is drawn only where it clears the call to action.
         self.show_count = y + count_room <= cta_top
-        self.count_y = y
-        self.cta_top = cta_top
-        self.blocks = blocks
-        self.placeholder = self._placeholder(initials(case.name))
+        self.count_pos = (x, y)
 
-    def _cta(self, case: Case, ask: str) -> pygame.Surface:
-        u, text = self.u, self.text
-        ask = ask.strip() or f"Take action for {case.name}."
-        pad = int(2.2 * u)
-        size = int(4.4 * u)
-        lines = text.wrap(ask.upper(), "display", size, self.col_w - 2 * pad, 3)
-        words = text.render_lines(lines, "display", size, BLACK, leading=0.9, bg=YELLOW)
-        box = pygame.Surface((self.col_w, words.get_height() + 2 * pad))
-        box.fill(YELLOW)
-        box.blit(words, (pad, pad))
-        return box.convert() if pygame.display.get_surface() is not None else box
+    def _layout_two_columns(self, case: Case, ask: str) -> None:
+        """A banner: the kicker, the name and the count on the left; the story and the ask on the right."""
+        region, v = self.region, self.v
+        gap = int(5 * v)
+        left = pygame.Rect(region.left, region.top, (region.width - gap) // 2, region.height)
+        right = pygame.Rect(left.right + gap, region.top, region.right - left.right - gap, region.height)
+        facade = self.variant == "facade"
+        kicker = None if facade else self._kicker(case, left.width)
+        name = self._name(
+            case, (left.width, int(region.height * (0.8 if facade else 0.62))), 24.0 if facade else 20.0
+        )
+        heights = [name.get_height()] if kicker is None else [kicker.get_height(), name.get_height()]
+        block_h = sum(heights) + (0 if facade else int(9 * v))
+        y = region.top + max(0, (region.height - block_h) // 2)
+        if kicker is not None:
+            self.blocks.append(_Block(kicker, (left.left, y)))
+            y += kicker.get_height()
+        self.blocks.append(_Block(name, (left.left, y)))
+        y += name.get_height() + int(2.5 * v)
+        if not facade:
+            self.rule = pygame.Rect(left.left, y, int(12 * v), max(2, int(0.7 * v)))
+            self.count_pos = (left.left, y + self.rule.height + int(2.5 * v))
+            self.show_count = self.count_pos[1] + int(5 * v) <= region.bottom
+        self.cta = self._cta(
+            ask, right.width, int(region.height * (0.8 if facade else 0.5)), 9.0 if facade else 7.5
+        )
+        story = (
+            None if facade else self._story(right.width, region.height - self.cta.get_height() - int(4 * v))
+        )
+        total = self.cta.get_height() + (story.get_height() + int(4 * v) if story is not None else 0)
+        y = region.top + max(0, (region.height - total) // 2)
+        if story is not None:
+            self.blocks.append(_Block(story, (right.left, y)))
+            y += story.get_height() + int(4 * v)
+        self.cta_pos = (right.left, y)
+
+    def _layout_no_case(self) -> None:
+        region, v = self.region, self.v
+        name = self.campaign_name.upper()
+        head = self._fit(name, "display", (region.width, int(region.height * 0.3)), 9.0, 3.0, lines=2)
+        body = self._fit(
+            "Every action counts.", "display", (region.width, int(region.height * 0.5)), 12.0, 4.0
+        )
+        top = self.text.render_lines(list(head.lines), "display", head.size, YELLOW)
+        bottom = self.text.render_lines(list(body.lines), "display", body.size, WHITE, leading=0.85)
+        y = region.top + max(0, (region.height - top.get_height() - bottom.get_height() - int(4 * v)) // 2)
+        self.blocks = [
+            _Block(top, (region.left, y)),
+            _Block(bottom, (region.left, y + top.get_height() + int(4 * v))),
+        ]
+        self.placeholder = self._placeholder("")
+
+    # --- the picture ------------------------------------------------------------------------
 
     def _placeholder(self, letters: str) -> pygame.Surface:
         return self.assets.memo(
@@ -192,21 +337,27 @@ class PortraitScene:
         )
 
     def _make_placeholder(self, letters: str) -> pygame.Surface:
-        panel = pygame.Surface(self.panel.size)
+        panel = pygame.Surface((max(1, self.panel.width), max(1, self.panel.height)))
         panel.fill((14, 14, 18))
-        glyphs = self.text.render(letters or " ", "display", int(30 * self.u), YELLOW)
-        panel.blit(
-            glyphs,
-            ((self.panel.width - glyphs.get_width()) // 2, (self.panel.height - glyphs.get_height()) // 2),
-        )
-        panel.fill(
-            YELLOW,
-            (self.panel.width - max(2, int(0.5 * self.u)), 0, max(2, int(0.5 * self.u)), self.panel.height),
-        )
+        if self.panel.width and self.panel.height:
+            size = max(8, int(min(self.panel.width * 0.55, self.panel.height * 0.3)))
+            glyphs = self.text.render(letters or " ", "display", size, YELLOW)
+            panel.blit(
+                glyphs,
+                (
+                    (self.panel.width - glyphs.get_width()) // 2,
+                    (self.panel.height - glyphs.get_height()) // 2,
+                ),
+            )
+            edge = max(2, int(0.5 * self.u))
+            if self.panel.height == self.h:
+                panel.fill(YELLOW, (self.panel.width - edge, 0, edge, self.panel.height))
+            else:
+                panel.fill(YELLOW, (0, self.panel.height - edge, self.panel.width, edge))
         return panel.convert() if pygame.display.get_surface() is not None else panel
 
     def _poll_photo(self, arriving: bool = True) -> None:
-        if self.photo is None and self.case is not None:
+        if self.photo is None and self.case is not None and self.panel.width and self.panel.height:
             self.photo = self.assets.portrait(self.case.id, self.panel.size)
             if self.photo is not None:
                 self.photo_age = 0.0 if arriving else FADE_IN_SECONDS
@@ -219,7 +370,10 @@ class PortraitScene:
         if count != self.count:
             self.count = count
             words = f"{format_int(count)} ACTIONS SO FAR" if count else "BE THE FIRST TO ACT"
-            self.count_line = self.text.render(words, "strong", int(3.2 * self.u), YELLOW)
+            size = self.text.fit_size(words, "strong", self.col_w, self.count_size)
+            self.count_line = self.text.render(words, "strong", size, YELLOW)
+
+    # --- per frame ----------------------------------------------------------------------------
 
     def update(self, state: ShowState, dt: float) -> None:
         dt = clamp_dt(dt)
@@ -238,19 +392,25 @@ class PortraitScene:
             set_fade(self.photo, 255 * ease(self.photo_age / FADE_IN_SECONDS))
         self._update_count(state)
 
+    @property
+    def cta_top(self) -> int:
+        return self.cta_pos[1]
+
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(BLACK)
-        photo = self.photo
-        if photo is None or photo.get_alpha() is not None:
-            surface.blit(self.placeholder, self.panel)
-        if photo is not None:
-            surface.blit(photo, self.panel)
-        for surf, y in self.blocks:
-            surface.blit(surf, (self.x0, y))
+        if self.panel.width and self.panel.height:
+            photo = self.photo
+            if photo is None or photo.get_alpha() is not None:
+                surface.blit(self.placeholder, self.panel)
+            if photo is not None:
+                surface.blit(photo, self.panel)
+        for block in self.blocks:
+            surface.blit(block.surface, block.pos)
         if self.case is None:
             return
-        surface.fill(YELLOW, self.rule)
-        if self.show_count:
-            surface.blit(self.count_line, (self.x0, self.count_y))
+        if self.rule is not None:
+            surface.fill(YELLOW, self.rule)
+        if self.show_count and self.count_line is not None:
+            surface.blit(self.count_line, self.count_pos)
         if self.cta is not None:
-            surface.blit(self.cta, (self.x0, self.cta_top))
+            surface.blit(self.cta, self.cta_pos)

@@ -6,8 +6,9 @@ number so every module stays a crisp square (nearest neighbour, no blur) and
 the code covers at least 40% of the screen height. The URL is printed small
 under it for those who would rather type.
 
-Parameters: ``url`` (required for a code: http or https, at most 300
-characters; anything else shows the scene without a code and logs once),
+Parameters: ``url`` (http or https, at most 300 characters; anything else
+shows the scene without a code and logs once; without it, the server's own
+``/submit`` form, from ``assets.submit_url``),
 ``title`` (default "Send your message of solidarity"), ``subtitle`` (default
 "Scan to send your message" when there is a code).
 """
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 import pygame
 
 from projector.core.state import ShowState
+from projector.display.layout import Shape, frame_for, stack
 from scenes.base import BLACK, DIM_WHITE, WHITE, YELLOW, param_str, register
 
 try:
@@ -93,16 +95,21 @@ class QrScene:
     name: ClassVar[str] = "qr"
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
-        text = assets.text
-        self.w, self.h = w, h = assets.size
-        u = h / 100
-        margin = int(6 * u)
+        self.w, self.h = assets.size
+        frame = frame_for(assets.size, assets.safe_area)
+        a = frame.area
+        tall = frame.shape is Shape.PORTRAIT
+        u = a.width / 100 if tall else frame.u
         raw = params.get("url")
+        if raw is None and assets.submit_url is not None:
+            raw = assets.submit_url  # the server's own message form: what the demo and most shows want
         self.url = valid_url(raw)
         if raw is not None and self.url is None:
             _log_once("qr: parameter url=%r is not an http(s) URL of at most 300 characters", raw)
         elif raw is None:
-            _log_once("qr: no url parameter; %s", "showing the scene without a code")
+            _log_once(
+                "qr: no url parameter and no server to point at; %s", "showing the scene without a code"
+            )
         self.matrix: list[list[bool]] | None = None
         self.code: pygame.Surface | None = None
         self.code_rect = pygame.Rect(0, 0, 0, 0)
@@ -113,55 +120,88 @@ class QrScene:
             except Exception:  # a code that cannot be made must not take the screen down
                 _log_once("qr: could not make a code for %r", self.url)
         self.url_text: pygame.Surface | None = None
-        url = self.url
-        if self.matrix is not None and url is not None:
-            modules = len(self.matrix) + 2 * QUIET_ZONE
-            side = min(int(0.66 * h), int(0.45 * w))
-            self.scale = max(1, side // modules)
-            self.code = assets.memo(
-                ("qr", url, self.scale), lambda: qr_surface(self.matrix or [], self.scale)
-            )
-            url_px = text.fit_size(url, "body", self.code.get_width(), max(8, int(3 * u)), 6)
-            self.url_text = text.render(url, "body", url_px, DIM_WHITE, BLACK)
-            gap = int(1.5 * u)
-            block_h = self.code.get_height() + gap + self.url_text.get_height()
-            top = (h - block_h) // 2
-            self.code_rect = self.code.get_rect(topright=(w - margin, top))
-            self.url_pos = (
-                self.code_rect.centerx - self.url_text.get_width() // 2,
-                self.code_rect.bottom + gap,
-            )
-            column = pygame.Rect(margin, 0, self.code_rect.left - int(5 * u) - margin, h)
-        else:
-            column = pygame.Rect(margin, 0, w - 2 * margin, h)
+        self.url_pos = (0, 0)
         title = param_str(params, "title", 200) or DEFAULT_TITLE
-        default_sub = DEFAULT_SUBTITLE if self.code is not None else ""
         subtitle = param_str(params, "subtitle", 300)
-        subtitle = default_sub if subtitle is None else subtitle
-        width = max(1, column.width)
-        for size, max_lines in ((11.0, 3), (9.0, 3), (7.5, 4), (6.0, 5)):
-            title_px = max(8, int(size * u))
-            lines = text.wrap(title, "display", title_px, width)
-            if len(lines) <= max_lines:
-                break
-        lines = text.wrap(title, "display", title_px, width, max_lines)
-        align = "left" if self.code is not None else "center"
-        self.title = text.render_lines(lines, "display", title_px, YELLOW, align=align, bg=BLACK)
-        sub_px = max(8, int(5 * u))
-        self.subtitle: pygame.Surface | None = None
-        if subtitle.strip():
-            sub_lines = text.wrap(subtitle, "strong", sub_px, width, 3)
-            self.subtitle = text.render_lines(sub_lines, "strong", sub_px, WHITE, align=align, bg=BLACK)
+        subtitle = (DEFAULT_SUBTITLE if self.matrix is not None else "") if subtitle is None else subtitle
         gap = int(4 * u)
-        block_h = self.title.get_height() + (gap + self.subtitle.get_height() if self.subtitle else 0)
-        top = (h - block_h) // 2
+        if tall:
+            side = min(int(0.86 * a.width), int(0.42 * a.height))
+            self._make_code(assets, side, u)
+            code_h = self.code_rect.height + (
+                self.url_text.get_height() + int(1.5 * u) if self.url_text else 0
+            )
+            room = a.height - code_h - 2 * gap
+            self._words(assets, title, subtitle, (a.width, room), u, "center")
+            tops = stack([self.title.get_height(), code_h, *([self.subtitle.get_height()] if self.subtitle else [])],
+                         a.top, a.height, gap, int(10 * u))  # fmt: skip
+            self.title_pos = (a.centerx - self.title.get_width() // 2, tops[0])
+            self._place_code(a.centerx - self.code_rect.width // 2, tops[1], u)
+            if self.subtitle is not None:
+                self.subtitle_pos = (a.centerx - self.subtitle.get_width() // 2, tops[2])
+            return
+        side = min(int(0.8 * a.height), int(0.45 * a.width))
+        self._make_code(assets, side, u)
         if self.code is not None:
+            column = pygame.Rect(a.left, a.top, a.width - self.code_rect.width - int(5 * u), a.height)
+        else:
+            column = a
+        align = "left" if self.code is not None else "center"
+        # A banner's column is long and low: the title may be set larger there.
+        self._words(
+            assets, title, subtitle, column.size, u * (1.45 if frame.shape is Shape.BANNER else 1.0), align
+        )
+        block_h = self.title.get_height() + (gap + self.subtitle.get_height() if self.subtitle else 0)
+        top = column.top + (column.height - block_h) // 2
+        if self.code is not None:
+            code_h = self.code_rect.height + (
+                self.url_text.get_height() + int(1.5 * u) if self.url_text else 0
+            )
+            self._place_code(a.right - self.code_rect.width, a.top + (a.height - code_h) // 2, u)
             self.title_pos = (column.left, top)
             sub_x = column.left
         else:
             self.title_pos = (column.centerx - self.title.get_width() // 2, top)
             sub_x = column.centerx - (self.subtitle.get_width() // 2 if self.subtitle else 0)
         self.subtitle_pos = (sub_x, top + self.title.get_height() + gap)
+
+    def _make_code(self, assets: Assets, side: int, u: float) -> None:
+        """The code as large as ``side`` allows in whole pixels per module, and its URL under it."""
+        url = self.url
+        if self.matrix is None or url is None:
+            return
+        modules = len(self.matrix) + 2 * QUIET_ZONE
+        self.scale = max(1, side // modules)
+        self.code = assets.memo(("qr", url, self.scale), lambda: qr_surface(self.matrix or [], self.scale))
+        self.code_rect = self.code.get_rect()
+        url_px = assets.text.fit_size(url, "body", self.code.get_width(), max(8, int(3 * u)), 6)
+        self.url_text = assets.text.render(url, "body", url_px, DIM_WHITE, BLACK)
+
+    def _place_code(self, left: int, top: int, u: float) -> None:
+        self.code_rect.topleft = (left, top)
+        if self.url_text is not None:
+            self.url_pos = (
+                self.code_rect.centerx - self.url_text.get_width() // 2,
+                self.code_rect.bottom + int(1.5 * u),
+            )
+
+    def _words(
+        self, assets: Assets, title: str, subtitle: str, box: tuple[int, int], u: float, align: str
+    ) -> None:
+        """The title as large as it fits whole in ``box`` (with room for the subtitle), then the subtitle."""
+        text = assets.text
+        width, height = max(1, box[0]), max(1, box[1])
+        sub_h = int(height * 0.3) if subtitle.strip() else 0
+        fitted = assets.fit.fit(title, "display", width, height - sub_h, int(11 * u), max(8, int(3 * u)))
+        self.title = text.render_lines(
+            list(fitted.lines), "display", fitted.size, YELLOW, align=align, bg=BLACK
+        )
+        self.subtitle: pygame.Surface | None = None
+        if subtitle.strip():
+            sub = assets.fit.fit(subtitle, "strong", width, max(1, sub_h), int(5 * u), max(8, int(2.5 * u)))
+            self.subtitle = text.render_lines(
+                list(sub.lines), "strong", sub.size, WHITE, align=align, bg=BLACK
+            )
 
     def update(self, state: ShowState, dt: float) -> None:
         pass  # a still picture: everything was prepared in enter()

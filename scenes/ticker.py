@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pygame
 
 from projector.core.state import Message, ShowState
+from projector.display.layout import NoRoom, frame_for, unit_for
 from projector.display.text import clean_text
 from scenes.base import BLACK, WHITE, YELLOW, clamp_dt, opaque_surface, param_float, param_str, register
 from scenes.messages import attribution
@@ -46,7 +47,13 @@ class TickerScene:
         self.assets = assets
         self.text = assets.text
         self.w, self.h = assets.size
-        u = self.u = self.h / 100
+        # A band along the bottom (or top) of the safe rectangle: the crawl may pass behind a
+        # keep-out box (it moves on), but never under an edge the operator has kept clear.
+        try:
+            clear = frame_for(assets.size, assets.safe_area).clear
+        except NoRoom:
+            clear = pygame.Rect(0, 0, self.w, self.h)
+        u = self.u = unit_for(clear.width, clear.height)
         position = param_str(params, "position", 10) or "bottom"
         if position not in ("bottom", "top"):
             log.error("parameter position=%r is not 'bottom' or 'top'; using 'bottom'", position)
@@ -54,7 +61,9 @@ class TickerScene:
         self.position = position
         self.speed = param_float(params, "speed", DEFAULT_SPEED, 2.0, 60.0) * u  # px per second
         band_h = max(4, int(12 * u))
-        self.band = pygame.Rect(0, self.h - band_h if position == "bottom" else 0, self.w, band_h)
+        self.band = pygame.Rect(
+            clear.left, clear.bottom - band_h if position == "bottom" else clear.top, clear.width, band_h
+        )
         self.text_px = max(6, int(6.4 * u))
         self.attr_px = max(6, int(4.2 * u))
         self.gap = max(4, int(5 * u))  # on each side of a separator dot
@@ -78,11 +87,11 @@ class TickerScene:
         item = self.items.get(item_id)
         if item is None:
             if item_id == CAMPAIGN_ID:
-                key: tuple[Any, ...] = ("ticker-campaign", self.campaign, self.h)
+                key: tuple[Any, ...] = ("ticker-campaign", self.campaign, self.band.height)
                 item = self.assets.memo(key, self._make_campaign)
             else:
                 m = self.messages[item_id]
-                key = ("ticker", m.id, m.text, m.name, m.country, self.h)
+                key = ("ticker", m.id, m.text, m.name, m.country, self.band.height)
                 item = self.assets.memo(key, lambda: self._make_item(m))
             self.items[item_id] = item
         return item
@@ -143,7 +152,7 @@ class TickerScene:
     def _fill(self, start: float | None = None) -> None:
         """Place items until the crawl reaches past the right edge of the band."""
         right = self._right() if start is None else self.offset + start
-        while right <= self.offset + self.w:
+        while right <= self.offset + self.band.width:
             if self.priority:
                 item_id = self.priority.pop(0)
                 self.cursor = (self.rotation.index(item_id) + 1) % len(self.rotation)
@@ -158,7 +167,7 @@ class TickerScene:
     def _right(self) -> float:
         """Where the next item starts: after the last one, or at the band's right edge."""
         if not self.placed:
-            return self.offset + self.w
+            return self.offset + self.band.width
         item_id, x = self.placed[-1]
         return x + self._item(item_id).get_width()
 
@@ -199,8 +208,11 @@ class TickerScene:
     def draw_overlay(self, surface: pygame.Surface) -> None:
         """Only the band, over whatever scene is already on ``surface`` (a cue's overlay)."""
         surface.fill(BLACK, self.band)
-        top, offset = self.band.top, self.offset
+        top, left, offset = self.band.top, self.band.left, self.offset
+        clip = surface.get_clip()
+        surface.set_clip(self.band.clip(clip))
         for item_id, x in self.placed:
             item = self.items.get(item_id)
             if item is not None:
-                surface.blit(item, (round(x - offset), top))
+                surface.blit(item, (left + round(x - offset), top))
+        surface.set_clip(clip)

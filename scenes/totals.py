@@ -1,10 +1,22 @@
 """The headline total: a huge counter, progress toward the goal, the record, the channels.
 
-Designed for a facade at night: black ground, digits a third of the height,
-white on black with the campaign yellow for progress. The counter eases
-toward each new total and re-aims from the value on screen, so bursts of
-actions read as a steady climb; it never runs backwards and its digits sit
-in fixed cells so they never jitter.
+Designed for a facade at night: black ground, white digits as large as the
+frame allows, the campaign yellow for progress. The counter eases toward each
+new total and re-aims from the value on screen, so bursts of actions read as a
+steady climb; it never runs backwards and its digits sit in fixed cells so
+they never jitter.
+
+The layout follows the frame (``projector.display.layout``): on a 16:9 screen
+the number sits under the campaign's name with the bar and the channels
+below; on a tower everything is stacked and centred and the channels form
+two columns; on a banner the number takes the left half and the bar and
+channels the right. The ``facade`` variant keeps only the number and one
+line, as large as they go, for reading from across a square.
+
+The record moment: when the total passes last year's record the number turns
+gold and a banner and confetti celebrate, but only once the number *on
+screen* has passed the record; while it lasts the scene asks the director to
+hold the rotation (``holding``).
 """
 
 from __future__ import annotations
@@ -13,19 +25,23 @@ import logging
 import math
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
+from projector.core.moments import CELEBRATION_SECONDS, COUNTER_LANDING_SECONDS, MAX_CELEBRATION_SECONDS
 from projector.core.state import ShowState
+from projector.display.layout import Frame, Shape, frame_for, stack
 from projector.display.text import Digits, format_int
-from scenes.base import BLACK, DARK, WHITE, YELLOW, clamp_dt, param_float, register, set_fade
+from scenes.base import BLACK, DARK, WHITE, YELLOW, clamp_dt, param_float, param_str, register, set_fade
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets
 
 log = logging.getLogger(__name__)
 
+#: The breakdown: every channel, so the row adds up to the total (``other`` takes the rest).
 CHANNELS: tuple[tuple[str, str], ...] = (
     ("letter", "LETTERS"),
     ("email", "EMAILS"),
@@ -33,8 +49,11 @@ CHANNELS: tuple[tuple[str, str], ...] = (
     ("fax", "FAXES"),
     ("tweet", "TWEETS"),
     ("signature", "SIGNATURES"),
+    ("other", "OTHER"),
 )
-CELEBRATION_SECONDS = 10.0
+_NAMED = tuple(key for key, _ in CHANNELS if key != "other")
+VARIANTS = ("full", "facade")
+LABEL = "ACTIONS FOR HUMAN RIGHTS"
 
 
 class Counter:
@@ -92,7 +111,7 @@ class _Confetti:
     def __init__(self, size: tuple[int, int], count: int, seed: int = 7) -> None:
         self.w, self.h = size
         self.rng = random.Random(seed)
-        self.u = self.h / 100
+        self.u = min(self.w, self.h) / 100
         self.parts: list[list[float]] = [self._spawn(initial=True) for _ in range(count)]
 
     def _spawn(self, initial: bool = False) -> list[float]:
@@ -102,7 +121,7 @@ class _Confetti:
             r.uniform(0, self.w),
             y,
             r.uniform(-8, 8) * self.u,
-            r.uniform(14, 30) * self.u,
+            r.uniform(14, 30) * self.h / 100,
             r.uniform(0.9, 2.0) * self.u,
             r.uniform(0, 6.28),
             float(r.randrange(len(self.COLOURS))),
@@ -124,6 +143,15 @@ class _Confetti:
                 fill(self.COLOURS[int(colour)], (int(x), int(y), width, int(size)))
 
 
+@dataclass
+class _Cell:
+    """One channel of the breakdown: where its number and label go."""
+
+    key: str
+    rect: pygame.Rect
+    label: pygame.Surface
+
+
 @register
 class TotalsScene:
     name: ClassVar[str] = "totals"
@@ -131,12 +159,22 @@ class TotalsScene:
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
         self.assets = assets
         self.text = assets.text
+        self.frame: Frame = frame_for(assets.size, assets.safe_area)
         self.w, self.h = assets.size
-        self.u = self.h / 100
-        self.celebration_seconds = param_float(params, "celebration", CELEBRATION_SECONDS, 0.0, 120.0)
+        self.u = self.frame.u
+        self.celebration_seconds = param_float(
+            params, "celebration", CELEBRATION_SECONDS, 0.0, MAX_CELEBRATION_SECONDS
+        )
+        variant = param_str(params, "variant", 20) or "full"
+        if variant not in VARIANTS:
+            log.error("totals: unknown variant %r (expected %s); using full", variant, ", ".join(VARIANTS))
+            variant = "full"
+        self.variant = variant
         self.counter = Counter(state.totals.total)
-        self.channels = {key: Counter(state.totals.by_channel.get(key, 0)) for key, _ in CHANNELS}
+        self.channels = {key: Counter(self._channel_value(state, key)) for key, _ in CHANNELS}
         self.record_at = state.record_beaten_at
+        #: The record was beaten while this scene was on: celebrate once the number on screen passes it.
+        self.pending = 0.0
         self.celebrating = 0.0
         self.pulse = 0.0
         self.confetti: _Confetti | None = None
@@ -145,63 +183,92 @@ class TotalsScene:
         self._layout_static()
         self._update_numbers()
 
+    @staticmethod
+    def _channel_value(state: ShowState, key: str) -> int:
+        """A channel's count; ``other`` is the rest of the total, so the row always adds up."""
+        totals = state.totals
+        if key == "other":
+            return max(0, totals.total - sum(totals.by_channel.get(k, 0) for k in _NAMED))
+        return totals.by_channel.get(key, 0)
+
     # --- layout and pre-rendering (only on enter or when the campaign changes) --------------
 
     def _layout_static(self) -> None:
-        u, w, text = self.u, self.w, self.text
         c = self.campaign
-        self.margin = int(6 * u)
-        # The header leaves the right third free for the record banner.
-        size = text.fit_size(c.name.upper(), "display", int(w * 0.6), int(7.5 * u))
-        self.header = text.render(c.name.upper(), "display", size, YELLOW)
-        self.label = text.render("ACTIONS FOR HUMAN RIGHTS", "display", int(5.5 * u), WHITE)
-        self.bar = pygame.Rect(self.margin, int(66 * u), w - 2 * self.margin, int(4.2 * u))
         #: Without a goal or a record there is nothing to measure progress against: no bar.
-        self.has_bar = c.goal > 0 or c.record > 0
+        self.has_bar = (c.goal > 0 or c.record > 0) and self.variant == "full"
         self.scale_max = max(c.goal, c.record, 1)
-        self.goal_label = (
-            text.render(f"GOAL {format_int(c.goal)}", "strong", int(3.2 * u), WHITE) if c.goal else None
+        self.header: pygame.Surface | None = None
+        self.header_pos = (0, 0)
+        self.cells: list[_Cell] = []
+        self.bar = pygame.Rect(0, 0, 0, 0)
+        self.bar_text_size = 8
+        self.bar_u = self.u
+        self.goal_label: pygame.Surface | None = None
+        self.record_label: pygame.Surface | None = None
+        self.stack_goal = False
+        if self.variant == "facade":
+            self._layout_facade()
+        elif self.frame.shape is Shape.BANNER:
+            self._layout_banner()
+        elif self.frame.shape is Shape.PORTRAIT:
+            self._layout_tower()
+        else:
+            self._layout_screen()
+
+    def _fit_line(
+        self,
+        words: str,
+        face: str,
+        box: tuple[int, int],
+        max_size: int,
+        colour: tuple[int, int, int],
+        lines: int,
+    ) -> pygame.Surface:
+        """``words`` as large as they fit ``box`` on at most ``lines`` balanced lines, centred."""
+        u = self.u
+        fitted = self.assets.fit.fit(
+            words, face, box[0], box[1], max_size, max(8, int(2 * u)), max_lines=lines
         )
-        self.record_label = (
-            text.render(f"LAST YEAR {format_int(c.record)}", "strong", int(2.8 * u), WHITE)
-            if c.record
-            else None
+        return self.text.render_lines(
+            list(fitted.lines), face, fitted.size, colour, align="center", leading=0.92
         )
-        self.banner = self._make_banner("NEW RECORD!")
-        self.badge = text.render("RECORD BROKEN", "display", int(4.2 * u), YELLOW)
-        cell_w = (w - 2 * self.margin) / len(CHANNELS)
-        self.cells = [
-            (
-                int(self.margin + cell_w * i),
-                int(cell_w),
-                text.render(label, "strong", int(2.7 * u), YELLOW),
-            )
-            for i, (_, label) in enumerate(CHANNELS)
-        ]
-        self.small_digits = Digits(text, "display", int(7 * u), WHITE, bg=BLACK)
-        self._size_big_digits(len(str(max(self.counter.target, c.goal, c.record))))
+
+    def _set_digits(self, width: int, max_size: int) -> None:
+        """Digits for numbers up to the largest the campaign can reach, as large as ``width`` allows."""
+        self.number_width = width
+        self.number_max = max_size
+        self._size_big_digits(len(str(max(self.counter.target, self.campaign.goal, self.campaign.record))))
 
     def _size_big_digits(self, n_digits: int) -> None:
-        """Pick the digit size for numbers of up to ``n_digits`` so they fit the width."""
         n_digits = max(n_digits, 6)
         sample = format_int(int("8" * n_digits))
-        size = int(36 * self.u)
+        size = max(8, int(self.number_max))
         advance = max(self.text.width(d, "display", size) for d in "0123456789")
         sample_width = sum(advance if ch.isdigit() else self.text.width(ch, "display", size) for ch in sample)
-        limit = self.w - 2 * self.margin
-        if sample_width > limit:
-            size = int(size * limit / sample_width)
+        if sample_width > self.number_width:
+            size = max(8, int(size * self.number_width / sample_width))
         self.big = Digits(self.text, "display", size, WHITE, bg=BLACK)
         self.big_gold = Digits(self.text, "display", size, YELLOW, bg=BLACK)
-        ink = self.text.ink("0", "display", size)
-        self.big_ink = (ink.top, ink.bottom)
+        # The ink band of every digit and the separator (a comma hangs below the digits).
+        self.big_ink = (self.big.top, self.big.top + self.big.height)
         self.digit_size = size
         self._digits_for = n_digits
 
-    def _make_banner(self, words: str) -> pygame.Surface:
+    @property
+    def number_height(self) -> int:
+        return self.big_ink[1] - self.big_ink[0]
+
+    def _badges(self, width: int) -> None:
         u = self.u
-        glyphs = self.text.render(words, "display", int(6 * u), BLACK, YELLOW)
+        self.banner = self._make_banner("NEW RECORD!", width, int(6 * u))
+        self.badge = self._fit_line("RECORD BROKEN", "display", (width, int(6 * u)), int(4.2 * u), YELLOW, 1)
+
+    def _make_banner(self, words: str, width: int, size: int) -> pygame.Surface:
+        u = self.u
         pad = int(2 * u)
+        size = self.text.fit_size(words, "display", max(8, width - 2 * pad), size)
+        glyphs = self.text.render(words, "display", size, BLACK, YELLOW)
         banner = pygame.Surface((glyphs.get_width() + 2 * pad, glyphs.get_height()))
         if pygame.display.get_surface() is not None:
             banner = banner.convert()
@@ -209,7 +276,175 @@ class TotalsScene:
         banner.blit(glyphs, (pad, 0))
         return banner
 
+    def _bar_block(self, rect: pygame.Rect, scale: float = 1.0) -> int:
+        """The progress bar across ``rect``'s width from its top, with its labels; returns its height."""
+        u, c = self.u * scale, self.campaign
+        self.bar_u = u
+        if not self.has_bar:
+            return 0
+        size = int(3.2 * u)
+        record = f"LAST YEAR {format_int(c.record)}"
+        goal = f"GOAL {format_int(c.goal)}"
+        self.record_label = (
+            self._fit_line(record, "strong", (rect.width, int(5 * u)), int(2.8 * u), WHITE, 1)
+            if c.record
+            else None
+        )
+        above = (self.record_label.get_height() + int(1.8 * u)) if self.record_label else int(1.5 * u)
+        self.bar = pygame.Rect(rect.left, rect.top + above, rect.width, max(4, int(4.2 * u)))
+        # "82% OF THE GOAL" at the left and "GOAL 2,300,000" at the right must not meet:
+        # smaller type, or one under the other on a narrow frame.
+        sample = "100% OF THE GOAL"
+        need = self.text.width(sample, "strong", size) + self.text.width(goal, "strong", size) + int(3 * u)
+        self.stack_goal = bool(c.goal) and need > rect.width
+        if self.stack_goal:
+            size = min(size, self.text.fit_size(sample, "strong", rect.width, size))
+        self.bar_text_size = size
+        self.goal_label = self.text.render(goal, "strong", size, WHITE) if c.goal else None
+        line = self.text.line_height("strong", size)
+        below = int(1.2 * u) + (line * (2 if self.stack_goal else 1) if c.goal else 0)
+        return self.bar.bottom + below - rect.top
+
+    def _channel_grid(self, rect: pygame.Rect, columns: int, digits_px: int, label_px: int) -> int:
+        """The breakdown in ``columns`` columns inside ``rect`` from its top; returns its height."""
+        u, text = self.u, self.text
+        rows = math.ceil(len(CHANNELS) / columns)
+        cell_w = rect.width // columns
+        widest = format_int(max(self.counter.target, self.campaign.goal, 10**6))
+        # The widest number the row may show and the longest label must fit a cell.
+        while digits_px > 8 and text.width(widest, "display", digits_px) > cell_w * 0.92:
+            digits_px = int(digits_px * 0.92)
+        self.small_digits = Digits(text, "display", digits_px, WHITE, bg=BLACK)
+        longest = max((label for _, label in CHANNELS), key=lambda s: text.width(s, "strong", label_px))
+        label_px = text.fit_size(longest, "strong", int(cell_w * 0.92), label_px)
+        cell_h = self.small_digits.height + int(u) + text.line_height("strong", label_px)
+        row_gap = int(2.5 * u)
+        self.cells = []
+        for i, (key, label) in enumerate(CHANNELS):
+            col, row = i % columns, i // columns
+            in_row = min(columns, len(CHANNELS) - row * columns)
+            offset = (columns - in_row) * cell_w // 2  # a short last row sits in the middle
+            cell = pygame.Rect(
+                rect.left + offset + col * cell_w, rect.top + row * (cell_h + row_gap), cell_w, cell_h
+            )
+            self.cells.append(_Cell(key, cell, text.render(label, "strong", label_px, YELLOW)))
+        return rows * cell_h + (rows - 1) * row_gap
+
+    def _layout_screen(self) -> None:
+        """16:9, 16:10, 4:3 and square: name and badge on top, the number, the bar, one row of channels."""
+        a, u = self.frame.area, self.u
+        square = self.frame.shape is Shape.SQUARE
+        name = self.campaign.name.upper()
+        header_w = int(a.width * (1.0 if square else 0.6))
+        self.header = self._fit_line(name, "display", (header_w, int(9 * u)), int(7.5 * u), YELLOW, 1)
+        self._badges(int(a.width * (1.0 if square else 0.38)))
+        self._set_digits(a.width, int(36 * u))
+        self.label = self._fit_line(LABEL, "display", (a.width, int(12 * u)), int(5.5 * u), WHITE, 2)
+        columns = 4 if square else len(CHANNELS)
+        grid_h = self._channel_grid(pygame.Rect(a.left, 0, a.width, 0), columns, int(7 * u), int(2.7 * u))
+        bar_h = self._bar_block(pygame.Rect(a.left, 0, a.width, 0))
+        top_h = self.header.get_height() + (self.badge.get_height() + int(u) if square else 0)
+        number_h = self.number_height + int(2.5 * u) + self.label.get_height()
+        tops = stack([top_h, number_h, bar_h, grid_h], a.top, a.height, int(1.5 * u), int(8 * u))
+        self._place(tops, centred_header=square)
+
+    def _layout_tower(self) -> None:
+        """A tower or a portrait screen: everything centred and stacked; channels in two columns.
+
+        Sizes follow the width here (``v``, a hundredth of it): the height is plenty.
+        """
+        a, u = self.frame.area, self.u
+        v = a.width / 100
+        self.header = self._fit_line(
+            self.campaign.name.upper(), "display", (a.width, int(20 * v)), int(9 * v), YELLOW, 2
+        )
+        self._badges(a.width)
+        self._set_digits(a.width, int(40 * v))
+        self.label = self._fit_line(LABEL, "display", (a.width, int(22 * v)), int(9 * v), WHITE, 2)
+        grid_h = self._channel_grid(pygame.Rect(a.left, 0, a.width, 0), 2, int(10 * v), int(3.6 * v))
+        bar_h = self._bar_block(pygame.Rect(a.left, 0, a.width, 0), scale=v / u)
+        top_h = self.header.get_height() + int(u) + self.banner.get_height()
+        number_h = self.number_height + int(3 * v) + self.label.get_height()
+        tops = stack([top_h, number_h, bar_h, grid_h], a.top, a.height, int(3 * v), int(12 * v))
+        self._place(tops, centred_header=True)
+
+    def _layout_banner(self) -> None:
+        """A banner: the name, the number and its line on the left; the bar and channels on the right."""
+        a, u = self.frame.area, self.u
+        gap = int(6 * u)
+        self._set_digits(int(a.width * 0.5), int(44 * u))
+        # The left column is as wide as the number needs; the rest goes to the bar and channels.
+        widest = self.big.width(format_int(int("8" * self._digits_for)))
+        left = pygame.Rect(a.left, a.top, min(int(a.width * 0.5), max(widest, int(a.width * 0.3))), a.height)
+        right = pygame.Rect(left.right + gap, a.top, a.right - left.right - gap, a.height)
+        self.header = self._fit_line(
+            self.campaign.name.upper(), "display", (left.width, int(12 * u)), int(9 * u), YELLOW, 1
+        )
+        self._badges(right.width)
+        self.label = self._fit_line(LABEL, "display", (left.width, int(10 * u)), int(8 * u), WHITE, 1)
+        number_h = self.number_height + int(2.5 * u) + self.label.get_height()
+        tops = stack([self.header.get_height(), number_h], left.top, left.height, int(4 * u), int(10 * u))
+        self.header_pos = (left.left, tops[0])
+        self._number_block(left, tops[1])
+        columns = len(CHANNELS) if right.width >= len(CHANNELS) * 24 * u else 4
+        grid_h = self._channel_grid(
+            pygame.Rect(right.left, 0, right.width, 0), columns, int(11 * u), int(4 * u)
+        )
+        bar_h = self._bar_block(pygame.Rect(right.left, 0, right.width, 0), scale=1.25)
+        rtops = stack(
+            [self.banner.get_height(), bar_h, grid_h], right.top, right.height, int(3 * u), int(8 * u)
+        )
+        self.badge_pos = (right.right, rtops[0])
+        self._shift_bar(rtops[1])
+        self._shift_cells(rtops[2])
+
+    def _layout_facade(self) -> None:
+        """Only the number and one line, as large as the frame allows: read from a hundred metres."""
+        a, u = self.frame.area, self.u
+        self._badges(a.width)
+        self._set_digits(a.width, int(a.height * 0.62))
+        self.label = self._fit_line(
+            LABEL, "display", (a.width, int(a.height * 0.22)), int(a.height * 0.16), WHITE, 1
+        )
+        number_h = self.number_height + int(4 * u) + self.label.get_height()
+        top = a.top + (a.height - number_h) // 2
+        self._number_block(a, top)
+        self.badge_pos = (a.centerx, self.label_pos[1])
+
+    def _number_block(self, rect: pygame.Rect, top: int) -> None:
+        """The number (centred in ``rect``) from ``top``, and its line under it."""
+        self.number_top = top - self.big_ink[0]
+        self.number_centre = rect.centerx
+        label_y = top + self.number_height + int(2.5 * self.u)
+        self.label_pos = (rect.centerx - self.label.get_width() // 2, label_y)
+
+    def _place(self, tops: list[int], *, centred_header: bool) -> None:
+        a, u = self.frame.area, self.u
+        assert self.header is not None
+        if centred_header:
+            self.header_pos = (a.centerx - self.header.get_width() // 2, tops[0])
+            self.badge_pos = (a.centerx, tops[0] + self.header.get_height() + int(u))
+        else:
+            self.header_pos = (a.left, tops[0])
+            self.badge_pos = (a.right, tops[0])
+        self._number_block(a, tops[1])
+        self._shift_bar(tops[2])
+        self._shift_cells(tops[3])
+
+    def _shift_bar(self, top: int) -> None:
+        self.bar_top = top
+        self.bar.top += top
+
+    def _shift_cells(self, top: int) -> None:
+        for cell in self.cells:
+            cell.rect.top += top
+
     # --- per frame ----------------------------------------------------------------------
+
+    @property
+    def holding(self) -> bool:
+        """True while the record moment runs (or is about to): the director holds the rotation."""
+        return self.pending > 0 or self.celebrating > 0
 
     def update(self, state: ShowState, dt: float) -> None:
         dt = clamp_dt(dt)
@@ -218,16 +453,23 @@ class TotalsScene:
             self._layout_static()
         self.counter.aim(state.totals.total)
         for key, counter in self.channels.items():
-            counter.aim(state.totals.by_channel.get(key, 0))
+            counter.aim(self._channel_value(state, key))
         if self.record_at is None and state.record_beaten_at is not None and self.celebration_seconds > 0:
-            self.celebrating = self.celebration_seconds
-            self.confetti = _Confetti((self.w, self.h), 260)
+            # Beaten while on screen: wait for the number on screen to pass the record.
+            self.pending = COUNTER_LANDING_SECONDS
         self.record_at = state.record_beaten_at
         self.counter.step(dt)
         for counter in self.channels.values():
             counter.step(dt)
-        if self.celebrating > 0:
+        if self.pending > 0:
+            self.pending = max(0.0, self.pending - dt)
+            if self.counter.displayed >= self.campaign.record:
+                self.pending = 0.0
+                self.celebrating = self.celebration_seconds
+                self.confetti = _Confetti((self.w, self.h), 260)
+        elif self.celebrating > 0:
             self.celebrating = max(0.0, self.celebrating - dt)
+        if self.celebrating > 0:
             self.pulse += dt
             strength = 0.5 + 0.5 * math.cos(self.pulse * 2 * math.pi / 1.2)
             set_fade(self.banner, 205 + 50 * strength)
@@ -251,29 +493,39 @@ class TotalsScene:
         """What the counter shows right now (for instrumentation and tests)."""
         return self.counter.displayed
 
-    def draw(self, surface: pygame.Surface) -> None:
-        u, w = self.u, self.w
-        surface.fill(BLACK)
-        surface.blit(self.header, (self.margin, int(3.5 * u)))
+    @property
+    def record_on_screen(self) -> bool:
+        """The record is beaten and the number on screen says so."""
+        return self.record_at is not None and self.counter.displayed >= self.campaign.record
 
+    @property
+    def number_rect(self) -> pygame.Rect:
+        """Where the number's ink band is drawn this frame."""
+        width = self.big.width(self.number)
+        return pygame.Rect(
+            self.number_centre - width // 2, self.number_top + self.big.top, width, self.big.height
+        )
+
+    def draw(self, surface: pygame.Surface) -> None:
+        surface.fill(BLACK)
+        if self.header is not None:
+            surface.blit(self.header, self.header_pos)
         digits = self.big_gold if self.celebrating > 0 else self.big
         width = digits.width(self.number)
-        ink_top, ink_bottom = self.big_ink
-        y = int(15 * u) - ink_top
-        digits.blit(surface, self.number, (w - width) // 2, y)
-        label_y = y + ink_bottom + int(3 * u)
-        surface.blit(self.label, ((w - self.label.get_width()) // 2, label_y))
-
+        digits.blit(surface, self.number, self.number_centre - width // 2, self.number_top)
+        if not (self.variant == "facade" and self.celebrating > 0):
+            surface.blit(self.label, self.label_pos)
         if self.has_bar:
             self._draw_bar(surface)
-        self._draw_channels(surface)
-        if self.record_at is not None:
+        if self.cells:
+            self._draw_channels(surface)
+        if self.record_on_screen:
             self._draw_record(surface)
         if self.confetti is not None:
             self.confetti.draw(surface)
 
     def _draw_bar(self, surface: pygame.Surface) -> None:
-        u, bar = self.u, self.bar
+        u, bar = self.bar_u, self.bar
         surface.fill(DARK, bar)
         filled = bar.copy()
         filled.width = int(bar.width * self.fraction)
@@ -282,9 +534,10 @@ class TotalsScene:
         text_y = bar.bottom + int(1.2 * u)
         if self.goal_label is not None:
             percent = int(100 * self.counter.displayed / max(1, self.campaign.goal))
-            pct = self.text.render(f"{percent}% OF THE GOAL", "strong", int(3.2 * u), WHITE)
+            pct = self.text.render(f"{percent}% OF THE GOAL", "strong", self.bar_text_size, WHITE)
             surface.blit(pct, (bar.left, text_y))
-            surface.blit(self.goal_label, (bar.right - self.goal_label.get_width(), text_y))
+            goal_y = text_y + pct.get_height() if self.stack_goal else text_y
+            surface.blit(self.goal_label, (bar.right - self.goal_label.get_width(), goal_y))
         if self.record_label is not None and self.campaign.record <= self.scale_max:
             x = bar.left + int(bar.width * self.campaign.record / self.scale_max)
             surface.fill(
@@ -304,20 +557,21 @@ class TotalsScene:
 
     def _draw_channels(self, surface: pygame.Surface) -> None:
         u = self.u
-        top = int(82 * u)
         digits = self.small_digits
-        for i, ((x, cell_w, label), number) in enumerate(zip(self.cells, self.channel_numbers, strict=True)):
-            if i:
-                surface.fill(DARK, (x, top + int(1 * u), max(1, int(0.2 * u)), int(11 * u)))
-            digits.blit(surface, number, x + (cell_w - digits.width(number)) // 2, top)
+        for i, (cell, number) in enumerate(zip(self.cells, self.channel_numbers, strict=True)):
+            r = cell.rect
+            if i and r.left > self.cells[i - 1].rect.left:  # a rule between neighbours in a row
+                surface.fill(DARK, (r.left, r.top + int(u), max(1, int(0.2 * u)), r.height - int(u)))
+            digits.blit(surface, number, r.centerx - digits.width(number) // 2, r.top - digits.top)
             surface.blit(
-                label, (x + (cell_w - label.get_width()) // 2, top + digits.top + digits.height + int(u))
+                cell.label, (r.centerx - cell.label.get_width() // 2, r.top + digits.height + int(u))
             )
 
     def _draw_record(self, surface: pygame.Surface) -> None:
-        u = self.u
-        if self.celebrating > 0:
-            banner = self.banner
-            surface.blit(banner, (self.w - self.margin - banner.get_width(), int(3.5 * u)))
-        else:
-            surface.blit(self.badge, (self.w - self.margin - self.badge.get_width(), int(4.5 * u)))
+        x, y = self.badge_pos
+        centred = self.variant == "facade" or self.frame.shape in (Shape.PORTRAIT, Shape.SQUARE)
+        picture = self.banner if self.celebrating > 0 else self.badge
+        if self.variant == "facade" and self.celebrating <= 0:
+            return  # only the number and one line: the gold number said it
+        left = x - picture.get_width() // 2 if centred else x - picture.get_width()
+        surface.blit(picture, (left, y))

@@ -21,6 +21,7 @@ import pygame
 
 from projector.core.model import MEDIA_HASH_PATTERN, Case
 from projector.core.safe_area import NO_SAFE_AREA, SafeArea
+from projector.display.fitting import TextFitter
 from projector.display.fonts import FontBook
 from projector.display.text import TextRenderer
 
@@ -62,6 +63,8 @@ class Assets:
         self.fps = fps
         self.fonts = fonts or FontBook()
         self.text = TextRenderer(self.fonts)
+        #: Words fitted to boxes (size, wrap, balance), cached: what scenes lay text out with.
+        self.fit = TextFitter(self.text)
         self.link = LinkInfo(server=server)
         self.media_dir = Path(media_dir) if media_dir is not None else None
         #: Pictures by content hash, downloaded from the server (``display.media_cache``).

@@ -27,6 +27,7 @@ import pygame
 from projector.core.fleet import cue_for, targets
 from projector.core.model import CaseStatus
 from projector.core.state import ShowState
+from projector.display.layout import NoRoom
 from scenes.base import BLACK, YELLOW, Scene, UnknownScene, clamp_dt, ease, get_scene, set_fade
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ ROTATION_ORDER = ("totals", "portrait", "messages")
 #: Rotation steps that have something to show only sometimes: skipped while they have nothing.
 _NEEDS_CASES, _NEEDS_WALL = "portrait", "messages"
 PREROLL_SECONDS = 0.25
+#: The longest a scene may hold the rotation past its turn (the record moment is 10 s).
+MAX_HOLD_SECONDS = 130.0
 
 
 def _no_params() -> Mapping[str, Any]:
@@ -224,7 +227,9 @@ class Director:
         """
         self._finish_transition()
         self._ready = None
-        self._current = self._enter(self._current.step)
+        self._logged = {key for key in self._logged if "has no room" not in key}
+        step = self._failed if self._current.step.name == "fallback" and self._failed is not None else None
+        self._current = self._enter(step or self._current.step)
         if self._overlay is not None:
             step, self._overlay = self._overlay.step, None
             self._set_overlay(step)
@@ -390,6 +395,8 @@ class Director:
                 self._go(step)
             return
         self._preroll()
+        if self._age >= self.rotation and self._holding():
+            return  # the record moment: the rotation waits for it (a GO does not)
         if self._age >= self.rotation:
             step = self._next_step(advance=True)
             if step.same_as(self._current.step):
@@ -468,6 +475,20 @@ class Director:
         if advance:
             self._cycle, self._case_index = cycle, case_index
         return step
+
+    def _holding(self) -> bool:
+        """True while the scene on screen asks the rotation to wait (``holding``), for a bounded time.
+
+        A scene that never lets go would freeze the rotation, so the hold ends
+        ``MAX_HOLD_SECONDS`` after the rotation was due, whatever the scene says.
+        """
+        if self._age >= self.rotation + MAX_HOLD_SECONDS:
+            return False
+        try:
+            return bool(getattr(self._current.scene, "holding", False))
+        except Exception as exc:
+            self._report(self._current.step.name, "holding", exc)
+            return False
 
     def _prefetch(self, step: Step) -> None:
         """Let the coming scene start slow work (portrait decoding) in the background now."""
@@ -578,6 +599,15 @@ class Director:
         return self._buffer
 
     def _report(self, name: str, phase: str, exc: BaseException, *, traceback: bool = True) -> None:
+        if isinstance(exc, NoRoom):
+            # Not a fault: the frame or its safe area is too small for this scene. Said once
+            # (it stays true until an operator changes the safe area), shown as the fallback.
+            summary = f"scene {name!r} has no room: {exc}"[:1000]
+            self._errors.append(summary)
+            if summary not in self._logged:
+                self._logged.add(summary)
+                log.warning("%s; showing the fallback card", summary)
+            return
         summary = f"scene {name!r} failed in {phase}: {type(exc).__name__}: {exc}"[:1000]
         self._errors.append(summary)
         key = f"{name}:{phase}:{type(exc).__name__}:{exc}"

@@ -595,6 +595,24 @@ class TextRenderer:
 
     # --- blocks of lines -----------------------------------------------------------------
 
+    def block_height(self, lines: list[str], face: str, size: int, leading: float = 1.0) -> int:
+        """The height ``render_lines`` gives these lines, without drawing them."""
+        cleaned = [clean_text(line, 500) for line in lines] or [""]
+        return self._block(cleaned, face, int(size), leading, paragraph_level(" ".join(cleaned)))[1]
+
+    def _block(
+        self, lines: list[str], face: str, size: int, leading: float, base: int
+    ) -> tuple[list[int], int]:
+        """Each line's top in the block, and the block's height."""
+        layouts = [self._layout(line, face, size, base) for line in lines]
+        primary = self.fonts.load(self.fonts.primary(face), size)
+        step = max(1, int(primary.get_linesize() * leading))
+        # Baselines one step apart; a line in a taller font (Arabic, Devanagari) hangs from its own.
+        tops = [i * step + primary.get_ascent() - lay.ascent for i, lay in enumerate(layouts)]
+        shift = -min(0, *tops)
+        height = max(t + max(1, lay.height) for t, lay in zip(tops, layouts, strict=True)) + shift
+        return [t + shift for t in tops], height
+
     def render_lines(
         self,
         lines: list[str],
@@ -629,22 +647,16 @@ class TextRenderer:
         base = paragraph_level(" ".join(cleaned))
         if align in ("start", "end"):
             align = "right" if (align == "start") == (base == 1) else "left"
-        layouts = [self._layout(line, face, size, base) for line in cleaned]
         rendered = [self._render_line(line, face, size, colour, None, base) for line in cleaned]
-        primary = self.fonts.load(self.fonts.primary(face), size)
-        step = max(1, int(primary.get_linesize() * leading))
-        # Baselines one step apart; a line in a taller font (Arabic, Devanagari) hangs from its own.
-        tops = [i * step + primary.get_ascent() - lay.ascent for i, lay in enumerate(layouts)]
-        shift = -min(0, *tops)
+        tops, height = self._block(cleaned, face, size, leading, base)
         width = max(s.get_width() for s in rendered)
-        height = max(t + s.get_height() for t, s in zip(tops, rendered, strict=True)) + shift
         block = pygame.Surface((max(1, width), max(1, height)), 0 if bg else pygame.SRCALPHA)
         block.fill(bg or (0, 0, 0, 0))
         # Lines are composed with alpha even on an opaque block: with tight
         # leading a line's box overlaps the descenders of the line above.
         for top, surf in zip(tops, rendered, strict=True):
             x = {"left": 0, "center": (width - surf.get_width()) // 2}.get(align, width - surf.get_width())
-            block.blit(surf, (x, top + shift))
+            block.blit(surf, (x, top))
         if pygame.display.get_init() and pygame.display.get_surface() is not None:
             block = block.convert() if bg is not None else block.convert_alpha()
         return block

@@ -149,18 +149,22 @@ def test_text_never_runs_into_the_call_to_action_for_any_demo_case(tmp_path: Pat
 
     cases = {d.case.id: d.case for d in load_dossiers(DEMO_DIR)}
     state = replace(sample_state(), cases=MappingProxyType(cases))
-    for size in ((1920, 1080), (1280, 720), (640, 360), (1080, 1920)):
+    for size in ((1920, 1080), (1280, 720), (640, 360), (1080, 1920), (3840, 1080), (1080, 1080)):
         assets = make_assets(size=size, media_dir=tmp_path, loader=FakeLoader())
         for case_id in cases:
-            scene = PortraitScene()
-            scene.enter(state, assets, {"case": case_id})
-            cta = pygame.Rect(scene.x0, scene.cta_top, *scene.cta.get_size())
-            rects = [pygame.Rect(scene.x0, y, *surf.get_size()) for surf, y in scene.blocks]
-            if scene.show_count:
-                rects.append(pygame.Rect(scene.x0, scene.count_y, *scene.count_line.get_size()))
-            for rect in rects:
-                assert not rect.colliderect(cta), (case_id, size, rect, cta)
-            assert any(surf.get_height() > 0 for surf, _ in scene.blocks)  # the name is always there
+            for variant in ("full", "facade"):
+                scene = PortraitScene()
+                scene.enter(state, assets, {"case": case_id, "variant": variant})
+                cta = pygame.Rect(scene.cta_pos, scene.cta.get_size())
+                rects = [pygame.Rect(b.pos, b.surface.get_size()) for b in scene.blocks]
+                if scene.show_count:
+                    rects.append(pygame.Rect(scene.count_pos, scene.count_line.get_size()))
+                for rect in [*rects, cta]:
+                    assert scene.frame.area.contains(rect), (case_id, size, variant, rect, scene.frame.area)
+                for i, rect in enumerate(rects):
+                    assert not rect.colliderect(cta), (case_id, size, variant, rect, cta)
+                    assert not any(rect.colliderect(other) for other in rects[i + 1 :]), (case_id, size, rect)
+                assert any(b.surface.get_height() > 0 for b in scene.blocks)  # the name is always there
 
 
 # --- languages, uploaded portraits, released cases (issue 7) ----------------------------------------------
@@ -243,6 +247,6 @@ def test_a_released_case_says_so_above_its_name() -> None:
     scene = PortraitScene()
     scene.enter(state, make_assets(), {"case": "old"})
     assert state.cases["old"].status is CaseStatus.RELEASED
-    first, _ = scene.blocks[0]
-    mark = scene.text.render(RELEASED_MARK, "display", int(5 * scene.u), YELLOW)
-    assert first.get_width() > mark.get_width()  # "FREE · FRANCE"
+    first = scene.blocks[0].surface
+    mark = scene.text.render(RELEASED_MARK, "display", first.get_height(), YELLOW)
+    assert first.get_width() > 1.5 * mark.get_width()  # "FREE · FRANCE"

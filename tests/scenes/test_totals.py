@@ -37,9 +37,7 @@ def settled(
 
 
 def number_rect(scene: TotalsScene) -> pygame.Rect:
-    width = scene.big.width(scene.number)
-    y = int(15 * scene.u) - scene.big_ink[0] + scene.big.top
-    return pygame.Rect((scene.w - width) // 2, y, width, scene.big.height)
+    return scene.number_rect
 
 
 def test_the_counter_shows_the_total_with_separators_in_the_display_font() -> None:
@@ -137,7 +135,7 @@ def test_the_channel_breakdown_updates() -> None:
 
 
 def test_a_record_beaten_on_screen_is_celebrated_then_badged() -> None:
-    state = sample_state(1_400_000)
+    state = sample_state(1_499_000)
     scene = TotalsScene()
     assets = make_assets()
     scene.enter(state, assets, {})
@@ -146,20 +144,46 @@ def test_a_record_beaten_on_screen_is_celebrated_then_badged() -> None:
     scene.draw(before)
     beaten = replace(state, totals=Totals.of(1_500_001, {}, {}, {}), record_beaten_at=time.time())
     scene.update(beaten, 1 / 60)
-    assert scene.celebrating > 0 and scene.confetti is not None
+    for _ in range(300):
+        if scene.celebrating:
+            break
+        # Not before the number on screen has passed the record.
+        assert scene.displayed_total < 1_500_000 and scene.confetti is None
+        scene.update(beaten, 1 / 60)
+    assert scene.celebrating > 0 and scene.confetti is not None and scene.holding
+    assert scene.displayed_total >= 1_500_000
     during = surface()
     scene.draw(during)
-    banner = region(during, (scene.w // 2, 0, scene.w // 2, int(14 * scene.u)))
-    assert (
-        colour_pixels(banner, YELLOW)
-        > colour_pixels(region(before, banner.get_rect().move(scene.w // 2, 0)), YELLOW) + 500
-    )
+    top = pygame.Rect(scene.w // 2, 0, scene.w // 2, int(14 * scene.u))
+    assert colour_pixels(region(during, top), YELLOW) > colour_pixels(region(before, top), YELLOW) + 500
     for _ in range(int(CELEBRATION_SECONDS * 60) + 10):
         scene.update(beaten, 1 / 60)
-    assert scene.celebrating == 0 and scene.confetti is None
+    assert scene.celebrating == 0 and scene.confetti is None and not scene.holding
     after = surface()
     scene.draw(after)
-    assert colour_pixels(region(after, (scene.w // 2, 0, scene.w // 2, int(12 * scene.u))), YELLOW) > 50
+    assert colour_pixels(region(after, top), YELLOW) > 50  # the badge stays
+
+
+def test_the_celebration_waits_for_the_number_on_screen_to_pass_the_record() -> None:
+    """A total far above the record arrives at once: the counter climbs, and only when the
+    number drawn reads at or above the record does the gold and the confetti start."""
+    state = sample_state(1_000_000)
+    scene = TotalsScene()
+    scene.enter(state, make_assets(), {})
+    beaten = replace(state, totals=Totals.of(1_900_000, {}, {}, {}), record_beaten_at=time.time())
+    frames_below = 0
+    for _ in range(600):
+        scene.update(beaten, 1 / 60)
+        out = surface()
+        scene.draw(out)
+        gold = colour_pixels(region(out, scene.number_rect), YELLOW, 10)
+        if scene.displayed_total < 1_500_000:
+            frames_below += 1
+            assert gold == 0 and not scene.celebrating and not scene.record_on_screen
+        else:
+            break
+    assert frames_below > 5  # it did climb for a while
+    assert scene.celebrating > 0 and colour_pixels(region(out, scene.number_rect), YELLOW, 10) > 1000
 
 
 def test_entering_with_the_record_already_beaten_does_not_celebrate() -> None:
