@@ -1,11 +1,13 @@
 // The fleet on each display card: groups, latency offset, clock, health and alerts;
-// identify / reload / retire buttons and a small form to rename, regroup and set
-// the latency (operators only). A display that raises a new alert (offline,
-// silent, slow, fallback) turns its card red or amber and pops a toast.
-// Everything a person or a display wrote goes in through textContent.
+// identify / reload / retire buttons and a small form to rename, regroup, set
+// the latency and the safe area (operators only; safe_area.js). A display that
+// raises a new alert (offline, silent, slow, fallback) turns its card red or
+// amber and pops a toast. Everything a person or a display wrote goes in through
+// textContent.
 
-import { api, session } from "./api.js";
-import { $, fmtNum, h, setClass, setText } from "./dom.js";
+import { api, ApiError, session } from "./api.js";
+import { $, fmtNum, h, setClass, setText, withoutField } from "./dom.js";
+import { safeAreaEditor } from "./safe_area.js";
 
 const seenAlerts = new Map(); // display name -> Set of alert codes already announced
 let firstPush = true;
@@ -104,32 +106,77 @@ function editForm(card, d) {
     value: d.latency_ms || 0,
     "aria-label": "Latency offset in ms",
   });
+  const safe = safeAreaEditor(card, d);
+  const close = () => {
+    safe.close();
+    form.remove();
+  };
+  const field = (label, input, key) =>
+    h("label", {}, h("span", {}, label), input, h("small", { class: "field-error", "data-for": key }));
+  // novalidate: the server is the judge, and its refusal is shown next to the field it names.
   const form = h(
     "form",
-    { class: "fleet-form" },
-    h("label", {}, h("span", {}, "Name"), name),
-    h("label", {}, h("span", {}, "Groups"), groups),
-    h("label", {}, h("span", {}, "Latency ms"), latency),
+    { class: "fleet-form", novalidate: true },
+    field("Name", name, "name"),
+    field("Groups", groups, "groups"),
+    field("Latency ms", latency, "latency_ms"),
+    safe.element,
     h(
       "div",
       { class: "fleet-form-buttons" },
       h("button", { type: "submit", class: "btn btn-small btn-primary" }, "Save"),
-      h("button", { type: "button", class: "btn btn-small", onclick: () => form.remove() }, "Cancel"),
+      h("button", { type: "button", class: "btn btn-small", onclick: close }, "Cancel"),
     ),
   );
+  const refused = (err, target) => {
+    if (!(err instanceof ApiError) || err.status !== 422 || !err.field) {
+      toast("error", "Not saved", err.message || String(err));
+      return;
+    }
+    if (err.field === "output" || err.field.startsWith("safe_area")) {
+      safe.showError(err.field, err.message, target);
+      return;
+    }
+    const small = form.querySelector(`.field-error[data-for="${CSS.escape(err.field.split(/[.[]/)[0])}"]`);
+    if (!small) {
+      toast("error", "Not saved", err.message);
+      return;
+    }
+    setText(small, withoutField(err.message, err.field));
+    small.previousElementSibling?.setAttribute("aria-invalid", "true");
+  };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    for (const small of form.querySelectorAll(".field-error")) setText(small, "");
+    for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
     const body = {
       groups: groups.value.split(",").map((g) => g.trim()).filter(Boolean),
-      latency_ms: Number(latency.value || 0),
+      latency_ms: latency.value.trim() === "" ? 0 : Number(latency.value),
     };
     if (name.value.trim() && name.value.trim() !== d.name) body.name = name.value.trim();
+    const changes = safe.pending();
+    const whole = changes.find(([target]) => target === "");
+    if (whole) body.safe_area = whole[1];
+    let path = `/api/v1/displays/${encodeURIComponent(d.name)}`;
     try {
-      await api("PUT", `/api/v1/displays/${encodeURIComponent(d.name)}`, body);
-      form.remove();
+      const reply = await api("PUT", path, body);
+      if (whole) safe.stored("", whole[1]);
+      path = `/api/v1/displays/${encodeURIComponent((reply && reply.name) || d.name)}`;
     } catch (err) {
-      toast("error", "Not saved", err.message || String(err));
+      refused(err, "");
+      return;
     }
+    // Each output's safe area has its own address; the display hears each at once.
+    for (const [output, area] of changes.filter(([target]) => target !== "")) {
+      try {
+        await api("PUT", `${path}/outputs/${encodeURIComponent(output)}/safe-area`, area);
+        safe.stored(output, area);
+      } catch (err) {
+        refused(err, output);
+        return;
+      }
+    }
+    close();
   });
   box.append(form);
   name.focus();
@@ -156,6 +203,8 @@ export function decorateCard(card, d) {
 
   const parts = [];
   if (typeof d.latency_ms === "number" && d.latency_ms > 0) parts.push(`latency ${fmtNum(d.latency_ms, 0)} ms`);
+  const masked = (d.safe_area ? 1 : 0) + Object.keys(d.output_safe_areas || {}).length;
+  if (masked) parts.push("safe area set");
   if (typeof d.clock_offset_ms === "number") parts.push(`clock ${d.clock_offset_ms >= 0 ? "+" : ""}${fmtNum(d.clock_offset_ms, 1)} ms`);
   if (typeof d.rtt_ms === "number") parts.push(`rtt ${fmtNum(d.rtt_ms, 1)} ms`);
   if (typeof d.dropped_frames === "number") parts.push(`${fmtNum(d.dropped_frames, 0)} dropped`);
@@ -184,7 +233,7 @@ export function decorateCard(card, d) {
                   call("POST", `${path()}/reload`, {}, `Reloading ${card.dataset.name}`),
                 )
               : null,
-            act("Edit", "Rename, groups, latency offset", () => editForm(card, currentOf(card))),
+            act("Edit", "Rename, groups, latency offset, safe area", () => editForm(card, currentOf(card))),
             act("Retire", "Forget this display and refuse it until un-retired", () => {
               if (window.confirm(`Retire ${card.dataset.name}? It is disconnected and refused until un-retired.`)) {
                 call("POST", `${path()}/retire`, {}, `${card.dataset.name} retired`);
