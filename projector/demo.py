@@ -5,6 +5,10 @@ demo case dossiers and a month of earlier actions (so last year's record is
 beaten a minute or so into the demo), runs the simulated campaign feed, and
 runs a display in the main thread (pygame owns the main thread). Everything
 stops when the display stops.
+
+The display cycles through every scene a viewer of a campaign night sees
+(``DEMO_CYCLE``, or ``--cycle``): the totals, each case's portrait, the wall of
+messages, the call to action with its QR code, and the ticker.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aiohttp import web
 
+from media.dossier import DEMO_DIR
 from projector.config import Config
 from projector.core.model import Action, Campaign, Channel
+from projector.display.options import DisplayOptions, parse_cycle
 
 log = logging.getLogger("projector.demo")
 
@@ -39,6 +46,12 @@ _HISTORY_COUNTRIES = {
     "PH": 3, "ES": 6, "IT": 5, "NL": 4, "CA": 4, "US": 6, "AR": 3, "ZA": 3, "JP": 2, "KR": 2,
 }  # fmt: skip
 _HISTORY_CHANNELS = {"email": 34, "signature": 30, "letter": 16, "sms": 9, "tweet": 8, "fax": 1, "other": 2}
+
+#: The demo's rotation: every scene a viewer should see (not the ident card, the
+#: fallback or blackout, which are for crews and faults). ``portrait`` takes the
+#: next case each time, so two of them show more of the cases; the wall comes
+#: twice because messages arrive all the time and are the liveliest part.
+DEMO_CYCLE = ("totals", "portrait", "messages", "qr", "portrait", "messages", "ticker")
 
 
 @dataclass(frozen=True)
@@ -192,20 +205,46 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scene", help="pin one scene instead of the rotation")
     parser.add_argument("--rotation", type=float, default=12.0, help="seconds per scene (default 12)")
     parser.add_argument(
+        "--cycle",
+        type=parse_cycle,
+        default=DEMO_CYCLE,
+        help=f"the rotation's scenes in order (default {','.join(DEMO_CYCLE)})",
+    )
+    parser.add_argument(
         "--output-path", choices=("auto", "software", "opengl"), default="auto", help="output stage"
     )
 
 
-def run_demo(ns: argparse.Namespace) -> int:
-    from media.dossier import DEMO_DIR
-    from projector.cli import setup_logging
-    from projector.display.options import DisplayOptions, run_display
+def display_options(ns: argparse.Namespace, base: str, demo: DemoSecrets) -> DisplayOptions:
+    """The demo's display, from its flags: also what the demo's own test runs."""
+    return DisplayOptions(
+        server=base,
+        token=demo.display,
+        name="demo",
+        headless=ns.headless,
+        frames=ns.frames,
+        out=ns.out,
+        size=ns.size,
+        windowed=ns.windowed,
+        scene=ns.scene,
+        rotation=ns.rotation,
+        cycle=ns.cycle,
+        media=DEMO_DIR,
+        languages=ns.languages,
+        output_path=ns.output_path,
+    )
 
-    setup_logging()
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    if ns.headless and not ns.frames:
-        print("projector demo: --headless needs --frames N", file=sys.stderr)
-        return 2
+
+@dataclass(frozen=True)
+class RunningDemo:
+    base: str  # the server's URL
+    demo: DemoSecrets
+    data_dir: Path
+
+
+@contextlib.contextmanager
+def demo_server(ns: argparse.Namespace) -> Iterator[RunningDemo]:
+    """A seeded database, and the server and the feed on their thread; all stopped on leaving."""
     with contextlib.ExitStack() as stack:
         data_dir = ns.data_dir or Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="projector-demo-"))
@@ -218,7 +257,23 @@ def run_demo(ns: argparse.Namespace) -> int:
         case_ids = [d.case.id for d in load_dossiers(DEMO_DIR)]
         server_thread = ServerThread(config, demo, case_ids, ns.rate)
         server_thread.start()
-        base = f"http://127.0.0.1:{server_thread.port}"
+        try:
+            yield RunningDemo(f"http://127.0.0.1:{server_thread.port}", demo, data_dir)
+        finally:
+            server_thread.stop()
+
+
+def run_demo(ns: argparse.Namespace) -> int:
+    from projector.cli import setup_logging
+    from projector.display.options import run_display
+
+    setup_logging()
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    if ns.headless and not ns.frames:
+        print("projector demo: --headless needs --frames N", file=sys.stderr)
+        return 2
+    with demo_server(ns) as running:
+        base, demo = running.base, running.demo
         print(
             "\n".join(
                 [
@@ -227,29 +282,10 @@ def run_demo(ns: argparse.Namespace) -> int:
                     f"  operator login:  admin / {demo.admin_password}   (POST {base}/api/v1/login)",
                     f"  operator token:  {demo.operator}",
                     f"  ingest token:    {demo.ingest}",
-                    f"  data:            {data_dir}",
+                    f"  data:            {running.data_dir}",
                     "  quit the display with Ctrl+Shift+Q (or close the window)",
                 ]
             ),
             flush=True,
         )
-        options = DisplayOptions(
-            server=base,
-            token=demo.display,
-            name="demo",
-            headless=ns.headless,
-            frames=ns.frames,
-            out=ns.out,
-            size=ns.size,
-            windowed=ns.windowed,
-            scene=ns.scene,
-            rotation=ns.rotation,
-            media=DEMO_DIR,
-            languages=ns.languages,
-            output_path=ns.output_path,
-        )
-        try:
-            return run_display(options)
-        finally:
-            server_thread.stop()
-    return 0
+        return run_display(display_options(ns, base, demo))

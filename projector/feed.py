@@ -8,6 +8,15 @@ This module produces that traffic against the real public HTTP API, through
 the same endpoints and with the same tokens an integrator would use, so a
 demo also exercises ingest, moderation and fan-out end to end.
 
+Messages stay inside the rules a real deployment meets: each comes from its
+own supporter (see :func:`run_feed`), so the flood and duplicate rules see
+many people, as they would on a campaign night, and the server's rules are
+never weakened or bypassed for the demo. A few messages are meant to be
+refused (a troll's insult the blocklist catches, a double tap on "send") or
+rejected by the moderator (spam, a test message): the moderation queue and
+log then look like a real night's, and a refusal the plan expected is logged
+at INFO, not as an error.
+
 Two parts: :class:`CampaignSimulator` decides *what* happens (pure, seeded,
 testable without a network) and :func:`run_feed` sends it (aiohttp). The
 sender behaves like a good integrator: a failed request is retried with the
@@ -20,16 +29,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import random
 import uuid
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Any, Generic, TypeVar
 
 import aiohttp
 
-__all__ = ["MESSAGES", "CampaignSimulator", "FeedStats", "run_feed"]
+__all__ = [
+    "MESSAGES",
+    "OFF_TOPIC",
+    "PLAN",
+    "REFUSED",
+    "CampaignSimulator",
+    "Fate",
+    "FeedStats",
+    "PlannedMessage",
+    "run_feed",
+]
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +142,80 @@ MESSAGES: tuple[tuple[str, str, str, str], ...] = (
     ("fr", "Karim", "BE", "Free Tarek! الحرية لطارق"),
 )
 
+#: Messages the moderation rules refuse, as trolls write them: each has a word
+#: from the built-in blocklist of its language (projector.core.moderation).
+REFUSED: tuple[tuple[str, str, str, str], ...] = (
+    ("en", "Gary", "US", "Letters for strangers in prison? What an idiot idea."),
+    ("es", "Paco", "ES", "Vaya mierda de campaña, nadie lee vuestras cartas."),
+    ("fr", "Marc", "FR", "Vos lettres, c'est de la merde."),
+    ("tr", "Kaan", "TR", "Bu kampanya tam bir gerizekalı işi."),
+)
+
+#: Messages the rules let through to the queue but no moderator would show:
+#: spam (its link or number is stripped, and noted), tests, questions for the
+#: organisers. The number is in Australia's range reserved for fiction, the
+#: domain is reserved for examples.
+OFF_TOPIC: tuple[tuple[str, str, str, str], ...] = (
+    ("en", "DealsNow", "US", "Cheap followers and likes, visit www.example.com today!"),
+    ("en", "Kev", "GB", "test test 123 does this work?"),
+    ("es", "Pepe", "MX", "¿Alguien sabe a qué hora empieza el concierto?"),
+    ("en", "Jo", "AU", "Bored? Call me on +61 491 570 006 for a chat"),
+)
+
+#: What supporters write, one card each, shuffled again for every round of
+#: ``len(PLAN)`` messages: in each round one insult the rules refuse, one
+#: off-topic message the moderator rejects and one double tap on "send" (the
+#: copy is refused as a duplicate); the rest is solidarity. Dealt from a deck
+#: rather than rolled, so that every couple of minutes of a demo shows each
+#: kind of refusal once, never a streak of trolls and never none at all.
+PLAN: tuple[str, ...] = ("blocked word", "off-topic", "double tap") + ("solidarity",) * 13
+
 Action = dict[str, Any]
+T = TypeVar("T")
+
+
+class Fate(Enum):
+    """What the plan expects to become of a message."""
+
+    SHOWN = "shown"  # held for the moderator, who approves it
+    REFUSED = "refused by the rules"  # the server answers 422
+    REJECTED = "rejected by the moderator"  # held, then rejected by hand
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """One message as an integrator posts it (``body``), and what should happen to it."""
+
+    body: dict[str, str]  # name, country, text, lang, sender
+    fate: Fate
+    why: str  # the plan's reason, for the log: "blocked word", "duplicate", "off-topic"
+
+
+class _Deck(Generic[T]):
+    """Every item once in a shuffled order, then again in a new order.
+
+    A new round never starts with the card the last one ended on, so a deck of
+    distinct items never gives the same one twice in a row.
+    """
+
+    def __init__(self, items: Sequence[T], rng: random.Random) -> None:
+        if not items:
+            raise ValueError("a deck needs at least one item")
+        self.items = tuple(items)
+        self.rng = rng
+        self._left: list[T] = []
+        self._last: T | None = None
+
+    def draw(self) -> T:
+        if not self._left:
+            deck = list(self.items)
+            self.rng.shuffle(deck)
+            # Drawn from the end: a new deck must not start with the card the last one ended on.
+            if len(deck) > 1 and deck[-1] == self._last:
+                deck[0], deck[-1] = deck[-1], deck[0]
+            self._left = deck
+        self._last = self._left.pop()
+        return self._last
 
 
 @dataclass
@@ -132,9 +227,11 @@ class FeedStats:
     actions_dropped: int = 0  # actions in requests refused with a 4xx that retrying cannot fix
     count_acknowledged: int = 0  # sum of their counts: what the public total grew by
     duplicates: int = 0  # as reported by the server: retries it had already counted
-    messages_sent: int = 0  # messages the server accepted
-    messages_approved: int = 0
-    errors: int = 0  # failed requests: network errors and non-2xx answers
+    messages_sent: int = 0  # messages the server accepted (into the queue, or straight to the wall)
+    messages_approved: int = 0  # by the moderator, or by the rules for a trusted source
+    messages_refused: int = 0  # refused by the rules, as planned
+    messages_rejected: int = 0  # rejected by the moderator, as planned
+    errors: int = 0  # failed requests: network errors and answers the plan did not expect
 
 
 class CampaignSimulator:
@@ -144,6 +241,10 @@ class CampaignSimulator:
     the public total counts them (a tally of 1,800 letters is 1,800). About
     half arrives as single actions, the rest in petition bursts and offline
     tallies, each a Poisson process so that the timing feels human.
+
+    ``message`` plans the supporters' messages: who sends each one (a new
+    supporter every time), what it says, and whether the rules or the
+    moderator are meant to refuse it (``PLAN``).
     """
 
     def __init__(self, rate: float, case_ids: Sequence[str] = (), rng: random.Random | None = None) -> None:
@@ -164,6 +265,14 @@ class CampaignSimulator:
         self._until_single = self.rng.expovariate(self._single_rate)
         self._until_burst = self.rng.expovariate(self._burst_rate)
         self._until_tally = self.rng.expovariate(self._tally_rate)
+        # Messages draw from their own generator (seeded from the first), so the
+        # sequence of messages does not depend on how the action traffic was sliced.
+        self._message_rng = random.Random(self.rng.getrandbits(64))
+        self._plan = _Deck(PLAN, self._message_rng)
+        self._shown = _Deck(MESSAGES, self._message_rng)
+        self._refused = _Deck(REFUSED, self._message_rng)
+        self._off_topic = _Deck(OFF_TOPIC, self._message_rng)
+        self._follow_ups: deque[PlannedMessage] = deque()
 
     def advance(self, dt: float) -> list[list[Action]]:
         """Everything that happens in the next ``dt`` seconds, as request-sized batches."""
@@ -210,9 +319,39 @@ class CampaignSimulator:
         )
         return self._action("letter", country, count, self._case(0.9))
 
-    def message(self) -> dict[str, str]:
-        lang, name, country, text = self.rng.choice(MESSAGES)
-        return {"name": name, "country": country, "text": text, "lang": lang}
+    def message(self) -> PlannedMessage:
+        """The next supporter message, from a supporter of its own, and its planned fate.
+
+        Messages worth showing come from a shuffled deck of all of ``MESSAGES``
+        (many languages and scripts, none twice in a row); now and then a
+        troll's insult, an off-topic one, or a double tap on "send" instead.
+        """
+        if self._follow_ups:
+            return self._follow_ups.popleft()
+        kind = self._plan.draw()
+        if kind == "blocked word":
+            return self._planned(self._refused.draw(), Fate.REFUSED, kind)
+        if kind == "off-topic":
+            return self._planned(self._off_topic.draw(), Fate.REJECTED, kind)
+        planned = self._planned(self._shown.draw(), Fate.SHOWN, "solidarity")
+        if kind == "double tap":
+            # The same supporter, the same words, a moment later: the duplicate rule refuses it.
+            self._follow_ups.append(PlannedMessage(planned.body, Fate.REFUSED, "duplicate"))
+        return planned
+
+    def message_gap(self, every: float) -> float:
+        """Seconds until the next message, about ``every`` on average but never a metronome."""
+        if self._follow_ups:
+            return every * self._message_rng.uniform(0.05, 0.25)  # a double tap follows at once
+        return every * self._message_rng.uniform(0.5, 1.5)
+
+    def _planned(self, message: tuple[str, str, str, str], fate: Fate, why: str) -> PlannedMessage:
+        lang, name, country, text = message
+        # Every message comes from a new supporter, as on a campaign night where
+        # thousands write once each; the id is the integrator's own (opaque to the server).
+        supporter = f"supporter-{self._message_rng.getrandbits(64):016x}"
+        body = {"name": name, "country": country, "text": text, "lang": lang, "sender": supporter}
+        return PlannedMessage(body, fate, why)
 
     def _action(self, channel: str, country: str, count: int, case: str | None) -> Action:
         action: Action = {
@@ -263,10 +402,20 @@ async def run_feed(
 
     Actions go to ``POST /api/v1/actions`` with the ingest token, a few per
     ``tick``, bursts as one ``{"actions": [...]}`` request. About every
-    ``message_every`` seconds a supporter message is submitted (no auth, like
-    the public form) and then approved with the operator token, so it reaches
-    the screens. Returns the counts when stopped; never raises for anything
-    the network or the server does.
+    ``message_every`` seconds a supporter message is submitted and then
+    decided by a moderator with the operator token: approved, so it reaches
+    the screens, or rejected when the plan says no moderator would show it.
+
+    Messages are posted the way a petition site or a campaign app relays its
+    supporters' messages in a real deployment: with the integrator's ingest
+    token and the integrator's own id for each supporter (``sender``), which
+    the server's flood and duplicate rules then count per supporter. The other
+    honest way, one simulated phone per supporter with its own cookie on the
+    public form, cannot work from one machine: the form is also rate-limited
+    per address, and every simulated phone would share 127.0.0.1.
+
+    Returns the counts when stopped; never raises for anything the network or
+    the server does.
     """
     rng = random.Random(seed)
     sim = CampaignSimulator(rate, case_ids, rng)
@@ -278,7 +427,8 @@ async def run_feed(
         tasks = [
             asyncio.create_task(_actions_loop(sender, sim, ingest_token, tick), name="feed-actions"),
             asyncio.create_task(
-                _messages_loop(sender, sim, operator_token, message_every), name="feed-messages"
+                _messages_loop(sender, sim, ingest_token, operator_token, message_every),
+                name="feed-messages",
             ),
         ]
         try:
@@ -293,7 +443,7 @@ async def run_feed(
 
 
 class _Sender:
-    """HTTP with the feed's error policy: log, count, back off, retry the same body."""
+    """HTTP with the feed's error policy: back off and retry the same body; callers judge refusals."""
 
     def __init__(
         self,
@@ -315,8 +465,10 @@ class _Sender:
         """POST until a 2xx or a final 4xx; None when stopped or out of attempts.
 
         Retries network errors, 5xx, 408, 425 and 429 with jittered
-        exponential backoff (honouring Retry-After). Other 4xx answers are
-        returned at once: sending the same request again cannot fix them.
+        exponential backoff (honouring Retry-After), logging each at WARNING.
+        Other 4xx answers are returned at once, with the JSON error body (or
+        the start of the text): sending the same request again cannot fix
+        them, and only the caller knows whether the refusal was expected.
         """
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         delay = _BACKOFF_START_S
@@ -332,21 +484,41 @@ class _Sender:
                         except ValueError:
                             return resp.status, None
                     detail = (await resp.text())[:200]
-                    self.stats.errors += 1
                     if resp.status < 500 and resp.status not in _RETRY_STATUSES:
-                        log.error("POST %s: HTTP %d %s", path, resp.status, detail)
-                        return resp.status, None
-                    log.warning("POST %s: HTTP %d %s; retrying", path, resp.status, detail)
+                        return resp.status, _error_body(detail)
+                    problem = f"HTTP {resp.status} {detail}"
                     wait = max(delay, _retry_after(resp.headers.get("Retry-After")))
             except (aiohttp.ClientError, TimeoutError) as exc:
-                self.stats.errors += 1
-                log.warning("POST %s: %s; retrying", path, exc or type(exc).__name__)
+                problem = str(exc) or type(exc).__name__  # a timeout has no message of its own
+            self.stats.errors += 1
             if attempts is not None and tries >= attempts:
+                log.warning("POST %s: %s; giving up", path, problem)
                 return None
+            log.warning("POST %s: %s; retrying", path, problem)
             if await _stopped_within(self.stop, wait * self.rng.uniform(0.8, 1.2)):
                 return None
             delay = min(delay * 2, _BACKOFF_MAX_S)
         return None
+
+    def failed(self, path: str, status: int, data: Any) -> None:
+        """A refusal nobody planned: a real failure, logged as one."""
+        self.stats.errors += 1
+        log.error("POST %s: HTTP %d %s", path, status, data)
+
+
+def _error_body(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _error_code(data: Any) -> tuple[str, str]:
+    """(code, message) of an API error body ``{"error": {"code", "message"}}``; empty when not one."""
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        return "", str(data)
+    return str(error.get("code", "")), str(error.get("message", ""))
 
 
 def _retry_after(value: str | None) -> float:
@@ -399,31 +571,77 @@ async def _send_actions(sender: _Sender, batch: list[Action], token: str, *, ret
         await _send_actions(sender, batch[:half], token, retry=True)
         await _send_actions(sender, batch[half:], token, retry=True)
     else:
+        sender.failed("/api/v1/actions", status, data)  # every action the feed makes is valid
         sender.stats.actions_dropped += len(batch)
 
 
-async def _messages_loop(sender: _Sender, sim: CampaignSimulator, token: str, every: float) -> None:
-    while not await _stopped_within(sender.stop, every * sim.rng.uniform(0.5, 1.5)):
+async def _messages_loop(
+    sender: _Sender, sim: CampaignSimulator, ingest_token: str, operator_token: str, every: float
+) -> None:
+    while not await _stopped_within(sender.stop, sim.message_gap(every)):
         try:
-            await _send_message(sender, sim.message(), token)
+            await _send_message(sender, sim.message(), ingest_token, operator_token)
         except Exception:
             sender.stats.errors += 1
             log.exception("demo feed: unexpected error sending a message")
 
 
-async def _send_message(sender: _Sender, message: dict[str, str], token: str) -> None:
+async def _send_message(
+    sender: _Sender, planned: PlannedMessage, ingest_token: str, operator_token: str
+) -> None:
+    path = "/api/v1/messages"
     # One try only: a message has no id, so a retry after a lost answer could
     # post it twice. Another one comes along in a few seconds anyway.
-    answer = await sender.post("/api/v1/messages", message, None, attempts=1)
-    if answer is None or not 200 <= answer[0] < 300:
+    answer = await sender.post(path, planned.body, ingest_token, attempts=1)
+    if answer is None:
         return
-    data = answer[1]
+    status, data = answer
+    if not 200 <= status < 300:
+        code, detail = _error_code(data)
+        # The server names the rule that refused it ("blocked word 'idiot'", "duplicate of a
+        # recent message"): expected only when it is the rule the plan meant to meet.
+        if status == 422 and code == "rejected" and planned.fate is Fate.REFUSED and planned.why in detail:
+            sender.stats.messages_refused += 1
+            log.info("the rules refused a message as they should (%s): %s", planned.why, detail)
+        elif status == 403 and code == "sender_blocked":
+            # An operator blocked this supporter in the panel: their decision, not a fault.
+            log.info("a message from a blocked supporter was refused: %s", detail)
+        else:
+            sender.failed(path, status, data)
+        return
     message_id = data.get("id") if isinstance(data, dict) else None
     if not isinstance(message_id, str | int) or isinstance(message_id, bool):
         sender.stats.errors += 1
-        log.error("POST /api/v1/messages: answer has no message id: %r", data)
+        log.error("POST %s: answer has no message id: %r", path, data)
         return
     sender.stats.messages_sent += 1
-    approved = await sender.post(f"/api/v1/messages/{message_id}/approve", None, token, attempts=4)
-    if approved is not None and 200 <= approved[0] < 300:
+    await _moderate(sender, planned, str(message_id), data.get("status"), operator_token)
+
+
+async def _moderate(
+    sender: _Sender, planned: PlannedMessage, message_id: str, status: object, token: str
+) -> None:
+    """The moderator's decision on a message the rules let through.
+
+    The plan stands in for a human's judgement: what was written in
+    solidarity is approved, the rest rejected, as a moderator would.
+    """
+    if planned.fate is Fate.REFUSED:
+        # The rules were expected to refuse this (an operator may have edited the
+        # blocklist since): still no message for a wall, so the moderator rejects it.
+        log.warning("the rules let through a message the plan expected them to refuse (%s)", planned.why)
+    decision = "approve" if planned.fate is Fate.SHOWN else "reject"
+    if decision == "approve" and status == "approved":
+        sender.stats.messages_approved += 1  # a trusted source: the rules approved it already
+        return
+    path = f"/api/v1/messages/{message_id}/{decision}"
+    answer = await sender.post(path, None, token, attempts=4)
+    if answer is None:
+        return
+    if not 200 <= answer[0] < 300:
+        sender.failed(path, *answer)
+    elif decision == "approve":
         sender.stats.messages_approved += 1
+    else:
+        sender.stats.messages_rejected += 1
+        log.info("the moderator rejected a message as planned (%s): %r", planned.why, planned.body["text"])
