@@ -161,6 +161,7 @@ class PortraitScene:
         #: One unit of the words' region: a hundredth of its height, or of its width on a narrow one.
         self.v = min(region.height / 100, region.width / 55, unit_for(self.w, self.h) * 1.6)
         self.blocks: list[_Block] = []
+        self.name_lines: tuple[str, ...] = ()
         self.rule: pygame.Rect | None = None
         self.cta: pygame.Surface | None = None
         self.cta_pos = (region.left, region.bottom)
@@ -206,6 +207,7 @@ class PortraitScene:
 
     def _name(self, case: Case, box: tuple[int, int], max_v: float) -> pygame.Surface:
         fitted = self._fit(case.name, "display", box, max_v, 3.5, lines=3)
+        self.name_lines = fitted.lines
         if not fitted.fits:
             log.warning(
                 "portrait: the name %r needs more room than the frame gives; set small", case.name[:60]

@@ -204,17 +204,31 @@ class TotalsScene:
         self.bar = pygame.Rect(0, 0, 0, 0)
         self.bar_text_size = 8
         self.bar_u = self.u
+        self.k = 1.0
+        self.overflow = 0
         self.goal_label: pygame.Surface | None = None
         self.record_label: pygame.Surface | None = None
         self.stack_goal = False
         if self.variant == "facade":
             self._layout_facade()
-        elif self.frame.shape is Shape.BANNER:
-            self._layout_banner()
-        elif self.frame.shape is Shape.PORTRAIT:
-            self._layout_tower()
-        else:
-            self._layout_screen()
+            return
+        layout = {Shape.BANNER: self._layout_banner, Shape.PORTRAIT: self._layout_tower}.get(
+            self.frame.shape, self._layout_screen
+        )
+        # The sizes are made for the usual proportions of each shape; a frame between them
+        # (1200x1600, 4:3) may be shorter than they need: the same layout, a little smaller.
+        for k in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4):
+            self.k, self.overflow = k, 0
+            self.cells = []
+            layout()
+            if self.overflow <= 0:
+                return
+        log.warning("totals: the frame %dx%d is too short for the whole layout", self.w, self.h)
+
+    def _stack(self, heights: list[int], top: int, height: int, min_gap: int, max_gap: int) -> list[int]:
+        """``stack``, noting by how much the blocks overflow ``height`` (the layout then shrinks)."""
+        self.overflow = max(self.overflow, sum(heights) + min_gap * (len(heights) - 1) - height)
+        return stack(heights, top, height, min_gap, max_gap)
 
     def _fit_line(
         self,
@@ -276,9 +290,9 @@ class TotalsScene:
         banner.blit(glyphs, (pad, 0))
         return banner
 
-    def _bar_block(self, rect: pygame.Rect, scale: float = 1.0) -> int:
+    def _bar_block(self, rect: pygame.Rect, u: float) -> int:
         """The progress bar across ``rect``'s width from its top, with its labels; returns its height."""
-        u, c = self.u * scale, self.campaign
+        c = self.campaign
         self.bar_u = u
         if not self.has_bar:
             return 0
@@ -305,9 +319,13 @@ class TotalsScene:
         below = int(1.2 * u) + (line * (2 if self.stack_goal else 1) if c.goal else 0)
         return self.bar.bottom + below - rect.top
 
-    def _channel_grid(self, rect: pygame.Rect, columns: int, digits_px: int, label_px: int) -> int:
-        """The breakdown in ``columns`` columns inside ``rect`` from its top; returns its height."""
-        u, text = self.u, self.text
+    def _channel_grid(self, rect: pygame.Rect, columns: int, u: float, digits: float, labels: float) -> int:
+        """The breakdown in ``columns`` columns inside ``rect`` from its top; returns its height.
+
+        ``digits`` and ``labels`` are type sizes in units of ``u``."""
+        text = self.text
+        self.grid_u = u
+        digits_px, label_px = max(8, int(digits * u)), max(8, int(labels * u))
         rows = math.ceil(len(CHANNELS) / columns)
         cell_w = rect.width // columns
         widest = format_int(max(self.counter.target, self.campaign.goal, 10**6))
@@ -332,7 +350,7 @@ class TotalsScene:
 
     def _layout_screen(self) -> None:
         """16:9, 16:10, 4:3 and square: name and badge on top, the number, the bar, one row of channels."""
-        a, u = self.frame.area, self.u
+        a, u = self.frame.area, self.u * self.k
         square = self.frame.shape is Shape.SQUARE
         name = self.campaign.name.upper()
         header_w = int(a.width * (1.0 if square else 0.6))
@@ -341,11 +359,11 @@ class TotalsScene:
         self._set_digits(a.width, int(36 * u))
         self.label = self._fit_line(LABEL, "display", (a.width, int(12 * u)), int(5.5 * u), WHITE, 2)
         columns = 4 if square else len(CHANNELS)
-        grid_h = self._channel_grid(pygame.Rect(a.left, 0, a.width, 0), columns, int(7 * u), int(2.7 * u))
-        bar_h = self._bar_block(pygame.Rect(a.left, 0, a.width, 0))
+        grid_h = self._channel_grid(pygame.Rect(a.left, 0, a.width, 0), columns, u, 7, 2.7)
+        bar_h = self._bar_block(pygame.Rect(a.left, 0, a.width, 0), u)
         top_h = self.header.get_height() + (self.badge.get_height() + int(u) if square else 0)
         number_h = self.number_height + int(2.5 * u) + self.label.get_height()
-        tops = stack([top_h, number_h, bar_h, grid_h], a.top, a.height, int(1.5 * u), int(8 * u))
+        tops = self._stack([top_h, number_h, bar_h, grid_h], a.top, a.height, int(1.5 * u), int(8 * u))
         self._place(tops, centred_header=square)
 
     def _layout_tower(self) -> None:
@@ -353,24 +371,24 @@ class TotalsScene:
 
         Sizes follow the width here (``v``, a hundredth of it): the height is plenty.
         """
-        a, u = self.frame.area, self.u
-        v = a.width / 100
+        a, u = self.frame.area, self.u * self.k
+        v = a.width / 100 * self.k
         self.header = self._fit_line(
             self.campaign.name.upper(), "display", (a.width, int(20 * v)), int(9 * v), YELLOW, 2
         )
         self._badges(a.width)
         self._set_digits(a.width, int(40 * v))
         self.label = self._fit_line(LABEL, "display", (a.width, int(22 * v)), int(9 * v), WHITE, 2)
-        grid_h = self._channel_grid(pygame.Rect(a.left, 0, a.width, 0), 2, int(10 * v), int(3.6 * v))
-        bar_h = self._bar_block(pygame.Rect(a.left, 0, a.width, 0), scale=v / u)
+        grid_h = self._channel_grid(pygame.Rect(a.left, 0, a.width, 0), 2, v, 10, 3.6)
+        bar_h = self._bar_block(pygame.Rect(a.left, 0, a.width, 0), v)
         top_h = self.header.get_height() + int(u) + self.banner.get_height()
         number_h = self.number_height + int(3 * v) + self.label.get_height()
-        tops = stack([top_h, number_h, bar_h, grid_h], a.top, a.height, int(3 * v), int(12 * v))
+        tops = self._stack([top_h, number_h, bar_h, grid_h], a.top, a.height, int(3 * v), int(12 * v))
         self._place(tops, centred_header=True)
 
     def _layout_banner(self) -> None:
         """A banner: the name, the number and its line on the left; the bar and channels on the right."""
-        a, u = self.frame.area, self.u
+        a, u = self.frame.area, self.u * self.k
         gap = int(6 * u)
         self._set_digits(int(a.width * 0.5), int(44 * u))
         # The left column is as wide as the number needs; the rest goes to the bar and channels.
@@ -383,15 +401,15 @@ class TotalsScene:
         self._badges(right.width)
         self.label = self._fit_line(LABEL, "display", (left.width, int(10 * u)), int(8 * u), WHITE, 1)
         number_h = self.number_height + int(2.5 * u) + self.label.get_height()
-        tops = stack([self.header.get_height(), number_h], left.top, left.height, int(4 * u), int(10 * u))
+        tops = self._stack(
+            [self.header.get_height(), number_h], left.top, left.height, int(4 * u), int(10 * u)
+        )
         self.header_pos = (left.left, tops[0])
         self._number_block(left, tops[1])
         columns = len(CHANNELS) if right.width >= len(CHANNELS) * 24 * u else 4
-        grid_h = self._channel_grid(
-            pygame.Rect(right.left, 0, right.width, 0), columns, int(11 * u), int(4 * u)
-        )
-        bar_h = self._bar_block(pygame.Rect(right.left, 0, right.width, 0), scale=1.25)
-        rtops = stack(
+        grid_h = self._channel_grid(pygame.Rect(right.left, 0, right.width, 0), columns, u, 11, 4)
+        bar_h = self._bar_block(pygame.Rect(right.left, 0, right.width, 0), 1.25 * u)
+        rtops = self._stack(
             [self.banner.get_height(), bar_h, grid_h], right.top, right.height, int(3 * u), int(8 * u)
         )
         self.badge_pos = (right.right, rtops[0])
@@ -556,7 +574,7 @@ class TotalsScene:
             surface.blit(self.record_label, (lx, bar.top - int(1.8 * u) - self.record_label.get_height()))
 
     def _draw_channels(self, surface: pygame.Surface) -> None:
-        u = self.u
+        u = self.grid_u
         digits = self.small_digits
         for i, (cell, number) in enumerate(zip(self.cells, self.channel_numbers, strict=True)):
             r = cell.rect

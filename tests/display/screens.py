@@ -16,6 +16,8 @@ from types import MappingProxyType
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 import pygame
+import pytesseract
+from PIL import Image, ImageDraw, ImageOps
 
 from projector.core.model import Campaign, Case, CaseStatus, Totals
 from projector.core.state import Message, ShowState
@@ -123,3 +125,35 @@ def lit_pixels(surf: pygame.Surface, threshold: int = 40) -> int:
 def colour_pixels(surf: pygame.Surface, colour: tuple[int, int, int], tolerance: int = 30) -> int:
     mask = pygame.mask.from_threshold(surf, colour, (tolerance, tolerance, tolerance, 255))
     return mask.count()
+
+
+def read_text(
+    surf: pygame.Surface, sides: tuple[int, ...] = (300, 400, 500, 800, 1600), *, dark_text: bool = False
+) -> str:
+    """What a person would read on ``surf``: tesseract's OCR of it (English), upper-cased.
+
+    Read at several sizes, as from across a street and from close by, and the
+    readings joined: tesseract reads lines some 20 to 60 px high best, and a
+    screen has both a counter a third of its height and a caption of 3%. Each
+    picture is made black on white: light words (on the dark ground) and, with
+    ``dark_text``, also dark words on a light box (the call to action), whose
+    dark surroundings are flooded white from the frame's edges.
+    """
+    w, h = surf.get_size()
+    whole = Image.frombytes("RGB", (w, h), pygame.image.tobytes(surf, "RGB"))
+    readings = []
+    for side in sides:
+        scale = min(1.0, side / max(w, h))
+        small = whole.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.LANCZOS)
+        grey = ImageOps.grayscale(small)
+        pictures = [grey.point(lambda v: 0 if v > 100 else 255)]
+        if dark_text:
+            boxed = grey.point(lambda v: 0 if v < 100 else 255)
+            sw, sh = boxed.size
+            for x, y in ((0, 0), (sw - 1, 0), (0, sh - 1), (sw - 1, sh - 1), (sw // 2, 0), (sw // 2, sh - 1)):
+                if boxed.getpixel((x, y)) == 0:
+                    ImageDraw.floodfill(boxed, (x, y), 255)
+            pictures.append(boxed)
+        for picture in pictures:
+            readings.append(str(pytesseract.image_to_string(picture, lang="eng", config="--psm 3")))
+    return "\n".join(readings).upper()
