@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from projector.core.model import ValidationError
 
@@ -164,6 +165,7 @@ def combine(areas: Iterable[SafeArea]) -> SafeArea:
     return SafeArea(top, right, bottom, left, tuple(boxes))
 
 
+@lru_cache(maxsize=64)
 def usable_rect(size: tuple[int, int], area: SafeArea) -> Rect | None:
     """The largest rectangle of the frame, in pixels, inside the margins and clear of every box.
 
@@ -187,21 +189,52 @@ def usable_rect(size: tuple[int, int], area: SafeArea) -> Rect | None:
             boxes.append((bx0, by0, bx1, by1))
     if not boxes:
         return (x0, y0, x1 - x0, y1 - y0)
-    # A maximal free rectangle has each side on the frame's inner edge or on a box's edge:
-    # try every band of rows between such edges and take its widest gap between boxes.
+    return _largest_free(boxes, (x0, y0, x1, y1), (w / 2, h / 2))
+
+
+def _largest_free(
+    boxes: list[tuple[int, int, int, int]], inner: tuple[int, int, int, int], centre: tuple[float, float]
+) -> Rect | None:
+    """The largest rectangle in ``inner`` that no box overlaps (all as x0, y0, x1, y1).
+
+    A maximal free rectangle has each side on the inner edge or on a box's edge,
+    so the plane is cut along those edges into a grid of cells, each wholly
+    free or wholly covered. Row by row, each column's free height above the row
+    is a histogram, and the largest rectangle under a histogram with columns of
+    different widths is found with one stack pass: O(cells), so even 16 outputs'
+    worth of keep-out boxes lay out in a fraction of a frame.
+    """
+    x0, y0, x1, y1 = inner
+    xs = sorted({x0, x1, *(b[0] for b in boxes), *(b[2] for b in boxes)})
     ys = sorted({y0, y1, *(b[1] for b in boxes), *(b[3] for b in boxes)})
+    col = {x: i for i, x in enumerate(xs)}
+    row = {y: i for i, y in enumerate(ys)}
+    covered = [bytearray(len(xs) - 1) for _ in range(len(ys) - 1)]
+    for bx0, by0, bx1, by1 in boxes:
+        for r in range(row[by0], row[by1]):
+            line = covered[r]
+            for c in range(col[bx0], col[bx1]):
+                line[c] = 1
+    heights = [0] * (len(xs) - 1)
     best: tuple[int, float, Rect] | None = None
-    cx, cy = w / 2, h / 2
-    for i, top in enumerate(ys):
-        for bottom in ys[i + 1 :]:
-            blocked = sorted((b[0], b[2]) for b in boxes if b[1] < bottom and b[3] > top)
-            start = x0
-            for left, right in [*blocked, (x1, x1)]:
-                if left > start:
-                    rect = (start, top, left - start, bottom - top)
-                    area_px = rect[2] * rect[3]
-                    off = abs(start + rect[2] / 2 - cx) + abs(top + rect[3] / 2 - cy)
-                    if best is None or area_px > best[0] or (area_px == best[0] and off < best[1]):
-                        best = (area_px, off, rect)
-                start = max(start, right)
+    cx, cy = centre
+    for r in range(len(ys) - 1):
+        bottom = ys[r + 1]
+        line = covered[r]
+        for c in range(len(heights)):
+            heights[c] = 0 if line[c] else heights[c] + ys[r + 1] - ys[r]
+        stack: list[tuple[int, int]] = []  # (first column, height), heights increasing
+        for c in range(len(heights) + 1):
+            height = heights[c] if c < len(heights) else 0
+            start = c
+            while stack and stack[-1][1] >= height:
+                first, tall = stack.pop()
+                if tall > 0:
+                    rect = (xs[first], bottom - tall, xs[c] - xs[first], tall)
+                    area = rect[2] * rect[3]
+                    off = abs(rect[0] + rect[2] / 2 - cx) + abs(rect[1] + rect[3] / 2 - cy)
+                    if best is None or area > best[0] or (area == best[0] and off < best[1]):
+                        best = (area, off, rect)
+                start = first
+            stack.append((start, height))
     return best[2] if best is not None else None
