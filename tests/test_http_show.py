@@ -189,3 +189,33 @@ async def test_a_viewer_session_can_look_but_not_operate(live: RunningServer):
             assert r.status == 200
         async with browser.post(live.base + "/api/v1/cue/go", json={}, headers={"X-CSRF-Token": csrf}) as r:
             assert r.status == 403 and (await r.json())["error"]["code"] == "forbidden"
+
+
+async def test_auto_follow_waits_for_the_record_celebration_on_a_totals_cue(live: RunningServer):
+    """The record is beaten while a totals cue holds: the next cue comes after the celebration."""
+    _, totals = await live.get("/api/v1/totals")
+    status, _ = await call(live, "PUT", "/api/v1/campaign", {"record": totals["total"] + 5})
+    assert status == 200
+    timed = {
+        "cues": [
+            {"id": "a", "scene": "totals", "transition": "cut", "hold": 0.5, "params": {"celebration": 0.5}},
+            {"id": "b", "scene": "messages"},
+        ]
+    }
+    await call(live, "PUT", "/api/v1/show", timed)
+    await call(live, "POST", "/api/v1/cue/go")
+    status, _ = await live.post(
+        "/api/v1/actions", {"id": "beat-it", "channel": "letter", "country": "FR", "count": 10}
+    )
+    assert status == 200
+    beaten = time.time()
+    _, totals = await live.get("/api/v1/totals")
+    assert totals["record_beaten_at"] is not None
+    await asyncio.sleep(1.5)  # the hold (0.5 s) is over, the celebration is not
+    assert (await call(live, "GET", "/api/v1/show"))[1]["program"] == 0
+    while time.time() - beaten < 4.0 + 0.5 + 2.0:
+        if (await call(live, "GET", "/api/v1/show"))[1]["program"] == 1:
+            break
+        await asyncio.sleep(0.1)
+    assert (await call(live, "GET", "/api/v1/show"))[1]["program"] == 1
+    assert time.time() - beaten >= 4.0 + 0.5 - 0.2  # not before the counter landed and the celebration ran

@@ -11,7 +11,7 @@ import pygame
 import pytest
 
 from projector.core.state import ShowState
-from projector.display.director import Director
+from projector.display.director import MAX_HOLD_SECONDS, Director
 from scenes.base import UnknownScene, get_scene
 from tests.display.screens import lit_pixels, make_assets, sample_state, surface
 
@@ -237,3 +237,52 @@ def test_the_next_portrait_is_prefetched(monkeypatch: Any) -> None:
     d = director(rotation=1.0)
     d.update(sample_state(), 1 / 60)
     assert asked == [{"case": "ayse"}]
+
+
+class Celebrating(Solid):
+    """A scene that asks the rotation to wait for ``seconds`` (as totals does for the record)."""
+
+    name = "celebrating"
+    colour = (255, 221, 0)
+    seconds = 3.0
+
+    def enter(self, state: ShowState, assets: Any, params: Mapping[str, Any]) -> None:
+        self.left = self.seconds
+
+    def update(self, state: ShowState, dt: float) -> None:
+        self.left -= dt
+
+    @property
+    def holding(self) -> bool:
+        return self.left > 0
+
+
+def test_the_rotation_waits_for_a_scene_that_holds_then_moves_on() -> None:
+    TEST_SCENES["celebrating"] = Celebrating
+    try:
+        d = director(rotation=1.0, transition="cut", cycle=("celebrating", "red"))
+        state = sample_state()
+        frame(d, state)
+        assert d.scene_name == "celebrating"
+        for _ in range(int(2.5 * 60)):  # the rotation was due at 1 s: still held
+            frame(d, state)
+        assert d.scene_name == "celebrating"
+        for _ in range(60):
+            frame(d, state)
+        assert d.scene_name == "red"  # let go at 3 s
+    finally:
+        del TEST_SCENES["celebrating"]
+
+
+def test_a_scene_that_never_lets_go_is_moved_on_in_the_end() -> None:
+    TEST_SCENES["celebrating"] = Celebrating
+    Celebrating.seconds = 1e9
+    try:
+        d = director(rotation=1.0, transition="cut", cycle=("celebrating", "red"))
+        state = sample_state()
+        for _ in range(int((1.0 + MAX_HOLD_SECONDS + 1) * 10)):
+            d.update(state, 0.1)
+        assert d.scene_name == "red"
+    finally:
+        Celebrating.seconds = 3.0
+        del TEST_SCENES["celebrating"]

@@ -162,3 +162,20 @@ def test_bad_overlays_are_refused_when_the_show_is_loaded():
         with pytest.raises(ValidationError) as err:
             parse_show({"cues": [{"id": "1", "scene": "red", **cue}]}, KNOWN)
         assert err.value.field == field
+
+
+def test_go_wins_over_a_scene_that_holds():
+    """The record moment holds the rotation, never the operator: GO cuts to its cue at once."""
+    from tests.display.test_director import Celebrating
+
+    TEST_SCENES["celebrating"] = Celebrating
+    try:
+        show = parse_show({"id": "night", "cues": [{"id": "1", "scene": "red", "transition": "cut"}]}, KNOWN)
+        state, _ = reduce(sample_state(), LoadShow(show), 0.0)
+        d = director(rotation=1.0, cycle=("celebrating",))
+        frame(d, state)
+        assert d.scene_name == "celebrating" and d.scene.holding
+        state = step(state, Go())
+        assert colour(frame(d, state)) == (255, 0, 0)
+    finally:
+        del TEST_SCENES["celebrating"]

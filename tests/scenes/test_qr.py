@@ -105,3 +105,27 @@ def test_title_and_subtitle_params_and_a_small_screen() -> None:
 def test_valid_urls_pass() -> None:
     assert valid_url(URL) == URL
     assert valid_url("http://example.org") == "http://example.org"
+
+
+def test_without_a_url_the_code_points_at_the_server_s_own_message_form() -> None:
+    assets = make_assets(HD)
+    assets.submit_url = "http://192.0.2.10:8080/submit"
+    scene = QrScene()
+    scene.enter(sample_state(), assets, {})
+    assert scene.url == "http://192.0.2.10:8080/submit"
+    assert scene.matrix == [[bool(v) for v in row] for row in segno.make_qr(scene.url, error="m").matrix]
+    # An explicit url still wins, and with neither there is no code (and the scene still draws).
+    scene.enter(sample_state(), assets, {"url": URL})
+    assert scene.url == URL
+    bare = QrScene()
+    bare.enter(sample_state(), make_assets(HD), {})
+    assert bare.code is None
+    out = surface(HD)
+    bare.draw(out)
+
+
+def test_on_a_tower_the_code_sits_between_the_title_and_the_subtitle() -> None:
+    scene, out = drawn((1080, 1920), {"url": URL})
+    title_bottom = scene.title_pos[1] + scene.title.get_height()
+    assert title_bottom < scene.code_rect.top < scene.code_rect.bottom < scene.subtitle_pos[1]
+    assert scene.code_rect.width >= 0.6 * 1080  # big enough to scan from a few metres
