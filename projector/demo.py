@@ -215,8 +215,12 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def display_options(ns: argparse.Namespace, base: str, demo: DemoSecrets) -> DisplayOptions:
-    """The demo's display, from its flags: also what the demo's own test runs."""
+def display_options(ns: argparse.Namespace, base: str, demo: DemoSecrets, data_dir: Path) -> DisplayOptions:
+    """The demo's display, from its flags: also what the demo's own test runs.
+
+    Its picture cache and saved show live in the demo's own data folder: a new demo
+    must not start by playing the last demo's (higher) totals from ``~/.cache``.
+    """
     return DisplayOptions(
         server=base,
         token=demo.display,
@@ -232,6 +236,7 @@ def display_options(ns: argparse.Namespace, base: str, demo: DemoSecrets) -> Dis
         media=DEMO_DIR,
         languages=ns.languages,
         output_path=ns.output_path,
+        cache=data_dir / "display-cache",
     )
 
 
@@ -288,4 +293,4 @@ def run_demo(ns: argparse.Namespace) -> int:
             ),
             flush=True,
         )
-        return run_display(display_options(ns, base, demo))
+        return run_display(display_options(ns, base, demo, running.data_dir))

@@ -252,7 +252,7 @@ class PortraitScene:
             ask, region.width, int(region.height * cta_share), 8.0 if facade else (6.0 if tall else 4.8)
         )
         cta_top = region.bottom - self.cta.get_height()
-        self.cta_pos = (x, cta_top)
+        self.cta_pos = (self._start(ask, self.cta, region), cta_top)
         y = region.top
         kicker = None if facade else self._kicker(case, region.width)
         if kicker is not None:
@@ -264,7 +264,7 @@ class PortraitScene:
         if facade:
             # Only the face, the name and the ask: the name in the middle of what is left.
             y = max(y, region.top + (cta_top - region.top - name.get_height()) // 2)
-        self.blocks.append(_Block(name, (x, y)))
+        self.blocks.append(_Block(name, (self._start(case.name, name, region), y)))
         y += name.get_height() + int(2.5 * v)
         if facade:
             return
@@ -273,7 +273,7 @@ class PortraitScene:
         count_room = int(5.5 * v)
         story = self._story(region.width, cta_top - int(2 * v) - y - count_room)
         if story is not None:
-            self.blocks.append(_Block(story, (x, y)))
+            self.blocks.append(_Block(story, (self._start(self.words.story, story, region), y)))
             y += story.get_height() + int(1.5 * v)
         # The count line is drawn only where it clears the call to action.
         self.show_count = y + count_room <= cta_top
@@ -296,7 +296,7 @@ class PortraitScene:
         if kicker is not None:
             self.blocks.append(_Block(kicker, (left.left, y)))
             y += kicker.get_height()
-        self.blocks.append(_Block(name, (left.left, y)))
+        self.blocks.append(_Block(name, (self._start(case.name, name, left), y)))
         y += name.get_height() + int(2.5 * v)
         if not facade:
             self.rule = pygame.Rect(left.left, y, int(12 * v), max(2, int(0.7 * v)))
@@ -311,9 +311,13 @@ class PortraitScene:
         total = self.cta.get_height() + (story.get_height() + int(4 * v) if story is not None else 0)
         y = region.top + max(0, (region.height - total) // 2)
         if story is not None:
-            self.blocks.append(_Block(story, (right.left, y)))
+            self.blocks.append(_Block(story, (self._start(self.words.story, story, right), y)))
             y += story.get_height() + int(4 * v)
-        self.cta_pos = (right.left, y)
+        self.cta_pos = (self._start(ask, self.cta, right), y)
+
+    def _start(self, words: str, block: pygame.Surface, column: pygame.Rect) -> int:
+        """Where a block of ``words`` starts in ``column``: flush right for a right-to-left text."""
+        return column.right - block.get_width() if self.text.direction(words) == "rtl" else column.left
 
     def _layout_no_case(self) -> None:
         region, v = self.region, self.v

@@ -117,3 +117,13 @@ async def live(config: Config) -> AsyncIterator[RunningServer]:
 
 async def recv_json(ws: Any, timeout: float = 5.0) -> dict[str, Any]:
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+#: Tests that spend minutes mostly waiting on the real clock (the demo runs for two minutes
+#: of real time on a few seconds of CPU): collected first, so that under ``-n`` (pytest-xdist)
+#: one worker waits on them while the others run everything else.
+SLOW_FIRST = ("tests/test_demo.py::test_two_minutes_of_the_demo",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))

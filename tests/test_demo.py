@@ -123,7 +123,7 @@ def test_two_minutes_of_the_demo_stay_inside_the_rules_and_fill_the_wall(
                 drawn.update(getattr(scene, "grid", ()), (info.spotlight,))
             return info.time - first_frame[0] >= DEMO_SECONDS
 
-        options = display_options(ns, running.base, running.demo)
+        options = display_options(ns, running.base, running.demo, running.data_dir)
         assert options.cycle == DEMO_CYCLE and options.rotation == 12.0
         app = DisplayApp(replace(options, realtime=True, fps=FPS, on_frame=watch))
         began = time.monotonic()
