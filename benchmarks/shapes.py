@@ -14,6 +14,7 @@ fitter alone, cold and cached.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -130,6 +131,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--sizes", default=",".join(f"{w}x{h}" for w, h in SIZES))
     args = parser.parse_args()
+    logging.getLogger("projector.display.assets").setLevel(logging.ERROR)  # "no portrait": enter times use none
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_mode((1, 1))

@@ -42,7 +42,10 @@ log = logging.getLogger(__name__)
 
 GRID_COLUMNS = 3
 #: The spotlight's type sizes, in units, largest first: the largest at which the message fits.
-SPOT_SIZES = (9.0, 7.6, 6.4, 5.4, 4.6, 3.9, 3.3, 2.8)
+SPOT_SIZES = (9.0, 7.2, 5.8, 4.6, 3.6, 2.8)
+#: The sizes loaded ahead while the wall has just entered (``FontBook.warm_steps``): the ones
+#: most messages are set at. Each costs a few long frames once per display process.
+WARM_SPOT_SIZES = SPOT_SIZES[:4]
 #: The recent messages' type size, in units.
 CARD_SIZE = 3.2
 MAX_QUEUE = 30
@@ -100,7 +103,7 @@ class MessagesScene:
         self.margin = int(6 * u)
         tall, wide = frame.shape is Shape.PORTRAIT, frame.shape is Shape.BANNER
         fonts = self.text.fonts
-        spot_sizes = [int(size * u) for size in SPOT_SIZES]
+        spot_sizes = [int(size * u) for size in (*WARM_SPOT_SIZES, 3.6)]  # and the attribution
         # Recent messages get bigger type on a banner, where their slots are large.
         self.card_px = max(8, int((4.4 if wide else CARD_SIZE) * u))
         self._warm = deque(fonts.warm_steps([("strong", spot_sizes), ("body", [self.card_px])]))

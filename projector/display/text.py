@@ -477,7 +477,13 @@ class TextRenderer:
             lines.append(" ".join(current))
             queue.extendleft(reversed(back))
 
-        while queue:
+        while queue or current:
+            if not queue:
+                # The last line: the words the line itself cannot hold after all (flush
+                # gives them back) go round again and start the next one; none is dropped.
+                flush()
+                current, spaced = [], 0
+                continue
             word = queue.popleft()
             alone = measure(word)
             if current and spaced + alone <= max_width:
@@ -494,8 +500,6 @@ class TextRenderer:
                 lines.extend(whole)
                 alone = measure(word)
             current, spaced = [word], spaced_width(word)
-        if current:
-            flush()
         if max_lines and len(lines) > max_lines:
             last = lines[max_lines - 1]
             ends = [*cluster_starts(last)[1:], len(last)]

@@ -105,3 +105,41 @@ def test_warming_loads_each_font_of_a_face_once_and_then_has_nothing_left() -> N
     for f, size, sample in steps:
         book.warm(f, size, sample)
     assert book.warm_steps([("strong", [30, 40])]) == []
+
+
+WORDS = (
+    "Free",
+    "Tarek",
+    "2026",
+    "الحرية",
+    "لطارق",
+    "اكتب",
+    "Алеся",
+    "держись",
+    "自由",
+    "ราโมน",
+    "!",
+    "1,234",
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=14),
+    st.integers(60, 1100),
+    st.sampled_from([24, 77]),
+)
+def test_wrapping_keeps_every_word_in_order(words: list[str], width: int, size: int) -> None:
+    """No word is lost or moved: the lines, joined, are the text (bar the spaces at the breaks).
+
+    A word once went missing when the last line could not hold it after all
+    ("اكتب من أجل الحقوق 2026" lost its "2026" at 1020 px)."""
+    renderer = TextRenderer(FontBook())
+    text = " ".join(words)
+    lines = renderer.wrap(text, "display", size, width)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_line_the_last_word_does_not_fit_on_after_all_moves_it_to_a_new_line() -> None:
+    renderer = TextRenderer(FontBook())
+    assert renderer.wrap("اكتب من أجل الحقوق 2026", "display", 77, 1020) == ["اكتب من أجل الحقوق", "2026"]
