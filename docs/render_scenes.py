@@ -80,7 +80,7 @@ def frame(
         run_display(
             DisplayOptions(
                 server=None, name="facade-left", headless=True, frames=frames, out=Path(tmp), size=size,
-                scene=scene, scene_params=params, state=state, media=DEMO_DIR, **kw,  # type: ignore[arg-type]
+                scene=scene, scene_params=params, state=state, media=DEMO_DIR, realtime=True, **kw,  # type: ignore[arg-type]
             )
         )  # fmt: skip
         return Image.open(Path(tmp) / f"frame-{frames:05d}.png").convert("RGB")
