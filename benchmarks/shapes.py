@@ -131,7 +131,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--sizes", default=",".join(f"{w}x{h}" for w, h in SIZES))
     args = parser.parse_args()
-    logging.getLogger("projector.display.assets").setLevel(logging.ERROR)  # "no portrait": enter times use none
+    # Entering uses no pictures: the "no portrait" notes would bury the tables.
+    logging.getLogger("projector.display.assets").setLevel(logging.ERROR)
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_mode((1, 1))

@@ -125,7 +125,7 @@ def test_without_a_url_the_code_points_at_the_server_s_own_message_form() -> Non
 
 
 def test_on_a_tower_the_code_sits_between_the_title_and_the_subtitle() -> None:
-    scene, out = drawn((1080, 1920), {"url": URL})
+    scene, _ = drawn((1080, 1920), {"url": URL})
     title_bottom = scene.title_pos[1] + scene.title.get_height()
     assert title_bottom < scene.code_rect.top < scene.code_rect.bottom < scene.subtitle_pos[1]
     assert scene.code_rect.width >= 0.6 * 1080  # big enough to scan from a few metres
