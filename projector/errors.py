@@ -72,8 +72,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(500, "internal", "internal server error; the event has been logged")
 
 
-async def read_json(request: web.Request) -> object:
-    """Read a JSON body strictly: declared content type, UTF-8, valid JSON, size-limited."""
+async def read_json(request: web.Request, *, constants: bool = False) -> object:
+    """Read a JSON body strictly: declared content type, UTF-8, valid JSON, size-limited.
+
+    ``constants``: read ``NaN`` and ``Infinity`` as numbers instead of refusing the body
+    as malformed, for bodies whose validator then names the field that holds one (a
+    mapping's corner, a safe area's margin): "corners[2].x must be finite" helps more.
+    """
     content_type = request.content_type
     if content_type not in ("application/json", "application/x-json") and not content_type.endswith("+json"):
         raise ApiError(415, "unsupported_media_type", f"expected application/json, got {content_type!r}")
@@ -83,7 +88,7 @@ async def read_json(request: web.Request) -> object:
     except UnicodeDecodeError as exc:
         raise ApiError(400, "invalid_utf8", f"body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        return json.loads(text) if constants else json.loads(text, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import time
@@ -83,19 +82,6 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-async def _lenient_json(request: web.Request) -> object:
-    """The JSON body, reading NaN and Infinity (not refusing them as malformed) so the
-    422 names the field that holds one, as the mapping routes do."""
-    content_type = request.content_type
-    if content_type != "application/json" and not content_type.endswith("+json"):
-        raise ApiError(415, "unsupported_media_type", f"expected application/json, got {content_type!r}")
-    raw = await request.read()
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
-
-
 def _safe_area(value: object, field: str = "safe_area") -> SafeArea | None:
     """A safe area from a request (null or an empty one: none); 422 naming the field."""
     if value is None:
@@ -124,7 +110,7 @@ async def put_display(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     fleet = request.app[FLEET]
     current = _display(fleet, request.match_info["name"])
-    body = await _lenient_json(request) if request.can_read_body else {}
+    body = await read_json(request, constants=True) if request.can_read_body else {}
     if not isinstance(body, dict):
         raise ValidationError("body", "must be a JSON object")
     unknown = set(body) - {"name", "groups", "latency_ms", "safe_area"}
@@ -188,7 +174,7 @@ async def put_output_safe_area(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     fleet = request.app[FLEET]
     display, output, reported = await _output_of(request)
-    area = _safe_area(await _lenient_json(request))
+    area = _safe_area(await read_json(request, constants=True))
     # Clearing is allowed for an output the display no longer has (its stale entry goes);
     # setting one needs a real output, so a typo is not stored and silently ignored.
     if not reported and area is not None:

@@ -243,18 +243,6 @@ async def _output(request: web.Request) -> tuple[str, str, str, tuple[int, int]]
     return name, hello_name, output, sizes[output]
 
 
-async def _mapping_body(request: web.Request) -> object:
-    """The JSON body; NaN and Infinity are read (not refused as malformed) so the 422 names the field."""
-    content_type = request.content_type
-    if content_type != "application/json" and not content_type.endswith("+json"):
-        raise ApiError(415, "unsupported_media_type", f"expected application/json, got {content_type!r}")
-    raw = await request.read()
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
-
-
 def _parse_for(body: object, output: str, size: tuple[int, int]) -> OutputMapping:
     """A mapping for this output: its name is the output's; ``size`` must be the output's (422 ``size``)."""
     if isinstance(body, dict):
@@ -323,7 +311,7 @@ async def list_outputs(request: web.Request) -> web.Response:
 async def put_mapping(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     name, hello_name, output, size = await _output(request)
-    mapping = _parse_for(await _mapping_body(request), output, size)
+    mapping = _parse_for(await read_json(request, constants=True), output, size)
     mappings = request.app[MAPPINGS]
     await mappings.store(hello_name, output, mapping)
     pushed = mappings.push(hello_name, MappingFrame(output, mapping))
@@ -394,7 +382,7 @@ async def save_calibration(request: web.Request) -> web.Response:
     """``{"name", "mapping"?}``: keep the output's current mapping (or the one given) under a name."""
     principal = await require(request, "operator")
     _, hello_name, output, size = await _output(request)
-    body = await _mapping_body(request)
+    body = await read_json(request, constants=True)
     if not isinstance(body, dict) or set(body) - {"name", "mapping"}:
         raise ValidationError("name", 'expected {"name": ..., "mapping"?: ...}')
     label = parse_text(body.get("name"), "name", MAX_CALIBRATION_NAME).strip()

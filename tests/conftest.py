@@ -52,22 +52,28 @@ class RunningServer:
             return r.status, await r.json()
 
     async def display(
-        self, name: str = "test-display", token: str | None = None, capabilities: tuple[str, ...] = ()
+        self,
+        name: str = "test-display",
+        token: str | None = None,
+        capabilities: tuple[str, ...] = (),
+        *,
+        resolution: tuple[int, int] = (1920, 1080),
+        outputs: list[dict[str, Any]] | None = None,
     ) -> Any:
+        """A display's websocket after its hello (the snapshot is the next frame to read)."""
         ws = await websockets.connect(self.ws_url, max_size=None)
-        await ws.send(
-            json.dumps(
-                {
-                    "v": 1,
-                    "type": "hello",
-                    "name": name,
-                    "token": token or self.tokens["display"],
-                    "protocol": 1,
-                    "resolution": [1920, 1080],
-                    "capabilities": list(capabilities),
-                }
-            )
-        )
+        hello: dict[str, Any] = {
+            "v": 1,
+            "type": "hello",
+            "name": name,
+            "token": token or self.tokens["display"],
+            "protocol": 1,
+            "resolution": list(resolution),
+            "capabilities": list(capabilities),
+        }
+        if outputs is not None:
+            hello["outputs"] = outputs
+        await ws.send(json.dumps(hello))
         return ws
 
 

@@ -10,7 +10,6 @@ from dataclasses import replace
 from typing import Any
 
 import aiohttp
-import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
 from projector.app_keys import CONFIG, STORE
@@ -293,18 +292,11 @@ NO_MARGINS = {"top": 0.0, "right": 0.0, "bottom": 0.0, "left": 0.0}
 
 async def connect_outputs(live: RunningServer, name: str, outputs: list[str]) -> Any:
     """A display that drives several outputs (each 960x1080), as its hello lists them."""
-    ws = await websockets.connect(live.ws_url, max_size=None)
-    hello = {
-        "v": 1,
-        "type": "hello",
-        "name": name,
-        "token": live.tokens["display"],
-        "protocol": 1,
-        "resolution": [960 * len(outputs), 1080],
-        "capabilities": [],
-        "outputs": [{"name": o, "size": [960, 1080]} for o in outputs],
-    }
-    await ws.send(json.dumps(hello))
+    ws = await live.display(
+        name,
+        resolution=(960 * len(outputs), 1080),
+        outputs=[{"name": o, "size": [960, 1080]} for o in outputs],
+    )
     snap = await recv_json(ws)
     assert snap["type"] == "snapshot", snap
     return ws, snap

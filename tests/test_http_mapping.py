@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 import pytest
-import websockets
 
 from projector.config import Config
 from tests.conftest import RunningServer, recv_json, start_server
@@ -24,18 +23,12 @@ BASE = "/api/v1/displays/facade/outputs"
 
 async def connect(live: RunningServer, name: str = "facade", outputs: Any = None) -> Any:
     """A display that speaks the mapping protocol, with one 640x360 output ``main`` (or ``outputs``)."""
-    ws = await websockets.connect(live.ws_url, max_size=None)
-    hello = {
-        "v": 1,
-        "type": "hello",
-        "name": name,
-        "token": live.tokens["display"],
-        "protocol": 1,
-        "resolution": list(SIZE),
-        "capabilities": ["status", "thumbnail", "mapping"],
-        "outputs": outputs if outputs is not None else [{"name": "main", "size": list(SIZE)}],
-    }
-    await ws.send(json.dumps(hello))
+    ws = await live.display(
+        name,
+        capabilities=("status", "thumbnail", "mapping"),
+        resolution=SIZE,
+        outputs=outputs if outputs is not None else [{"name": "main", "size": list(SIZE)}],
+    )
     assert (await recv_json(ws))["type"] == "snapshot"
     return ws
 

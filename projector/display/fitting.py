@@ -63,29 +63,19 @@ class TextFitter:
         width, height = max(1, int(width)), max(1, int(height))
         max_size = max(1, int(max_size))
         min_size = max(1, min(int(min_size), max_size))
-        key = (words, face, width, height, max_size, min_size, max_lines, leading, balance)
+        key = (words, face, width, height, max_size, min_size, int(max_lines), float(leading), bool(balance))
         found = self._cache.get(key)
         if found is not None:
             self._cache.move_to_end(key)
             return found
-        made = self._fit(words, face, width, height, max_size, min_size, max_lines, leading, balance)
+        made = self._fit(key)
         self._cache[key] = made
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return made
 
-    def _fit(
-        self,
-        words: str,
-        face: str,
-        width: int,
-        height: int,
-        max_size: int,
-        min_size: int,
-        max_lines: int,
-        leading: float,
-        balance: bool,
-    ) -> Fitted:
+    def _fit(self, key: tuple[str, str, int, int, int, int, int, float, bool]) -> Fitted:
+        words, face, width, height, max_size, min_size, max_lines, leading, balance = key
         # A word is not cut in two while a smaller size keeps it whole ("Karpo-vich" on a
         # building reads as two words); a run with no spaces (Thai, Khmer, Chinese, a link)
         # has to be cut between clusters anyway.

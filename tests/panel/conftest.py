@@ -436,8 +436,12 @@ class FakeDisplay:
         error: str | None = None,
         thumbnail: bytes | None = None,
         resolution: tuple[int, int] = (1920, 1080),
+        outputs: tuple[tuple[str, tuple[int, int]], ...] = (),
     ) -> None:
         self.panel, self.name = panel, name
+        self.outputs = outputs
+        #: Every ``you`` it heard (the snapshot's first): who the server says it is, its safe areas.
+        self.yous: list[dict[str, Any]] = []
         self.status = {"scene": scene, "fps": fps, "frame_p99_ms": p99, "error": error}
         self.thumbnail = thumbnail
         self.resolution = resolution
@@ -471,6 +475,8 @@ class FakeDisplay:
                 "resolution": list(self.resolution),
                 "capabilities": ["status", "thumbnail"],
             }
+            if self.outputs:
+                hello["outputs"] = [{"name": n, "size": list(size)} for n, size in self.outputs]
             ws.send(json.dumps(hello))
             rev = 0
             next_status = 0.0
@@ -484,7 +490,11 @@ class FakeDisplay:
                     continue
                 rev = frame.get("rev", rev) if isinstance(frame.get("rev"), int) else rev
                 if frame.get("type") == "snapshot":
+                    if isinstance(frame.get("you"), dict):
+                        self.yous.append(frame["you"])
                     self._ready.set()
+                elif frame.get("type") == "you":
+                    self.yous.append(frame)
                 elif frame.get("type") == "thumbnail_request" and self.thumbnail is not None:
                     data = base64.b64encode(self.thumbnail).decode("ascii")
                     ws.send(json.dumps({"v": 1, "type": "thumbnail", "format": "jpeg", "data": data}))

@@ -4,7 +4,6 @@ out around them. A refused value is shown next to the field the server names."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import threading
@@ -14,7 +13,6 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from websockets.sync.client import connect
 
 from projector.core.protocol import You
 from projector.core.safe_area import Box, SafeArea
@@ -147,53 +145,15 @@ def test_the_editor_over_a_live_thumbnail_for_the_readme(server: Panel, page: Pa
             shutil.copyfile(SCREENSHOT.with_name("safe-area-card.png"), README_PICTURE)
 
 
-class TwoOutputs:
-    """A scripted display driving outputs ``left`` and ``right``; keeps every ``you`` it hears."""
-
-    def __init__(self, panel: Panel, name: str) -> None:
-        self.panel, self.name = panel, name
-        self.yous: list[dict[str, Any]] = []
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"two-outputs-{name}", daemon=True)
-
-    def __enter__(self) -> TwoOutputs:
-        self._thread.start()
-        assert self._ready.wait(10), "no snapshot"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        url = self.panel.base.replace("http://", "ws://") + "/ws"
-        with connect(url, max_size=None) as ws:
-            hello = {
-                "v": 1,
-                "type": "hello",
-                "name": self.name,
-                "token": self.panel.display_token,
-                "protocol": 1,
-                "resolution": [1920, 540],
-                "capabilities": ["status"],
-                "outputs": [{"name": "left", "size": [960, 540]}, {"name": "right", "size": [960, 540]}],
-            }
-            ws.send(json.dumps(hello))
-            while not self._stop.is_set():
-                try:
-                    frame = json.loads(ws.recv(timeout=0.1))
-                except TimeoutError:
-                    continue
-                if frame.get("type") == "snapshot":
-                    self.yous.append(frame["you"])
-                    self._ready.set()
-                elif frame.get("type") == "you":
-                    self.yous.append(frame)
+def two_outputs(panel: Panel, name: str) -> FakeDisplay:
+    """A display driving outputs ``left`` and ``right``, side by side."""
+    return FakeDisplay(
+        panel, name, resolution=(1920, 540), outputs=(("left", (960, 540)), ("right", (960, 540)))
+    )
 
 
 def test_an_output_of_a_display_with_several_gets_its_own_safe_area(server: Panel, page: Page) -> None:
-    with TwoOutputs(server, "pair") as pair:
+    with two_outputs(server, "pair") as pair:
         editor = open_editor(page, "pair")
         target = editor.locator(".sa-target")
         expect(target.locator("option")).to_have_text(["Whole display", "Output left", "Output right"])
