@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
@@ -22,6 +23,7 @@ from PIL import Image, ImageDraw, ImageOps
 from projector.core.model import Campaign, Case, CaseStatus, Totals
 from projector.core.state import Message, ShowState
 from projector.display.assets import Assets
+from projector.display.options import DisplayOptions
 
 SIZE = (960, 540)
 FAILURES = Path(
@@ -58,6 +60,13 @@ def sample_state(
         wall=tuple(wall),
         **kw,  # type: ignore[arg-type]
     )
+
+
+def live_options(url: str, on_frame: Any, **kw: Any) -> DisplayOptions:
+    """A headless display paced in real time against the server at ``url``, on a small frame,
+    pinned to ``totals`` and without the demo dossiers, unless ``kw`` says otherwise."""
+    settings: dict[str, Any] = {"token": "t", "size": (320, 180), "scene": "totals", "media": None, **kw}
+    return DisplayOptions(server=url, headless=True, realtime=True, on_frame=on_frame, **settings)
 
 
 def ensure_display() -> None:

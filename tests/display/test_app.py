@@ -22,7 +22,7 @@ from projector.display import DisplayOptions, run_display
 from projector.display.app import DisplayApp, FrameInfo, submit_url_for
 from projector.wire import encode
 from tests.display.fake_server import FakeServer
-from tests.display.screens import lit_pixels, sample_state
+from tests.display.screens import lit_pixels, live_options, sample_state
 from tests.display.test_link import GARBAGE, snapshot, totals
 
 SMALL = (320, 180)
@@ -180,15 +180,7 @@ def test_a_gap_in_revs_asks_the_server_for_a_snapshot() -> None:
         infos.append(info)
         return any(isinstance(f, Resync) for f in server.received) or time.monotonic() > deadline
 
-    opts = DisplayOptions(
-        server=server.url,
-        headless=True,
-        realtime=True,
-        size=SMALL,
-        scene="blackout",
-        on_frame=on_frame,
-        media=None,
-    )
+    opts = live_options(server.url, on_frame, token="", scene="blackout")
     try:
         run_display(opts)
     finally:
@@ -281,17 +273,7 @@ def test_a_safe_area_from_the_server_reaches_the_assets_and_the_scene_is_entered
         after.append(app.you == frames[-1])
         return sum(after) > 5 or time.monotonic() > deadline
 
-    app = DisplayApp(
-        DisplayOptions(
-            server=server.url,
-            headless=True,
-            realtime=True,
-            size=SMALL,
-            scene="totals",
-            on_frame=on_frame,
-            media=None,
-        )
-    )
+    app = DisplayApp(live_options(server.url, on_frame, token=""))
     try:
         assert app.run() == 0
     finally:

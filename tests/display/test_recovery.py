@@ -24,7 +24,7 @@ from projector.display.app import FrameInfo
 from projector.display.assets import Assets
 from scenes.portrait import PortraitScene
 from tests.display.fake_server import FakeServer
-from tests.display.screens import sample_state, surface
+from tests.display.screens import live_options, sample_state, surface
 from tests.display.test_link import snapshot, totals
 from tests.test_server_process import ServerProcess, create_token
 
@@ -185,18 +185,7 @@ def test_a_flood_of_events_never_stalls_the_display(tmp_path: Path, events: int)
         return info.total == events or time.monotonic() > deadline
 
     try:
-        run_display(
-            DisplayOptions(
-                server=server.url,
-                token="t",
-                headless=True,
-                realtime=True,
-                size=SMALL,
-                scene="totals",
-                on_frame=on_frame,
-                media=None,
-            )
-        )
+        run_display(live_options(server.url, on_frame, size=SMALL))
     finally:
         server.stop()
     assert frames[-1].total == events

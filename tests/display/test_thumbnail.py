@@ -10,10 +10,11 @@ from PIL import Image
 from websockets.asyncio.server import ServerConnection
 
 from projector.core.protocol import Thumbnail, ThumbnailRequest
-from projector.display import DisplayOptions, run_display
+from projector.display import run_display
 from projector.display.app import FrameInfo
 from projector.wire import encode
 from tests.display.fake_server import FakeServer
+from tests.display.screens import live_options
 from tests.display.test_link import snapshot
 
 
@@ -30,12 +31,7 @@ def test_a_thumbnail_request_gets_a_jpeg_of_the_screen() -> None:
         return any(isinstance(f, Thumbnail) for f in server.received) or time.monotonic() > deadline
 
     try:
-        run_display(
-            DisplayOptions(
-                server=server.url, token="t", headless=True, realtime=True, size=(320, 180), scene="totals",
-                on_frame=on_frame, media=None,
-            )
-        )  # fmt: skip
+        run_display(live_options(server.url, on_frame))
     finally:
         server.stop()
     (thumb,) = [f for f in server.received if isinstance(f, Thumbnail)]
