@@ -46,9 +46,12 @@ from projector.config import Config, ConfigError, load_config
 from projector.core.dossier import case_from_json
 from projector.core.ingest import parse_actions_body
 from projector.core.model import (
+    MAX_CAMPAIGN_TEXT,
     Campaign,
     Case,
     ValidationError,
+    parse_campaign_translations,
+    parse_lang,
     parse_text,
 )
 from projector.core.protocol import (
@@ -242,15 +245,30 @@ async def put_campaign(request: web.Request) -> web.Response:
     body = await read_json(request)
     if not isinstance(body, dict):
         raise ValidationError("body", "must be a JSON object")
-    unknown = set(body) - {"name", "goal", "record"}
+    unknown = set(body) - {"name", "goal", "record", "lang", "tagline", "call_to_action", "translations"}
     if unknown:
         raise ValidationError(sorted(unknown)[0], "unknown field")
     show = request.app[SHOW]
     current = show.state.campaign
     campaign = Campaign(
-        name=parse_text(body.get("name", current.name), "name", 200),
+        name=parse_text(body.get("name", current.name), "name", MAX_CAMPAIGN_TEXT),
         goal=_non_negative_int(body, "goal", current.goal),
         record=_non_negative_int(body, "record", current.record),
+        lang=parse_lang(body.get("lang", current.lang), "lang"),
+        tagline=parse_text(
+            body.get("tagline", current.tagline), "tagline", MAX_CAMPAIGN_TEXT, required=False
+        ),
+        call_to_action=parse_text(
+            body.get("call_to_action", current.call_to_action),
+            "call_to_action",
+            MAX_CAMPAIGN_TEXT,
+            required=False,
+        ),
+        translations=(
+            parse_campaign_translations(body["translations"])
+            if "translations" in body
+            else current.translations
+        ),
     )
     await request.app[STORE].call(lambda s: s.save_campaign(campaign))
     show.execute(SetCampaign(campaign))

@@ -75,7 +75,9 @@ class Fleet:
 
     def you(self, hello_name: str) -> You:
         s = self.settings_for(hello_name)
-        return You(s.name, s.groups, s.latency_ms, s.safe_area, s.output_safe_areas, self.submit_url())
+        return You(
+            s.name, s.groups, s.latency_ms, s.safe_area, s.output_safe_areas, self.submit_url(), s.locale
+        )
 
     def submit_url(self) -> str | None:
         """The public message form as supporters reach it (``public_url`` behind a proxy).
@@ -263,6 +265,7 @@ def fleet_json(fleet: Fleet, record: DisplayRecord) -> dict[str, Any]:
         "hello_name": settings.hello_name,
         "groups": list(settings.groups),
         "latency_ms": settings.latency_ms,
+        "locale": settings.locale,
         **safe_areas_json(settings),
         **health_json(record),
         "alerts": fleet.alerts_json(record),

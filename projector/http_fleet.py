@@ -3,7 +3,7 @@ identify, reload, retire.
 
 | method and path | who |
 |---|---|
-| ``PUT /api/v1/displays/{name}`` ``{"name"?, "groups"?, "latency_ms"?, "safe_area"?}`` | operator |
+| ``PUT /api/v1/displays/{name}`` ``{"name"?, "groups"?, "latency_ms"?, "safe_area"?, "locale"?}`` | operator |
 | ``GET /api/v1/displays/{name}/outputs/{output}/safe-area`` | viewer |
 | ``PUT /api/v1/displays/{name}/outputs/{output}/safe-area`` (the safe area, or null) | operator |
 | ``POST /api/v1/displays/{name}/identify`` ``{"seconds"?}``, ``/reload`` | operator |
@@ -17,6 +17,8 @@ stored: a bad one is answered 422 naming the field (``safe_area.avoid[2].w``)
 and neither the store nor the display changes. A good one is stored and the
 display hears it at once in a ``you`` frame. An empty safe area is the same as
 null: none. An output must be one the display reported (``http_mapping``).
+A locale must be one Babel knows (``tr-TR``, ``ar``); null clears it, and the
+display goes back to its own (``--locale``, else the campaign's language).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from projector.errors import ApiError, read_json
 from projector.fleet import FLEET, Fleet, safe_area_json, safe_areas_json
 from projector.http_mapping import MAPPINGS
 from projector.http_util import json_response
+from projector.i18n import UnknownLocale, parse_locale
 from projector.store.fleet import DisplaySettings
 
 log = logging.getLogger("projector.fleet")
@@ -113,7 +116,7 @@ async def put_display(request: web.Request) -> web.Response:
     body = await read_json(request, constants=True) if request.can_read_body else {}
     if not isinstance(body, dict):
         raise ValidationError("body", "must be a JSON object")
-    unknown = set(body) - {"name", "groups", "latency_ms", "safe_area"}
+    unknown = set(body) - {"name", "groups", "latency_ms", "safe_area", "locale"}
     if unknown:
         raise ValidationError(sorted(unknown)[0], "unknown field")
     # Everything is parsed before anything is stored: a refusal changes nothing.
@@ -126,6 +129,8 @@ async def put_display(request: web.Request) -> web.Response:
         changes["latency_ms"] = _latency(body["latency_ms"])
     if "safe_area" in body:
         changes["safe_area"] = _safe_area(body["safe_area"])
+    if "locale" in body:
+        changes["locale"] = _locale(body["locale"])
 
     def change(settings: DisplaySettings) -> DisplaySettings:
         if "name" in changes:
@@ -137,12 +142,23 @@ async def put_display(request: web.Request) -> web.Response:
     return json_response(_settings_json(new))
 
 
+def _locale(value: object) -> str | None:
+    """An operator's locale for a display: a known locale tag (normalised), or null for none."""
+    if value is None or value == "":
+        return None
+    try:
+        return parse_locale(value).tag
+    except UnknownLocale as exc:
+        raise ValidationError("locale", str(exc)) from None
+
+
 def _settings_json(s: DisplaySettings) -> dict[str, Any]:
     return {
         "name": s.name,
         "hello_name": s.hello_name,
         "groups": list(s.groups),
         "latency_ms": s.latency_ms,
+        "locale": s.locale,
         **safe_areas_json(s),
     }
 

@@ -165,9 +165,36 @@ def openapi_document() -> dict[str, Any]:
     campaign = {
         "type": "object",
         "properties": {
-            "name": {"type": "string"},
+            "name": {"type": "string", "maxLength": 200},
             "goal": {"type": "integer", "minimum": 0},
             "record": {"type": "integer", "minimum": 0},
+            "lang": {
+                "type": "string",
+                "description": "the campaign's default language: its words' language and its displays' default locale",
+            },
+            "tagline": {
+                "type": "string",
+                "maxLength": 200,
+                "description": "the line under the total; empty: the display's catalog (ACTIONS FOR HUMAN RIGHTS)",
+            },
+            "call_to_action": {
+                "type": "string",
+                "maxLength": 200,
+                "description": "the qr scene's title; empty: the display's catalog",
+            },
+            "translations": {
+                "type": "object",
+                "description": "language tag -> the same words in that language; an empty field falls back to lang's",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "tagline": {"type": "string"},
+                        "call_to_action": {"type": "string"},
+                    },
+                    "additionalProperties": False,
+                },
+            },
         },
     }
     totals = {

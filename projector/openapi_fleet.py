@@ -98,6 +98,12 @@ def fleet_paths(operator: list[str]) -> dict[str, Any]:
             },
             "latency_ms": {"type": "number", "minimum": 0, "maximum": 1000},
             "safe_area": SAFE_AREA,
+            "locale": {
+                "type": ["string", "null"],
+                "maxLength": 35,
+                "description": "the display's locale (tr-TR, ar, ...); null: its own --locale, else the"
+                " campaign's language. An unknown locale is answered 422.",
+            },
         },
     }
     entry = {

@@ -257,12 +257,101 @@ def case_text(case: Case, languages: Sequence[str] = ()) -> tuple[str, CaseText]
 
 
 @dataclass(frozen=True, slots=True)
+class CampaignText:
+    """The campaign's own words in one language; an empty field means "not given here"."""
+
+    name: str = ""
+    tagline: str = ""
+    call_to_action: str = ""
+
+
+#: The operator's words a campaign may give per language (``CampaignText``'s fields).
+CAMPAIGN_TEXT_FIELDS = ("name", "tagline", "call_to_action")
+#: The longest locale tag a display may be given (``zh-Hant-TW`` and longer BCP 47 tags).
+MAX_LOCALE_TAG = 35
+#: The longest campaign name, tagline or call to action, in characters: a line on a building.
+MAX_CAMPAIGN_TEXT = 200
+
+
+def _no_campaign_texts() -> Mapping[str, CampaignText]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
 class Campaign:
-    """What a campaign announces against: its goal and last year's record."""
+    """What a campaign announces against: its goal and last year's record, and its words.
+
+    ``name``, ``tagline`` and ``call_to_action`` are in ``lang``, the campaign's
+    default language (also the default locale of its displays); ``translations``
+    holds them in other languages. An empty tagline or call to action means the
+    scenes' own words ("ACTIONS FOR HUMAN RIGHTS"), from the display's catalog.
+    """
 
     name: str = "Write for Rights"
     goal: int = 0
     record: int = 0
+    lang: str = DEFAULT_LANG
+    tagline: str = ""
+    call_to_action: str = ""
+    translations: Mapping[str, CampaignText] = field(default_factory=_no_campaign_texts)
+
+
+def parse_campaign_translations(value: object, field: str = "translations") -> Mapping[str, CampaignText]:
+    """``{"tr": {"name"?, "tagline"?, "call_to_action"?}, ...}`` checked whole; errors name the field.
+
+    An empty field is allowed (it means "use the default language's words").
+    """
+    if not isinstance(value, dict):
+        raise ValidationError(field, "must be an object of language tag -> words")
+    if len(value) > MAX_LANGUAGES:
+        raise ValidationError(field, f"at most {MAX_LANGUAGES} languages")
+    texts: dict[str, CampaignText] = {}
+    for lang, body in value.items():
+        where = f"{field}.{lang}"
+        tag = parse_lang(lang, where)
+        if not isinstance(body, dict):
+            raise ValidationError(where, "must be an object with name, tagline and call_to_action")
+        unknown = sorted(set(body) - set(CAMPAIGN_TEXT_FIELDS))
+        if unknown:
+            raise ValidationError(f"{where}.{unknown[0]}", "unknown field")
+        texts[tag] = CampaignText(
+            *(
+                parse_text(body.get(name, ""), f"{where}.{name}", MAX_CAMPAIGN_TEXT, required=False)
+                for name in CAMPAIGN_TEXT_FIELDS
+            )
+        )
+    return MappingProxyType(texts)
+
+
+def _same_language(wanted: str, lang: str) -> bool:
+    return wanted.split("-", 1)[0].lower() == lang.split("-", 1)[0].lower()
+
+
+def campaign_text(campaign: Campaign, languages: Sequence[str] = ()) -> CampaignText:
+    """The campaign's words for a display that wants ``languages``, most wanted first.
+
+    Field by field: the first wanted language that gives the field (an exact
+    tag first, then the same base language, as ``case_text``), else the
+    campaign's default language. A translation that leaves a field empty
+    falls back to the default language's words, never to a blank.
+    """
+    default = CampaignText(campaign.name, campaign.tagline, campaign.call_to_action)
+    texts = {lang: text for lang, text in campaign.translations.items() if lang != campaign.lang}
+    order: list[CampaignText] = []
+    for wanted in languages:
+        if wanted == campaign.lang:
+            order.append(default)
+        elif wanted in texts:
+            order.append(texts[wanted])
+        if _same_language(wanted, campaign.lang):
+            order.append(default)
+        order.extend(text for lang, text in texts.items() if _same_language(wanted, lang))
+    order.append(default)
+
+    def pick(name: str) -> str:
+        return next((v for v in (getattr(t, name) for t in order) if v.strip()), "")
+
+    return CampaignText(*(pick(name) for name in CAMPAIGN_TEXT_FIELDS))
 
 
 def _frozen(mapping: Mapping[str, int] | None = None) -> Mapping[str, int]:

@@ -18,10 +18,14 @@ from projector.core.cues import AnyScene, Show, parse_show, show_to_wire
 from projector.core.fleet import MAX_LATENCY_MS, parse_display_name, parse_groups, parse_target
 from projector.core.mapping import OutputMapping, mapping_to_wire, parse_mapping
 from projector.core.model import (
+    CAMPAIGN_TEXT_FIELDS,
     DEFAULT_LANG,
+    MAX_CAMPAIGN_TEXT,
     MAX_EXTRA_PORTRAITS,
     MAX_LANGUAGES,
+    MAX_LOCALE_TAG,
     Campaign,
+    CampaignText,
     Case,
     CaseStatus,
     CaseText,
@@ -214,6 +218,8 @@ class You:
     safe_area: SafeArea | None = None
     output_safe_areas: tuple[tuple[str, SafeArea], ...] = ()
     submit_url: str | None = None
+    #: The display's locale as an operator set it (``tr-TR``); None: the display's own choice.
+    locale: str | None = None
 
 
 #: What the server may ask a display to do (``Command.do``).
@@ -286,7 +292,18 @@ def _totals(t: Totals) -> dict[str, Any]:
 
 
 def campaign_to_wire(c: Campaign) -> dict[str, Any]:
-    return {"name": c.name, "goal": c.goal, "record": c.record}
+    return {
+        "name": c.name,
+        "goal": c.goal,
+        "record": c.record,
+        "lang": c.lang,
+        "tagline": c.tagline,
+        "call_to_action": c.call_to_action,
+        "translations": {
+            lang: {name: getattr(t, name) for name in CAMPAIGN_TEXT_FIELDS}
+            for lang, t in c.translations.items()
+        },
+    }
 
 
 def case_to_wire(c: Case) -> dict[str, Any]:
@@ -462,6 +479,8 @@ def _you_body(you: You) -> dict[str, Any]:
         body["output_safe_areas"] = {name: safe_area_to_wire(a) for name, a in you.output_safe_areas}
     if you.submit_url is not None:
         body["submit_url"] = you.submit_url
+    if you.locale is not None:
+        body["locale"] = you.locale
     return body
 
 
@@ -549,7 +568,43 @@ def _totals_from(f: _Fields) -> Totals:
 
 
 def campaign_from_wire(f: _Fields) -> Campaign:
-    return Campaign(name=f.text("name", max_length=200), goal=f.integer("goal"), record=f.integer("record"))
+    # lang, tagline, call_to_action and translations came with issue 13: optional, so an
+    # older server's snapshot still decodes.
+    try:
+        lang = parse_lang(f.obj.get("lang") or DEFAULT_LANG, f"{f.where}.lang")
+    except ValidationError as exc:
+        raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+    return Campaign(
+        name=f.text("name", max_length=200),
+        goal=f.integer("goal"),
+        record=f.integer("record"),
+        lang=lang,
+        tagline=f.opt_str("tagline", max_length=MAX_CAMPAIGN_TEXT) or "",
+        call_to_action=f.opt_str("call_to_action", max_length=MAX_CAMPAIGN_TEXT) or "",
+        translations=_campaign_translations_from(f),
+    )
+
+
+def _campaign_translations_from(f: _Fields) -> Mapping[str, CampaignText]:
+    raw = f.obj.get("translations")
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, dict) or len(raw) > MAX_LANGUAGES:
+        raise ProtocolError("bad_field", f"{f.where}.translations: expected an object of languages")
+    texts: dict[str, CampaignText] = {}
+    for lang, body in raw.items():
+        where = f"{f.where}.translations.{lang}"
+        if not isinstance(body, dict):
+            raise ProtocolError("bad_field", f"{where}: expected an object")
+        try:
+            tag = parse_lang(lang, where)
+        except ValidationError as exc:
+            raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+        t = _Fields(body, where)
+        texts[tag] = CampaignText(
+            *(t.opt_str(name, max_length=MAX_CAMPAIGN_TEXT) or "" for name in CAMPAIGN_TEXT_FIELDS)
+        )
+    return MappingProxyType(texts)
 
 
 def case_from_wire(f: _Fields) -> Case:
@@ -708,7 +763,10 @@ def _you_from(f: _Fields) -> You:
     latency = f.number("latency_ms") if "latency_ms" in f.obj else 0.0
     if not 0 <= latency <= MAX_LATENCY_MS:
         raise ProtocolError("bad_field", f"{f.where}.latency_ms: expected 0 to {MAX_LATENCY_MS:g}")
-    return You(name, parsed, latency, *_safe_areas_from(f), _submit_url_from(f))
+    # A locale tag is checked by the display (it falls back to English with a warning):
+    # the core knows no locale data, and a display must not drop the server over one.
+    locale = f.opt_str("locale", max_length=MAX_LOCALE_TAG)
+    return You(name, parsed, latency, *_safe_areas_from(f), _submit_url_from(f), locale)
 
 
 def _safe_area_from(raw: object, where: str) -> SafeArea:

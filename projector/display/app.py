@@ -189,6 +189,10 @@ class DisplayApp:
                 fps=opts.fps,
                 media_cache=self.media_cache,
                 languages=opts.languages,
+                locale=opts.locale,
+            )
+            log.info(
+                "locale %s (%s)", assets.locale.tag, "right to left" if assets.locale.rtl else "left to right"
             )
             assets.submit_url = submit_url_for(opts.server)  # until the server says otherwise (``you``)
             if self.outputs is not None:
@@ -484,6 +488,11 @@ class DisplayApp:
         if self.director is not None:
             self.director.identity = (you.name, you.groups)
             self.director.latency = you.latency_ms / 1000
+        if you.locale != assets.locale_setting:
+            assets.locale_setting = you.locale
+            log.info("locale now %s (set by an operator: %s)", assets.locale.tag, you.locale or "none")
+            if self.director is not None:
+                self.director.relayout()  # the words change now, not at the next rotation
         area = self._canvas_safe_area(you)
         if area != assets.safe_area:
             assets.safe_area = area

@@ -24,6 +24,7 @@ from projector.core.safe_area import NO_SAFE_AREA, SafeArea
 from projector.display.fitting import TextFitter
 from projector.display.fonts import FontBook
 from projector.display.text import TextRenderer
+from projector.i18n import Localizer
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class Assets:
         fps: int = 60,
         media_cache: Any = None,
         languages: tuple[str, ...] = (),
+        locale: str | None = None,
     ) -> None:
         self.size = (int(size[0]), int(size[1]))
         self.name = name
@@ -69,8 +71,15 @@ class Assets:
         self.media_dir = Path(media_dir) if media_dir is not None else None
         #: Pictures by content hash, downloaded from the server (``display.media_cache``).
         self.media_cache = media_cache
-        #: The display's languages, most wanted first: scenes show a dossier's text in the first it has.
-        self.languages = tuple(languages)
+        #: The languages asked for with ``--languages``, most wanted first (empty: the locale's).
+        self.asked_languages = tuple(languages)
+        #: The display's locale, most decisive first: the operator's per-display setting (from
+        #: the server, kept in its store), then ``--locale``/``PROJECTOR_LOCALE``, then the
+        #: campaign's language (the director keeps that one current).
+        self.locale_setting: str | None = None
+        self.locale_flag: str | None = locale
+        self.campaign_lang: str | None = None
+        self._localizers: dict[tuple[str | None, ...], Localizer] = {}
         #: Where words may go (margins, keep-out boxes): set by the operator, per display and output.
         self.safe_area: SafeArea = NO_SAFE_AREA
         #: Where a supporter sends a message (the qr scene's default): the server's public
@@ -89,6 +98,29 @@ class Assets:
             self._load_dossiers()
 
     # --- facts ------------------------------------------------------------------------
+
+    @property
+    def locale(self) -> Localizer:
+        """The locale scenes draw in now: words, numbers, country names, direction.
+
+        Scenes take it on entry and keep it, so a change (from the panel, or a new
+        campaign language) shows from the next scene entry; the app re-enters the
+        scenes at once when the operator changes it.
+        """
+        key = (self.locale_setting, self.locale_flag, self.campaign_lang)
+        found = self._localizers.get(key)
+        if found is None:
+            found = self._localizers[key] = Localizer.for_tag(*key)
+        return found
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages for a dossier's story and the campaign's words, most wanted first:
+        ``--languages`` if given, else the locale's (``tr-TR`` then ``tr``)."""
+        if self.asked_languages:
+            return self.asked_languages
+        tag = self.locale.tag
+        return (tag,) if tag == self.locale.language else (tag, self.locale.language)
 
     @property
     def unit(self) -> float:

@@ -511,6 +511,8 @@ class Director:
             self._report(step.name, "lookup", exc, traceback=False)
             return self._fallback(step)
         phase = "enter"
+        # A scene takes the display's locale on entry; the campaign's language is its default.
+        self.assets.campaign_lang = self._state.campaign.lang
         try:
             scene = cls()
             scene.enter(self._state, self.assets, step.params)

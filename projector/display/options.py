@@ -84,6 +84,9 @@ class DisplayOptions:
     #: The display's languages, most wanted first (``--languages tr,en``): a case's story and
     #: ask are shown in the first one its dossier has, else in its default language.
     languages: tuple[str, ...] = ()
+    #: The display's locale (``--locale tr-TR``, ``PROJECTOR_LOCALE``): its words, numbers and
+    #: country names. An operator's per-display setting on the server wins; None: the campaign's.
+    locale: str | None = None
     #: Where pictures from the server and the last show are kept (``--cache DIR``). None: the
     #: default ``~/.cache/projector/<name>`` for a display with a server that is not headless;
     #: headless displays (tests, renders) cache only when given a folder.
@@ -218,6 +221,12 @@ def add_display_arguments(parser: argparse.ArgumentParser) -> None:
         help="languages to show case stories in, most wanted first, e.g. tr,en",
     )
     parser.add_argument(
+        "--locale",
+        default=os.environ.get("PROJECTOR_LOCALE") or None,
+        help="the display's locale, e.g. tr-TR, fr, ar (default: $PROJECTOR_LOCALE, else the campaign's"
+        " language; an operator's setting from the panel wins); an unknown one falls back to English",
+    )
+    parser.add_argument(
         "--cache", type=Path, help="folder for pictures and the last show (default ~/.cache/projector/NAME)"
     )
     parser.add_argument(
@@ -262,6 +271,7 @@ def options_from_args(ns: argparse.Namespace) -> DisplayOptions:
         rotation=ns.rotation,
         cycle=ns.cycle,
         languages=ns.languages,
+        locale=ns.locale,
         cache=ns.cache,
         cache_bytes=ns.cache_size * 1024 * 1024,
         output_path=ns.output_path,

@@ -66,6 +66,12 @@ SAFE_AREA_MIGRATION = """
     ALTER TABLE fleet_displays ADD COLUMN output_safe_areas TEXT NOT NULL DEFAULT '{}';
 """
 
+#: Schema migration for display locales (issue 13), after ``SAFE_AREA_MIGRATION``: the tag an
+#: operator chose (``tr-TR``), NULL: the display's own (its ``--locale``, else the campaign's).
+LOCALE_MIGRATION = """
+    ALTER TABLE fleet_displays ADD COLUMN locale TEXT;
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class DisplaySettings:
@@ -78,6 +84,8 @@ class DisplaySettings:
     safe_area: SafeArea | None = None
     #: Per output, in fractions of that output: (name, area) pairs sorted by name.
     output_safe_areas: tuple[tuple[str, SafeArea], ...] = ()
+    #: The locale an operator chose for the display (None: its own).
+    locale: str | None = None
 
 
 def _safe_area_json(area: SafeArea | None) -> str | None:
@@ -135,8 +143,8 @@ class FleetMixin(StoreBase):
 
     def fleet_displays(self) -> list[DisplaySettings]:
         rows = self._conn.execute(
-            "SELECT hello_name, name, groups, latency_ms, retired_at, safe_area, output_safe_areas"
-            " FROM fleet_displays ORDER BY name"
+            "SELECT hello_name, name, groups, latency_ms, retired_at, safe_area, output_safe_areas,"
+            " locale FROM fleet_displays ORDER BY name"
         ).fetchall()
         return [
             DisplaySettings(
@@ -147,8 +155,9 @@ class FleetMixin(StoreBase):
                 r,
                 _read_safe_area(area, h, "safe_area"),
                 _read_output_safe_areas(per_output, h),
+                None if locale is None else str(locale),
             )
-            for h, n, g, lat, r, area, per_output in rows
+            for h, n, g, lat, r, area, per_output, locale in rows
         ]
 
     def save_display(self, settings: DisplaySettings, now: float) -> None:
@@ -156,11 +165,12 @@ class FleetMixin(StoreBase):
         with self._transaction() as conn:
             conn.execute(
                 "INSERT INTO fleet_displays (hello_name, name, groups, latency_ms, retired_at, safe_area,"
-                " output_safe_areas, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " output_safe_areas, locale, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (hello_name) DO UPDATE SET name = excluded.name,"
                 " groups = excluded.groups, latency_ms = excluded.latency_ms,"
                 " retired_at = excluded.retired_at, safe_area = excluded.safe_area,"
-                " output_safe_areas = excluded.output_safe_areas, updated_at = excluded.updated_at",
+                " output_safe_areas = excluded.output_safe_areas, locale = excluded.locale,"
+                " updated_at = excluded.updated_at",
                 (
                     settings.hello_name,
                     settings.name,
@@ -169,6 +179,7 @@ class FleetMixin(StoreBase):
                     settings.retired_at,
                     _safe_area_json(settings.safe_area),
                     _output_safe_areas_json(settings.output_safe_areas),
+                    settings.locale,
                     now,
                 ),
             )

@@ -18,18 +18,29 @@ action is acknowledged only after that.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from projector.core.model import Action, Campaign, Case, CaseStatus, Totals
+from projector.core.model import (
+    CAMPAIGN_TEXT_FIELDS,
+    DEFAULT_LANG,
+    Action,
+    Campaign,
+    CampaignText,
+    Case,
+    CaseStatus,
+    Totals,
+)
 from projector.store.accounts import TOKEN_SCOPES, USER_ROLES, AccountsMixin
 from projector.store.base import StoreBase
-from projector.store.fleet import FLEET_MIGRATION, SAFE_AREA_MIGRATION, FleetMixin
+from projector.store.fleet import FLEET_MIGRATION, LOCALE_MIGRATION, SAFE_AREA_MIGRATION, FleetMixin
 from projector.store.media import CASE_COLUMNS, MEDIA_MIGRATION, MediaMixin, case_from_row, case_row
 from projector.store.messages import MESSAGE_STATUSES, MESSAGES_MIGRATION, MessagesMixin
 
@@ -121,6 +132,7 @@ MIGRATIONS: tuple[str, ...] = (
     MEDIA_MIGRATION,
     FLEET_MIGRATION,
     SAFE_AREA_MIGRATION,
+    LOCALE_MIGRATION,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -442,17 +454,34 @@ class SqliteStore(AccountsMixin, MessagesMixin, MediaMixin, FleetMixin, StoreBas
         name = self.get_setting("campaign.name")
         if name is None:
             return None
+        # The campaign's language and words per language came with issue 13: absent in an
+        # older store, they are the defaults (English, the scenes' own words).
+        translations = json.loads(self.get_setting("campaign.translations") or "{}")
         return Campaign(
             name=name,
             goal=int(self.get_setting("campaign.goal") or 0),
             record=int(self.get_setting("campaign.record") or 0),
+            lang=self.get_setting("campaign.lang") or DEFAULT_LANG,
+            tagline=self.get_setting("campaign.tagline") or "",
+            call_to_action=self.get_setting("campaign.call_to_action") or "",
+            translations=MappingProxyType(
+                {lang: CampaignText(**fields) for lang, fields in translations.items()}
+            ),
         )
 
     def save_campaign(self, campaign: Campaign) -> None:
+        translations = {
+            lang: {name: getattr(text, name) for name in CAMPAIGN_TEXT_FIELDS}
+            for lang, text in campaign.translations.items()
+        }
         with self._transaction() as conn:
             self._put_setting(conn, "campaign.name", campaign.name)
             self._put_setting(conn, "campaign.goal", str(campaign.goal))
             self._put_setting(conn, "campaign.record", str(campaign.record))
+            self._put_setting(conn, "campaign.lang", campaign.lang)
+            self._put_setting(conn, "campaign.tagline", campaign.tagline)
+            self._put_setting(conn, "campaign.call_to_action", campaign.call_to_action)
+            self._put_setting(conn, "campaign.translations", json.dumps(translations, ensure_ascii=False))
 
     # --- cases ----------------------------------------------------------------------
 
