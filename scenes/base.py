@@ -16,15 +16,14 @@ import importlib
 import logging
 import math
 from collections.abc import Mapping
-from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
-import pycountry
 import pygame
 
 from projector.core.cues import SCENE_NAME
 from projector.core.state import ShowState
+from projector.i18n.localizer import N_
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets
@@ -52,6 +51,9 @@ YELLOW = (255, 221, 0)  # the campaign accent
 GREY = (150, 150, 150)
 DARK = (34, 34, 34)
 DIM_WHITE = (205, 205, 205)
+
+#: The line under the total when the campaign gives no tagline of its own (a catalog msgid).
+DEFAULT_TAGLINE = N_("ACTIONS FOR HUMAN RIGHTS")
 
 
 @runtime_checkable
@@ -190,20 +192,6 @@ def ease(t: float) -> float:
     """Smoothstep on [0, 1]: motion that starts and lands softly."""
     t = min(max(t, 0.0), 1.0)
     return t * t * (3 - 2 * t)
-
-
-@lru_cache(maxsize=512)
-def country_name(code: str | None) -> str:
-    """The everyday English name of an ISO 3166-1 alpha-2 code ("" if unknown)."""
-    if not code or not isinstance(code, str):
-        return ""
-    try:
-        country = pycountry.countries.get(alpha_2=code.upper())
-    except (KeyError, LookupError):
-        country = None
-    if country is None:
-        return ""
-    return str(getattr(country, "common_name", None) or country.name)
 
 
 def set_fade(surface: pygame.Surface, alpha: float) -> None:

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
+from projector.core.model import campaign_text
 from projector.core.state import ShowState
-from scenes.base import BLACK, WHITE, YELLOW, register
+from projector.i18n.localizer import Localizer
+from scenes.base import BLACK, DEFAULT_TAGLINE, WHITE, YELLOW, register
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets
@@ -54,9 +56,16 @@ class FallbackScene:
         self.width = max(1, self.w - self.x - int(4 * self.u))
         self.top = (self.h - int(70 * self.u)) // 2
         self.total = -1
-        name = str(state.campaign.name).upper()
+        # The locale's words if it can give them; this card must show even if it cannot.
+        try:
+            self.t: Localizer | None = assets.locale
+            words = campaign_text(state.campaign, assets.languages)
+            name = self.t.upper(words.name)
+            caption = words.tagline.strip() or self.t.gettext(DEFAULT_TAGLINE)
+        except Exception:
+            self.t = None
+            name, caption = str(state.campaign.name).upper(), DEFAULT_TAGLINE
         self.name_surf = _render(assets, name, "display", self._size(assets, name, 8), YELLOW)
-        caption = "ACTIONS FOR HUMAN RIGHTS"
         self.caption = _render(assets, caption, "display", self._size(assets, caption, 5), WHITE)
         self.total_surf: pygame.Surface | None = None
         self.update(state, 0.0)
@@ -66,6 +75,11 @@ class FallbackScene:
         if total != self.total:
             self.total = total
             number = f"{max(0, total):,}"
+            if self.t is not None:
+                try:
+                    number = self.t.number(max(0, total))
+                except Exception:
+                    self.t = None
             self.total_surf = _render(
                 self.assets, number, "display", self._size(self.assets, number, 24), WHITE
             )

@@ -41,31 +41,36 @@ class IdentScene:
         name = assets.name or "display"
         size = self.text.fit_size(name, "display", self.line_w, int(18 * u))
         self.title = self.text.render(name, "display", size, WHITE)
-        kicker_px = self.text.fit_size("PROJECTOR DISPLAY", "display", self.line_w, int(4.5 * u))
-        self.kicker = self.text.render("PROJECTOR DISPLAY", "display", kicker_px, YELLOW)
+        self.t = t = assets.locale
+        kicker = t.gettext("PROJECTOR DISPLAY")
+        kicker_px = self.text.fit_size(kicker, "display", self.line_w, int(4.5 * u))
+        self.kicker = self.text.render(kicker, "display", kicker_px, YELLOW)
         self.lines: list[tuple[pygame.Surface, tuple[int, int, int]]] = []
         self.update(state, 0.0)
 
     def update(self, state: ShowState, dt: float) -> None:
-        link, u = self.assets.link, self.u
+        link, u, t = self.assets.link, self.u, self.t
         w, h = self.assets.size
         if link.server is None:
-            status, colour = "NO SERVER (local state)", GREY
+            status, colour = t.gettext("NO SERVER (local state)"), GREY
         elif link.connected:
-            status, colour = "CONNECTED", GREEN
+            status, colour = t.gettext("CONNECTED"), GREEN
         else:
-            waited = int(time.monotonic() - link.since)
+            waited = t.number(int(time.monotonic() - link.since))
+            reason = t.isolate(link.reason)  # the server's words, in English
             if link.ever_connected:
-                status = f"OFFLINE for {waited}s \u2014 {link.reason}"
+                status = t.gettext("OFFLINE for {seconds} s \u2014 {reason}").format(
+                    seconds=waited, reason=reason
+                )
             else:
-                status = f"CONNECTING\u2026 {link.reason}".strip()
+                status = t.gettext("CONNECTING\u2026 {reason}").format(reason=reason).strip()
             colour = YELLOW if not link.ever_connected else RED
         server = link.server or "\u2014"
         rows = [
-            (f"{w} \u00d7 {h}  \u00b7  {self.assets.fps} fps", DIM_WHITE),
-            (f"server  {server}", DIM_WHITE),
+            (f"{w} \u00d7 {h}  \u00b7  {self.assets.fps} fps  \u00b7  {t.tag}", DIM_WHITE),
+            (t.gettext("server {address}").format(address=t.isolate(server)), DIM_WHITE),
             (status[:120], colour),
-            (f"rev {state.rev}  \u00b7  {state.campaign.name}", DIM_WHITE),
+            (f"rev {state.rev}  \u00b7  {t.isolate(state.campaign.name)}", DIM_WHITE),
         ]
         size = int(4 * u)
         self.lines = []

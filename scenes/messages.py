@@ -6,6 +6,13 @@ holds the spotlight for a reading time that grows with its length, then
 slides aside for the next. A retracted message leaves the screen at once:
 moderation beats animation; an edited one is redrawn with its new words. When
 nothing new waits, pinned messages take turns in the spotlight.
+
+The scene's own words (the heading, the attribution's punctuation, the big
+quotation mark) come from the display's locale, and the country in the
+attribution is named in its language. Each message keeps its own direction;
+names and countries are isolated (FSI ... PDI) so "— ليلى, Morocco" reads as
+written in either direction. A right-to-left locale mirrors the wall: the
+heading on the right, the newest recent message on the right.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import pygame
 
 from projector.core.state import Message, ShowState
 from projector.display.layout import Shape, frame_for
+from projector.i18n.localizer import Localizer
 from scenes.base import (
     BLACK,
     DARK,
@@ -26,7 +34,6 @@ from scenes.base import (
     WHITE,
     YELLOW,
     clamp_dt,
-    country_name,
     ease,
     opaque_surface,
     param_float,
@@ -52,9 +59,17 @@ MAX_QUEUE = 30
 SLIDE_SECONDS = 0.9
 
 
-def attribution(message: Message) -> str:
-    parts = [p for p in (message.name.strip(), country_name(message.country)) if p]
-    return "\u2014 " + ", ".join(parts) if parts else ""
+def attribution(message: Message, t: Localizer) -> str:
+    """ "— name, Country" in the locale's words and direction, each part an isolate."""
+    name, country = message.name.strip(), t.country(message.country)
+    if name and country:
+        line = t.gettext("\u2014 {name}, {country}").format(name=t.isolate(name), country=t.isolate(country))
+    elif name or country:
+        line = t.gettext("\u2014 {name}").format(name=t.isolate(name or country))
+    else:
+        return ""
+    # The line's own direction is the locale's: its neutrals (dash, comma) read that way.
+    return ("\u200f" if t.rtl else "\u200e") + line
 
 
 @register
@@ -98,6 +113,8 @@ class MessagesScene:
         """
         frame = self.frame = frame_for(self.assets.size, self.assets.safe_area)
         a, text = frame.area, self.text
+        t = self.t = self.assets.locale
+        rtl = t.rtl
         # Type follows the width on a tower (``v``), the height elsewhere.
         u = self.u = a.width / 100 if frame.shape is Shape.PORTRAIT else frame.u
         self.margin = int(6 * u)
@@ -108,18 +125,22 @@ class MessagesScene:
         self.card_px = max(8, int((4.4 if wide else CARD_SIZE) * u))
         self._warm = deque(fonts.warm_steps([("strong", spot_sizes), ("body", [self.card_px])]))
         fitted = self.assets.fit.fit(
-            "MESSAGES OF SOLIDARITY", "display", a.width if not wide else a.width // 2, int(12 * u),
+            t.gettext("MESSAGES OF SOLIDARITY"), "display", a.width if not wide else a.width // 2, int(12 * u),
             int((8 if tall else 6) * u), max(8, int(2.5 * u)), max_lines=2 if tall else 1,
         )  # fmt: skip
-        align = "center" if tall else "left"
+        align = "center" if tall else ("right" if rtl else "left")
         self.header = text.render_lines(list(fitted.lines), "display", fitted.size, YELLOW, align=align)
         hx = a.centerx - self.header.get_width() // 2 if tall else a.left
+        if rtl and not tall:
+            hx = a.right - self.header.get_width()
         self.header_pos = (hx, a.top)
         quote_px = int((18 if tall else 24) * u)
-        quote = text.render("\u201c", "display", quote_px, YELLOW)
-        ink = text.ink("\u201c", "display", quote_px)
+        # Translators: the opening quotation mark drawn large where a message starts.
+        mark = t.gettext("\u201c") or "\u201c"
+        quote = text.render(mark, "display", quote_px, YELLOW)
+        ink = text.ink(mark, "display", quote_px)
         self.quote = self.assets.memo(
-            ("quote", quote_px), lambda: quote.subsurface(ink).copy()
+            ("quote", mark, quote_px), lambda: quote.subsurface(ink).copy()
         )  # the ink only
         self.quote_room = self.quote.get_width() + int(2 * u)
         top = a.top + self.header.get_height() + int(4 * u)
@@ -130,6 +151,8 @@ class MessagesScene:
             )
             columns, rows = (3 if a.width > 4.5 * a.height else 2), 2
             spot = pygame.Rect(a.left, top, spot_w, a.bottom - top)
+            if rtl:  # the spotlight on the reading side: the right
+                spot.left, grid.left = a.right - spot.width, a.left
         else:
             columns, rows = (1, 2) if tall else (2, 1) if frame.shape is Shape.SQUARE else (GRID_COLUMNS, 1)
             grid_h = int((48 if tall else 24) * u)
@@ -144,16 +167,22 @@ class MessagesScene:
         gap = int(3 * u)
         self.col_w = (grid.width - (columns - 1) * gap) // columns
         self.card_h = (grid.height - (rows - 1) * gap) // rows
+        # The newest recent message first in reading order: from the right in a right-to-left locale.
         self.slots = [
-            (grid.left + c * (self.col_w + gap), grid.top + r * (self.card_h + gap))
+            (
+                grid.right - (c + 1) * self.col_w - c * gap if rtl else grid.left + c * (self.col_w + gap),
+                grid.top + r * (self.card_h + gap),
+            )
             for r in range(rows)
             for c in range(columns)
         ]
+        empty = t.gettext("Messages of solidarity will appear here.")
         self.empty = text.render_lines(
-            text.wrap("Messages of solidarity will appear here.", "strong", int(6 * u), self.spot_box.width),
+            text.wrap(empty, "strong", int(6 * u), self.spot_box.width),
             "strong",
             int(6 * u),
             DIM_WHITE,
+            align="right" if rtl else "left",
         )
 
     # --- cards are rendered once, ahead of time ---------------------------------------
@@ -162,7 +191,7 @@ class MessagesScene:
         card = self.big_cards.get(message_id)
         if card is None:
             m = self.messages[message_id]
-            key = ("message", m.id, m.text, m.name, m.country, self.spot_box.size)
+            key = ("message", m.id, m.text, m.name, m.country, self.t.tag, self.spot_box.size)
             card = self.big_cards[message_id] = self.assets.memo(key, lambda: self._make_card(m))
         return card
 
@@ -170,7 +199,7 @@ class MessagesScene:
         card = self.small_cards.get(message_id)
         if card is None:
             m = self.messages[message_id]
-            key = ("message-small", m.id, m.text, m.name, m.country, self.col_w, self.card_h)
+            key = ("message-small", m.id, m.text, m.name, m.country, self.t.tag, self.col_w, self.card_h)
             card = self.small_cards[message_id] = self.assets.memo(key, lambda: self._make_small(m))
         return card
 
@@ -186,7 +215,7 @@ class MessagesScene:
     def _build_step(self, message_id: str) -> None:
         """One slice (a few milliseconds) of a waiting message's card; done cards are kept."""
         m = self.messages[message_id]
-        key = ("message", m.id, m.text, m.name, m.country, self.spot_box.size)
+        key = ("message", m.id, m.text, m.name, m.country, self.t.tag, self.spot_box.size)
         building = self._building.get(message_id)
         if building is None or building[0] != key:
             if self.assets.has_memo(key):
@@ -249,7 +278,8 @@ class MessagesScene:
 
     def _attribution(self, message: Message, size: int, width: int) -> pygame.Surface:
         """Name and country on one line, shortened with an ellipsis rather than clipped."""
-        line = (self.text.wrap(attribution(message), "strong", size, width, max_lines=1) or [""])[0]
+        words = attribution(message, self.t)
+        line = (self.text.wrap(words, "strong", size, width, max_lines=1) or [""])[0]
         return self.text.render(line, "strong", size, YELLOW)
 
     def _is_rtl(self, message_id: str) -> bool:
@@ -405,7 +435,8 @@ class MessagesScene:
                 if visible(card):
                     surface.blit(card, (box.left + self.slide_in, top))
         elif self.spot is None:
-            surface.blit(self.empty, (box.left, box.centery - self.empty.get_height() // 2))
+            left = box.right - self.empty.get_width() if self.t.rtl else box.left
+            surface.blit(self.empty, (left, box.centery - self.empty.get_height() // 2))
         if self.grid and self.grid_rule is not None:
             surface.fill(DARK, self.grid_rule)
         for pos, message_id in zip(self.slots, self.grid, strict=False):

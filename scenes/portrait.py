@@ -8,6 +8,12 @@ box. The name and the ask are fitted whole (size, wrap, balance), never cut
 with an ellipsis; the story and the count are left out before anything
 overlaps. The ``facade`` variant keeps only the face, the name and the ask.
 
+Words come from the display's locale (``assets.locale``): the country's name
+in its language, the labels from its catalog, the count in its digits. A
+right-to-left locale mirrors the composition: the face on the right, the
+words flush right beside it (laid out in the mirrored safe area, then
+reflected, so they keep to the real one).
+
 Portraits load in the background: until one is ready (or if it failed) the
 panel holds the person's initials, so the layout never depends on the picture.
 """
@@ -22,18 +28,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
-from projector.core.model import Case, CaseStatus, case_text
+from projector.core.model import Case, CaseStatus, campaign_text, case_text
 from projector.core.state import ShowState
 from projector.display.fitting import Fitted
 from projector.display.layout import MIN_AREA, Frame, Shape, frame_for, shape_of, unit_for
-from projector.display.text import format_int
+from projector.i18n.localizer import N_
 from scenes.base import (
     BLACK,
     DIM_WHITE,
     WHITE,
     YELLOW,
     clamp_dt,
-    country_name,
     ease,
     param_str,
     register,
@@ -48,7 +53,7 @@ log = logging.getLogger(__name__)
 PANEL_SHARE = 0.42
 FADE_IN_SECONDS = 0.8
 #: Above the name of a case whose person is free: news the screens celebrate.
-RELEASED_MARK = "FREE"
+RELEASED_MARK = N_("FREE")
 VARIANTS = ("full", "facade")
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
 
@@ -115,8 +120,11 @@ class PortraitScene:
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
         self.assets = assets
         self.text = assets.text
+        self.t = assets.locale
+        self.rtl = self.t.rtl
         self.w, self.h = assets.size
-        self.frame: Frame = frame_for(assets.size, assets.safe_area)
+        area = assets.safe_area.mirrored() if self.rtl else assets.safe_area
+        self.frame: Frame = frame_for(assets.size, area)
         self.u = self.frame.u
         variant = param_str(params, "variant", 20) or "full"
         if variant not in VARIANTS:
@@ -124,11 +132,12 @@ class PortraitScene:
             variant = "full"
         self.variant = variant
         self.case = self._choose(state, params)
-        self.campaign_name = state.campaign.name
+        self.campaign_name = campaign_text(state.campaign, assets.languages).name
         self.photo: pygame.Surface | None = None
         self.photo_age = 0.0
         self.count = -1
         self.count_line: pygame.Surface | None = None
+        self.count_words = ""
         assets.set_cases(state.cases)
         self._layout()
         self._poll_photo(arriving=False)
@@ -167,13 +176,17 @@ class PortraitScene:
         self.cta_pos = (region.left, region.bottom)
         self.show_count = False
         self.count_pos = (region.left, region.top)
+        #: The right edge of the count's column (a right-to-left line is flush to it).
+        self.count_right = region.right
         self.count_size = max(8, int(3.2 * self.v))
         case = self.case
         if case is None:
             self._layout_no_case()
             return
         self.lang, self.words = case_text(case, self.assets.languages)
-        ask = self.words.ask.strip() or f"Take action for {case.name}."
+        ask = self.words.ask.strip() or self.t.gettext("Take action for {name}.").format(
+            name=self.t.isolate(case.name)
+        )
         wide = self.frame.shape is Shape.BANNER and region.width > 2.2 * region.height
         if wide:
             self._layout_two_columns(case, ask)
@@ -197,9 +210,11 @@ class PortraitScene:
         )
 
     def _kicker(self, case: Case, width: int) -> pygame.Surface | None:
-        country = country_name(case.country).upper()
+        t = self.t
+        country = t.upper(t.country(case.country))
         if case.status is CaseStatus.RELEASED:
-            country = f"{RELEASED_MARK} \u00b7 {country}" if country else RELEASED_MARK
+            free = t.gettext(RELEASED_MARK)
+            country = f"{free} \u00b7 {t.isolate(country)}" if country else free
         if not country:
             return None
         size = self.text.fit_size(country, "display", width, int(5 * self.v))
@@ -218,7 +233,7 @@ class PortraitScene:
         """The call to action, whole, in the yellow box ``width`` wide."""
         v = self.v
         pad = max(4, int(2.2 * v))
-        fitted = self._fit(ask.upper(), "display", (width - 2 * pad, height - 2 * pad), max_v, 2.2)
+        fitted = self._fit(self.t.upper(ask), "display", (width - 2 * pad, height - 2 * pad), max_v, 2.2)
         key = ("cta", fitted.lines, fitted.size, width, pad)
 
         def make() -> pygame.Surface:
@@ -301,6 +316,7 @@ class PortraitScene:
         if not facade:
             self.rule = pygame.Rect(left.left, y, int(12 * v), max(2, int(0.7 * v)))
             self.count_pos = (left.left, y + self.rule.height + int(2.5 * v))
+            self.count_right = left.right
             self.show_count = self.count_pos[1] + int(5 * v) <= region.bottom
         self.cta = self._cta(
             ask, right.width, int(region.height * (0.8 if facade else 0.5)), 9.0 if facade else 7.5
@@ -316,15 +332,23 @@ class PortraitScene:
         self.cta_pos = (self._start(ask, self.cta, right), y)
 
     def _start(self, words: str, block: pygame.Surface, column: pygame.Rect) -> int:
-        """Where a block of ``words`` starts in ``column``: flush right for a right-to-left text."""
-        return column.right - block.get_width() if self.text.direction(words) == "rtl" else column.left
+        """Where a block of ``words`` starts in ``column``: flush right for a right-to-left text.
+
+        In a right-to-left locale the layout is reflected when drawn, so the sides swap here.
+        """
+        flush_right = (self.text.direction(words) == "rtl") != self.rtl
+        return column.right - block.get_width() if flush_right else column.left
 
     def _layout_no_case(self) -> None:
         region, v = self.region, self.v
-        name = self.campaign_name.upper()
+        name = self.t.upper(self.campaign_name)
         head = self._fit(name, "display", (region.width, int(region.height * 0.3)), 9.0, 3.0, lines=2)
         body = self._fit(
-            "Every action counts.", "display", (region.width, int(region.height * 0.5)), 12.0, 4.0
+            self.t.gettext("Every action counts."),
+            "display",
+            (region.width, int(region.height * 0.5)),
+            12.0,
+            4.0,
         )
         top = self.text.render_lines(list(head.lines), "display", head.size, YELLOW)
         bottom = self.text.render_lines(list(body.lines), "display", body.size, WHITE, leading=0.85)
@@ -356,8 +380,8 @@ class PortraitScene:
                 ),
             )
             edge = max(2, int(0.5 * self.u))
-            if self.panel.height == self.h:
-                panel.fill(YELLOW, (self.panel.width - edge, 0, edge, self.panel.height))
+            if self.panel.height == self.h:  # the accent on the side that faces the words
+                panel.fill(YELLOW, (0 if self.rtl else self.panel.width - edge, 0, edge, self.panel.height))
             else:
                 panel.fill(YELLOW, (0, self.panel.height - edge, self.panel.width, edge))
         return panel.convert() if pygame.display.get_surface() is not None else panel
@@ -375,7 +399,15 @@ class PortraitScene:
         count = state.totals.by_case.get(self.case.id, 0)
         if count != self.count:
             self.count = count
-            words = f"{format_int(count)} ACTIONS SO FAR" if count else "BE THE FIRST TO ACT"
+            t = self.t
+            words = (
+                t.ngettext("{number} ACTION SO FAR", "{number} ACTIONS SO FAR", count).format(
+                    number=t.isolate(t.number(count))
+                )
+                if count
+                else t.gettext("BE THE FIRST TO ACT")
+            )
+            self.count_words = words
             size = self.text.fit_size(words, "strong", self.col_w, self.count_size)
             self.count_line = self.text.render(words, "strong", size, YELLOW)
 
@@ -402,21 +434,31 @@ class PortraitScene:
     def cta_top(self) -> int:
         return self.cta_pos[1]
 
+    def _at(self, x: int, y: int, width: int) -> tuple[int, int]:
+        """Where to draw something laid out at (x, y): reflected across the screen in a
+        right-to-left locale (the layout was made in the mirrored safe area)."""
+        return (self.w - x - width, y) if self.rtl else (x, y)
+
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(BLACK)
         if self.panel.width and self.panel.height:
             photo = self.photo
+            at = self._at(self.panel.left, self.panel.top, self.panel.width)
             if photo is None or photo.get_alpha() is not None:
-                surface.blit(self.placeholder, self.panel)
+                surface.blit(self.placeholder, at)
             if photo is not None:
-                surface.blit(photo, self.panel)
+                surface.blit(photo, at)
         for block in self.blocks:
-            surface.blit(block.surface, block.pos)
+            surface.blit(block.surface, self._at(*block.pos, block.surface.get_width()))
         if self.case is None:
             return
         if self.rule is not None:
-            surface.fill(YELLOW, self.rule)
+            rule = self.rule
+            surface.fill(YELLOW, (*self._at(rule.left, rule.top, rule.width), rule.width, rule.height))
         if self.show_count and self.count_line is not None:
-            surface.blit(self.count_line, self.count_pos)
+            left = self.count_pos[0]
+            if self.rtl != (self.text.direction(self.count_words) == "rtl"):
+                left = self.count_right - self.count_line.get_width()  # flush to the reading side
+            surface.blit(self.count_line, self._at(left, self.count_pos[1], self.count_line.get_width()))
         if self.cta is not None:
-            surface.blit(self.cta, self.cta_pos)
+            surface.blit(self.cta, self._at(*self.cta_pos, self.cta.get_width()))

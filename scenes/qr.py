@@ -9,8 +9,11 @@ under it for those who would rather type.
 Parameters: ``url`` (http or https, at most 300 characters; anything else
 shows the scene without a code and logs once; without it, the server's own
 ``/submit`` form, from ``assets.submit_url``),
-``title`` (default "Send your message of solidarity"), ``subtitle`` (default
-"Scan to send your message" when there is a code).
+``title`` (default: the campaign's call to action in the display's language,
+else "Send your message of solidarity" from the display's catalog),
+``subtitle`` (default "Scan to send your message" when there is a code).
+In a right-to-left locale the code sits on the left and the words, flush
+right, on the right.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from urllib.parse import urlsplit
 
 import pygame
 
+from projector.core.model import campaign_text
 from projector.core.state import ShowState
 from projector.display.layout import Shape, frame_for, stack
+from projector.i18n.localizer import N_
 from scenes.base import BLACK, DIM_WHITE, WHITE, YELLOW, param_str, register
 
 try:
@@ -39,8 +44,8 @@ log = logging.getLogger(__name__)
 
 QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
 MAX_URL = 300
-DEFAULT_TITLE = "Send your message of solidarity"
-DEFAULT_SUBTITLE = "Scan to send your message"
+DEFAULT_TITLE = N_("Send your message of solidarity")
+DEFAULT_SUBTITLE = N_("Scan to send your message")
 _logged: set[str] = set()
 
 
@@ -96,7 +101,9 @@ class QrScene:
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
         self.w, self.h = assets.size
-        frame = frame_for(assets.size, assets.safe_area)
+        t = assets.locale
+        self.rtl = t.rtl
+        frame = self.frame = frame_for(assets.size, assets.safe_area)
         a = frame.area
         tall = frame.shape is Shape.PORTRAIT
         u = a.width / 100 if tall else frame.u
@@ -121,9 +128,11 @@ class QrScene:
                 _log_once("qr: could not make a code for %r", self.url)
         self.url_text: pygame.Surface | None = None
         self.url_pos = (0, 0)
-        title = param_str(params, "title", 200) or DEFAULT_TITLE
+        call = campaign_text(state.campaign, assets.languages).call_to_action.strip()
+        title = param_str(params, "title", 200) or call or t.gettext(DEFAULT_TITLE)
         subtitle = param_str(params, "subtitle", 300)
-        subtitle = (DEFAULT_SUBTITLE if self.matrix is not None else "") if subtitle is None else subtitle
+        if subtitle is None:
+            subtitle = t.gettext(DEFAULT_SUBTITLE) if self.matrix is not None else ""
         gap = int(4 * u)
         if tall:
             side = min(int(0.86 * a.width), int(0.42 * a.height))
@@ -146,7 +155,7 @@ class QrScene:
             column = pygame.Rect(a.left, a.top, a.width - self.code_rect.width - int(5 * u), a.height)
         else:
             column = a
-        align = "left" if self.code is not None else "center"
+        align = ("right" if self.rtl else "left") if self.code is not None else "center"
         # A banner's column is long and low: the title may be set larger there.
         self._words(
             assets, title, subtitle, column.size, u * (1.45 if frame.shape is Shape.BANNER else 1.0), align
@@ -158,6 +167,7 @@ class QrScene:
                 self.url_text.get_height() + int(1.5 * u) if self.url_text else 0
             )
             self._place_code(a.right - self.code_rect.width, a.top + (a.height - code_h) // 2, u)
+            # Laid out left to right; draw() reflects it for a right-to-left locale.
             self.title_pos = (column.left, top)
             sub_x = column.left
         else:
@@ -206,12 +216,19 @@ class QrScene:
     def update(self, state: ShowState, dt: float) -> None:
         pass  # a still picture: everything was prepared in enter()
 
+    def _at(self, pos: tuple[int, int], width: int) -> tuple[int, int]:
+        """``pos`` reflected across the frame in a right-to-left locale: the code on the left."""
+        if not self.rtl:
+            return pos
+        a = self.frame.area
+        return (a.left + a.right - pos[0] - width, pos[1])
+
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(BLACK)
-        surface.blit(self.title, self.title_pos)
+        surface.blit(self.title, self._at(self.title_pos, self.title.get_width()))
         if self.subtitle is not None:
-            surface.blit(self.subtitle, self.subtitle_pos)
+            surface.blit(self.subtitle, self._at(self.subtitle_pos, self.subtitle.get_width()))
         if self.code is not None:
-            surface.blit(self.code, self.code_rect)
+            surface.blit(self.code, self._at(self.code_rect.topleft, self.code_rect.width))
             if self.url_text is not None:
-                surface.blit(self.url_text, self.url_pos)
+                surface.blit(self.url_text, self._at(self.url_pos, self.url_text.get_width()))

@@ -6,7 +6,10 @@ rendered once into an opaque surface when it is first needed; a frame only
 moves the crawl (``update``) and blits (``draw``). A new message is queued to
 enter next from the right edge, so nothing already on screen moves or jumps;
 a retracted one leaves the band at once (moderation beats animation).
-With an empty wall the band carries the campaign's name. As a cue's
+With an empty wall the band carries the campaign's name (in the display's
+language where the operator gave it). In a right-to-left locale the crawl
+runs the other way: items enter on the left and move right, so the newest
+is read first from the right, and the attributions use the locale's words. As a cue's
 ``overlay`` it draws only its band, over the cue's scene.
 
 Parameters: ``position`` "bottom" (default) or "top"; ``speed`` in layout
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
+from projector.core.model import campaign_text
 from projector.core.state import Message, ShowState
 from projector.display.layout import NoRoom, frame_for, unit_for
 from projector.display.text import clean_text
@@ -69,7 +73,10 @@ class TickerScene:
         self.gap = max(4, int(5 * u))  # on each side of a separator dot
         self.dot_r = max(1, int(0.8 * u))
         self.margin = int(4 * u)
-        self.campaign = clean_text(state.campaign.name, 120) or "Write for Rights"
+        self.t = assets.locale
+        self.rtl = self.t.rtl
+        name = campaign_text(state.campaign, assets.languages).name
+        self.campaign = clean_text(name, 120) or "Write for Rights"
         self.items: dict[str, pygame.Surface] = {}
         self.messages: dict[str, Message] = {}
         self.rotation: list[str] = []  # newest first: the loop's order
@@ -87,11 +94,11 @@ class TickerScene:
         item = self.items.get(item_id)
         if item is None:
             if item_id == CAMPAIGN_ID:
-                key: tuple[Any, ...] = ("ticker-campaign", self.campaign, self.band.height)
+                key: tuple[Any, ...] = ("ticker-campaign", self.campaign, self.rtl, self.band.height)
                 item = self.assets.memo(key, self._make_campaign)
             else:
                 m = self.messages[item_id]
-                key = ("ticker", m.id, m.text, m.name, m.country, self.band.height)
+                key = ("ticker", m.id, m.text, m.name, m.country, self.t.tag, self.band.height)
                 item = self.assets.memo(key, lambda: self._make_item(m))
             self.items[item_id] = item
         return item
@@ -99,7 +106,7 @@ class TickerScene:
     def _make_item(self, message: Message) -> pygame.Surface:
         text = self.text
         body = text.render(clean_text(message.text, MAX_CHARS), "strong", self.text_px, WHITE, BLACK)
-        who_text = attribution(message)
+        who_text = attribution(message, self.t)
         pieces = [body]
         if who_text:
             who = text.render(who_text, "strong", self.attr_px, YELLOW, BLACK)
@@ -111,16 +118,18 @@ class TickerScene:
         return self._compose([self.text.render(self.campaign, "display", self.text_px, YELLOW, BLACK)])
 
     def _compose(self, pieces: list[pygame.Surface]) -> pygame.Surface:
-        """The pieces on one baseline-ish centre line, then a gap, a yellow dot and a gap."""
+        """The pieces on one baseline-ish centre line, then a gap, a yellow dot and a gap
+        (the dot before them in a right-to-left crawl, where the next item follows on the left)."""
         space = int(self.attr_px * 0.5) if len(pieces) > 1 else 0
         content_w = sum(p.get_width() for p in pieces) + space * (len(pieces) - 1)
         tail = 2 * self.gap + 2 * self.dot_r
         item = opaque_surface((content_w + tail, self.band.height))
-        x = 0
+        x = tail if self.rtl else 0
         for piece in pieces:
             item.blit(piece, (x, (self.band.height - piece.get_height()) // 2))
             x += piece.get_width() + space
-        centre = (content_w + self.gap + self.dot_r, self.band.height // 2)
+        dot_x = self.gap + self.dot_r if self.rtl else content_w + self.gap + self.dot_r
+        centre = (dot_x, self.band.height // 2)
         pygame.draw.circle(item, YELLOW, centre, self.dot_r)
         return item
 
@@ -211,8 +220,11 @@ class TickerScene:
         top, left, offset = self.band.top, self.band.left, self.offset
         clip = surface.get_clip()
         surface.set_clip(self.band.clip(clip))
+        right = self.band.right
         for item_id, x in self.placed:
             item = self.items.get(item_id)
             if item is not None:
-                surface.blit(item, (left + round(x - offset), top))
+                # Crawl coordinates run against the reading direction: mirrored for right to left.
+                at = right - round(x - offset) - item.get_width() if self.rtl else left + round(x - offset)
+                surface.blit(item, (at, top))
         surface.set_clip(clip)

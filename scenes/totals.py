@@ -13,6 +13,12 @@ two columns; on a banner the number takes the left half and the bar and
 channels the right. The ``facade`` variant keeps only the number and one
 line, as large as they go, for reading from across a square.
 
+Words and numbers come from the display's locale (``assets.locale``): the
+labels from its catalog, the numbers with its grouping (1.234.567 in
+Turkish), the campaign's name and tagline in its language where the
+operator gave them. A right-to-left locale mirrors the layout: the bar
+fills from the right, the header and the first channel sit on the right.
+
 The record moment: when the total passes last year's record the number turns
 gold and a banner and confetti celebrate, but only once the number *on
 screen* has passed the record; while it lasts the scene asks the director to
@@ -30,11 +36,24 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
+from projector.core.model import campaign_text
 from projector.core.moments import CELEBRATION_SECONDS, COUNTER_LANDING_SECONDS, MAX_CELEBRATION_SECONDS
 from projector.core.state import ShowState
+from projector.display.digits import Digits
 from projector.display.layout import Frame, Shape, frame_for, stack
-from projector.display.text import Digits, format_int
-from scenes.base import BLACK, DARK, WHITE, YELLOW, clamp_dt, param_float, param_str, register, set_fade
+from projector.i18n.localizer import N_
+from scenes.base import (
+    BLACK,
+    DARK,
+    DEFAULT_TAGLINE,
+    WHITE,
+    YELLOW,
+    clamp_dt,
+    param_float,
+    param_str,
+    register,
+    set_fade,
+)
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets
@@ -42,18 +61,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: The breakdown: every channel, so the row adds up to the total (``other`` takes the rest).
+#: Labels are catalog msgids, translated where they are drawn.
 CHANNELS: tuple[tuple[str, str], ...] = (
-    ("letter", "LETTERS"),
-    ("email", "EMAILS"),
-    ("sms", "SMS"),
-    ("fax", "FAXES"),
-    ("tweet", "TWEETS"),
-    ("signature", "SIGNATURES"),
-    ("other", "OTHER"),
+    ("letter", N_("LETTERS")),
+    ("email", N_("EMAILS")),
+    ("sms", N_("SMS")),
+    ("fax", N_("FAXES")),
+    ("tweet", N_("TWEETS")),
+    ("signature", N_("SIGNATURES")),
+    ("other", N_("OTHER")),
 )
 _NAMED = tuple(key for key, _ in CHANNELS if key != "other")
 VARIANTS = ("full", "facade")
-LABEL = "ACTIONS FOR HUMAN RIGHTS"
 
 
 class Counter:
@@ -159,6 +178,8 @@ class TotalsScene:
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
         self.assets = assets
         self.text = assets.text
+        self.t = assets.locale
+        self.rtl = self.t.rtl
         self.frame: Frame = frame_for(assets.size, assets.safe_area)
         self.w, self.h = assets.size
         self.u = self.frame.u
@@ -195,6 +216,9 @@ class TotalsScene:
 
     def _layout_static(self) -> None:
         c = self.campaign
+        words = campaign_text(c, self.assets.languages)
+        self.name_line = self.t.upper(words.name)
+        self.tagline = words.tagline.strip() or self.t.gettext(DEFAULT_TAGLINE)
         #: Without a goal or a record there is nothing to measure progress against: no bar.
         self.has_bar = (c.goal > 0 or c.record > 0) and self.variant == "full"
         self.scale_max = max(c.goal, c.record, 1)
@@ -256,7 +280,7 @@ class TotalsScene:
 
     def _size_big_digits(self, n_digits: int) -> None:
         n_digits = max(n_digits, 6)
-        sample = format_int(int("8" * n_digits))
+        sample = self.t.number(int("8" * n_digits))
         size = max(8, int(self.number_max))
         advance = max(self.text.width(d, "display", size) for d in "0123456789")
         sample_width = sum(advance if ch.isdigit() else self.text.width(ch, "display", size) for ch in sample)
@@ -264,6 +288,14 @@ class TotalsScene:
             size = max(8, int(size * self.number_width / sample_width))
         self.big = Digits(self.text, "display", size, WHITE, bg=BLACK)
         self.big_gold = Digits(self.text, "display", size, YELLOW, bg=BLACK)
+        sample_width = self.big.width(sample)
+        # The estimate above measures separators as lines; a locale's separator may draw wider
+        # (French's narrow no-break space from the fallback font): shrink on a real overflow,
+        # not on the pixel or two of a comma's side bearings, which the frame's margin absorbs.
+        if sample_width > self.number_width * 1.02:
+            size = max(8, int(size * self.number_width / sample_width))
+            self.big = Digits(self.text, "display", size, WHITE, bg=BLACK)
+            self.big_gold = Digits(self.text, "display", size, YELLOW, bg=BLACK)
         # The ink band of every digit and the separator (a comma hangs below the digits).
         self.big_ink = (self.big.top, self.big.top + self.big.height)
         self.digit_size = size
@@ -275,8 +307,11 @@ class TotalsScene:
 
     def _badges(self, width: int) -> None:
         u = self.u
-        self.banner = self._make_banner("NEW RECORD!", width, int(6 * u))
-        self.badge = self._fit_line("RECORD BROKEN", "display", (width, int(6 * u)), int(4.2 * u), YELLOW, 1)
+        t = self.t
+        self.banner = self._make_banner(t.gettext("NEW RECORD!"), width, int(6 * u))
+        self.badge = self._fit_line(
+            t.gettext("RECORD BROKEN"), "display", (width, int(6 * u)), int(4.2 * u), YELLOW, 1
+        )
 
     def _make_banner(self, words: str, width: int, size: int) -> pygame.Surface:
         u = self.u
@@ -297,8 +332,9 @@ class TotalsScene:
         if not self.has_bar:
             return 0
         size = int(3.2 * u)
-        record = f"LAST YEAR {format_int(c.record)}"
-        goal = f"GOAL {format_int(c.goal)}"
+        t = self.t
+        record = t.gettext("LAST YEAR {number}").format(number=t.isolate(t.number(c.record)))
+        goal = t.gettext("GOAL {number}").format(number=t.isolate(t.number(c.goal)))
         self.record_label = (
             self._fit_line(record, "strong", (rect.width, int(5 * u)), int(2.8 * u), WHITE, 1)
             if c.record
@@ -308,7 +344,7 @@ class TotalsScene:
         self.bar = pygame.Rect(rect.left, rect.top + above, rect.width, max(4, int(4.2 * u)))
         # "82% OF THE GOAL" at the left and "GOAL 2,300,000" at the right must not meet:
         # smaller type, or one under the other on a narrow frame.
-        sample = "100% OF THE GOAL"
+        sample = self._percent_words(1.0)
         need = self.text.width(sample, "strong", size) + self.text.width(goal, "strong", size) + int(3 * u)
         self.stack_goal = bool(c.goal) and need > rect.width
         if self.stack_goal:
@@ -328,17 +364,18 @@ class TotalsScene:
         digits_px, label_px = max(8, int(digits * u)), max(8, int(labels * u))
         rows = math.ceil(len(CHANNELS) / columns)
         cell_w = rect.width // columns
-        widest = format_int(max(self.counter.target, self.campaign.goal, 10**6))
+        widest = self.t.number(max(self.counter.target, self.campaign.goal, 10**6))
         # The widest number the row may show and the longest label must fit a cell.
         while digits_px > 8 and text.width(widest, "display", digits_px) > cell_w * 0.92:
             digits_px = int(digits_px * 0.92)
         self.small_digits = Digits(text, "display", digits_px, WHITE, bg=BLACK)
-        longest = max((label for _, label in CHANNELS), key=lambda s: text.width(s, "strong", label_px))
+        labels = [self.t.gettext(label) for _, label in CHANNELS]
+        longest = max(labels, key=lambda s: text.width(s, "strong", label_px))
         label_px = text.fit_size(longest, "strong", int(cell_w * 0.92), label_px)
         cell_h = self.small_digits.height + int(u) + text.line_height("strong", label_px)
         row_gap = int(2.5 * u)
         self.cells = []
-        for i, (key, label) in enumerate(CHANNELS):
+        for i, ((key, _), label) in enumerate(zip(CHANNELS, labels, strict=True)):
             col, row = i % columns, i // columns
             in_row = min(columns, len(CHANNELS) - row * columns)
             offset = (columns - in_row) * cell_w // 2  # a short last row sits in the middle
@@ -352,12 +389,12 @@ class TotalsScene:
         """16:9, 16:10, 4:3 and square: name and badge on top, the number, the bar, one row of channels."""
         a, u = self.frame.area, self.u * self.k
         square = self.frame.shape is Shape.SQUARE
-        name = self.campaign.name.upper()
+        name = self.name_line
         header_w = int(a.width * (1.0 if square else 0.6))
         self.header = self._fit_line(name, "display", (header_w, int(9 * u)), int(7.5 * u), YELLOW, 1)
         self._badges(int(a.width * (1.0 if square else 0.38)))
         self._set_digits(a.width, int(36 * u))
-        self.label = self._fit_line(LABEL, "display", (a.width, int(12 * u)), int(5.5 * u), WHITE, 2)
+        self.label = self._fit_line(self.tagline, "display", (a.width, int(12 * u)), int(5.5 * u), WHITE, 2)
         columns = 4 if square else len(CHANNELS)
         grid_h = self._channel_grid(pygame.Rect(a.left, 0, a.width, 0), columns, u, 7, 2.7)
         bar_h = self._bar_block(pygame.Rect(a.left, 0, a.width, 0), u)
@@ -373,12 +410,10 @@ class TotalsScene:
         """
         a, u = self.frame.area, self.u * self.k
         v = a.width / 100 * self.k
-        self.header = self._fit_line(
-            self.campaign.name.upper(), "display", (a.width, int(20 * v)), int(9 * v), YELLOW, 2
-        )
+        self.header = self._fit_line(self.name_line, "display", (a.width, int(20 * v)), int(9 * v), YELLOW, 2)
         self._badges(a.width)
         self._set_digits(a.width, int(40 * v))
-        self.label = self._fit_line(LABEL, "display", (a.width, int(22 * v)), int(9 * v), WHITE, 2)
+        self.label = self._fit_line(self.tagline, "display", (a.width, int(22 * v)), int(9 * v), WHITE, 2)
         grid_h = self._channel_grid(pygame.Rect(a.left, 0, a.width, 0), 2, v, 10, 3.6)
         bar_h = self._bar_block(pygame.Rect(a.left, 0, a.width, 0), v)
         top_h = self.header.get_height() + int(u) + self.banner.get_height()
@@ -392,14 +427,14 @@ class TotalsScene:
         gap = int(6 * u)
         self._set_digits(int(a.width * 0.5), int(44 * u))
         # The left column is as wide as the number needs; the rest goes to the bar and channels.
-        widest = self.big.width(format_int(int("8" * self._digits_for)))
+        widest = self.big.width(self.t.number(int("8" * self._digits_for)))
         left = pygame.Rect(a.left, a.top, min(int(a.width * 0.5), max(widest, int(a.width * 0.3))), a.height)
         right = pygame.Rect(left.right + gap, a.top, a.right - left.right - gap, a.height)
         self.header = self._fit_line(
-            self.campaign.name.upper(), "display", (left.width, int(12 * u)), int(9 * u), YELLOW, 1
+            self.name_line, "display", (left.width, int(12 * u)), int(9 * u), YELLOW, 1
         )
         self._badges(right.width)
-        self.label = self._fit_line(LABEL, "display", (left.width, int(10 * u)), int(8 * u), WHITE, 1)
+        self.label = self._fit_line(self.tagline, "display", (left.width, int(10 * u)), int(8 * u), WHITE, 1)
         number_h = self.number_height + int(2.5 * u) + self.label.get_height()
         tops = self._stack(
             [self.header.get_height(), number_h], left.top, left.height, int(4 * u), int(10 * u)
@@ -422,7 +457,7 @@ class TotalsScene:
         self._badges(a.width)
         self._set_digits(a.width, int(a.height * 0.62))
         self.label = self._fit_line(
-            LABEL, "display", (a.width, int(a.height * 0.22)), int(a.height * 0.16), WHITE, 1
+            self.tagline, "display", (a.width, int(a.height * 0.22)), int(a.height * 0.16), WHITE, 1
         )
         number_h = self.number_height + int(4 * u) + self.label.get_height()
         top = a.top + (a.height - number_h) // 2
@@ -500,8 +535,8 @@ class TotalsScene:
         self._update_numbers()
 
     def _update_numbers(self) -> None:
-        self.number = format_int(self.counter.displayed)
-        self.channel_numbers = [format_int(self.channels[key].displayed) for key, _ in CHANNELS]
+        self.number = self.t.number(self.counter.displayed)
+        self.channel_numbers = [self.t.number(self.channels[key].displayed) for key, _ in CHANNELS]
         if not self.campaign.goal and self.counter.displayed > self.scale_max:
             self.scale_max = int(self.counter.displayed * 1.1)  # record only: keep the bar's end ahead
         self.fraction = min(1.0, self.counter.displayed / self.scale_max)
@@ -516,23 +551,42 @@ class TotalsScene:
         """The record is beaten and the number on screen says so."""
         return self.record_at is not None and self.counter.displayed >= self.campaign.record
 
+    def _x(self, x: int, width: int) -> int:
+        """Where something laid out at ``x``, ``width`` wide, goes: mirrored across the frame in
+        a right-to-left locale (the layout is computed left to right, then reflected)."""
+        if not self.rtl:
+            return x
+        a = self.frame.area
+        return a.left + a.right - x - width
+
+    def _rect(self, r: pygame.Rect) -> pygame.Rect:
+        return pygame.Rect(self._x(r.left, r.width), r.top, r.width, r.height)
+
     @property
     def number_rect(self) -> pygame.Rect:
         """Where the number's ink band is drawn this frame."""
         width = self.big.width(self.number)
-        return pygame.Rect(
-            self.number_centre - width // 2, self.number_top + self.big.top, width, self.big.height
+        return self._rect(
+            pygame.Rect(
+                self.number_centre - width // 2, self.number_top + self.big.top, width, self.big.height
+            )
         )
+
+    def _percent_words(self, fraction: float) -> str:
+        t = self.t
+        return t.gettext("{percent} OF THE GOAL").format(percent=t.isolate(t.percent(fraction)))
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(BLACK)
         if self.header is not None:
-            surface.blit(self.header, self.header_pos)
+            surface.blit(
+                self.header, (self._x(self.header_pos[0], self.header.get_width()), self.header_pos[1])
+            )
         digits = self.big_gold if self.celebrating > 0 else self.big
         width = digits.width(self.number)
-        digits.blit(surface, self.number, self.number_centre - width // 2, self.number_top)
+        digits.blit(surface, self.number, self._x(self.number_centre - width // 2, width), self.number_top)
         if not (self.variant == "facade" and self.celebrating > 0):
-            surface.blit(self.label, self.label_pos)
+            surface.blit(self.label, (self._x(self.label_pos[0], self.label.get_width()), self.label_pos[1]))
         if self.has_bar:
             self._draw_bar(surface)
         if self.cells:
@@ -544,42 +598,42 @@ class TotalsScene:
 
     def _draw_bar(self, surface: pygame.Surface) -> None:
         u, bar = self.bar_u, self.bar
-        surface.fill(DARK, bar)
-        filled = bar.copy()
-        filled.width = int(bar.width * self.fraction)
-        if filled.width > 0:
-            surface.fill(YELLOW, filled)
+        shown = self._rect(bar)
+        surface.fill(DARK, shown)
+        fill_w = int(bar.width * self.fraction)
+        if fill_w > 0:  # the bar fills in the reading direction
+            surface.fill(
+                YELLOW, (shown.right - fill_w if self.rtl else shown.left, shown.top, fill_w, shown.height)
+            )
         text_y = bar.bottom + int(1.2 * u)
         if self.goal_label is not None:
-            percent = int(100 * self.counter.displayed / max(1, self.campaign.goal))
-            pct = self.text.render(f"{percent}% OF THE GOAL", "strong", self.bar_text_size, WHITE)
-            surface.blit(pct, (bar.left, text_y))
+            fraction = self.counter.displayed / max(1, self.campaign.goal)
+            words = self._percent_words(int(100 * fraction) / 100)
+            pct = self.text.render(words, "strong", self.bar_text_size, WHITE)
+            surface.blit(pct, (self._x(bar.left, pct.get_width()), text_y))
             goal_y = text_y + pct.get_height() if self.stack_goal else text_y
-            surface.blit(self.goal_label, (bar.right - self.goal_label.get_width(), goal_y))
+            goal_w = self.goal_label.get_width()
+            surface.blit(self.goal_label, (self._x(bar.right - goal_w, goal_w), goal_y))
         if self.record_label is not None and self.campaign.record <= self.scale_max:
             x = bar.left + int(bar.width * self.campaign.record / self.scale_max)
-            surface.fill(
-                WHITE,
-                (
-                    x - max(1, int(0.25 * u)),
-                    bar.top - int(1.5 * u),
-                    max(2, int(0.5 * u)),
-                    bar.height + int(3 * u),
-                ),
+            mark_w = max(2, int(0.5 * u))
+            mark_x = self._x(x - max(1, int(0.25 * u)), mark_w)
+            surface.fill(WHITE, (mark_x, bar.top - int(1.5 * u), mark_w, bar.height + int(3 * u)))
+            label_w = self.record_label.get_width()
+            lx = min(max(bar.left, x - label_w // 2), bar.right - label_w)
+            surface.blit(
+                self.record_label,
+                (self._x(lx, label_w), bar.top - int(1.8 * u) - self.record_label.get_height()),
             )
-            lx = min(
-                max(bar.left, x - self.record_label.get_width() // 2),
-                bar.right - self.record_label.get_width(),
-            )
-            surface.blit(self.record_label, (lx, bar.top - int(1.8 * u) - self.record_label.get_height()))
 
     def _draw_channels(self, surface: pygame.Surface) -> None:
         u = self.grid_u
         digits = self.small_digits
         for i, (cell, number) in enumerate(zip(self.cells, self.channel_numbers, strict=True)):
-            r = cell.rect
-            if i and r.left > self.cells[i - 1].rect.left:  # a rule between neighbours in a row
-                surface.fill(DARK, (r.left, r.top + int(u), max(1, int(0.2 * u)), r.height - int(u)))
+            r = self._rect(cell.rect)
+            if i and cell.rect.left > self.cells[i - 1].rect.left:  # a rule between neighbours in a row
+                rule_x = r.right - max(1, int(0.2 * u)) if self.rtl else r.left
+                surface.fill(DARK, (rule_x, r.top + int(u), max(1, int(0.2 * u)), r.height - int(u)))
             digits.blit(surface, number, r.centerx - digits.width(number) // 2, r.top - digits.top)
             surface.blit(
                 cell.label, (r.centerx - cell.label.get_width() // 2, r.top + digits.height + int(u))
@@ -592,4 +646,4 @@ class TotalsScene:
         if self.variant == "facade" and self.celebrating <= 0:
             return  # only the number and one line: the gold number said it
         left = x - picture.get_width() // 2 if centred else x - picture.get_width()
-        surface.blit(picture, (left, y))
+        surface.blit(picture, (self._x(left, picture.get_width()), y))

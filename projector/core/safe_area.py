@@ -55,6 +55,12 @@ class SafeArea:
         """True when it asks for nothing: the whole frame is safe."""
         return not (self.top or self.right or self.bottom or self.left or self.avoid)
 
+    def mirrored(self) -> SafeArea:
+        """The same area reflected left to right: a right-to-left layout is made in the
+        mirrored area, then reflected back, so it keeps to the real one."""
+        boxes = tuple(Box(1.0 - b.x - b.w, b.y, b.w, b.h) for b in self.avoid)
+        return SafeArea(self.top, self.left, self.bottom, self.right, boxes)
+
 
 NO_SAFE_AREA = SafeArea()
 

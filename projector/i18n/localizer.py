@@ -69,22 +69,16 @@ class Localizer:
         return dates.format_date(when, format=style, locale=self.choice.locale)
 
     def country(self, code: str | None) -> str:
-        """A country's name in this locale's language ("" for none); the code if CLDR lacks it."""
+        """A country's everyday name in this locale's language ("" for none or an unknown code)."""
         if not code:
             return ""
-        code = code.upper()
-        return str(self.choice.locale.territories.get(code) or code)
+        return str(self.choice.locale.territories.get(code.upper()) or "")
 
     def upper(self, text: str) -> str:
         """Capitals for a headline, the locale's way: Turkish "i" becomes "İ", not "I"."""
         if self.language in ("tr", "az"):
             text = text.replace("i", "\u0130")
         return text.upper()
-
-    def quote(self, text: str) -> str:
-        """``text`` in the locale's quotation marks (from the catalog: translators choose)."""
-        # Translators: the quotation marks around a supporter's message; keep {text}.
-        return self.gettext("\u201c{text}\u201d").format(text=text)
 
     @staticmethod
     def isolate(text: str) -> str:
@@ -100,11 +94,15 @@ def _localizer(choice: LocaleChoice) -> Localizer:
     return Localizer(choice)
 
 
+# Latin digits with the locale's grouping, decimal sign and percent pattern: Babel formats
+# patterns and symbols but does not substitute digits, so asking it for a locale's native
+# numbering system (Arabic-Indic in ar-EG) gives Latin digits with that system's separators,
+# a mixture nobody writes. Where CLDR's default is Latin (ar, ar-MA, fa-AF, km, th) this is it.
 @lru_cache(maxsize=4096)
 def _format_number(tag: str, value: int) -> str:
-    return numbers.format_decimal(value, locale=tag.replace("-", "_"), numbering_system="default")
+    return numbers.format_decimal(value, locale=tag.replace("-", "_"), numbering_system="latn")
 
 
 @lru_cache(maxsize=512)
 def _format_percent(tag: str, whole: int) -> str:
-    return numbers.format_percent(whole / 100, locale=tag.replace("-", "_"), numbering_system="default")
+    return numbers.format_percent(whole / 100, locale=tag.replace("-", "_"), numbering_system="latn")

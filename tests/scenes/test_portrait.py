@@ -11,7 +11,8 @@ from typing import Any
 from PIL import Image
 
 from projector.core.model import Case
-from scenes.base import YELLOW, country_name
+from projector.i18n import Localizer
+from scenes.base import YELLOW
 from scenes.portrait import PortraitScene, first_sentence, initials
 from tests.display.screens import colour_pixels, lit_pixels, make_assets, region, sample_state, surface
 
@@ -128,9 +129,12 @@ def test_a_case_updated_on_screen_is_redrawn() -> None:
 
 
 def test_text_helpers() -> None:
-    assert country_name("TR") == "Türkiye"
-    assert country_name("IR") == "Iran"  # the everyday name, not "Iran, Islamic Republic of"
-    assert country_name("XX") == "" and country_name(None) == ""
+    english = Localizer.for_tag("en")
+    assert english.country("TR") == "Türkiye"
+    assert english.country("IR") == "Iran"  # the everyday name, not "Iran, Islamic Republic of"
+    assert english.country("XX") == "" and english.country(None) == ""
+    assert Localizer.for_tag("fr").country("TR") == "Turquie"
+    assert Localizer.for_tag("ar").country("MA") == "المغرب"
     assert first_sentence("Jailed. For years.") == "Jailed."
     assert initials("Ayşe Karaman") == "AK" and initials("") == "?"
     huge = Case("x", "N" * 200, "FR", "S" * 400, "A" * 300)
