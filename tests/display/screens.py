@@ -137,9 +137,14 @@ def colour_pixels(surf: pygame.Surface, colour: tuple[int, int, int], tolerance:
 
 
 def read_text(
-    surf: pygame.Surface, sides: tuple[int, ...] = (300, 400, 500, 800, 1600), *, dark_text: bool = False
+    surf: pygame.Surface,
+    sides: tuple[int, ...] = (300, 400, 500, 800, 1600),
+    *,
+    dark_text: bool = False,
+    lang: str = "eng",
 ) -> str:
-    """What a person would read on ``surf``: tesseract's OCR of it (English), upper-cased.
+    """What a person would read on ``surf``: tesseract's OCR of it (``lang``: tesseract's
+    language data, English by default, "tur+eng" for a Turkish screen), upper-cased.
 
     Read at several sizes, as from across a street and from close by, and the
     readings joined: tesseract reads lines some 20 to 60 px high best, and a
@@ -164,5 +169,5 @@ def read_text(
                     ImageDraw.floodfill(boxed, (x, y), 255)
             pictures.append(boxed)
         for picture in pictures:
-            readings.append(str(pytesseract.image_to_string(picture, lang="eng", config="--psm 3")))
+            readings.append(str(pytesseract.image_to_string(picture, lang=lang, config="--psm 3")))
     return "\n".join(readings).upper()
