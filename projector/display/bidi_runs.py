@@ -8,10 +8,15 @@ and in which order the shaped runs stand on screen (:func:`visual_order`).
 Levels come from python-bidi, which wraps the Rust ``unicode-bidi`` crate (a
 complete, maintained implementation of UAX #9). Its public API hands levels
 out only through ``get_display(debug=True)``, as a debug dump; we parse that
-dump and check it, and fall back to a small UBA of our own (no explicit
-embeddings, which supporters' messages do not use) if the library is missing
-or its dump ever changes shape. A wall that shows every script must not go
-dark because a debug format moved.
+dump and check it, and fall back to a small UBA of our own (isolates, but
+no explicit embeddings, which supporters' messages do not use) if the library
+is missing or its dump ever changes shape. A wall that shows every script must
+not go dark because a debug format moved.
+
+Names, countries and numbers composed into a line are wrapped in first-strong
+isolates (:func:`isolate`): without them "— ليلى, Morocco" takes its direction
+from the Arabic name and reads "Morocco ,ليلى —"; inside FSI ... PDI each
+value is laid out on its own and the line keeps the template's direction.
 """
 
 from __future__ import annotations
@@ -38,6 +43,13 @@ _LTR_OR_NUMBER_CLASSES = frozenset(
 _ASCII_CLASSES = frozenset({"L", "EN", "ES", "ET", "CS", "WS", "ON", "B", "S", "BN"})
 #: Explicit direction controls: invisible, and removed before shaping (UAX #9, X9).
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+#: Isolate initiators (UAX #9 BD8).
+ISOLATE_OPENERS = frozenset((LRI, RLI, FSI))
+_EMBEDDING_OPENERS = frozenset("\u202a\u202b\u202d\u202e")  # LRE, RLE, LRO, RLO
+_PDF = "\u202c"
+#: Nesting deeper than this is an overflow (UAX #9 BD2); a message never comes near it.
+_MAX_DEPTH = 125
 _LEVEL_RE = re.compile(r"Level\(\s*(\d+)")
 
 
@@ -75,7 +87,7 @@ def embedding_levels(text: str, base: int | None = None) -> list[int]:
     if levels is None:
         levels = fallback_levels(text, base)
     end = len(text)
-    while end and text[end - 1].isspace():
+    while end and (text[end - 1].isspace() or text[end - 1] in ISOLATE_OPENERS or text[end - 1] == PDI):
         end -= 1
         levels[end] = base
     return levels
@@ -109,6 +121,111 @@ def _library_levels(text: str, base: int) -> list[int] | None:
     return levels
 
 
+# --- isolates: names and numbers that keep their own direction ------------------------------
+
+
+def isolate(text: str) -> str:
+    """``text`` as a first-strong isolate (FSI ... PDI), for composing it into a line.
+
+    The value is laid out in its own direction and the line around it keeps
+    its own ("— ليلى, Morocco" stays a left-to-right attribution). Unbalanced
+    isolate and embedding controls inside are dropped first, so a supporter's
+    name cannot close the isolate early or leak a direction into the line.
+    """
+    inner = _drop_unbalanced(text)
+    return f"{FSI}{inner}{PDI}" if inner else ""
+
+
+def isolated(template: str, /, **values: str | int) -> str:
+    """``template.format(...)`` with each value isolated: ``isolated("— {name}, {country}", ...)``."""
+    return template.format_map({key: isolate(str(value)) for key, value in values.items()})
+
+
+def _drop_unbalanced(text: str) -> str:
+    """``text`` without the isolate and embedding controls that have no partner inside it."""
+    if BIDI_CONTROLS.isdisjoint(text):
+        return text
+    drop: set[int] = set()
+    stack: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in ISOLATE_OPENERS or ch in _EMBEDDING_OPENERS:
+            stack.append(i)
+        elif ch == _PDF:
+            if stack and text[stack[-1]] in _EMBEDDING_OPENERS:
+                stack.pop()
+            else:
+                drop.add(i)
+        elif ch == PDI:
+            if any(text[j] in ISOLATE_OPENERS for j in stack):
+                # A PDI closes the embeddings opened inside its isolate (X6a): they had no PDF.
+                while text[stack[-1]] not in ISOLATE_OPENERS:
+                    drop.add(stack.pop())
+                stack.pop()
+            else:
+                drop.add(i)
+    drop.update(stack)
+    return "".join(ch for i, ch in enumerate(text) if i not in drop)
+
+
+def _matching_pdis(text: str) -> dict[int, int]:
+    """Each isolate initiator's matching PDI (BD9); initiators without one are left out."""
+    found: dict[int, int] = {}
+    open_at: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in ISOLATE_OPENERS:
+            open_at.append(i)
+        elif ch == PDI and open_at:
+            found[open_at.pop()] = i
+    return found
+
+
+def _first_strong(text: str, start: int, end: int) -> int | None:
+    """0 or 1 for the first strong character in ``text[start:end]`` outside nested isolates (P2)."""
+    depth = 0
+    for ch in text[start:end]:
+        if ch in ISOLATE_OPENERS:
+            depth += 1
+        elif ch == PDI:
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            cls = _bidi_class(ch)
+            if cls == "L":
+                return 0
+            if cls in ("R", "AL"):
+                return 1
+    return None
+
+
+def isolate_spans(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Each isolate in ``text``: its initiator, its matching PDI (or ``len(text)``), and how to reopen it.
+
+    An FSI is reopened as LRI or RLI, the direction its whole content
+    resolved to, so the part of a name on the next line keeps that direction.
+    """
+    if FSI not in text and LRI not in text and RLI not in text:
+        return ()
+    matches = _matching_pdis(text)
+    spans = []
+    for i, ch in enumerate(text):
+        if ch in ISOLATE_OPENERS:
+            close = matches.get(i, len(text))
+            opener = ch if ch != FSI else (RLI if _first_strong(text, i + 1, close) == 1 else LRI)
+            spans.append((i, close, opener))
+    return tuple(spans)
+
+
+def isolated_slice(text: str, start: int, end: int, spans: Sequence[tuple[int, int, str]]) -> str:
+    """``text[start:end]`` as a line of its own: isolates it cuts are closed and reopened there.
+
+    A wrapped line that ends inside a name must not leave its FSI open (the
+    rest of the line would be pulled into the name's direction), and the next
+    line must continue the name in it.
+    """
+    reopen = "".join(opener for first, close, opener in spans if first < start <= close)
+    closing = sum(1 for first, close, _ in spans if first < end <= close)
+    return f"{reopen}{text[start:end]}{PDI * closing}"
+
+
 # --- a small UBA of our own, for when the library is unavailable --------------------------
 
 
@@ -120,31 +237,83 @@ def _bidi_class(ch: str) -> str:
     if ch == "\u061c":
         return "AL"
     cls = unicodedata.bidirectional(ch)
-    if cls in ("LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI", ""):
+    if cls in ("LRE", "LRO", "RLE", "RLO", "PDF", ""):
         return "BN"
     return cls
 
 
 def _fallback_paragraph_level(text: str) -> int:
-    for ch in text:
-        cls = _bidi_class(ch)
-        if cls == "L":
-            return 0
-        if cls in ("R", "AL"):
-            return 1
-    return 0
+    return _first_strong(text, 0, len(text)) or 0
+
+
+_ISOLATE_CLASSES = frozenset({"LRI", "RLI", "FSI", "PDI"})
 
 
 def fallback_levels(text: str, base: int) -> list[int]:
-    """UAX #9 without explicit embeddings: rules W1-W7, N1-N2, I1-I2 on one level run."""
+    """UAX #9 with isolates but without explicit embeddings (X1-X10, W1-W7, N1-N2, I1-I2).
+
+    Isolate initiators raise the level of what they enclose (X5a-X5c, X6a); the
+    text around an isolate forms one isolating run sequence that sees the
+    isolate as a single neutral (BD13), so a name in Arabic inside a Latin line
+    neither takes nor gives direction to its neighbours.
+    """
     n = len(text)
-    types = [_bidi_class(ch) for ch in text]
-    sos = "R" if base % 2 else "L"
-    # W1: marks take the type of what they sit on.
+    classes = [_bidi_class(ch) for ch in text]
+    matches = _matching_pdis(text)
+    matched_pdis = set(matches.values())
+    # X1-X8, isolates only: the level each character is embedded at.
+    levels = [base] * n
+    stack = [base]
+    for i, cls in enumerate(classes):
+        if cls in ("LRI", "RLI", "FSI"):
+            levels[i] = stack[-1]
+            rtl = cls == "RLI" or (cls == "FSI" and _first_strong(text, i + 1, matches.get(i, n)) == 1)
+            raised = (stack[-1] + 1) | 1 if rtl else (stack[-1] + 2) & ~1
+            stack.append(raised if raised <= _MAX_DEPTH else stack[-1])
+        elif cls == "PDI" and i in matched_pdis:
+            stack.pop()
+            levels[i] = stack[-1]
+        else:
+            levels[i] = stack[-1]
+    # X10: level runs joined across matched isolates into isolating run sequences.
+    runs: list[list[int]] = []
+    for i in range(n):
+        if runs and levels[runs[-1][-1]] == levels[i]:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    run_starting = {run[0]: run for run in runs}
+    resolved = [0] * n
+    for run in runs:
+        if run[0] in matched_pdis:
+            continue  # it continues the sequence of the initiator it closes
+        sequence = list(run)
+        while sequence[-1] in matches and matches[sequence[-1]] in run_starting:
+            sequence.extend(run_starting[matches[sequence[-1]]])
+        level = levels[sequence[0]]
+        before = levels[sequence[0] - 1] if sequence[0] > 0 else base
+        last = sequence[-1]
+        after = base if last + 1 >= n or classes[last] in ("LRI", "RLI", "FSI") else levels[last + 1]
+        sos = "R" if max(level, before) % 2 else "L"
+        eos = "R" if max(level, after) % 2 else "L"
+        types = _resolve([classes[i] for i in sequence], sos, eos, "R" if level % 2 else "L")
+        for i, t in zip(sequence, types, strict=True):
+            # I1, I2.
+            if level % 2 == 0:
+                resolved[i] = level + (1 if t == "R" else 2 if t in ("AN", "EN") else 0)
+            else:
+                resolved[i] = level + (1 if t in ("L", "EN", "AN") else 0)
+    return resolved
+
+
+def _resolve(types: list[str], sos: str, eos: str, embedding: str) -> list[str]:
+    """Rules W1-W7 and N1-N2 on one isolating run sequence's bidi classes."""
+    n = len(types)
+    # W1: marks take the type of what they sit on (after an isolate boundary: neutral).
     prev = sos
     for i, t in enumerate(types):
         if t == "NSM":
-            types[i] = prev if prev not in ("LRI", "RLI", "FSI", "PDI") else "ON"
+            types[i] = prev if prev not in _ISOLATE_CLASSES else "ON"
         elif t != "BN":
             prev = types[i]
     # W2, W3: European digits after Arabic letters are Arabic numbers; AL is R.
@@ -182,7 +351,7 @@ def fallback_levels(text: str, base: int) -> list[int]:
             last_strong = t
         elif t == "EN" and last_strong == "L":
             types[i] = "L"
-    # N1, N2: neutrals between two of a direction take it, else the paragraph's.
+    # N1, N2: neutrals (isolates among them) between two of a direction take it, else the embedding's.
     strong = ["R" if t in ("EN", "AN") else t for t in types]
     i = 0
     while i < n:
@@ -193,17 +362,10 @@ def fallback_levels(text: str, base: int) -> list[int]:
         while j < n and strong[j] not in ("L", "R"):
             j += 1
         before = strong[i - 1] if i > 0 else sos
-        after = strong[j] if j < n else sos
-        types[i:j] = [before if before == after else sos] * (j - i)
+        after = strong[j] if j < n else eos
+        types[i:j] = [before if before == after else embedding] * (j - i)
         i = j
-    # I1, I2.
-    levels = []
-    for t in types:
-        if base % 2 == 0:
-            levels.append(base + (1 if t == "R" else 2 if t in ("AN", "EN") else 0))
-        else:
-            levels.append(base + (1 if t in ("L", "EN", "AN") else 0))
-    return levels
+    return types
 
 
 def visual_order(levels: Sequence[int]) -> list[int]:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import unicodedata
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -33,6 +34,8 @@ from projector.display.bidi_runs import (
     BIDI_CONTROLS,
     cluster_starts,
     embedding_levels,
+    isolate_spans,
+    isolated_slice,
     paragraph_level,
     script_of,
     visual_order,
@@ -44,11 +47,14 @@ from projector.display.fonts import (
     FontFile,
     looks_like_emoji,
 )
+from projector.display.line_breaks import break_opportunities
 
 log = logging.getLogger(__name__)
 
 #: Characters a line may not start with (JIS X 4051 / W3C jlreq, the common subset):
 #: closing brackets and punctuation, iteration marks, prolonged sound mark, small kana.
+#: ICU's line breaker applies these rules between segments; the tables are for the last
+#: resort, a stretch with no break opportunity cut between grapheme clusters.
 NO_LINE_START = frozenset(
     ")]}\u3009\u300b\u300d\u300f\u3011\u3015\u3017\u3019\u301f\uff09\uff3d\uff5d\uff60"
     "\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff01\uff1f!?,.:;\u30fb\u2025\u2026"
@@ -153,6 +159,17 @@ def _cluster_traits(piece: str) -> tuple[frozenset[int], bool, str | None]:
     return needed, neutral, script
 
 
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """Text between two line-break opportunities: ``[start, word_end)`` plus spaces up to ``end``."""
+
+    start: int
+    end: int
+    word_end: int
+    alone: int  # its width without the spaces
+    spaced: int  # its width with them, as it adds up on a line
+
+
 @dataclass(slots=True)
 class _Cluster:
     text: str
@@ -205,6 +222,7 @@ class SurfaceCache:
 
 
 _SEPARATORS = str.maketrans({"\u2028": " ", "\u2029": " "})
+_EMPTY_ISOLATE = re.compile("[\u2066-\u2068]\u2069")
 
 
 class TextRenderer:
@@ -215,6 +233,15 @@ class TextRenderer:
         self.cache = SurfaceCache(max_pixels)
         self._ink: dict[tuple[str, str, int], pygame.Rect] = {}
         self._layouts: OrderedDict[tuple[str, str, int, int | None], Layout] = OrderedDict()
+        #: Where lines may end (see ``line_breaks``); ``line_breaks.space_breaks`` wraps at
+        #: spaces only, as before ICU (the benchmark compares the two).
+        self.breaks: Callable[[str, str | None], Sequence[int]] = break_opportunities
+        self._measures: OrderedDict[tuple[str, tuple[int, ...], str, int, int], list[_Segment]] = (
+            OrderedDict()
+        )
+        self._wrapped: OrderedDict[tuple[str, str, int, int, int, str | None], tuple[str, ...]] = (
+            OrderedDict()
+        )
 
     # --- layout: runs by font, script and direction -------------------------------------
 
@@ -274,6 +301,8 @@ class TextRenderer:
         if any(ch in BIDI_CONTROLS for ch in text):
             keep = [i for i, ch in enumerate(text) if ch not in BIDI_CONTROLS]
             text, levels = "".join(text[i] for i in keep), [levels[i] for i in keep]
+            if not text:  # only controls (an empty isolate, a break next to one): nothing to draw
+                return []
         starts = cluster_starts(text)
         clusters = []
         for a, b in zip(starts, [*starts[1:], len(text)], strict=True):
@@ -439,85 +468,206 @@ class TextRenderer:
             size = max(min_size, int(size * 0.95))
         return size
 
-    def wrap(self, text: object, face: str, size: int, max_width: int, max_lines: int = 0) -> list[str]:
-        """Greedy word wrap; words longer than a line are broken; overflow ends in an ellipsis.
+    def wrap(
+        self,
+        text: object,
+        face: str,
+        size: int,
+        max_width: int,
+        max_lines: int = 0,
+        *,
+        lang: str | None = None,
+    ) -> list[str]:
+        """Greedy line filling at word boundaries; overflow ends in an ellipsis.
 
-        Lines break at spaces. A word wider than the line (or a sentence in a
-        script written without spaces: Thai, Khmer, Myanmar, Chinese) is cut
-        between grapheme clusters, never inside one. Widths are the runs'
-        shaped widths, measured in the paragraph's direction.
+        Lines break where ICU's line breaker allows (:mod:`line_breaks`): after
+        spaces, between the words of Thai, Khmer, Lao and Myanmar (which have
+        no spaces), between CJK characters with kinsoku. ``lang``, a BCP-47 tag
+        ("th", "ja"), tunes the rules to a language. A stretch with no break
+        wider than the line is cut between grapheme clusters, never inside one.
+        Widths are the runs' shaped widths, measured in the paragraph's
+        direction. Runs of whitespace collapse to one space; none starts or
+        ends a line. An isolate (FSI ... PDI) a break falls inside is closed
+        at the end of its line and reopened at the start of the next, so no
+        line leaves a name's direction open.
         """
-        paragraph = clean_text(text)
-        words = paragraph.split()
         size = int(size)
+        key = (text if isinstance(text, str) else clean_text(text), face, size, max_width, max_lines, lang)
+        found = self._wrapped.get(key)
+        if found is not None:
+            # The messages scene wraps its message on every frame: the answer is kept.
+            self._wrapped.move_to_end(key)
+            return list(found)
+        made = self._wrap(key[0], face, size, max_width, max_lines, lang)
+        self._wrapped[key] = tuple(made)
+        if len(self._wrapped) > 512:
+            self._wrapped.popitem(last=False)
+        return made
+
+    def _wrap(
+        self, text: str, face: str, size: int, max_width: int, max_lines: int, lang: str | None
+    ) -> list[str]:
+        # An empty isolate (a template's name left blank) draws nothing and would only keep
+        # the space before it at the end of a line.
+        paragraph = " ".join(_EMPTY_ISOLATE.sub("", clean_text(text)).split())
         base = paragraph_level(paragraph)
+        spans = isolate_spans(paragraph)
 
-        def measure(s: str) -> int:
-            return self._layout(s, face, size, base).width
+        def line(start: int, end: int) -> str:
+            return isolated_slice(paragraph, start, end, spans) if spans else paragraph[start:end]
 
-        def spaced_width(word: str) -> int:
-            """The word and the space after it, as they add up on a line."""
-            lay = self._layout(word, face, size, base)
-            if len(lay.runs) != 1 or self.fonts.scale(lay.runs[0].file, size) != 1.0:
-                return measure(word + " ")
-            font = self.fonts.load(lay.runs[0].file, size)
-            return lay.width + int(font.size(" ")[0])
-
-        lines: list[str] = []
-        current: list[str] = []
-        spaced = 0  # width of the current words, each with the space that follows it
-        queue = deque(words)
-
-        def flush() -> None:
-            # The sum of words is an estimate (kerning across a space): the line itself
-            # decides, and words that do not fit after all go back to start the next line.
-            back: list[str] = []
-            while len(current) > 1 and measure(" ".join(current)) > max_width:
-                back.insert(0, current.pop())
-            lines.append(" ".join(current))
-            queue.extendleft(reversed(back))
-
-        while queue or current:
-            if not queue:
-                # The last line: the words the line itself cannot hold after all (flush
-                # gives them back) go round again and start the next one; none is dropped.
-                flush()
-                current, spaced = [], 0
-                continue
-            word = queue.popleft()
-            alone = measure(word)
-            if current and spaced + alone <= max_width:
-                current.append(word)
-                spaced += spaced_width(word)
-                continue
-            if current:
-                queue.appendleft(word)
-                flush()
-                current, spaced = [], 0
-                continue
-            if alone > max_width:
-                *whole, word = self._split_word(word, face, size, max_width, base)
-                lines.extend(whole)
-                alone = measure(word)
-            current, spaced = [word], spaced_width(word)
+        segments = self._measured(paragraph, tuple(self.breaks(paragraph, lang)), face, size, base)
+        ranges = self._fill(paragraph, segments, face, size, max_width, base, line)
+        lines = [line(a, b) for a, b in ranges]
         if max_lines and len(lines) > max_lines:
-            last = lines[max_lines - 1]
-            ends = [*cluster_starts(last)[1:], len(last)]
+            start, end = ranges[max_lines - 1]
+            ends = [start + e for e in (*cluster_starts(paragraph[start:end])[1:], end - start)]
+
+            def cut(i: int) -> str:
+                stop = ends[i] if i >= 0 else start
+                while stop > start and paragraph[stop - 1] == " ":
+                    stop -= 1
+                return line(start, stop) + "\u2026"
+
             lo, hi = -1, len(ends) - 1
             while lo < hi:
                 mid = (lo + hi + 1) // 2
-                if measure(last[: ends[mid]].rstrip() + "\u2026") <= max_width:
+                if self._layout(cut(mid), face, size, base).width <= max_width:
                     lo = mid
                 else:
                     hi = mid - 1
-            kept = last[: ends[lo]] if lo >= 0 else ""
-            lines = [*lines[: max_lines - 1], kept.rstrip() + "\u2026"]
+            lines = [*lines[: max_lines - 1], cut(lo)]
+        return lines
+
+    def _measured(
+        self, paragraph: str, ends: tuple[int, ...], face: str, size: int, base: int
+    ) -> list[_Segment]:
+        """Each segment between break opportunities with its width, alone and with its spaces.
+
+        A word of Thai, Khmer or Chinese is many segments in one font: it is
+        laid out once and its segments measured with that font alone (one
+        shaping call each), as cheap as cutting it between clusters was. Kept
+        per paragraph and size: fitting wraps the same text at many widths.
+        """
+        key = (paragraph, ends, face, size, base)
+        found = self._measures.get(key)
+        if found is not None:
+            self._measures.move_to_end(key)
+            return found
+        measured: list[_Segment] = []
+        first = 0  # the first segment of the current space-delimited word
+        bounds = list(itertools.pairwise((0, *ends)))
+        for i, (_, end) in enumerate(bounds):
+            if end < len(paragraph) and paragraph[end - 1] != " ":
+                continue
+            measured.extend(self._measure_word(paragraph, bounds[first : i + 1], face, size, base))
+            first = i + 1
+        self._measures[key] = measured
+        if len(self._measures) > 64:
+            self._measures.popitem(last=False)
+        return measured
+
+    def _measure_word(
+        self, paragraph: str, bounds: list[tuple[int, int]], face: str, size: int, base: int
+    ) -> list[_Segment]:
+        """The segments of one space-delimited word (the last may end in a space), measured."""
+        start, end = bounds[0][0], bounds[-1][1]
+        word_end = end - 1 if paragraph[end - 1] == " " else end
+        lay = self._layout(paragraph[start:word_end], face, size, base)
+        run = lay.runs[0] if len(lay.runs) == 1 else None
+        if run is None or run.text != paragraph[start:word_end] or self.fonts.scale(run.file, size) != 1.0:
+            # Several fonts, scripts or directions: each segment is laid out as a line would be.
+            out = []
+            for a, b in bounds:
+                b_word = b - 1 if paragraph[b - 1] == " " else b
+                alone = self._layout(paragraph[a:b_word], face, size, base).width
+                spaced = self._layout(paragraph[a:b], face, size, base).width if b_word < b else alone
+                out.append(_Segment(a, b, b_word, alone, spaced))
+            return out
+        font = self.fonts.load(run.file, size)
+        _shape_as(font, run.script, run.rtl)
+        space = int(font.size(" ")[0]) if word_end < end else 0
+        if len(bounds) == 1:
+            return [_Segment(start, end, word_end, lay.width, lay.width + space)]
+        out = []
+        for a, b in bounds:
+            b_word = min(b, word_end)
+            alone = int(font.size(paragraph[a:b_word])[0]) if b_word > a else 0
+            out.append(_Segment(a, b, b_word, alone, alone + (space if b_word < b else 0)))
+        return out
+
+    def _fill(
+        self,
+        paragraph: str,
+        segments: list[_Segment],
+        face: str,
+        size: int,
+        max_width: int,
+        base: int,
+        line: Callable[[int, int], str],
+    ) -> list[tuple[int, int]]:
+        """Lines as (start, end) offsets in ``paragraph``, filled greedily from measured segments.
+
+        The sum of segments is an estimate (kerning and shaping across a
+        boundary), so the line itself decides, and segments that do not fit
+        after all go back to start the next line. No segment is ever dropped;
+        one wider than a line is cut between clusters.
+        """
+        lines: list[tuple[int, int]] = []
+        current: list[_Segment] = []
+        estimate = 0  # the width of the current segments, each with the space that follows it
+        queue = deque(segments)
+
+        def flush() -> None:
+            back: list[_Segment] = []
+            first = current[0].start
+            while (
+                len(current) > 1
+                and self._layout(line(first, current[-1].word_end), face, size, base).width > max_width
+            ):
+                back.append(current.pop())
+            lines.append((first, current[-1].word_end))
+            queue.extendleft(back)  # (the last popped goes in first: the queue keeps their order)
+            current.clear()
+
+        while queue or current:
+            if not queue:
+                # The last line: the segments the line itself cannot hold after all (flush
+                # gives them back) go round again and start the next one; none is dropped.
+                flush()
+                estimate = 0
+                continue
+            seg = queue.popleft()
+            if current and estimate + seg.alone <= max_width:
+                current.append(seg)
+                estimate += seg.spaced
+                continue
+            if current:
+                queue.appendleft(seg)
+                flush()
+                estimate = 0
+                continue
+            if seg.alone > max_width:
+                *whole, rest = self._split_word(
+                    paragraph[seg.start : seg.word_end], face, size, max_width, base
+                )
+                start = seg.start
+                for piece in whole:
+                    lines.append((start, start + len(piece)))
+                    start += len(piece)
+                alone = self._layout(rest, face, size, base).width
+                space = seg.spaced - seg.alone
+                seg = _Segment(start, seg.end, seg.word_end, alone, alone + space)
+            current.append(seg)
+            estimate = seg.spaced
         return lines
 
     def _split_word(self, word: str, face: str, size: int, max_width: int, base: int) -> list[str]:
         """``word`` cut between clusters into lines that fit; the last piece may take more words.
 
-        One font and one direction (a sentence of Chinese, Thai, Khmer): each
+        The last resort, for a stretch with no break opportunity wider than a
+        line (a long name or link at a large size, a word in a narrow column).
+        One font and one direction (most such stretches): each
         cluster is measured once and lines are filled greedily, each checked
         once as a whole (linear; a 280-character CJK message in ~3 ms).
         Otherwise: the longest fitting prefix, line after line.
