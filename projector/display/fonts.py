@@ -5,11 +5,19 @@ same glyphs as the machine that was tested; system fonts are scanned once, on
 first need, for scripts no package covers. Coverage is read from each font's
 own character map: SDL reports a glyph for characters a font lacks (the
 .notdef box), so asking SDL is not enough.
+
+Every weight on screen is a real font file. The packaged fonts are variable
+and SDL_ttf draws only their default instance (regular), so a bold face uses a
+static instance cut at wght 700 (:mod:`projector.display.font_instances`);
+a system font in a bold line is its family's bold file. SDL_ttf's synthetic
+bold is never used: it widens every glyph, marks included, which tears Thai,
+Khmer and Myanmar words apart and merges Arabic dots.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import io
 import logging
 import os
 import re
@@ -23,8 +31,11 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import pygame
+
+from projector.display.font_instances import BOLD, Instances, shared_instances, weight_axis
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +44,22 @@ Colour = tuple[int, int, int]
 
 @dataclass(frozen=True, slots=True)
 class FontFile:
-    """One font file in a face chain; ``bold`` asks SDL_ttf for synthetic emboldening.
+    """One font file in a face chain.
 
-    ``fixed`` marks a bitmap font (colour emoji): SDL_ttf draws it at its one
-    strike size, and we scale what it draws to the line.
+    ``weight`` is the wght at which a static instance is cut from the variable
+    font ``path`` (:data:`BOLD` for bold faces); None draws the file as it is
+    (a variable font's default instance, or a static file such as a system
+    font's Bold). ``fixed`` marks a bitmap font (colour emoji): SDL_ttf draws
+    it at its one strike size, and we scale what it draws to the line.
     """
 
     path: Path
-    bold: bool = False
+    weight: int | None = None
     fixed: bool = False
 
 
-#: (package, file inside it, synthetic bold). Packages that are not installed are skipped.
+#: (package, file inside it, weight to cut an instance at, None for the file as it is).
+#: Packages that are not installed are skipped.
 _NOTO = ("fontpkg_noto_sans", "files/NotoSans[wdth,wght].ttf")
 _EXTRA_SCRIPTS = (
     ("fontpkg_noto_sans_arabic", "files/NotoSansArabic[wdth,wght].ttf"),
@@ -52,13 +67,16 @@ _EXTRA_SCRIPTS = (
     ("fontpkg_noto_sans_thai", "files/NotoSansThai[wdth,wght].ttf"),
     ("fontpkg_noto_sans_khmer", "files/NotoSansKhmer[wdth,wght].ttf"),
 )
-FACE_SOURCES: dict[str, tuple[tuple[str, str, bool], ...]] = {
-    # Condensed, heavy, tall: numbers and headlines legible from across a street.
-    "display": (("fontpkg_anton", "files/Anton-Regular.ttf", False), (*_NOTO, True)),
+FACE_SOURCES: dict[str, tuple[tuple[str, str, int | None], ...]] = {
+    # Condensed, heavy, tall: numbers and headlines legible from across a street. Anton is
+    # drawn heavy at its only weight; what it lacks falls back to bold Noto.
+    "display": (("fontpkg_anton", "files/Anton-Regular.ttf", None), (*_NOTO, BOLD)),
     # Broad coverage for supporters' words and stories.
-    "body": ((*_NOTO, False), *((p, f, False) for p, f in _EXTRA_SCRIPTS)),
-    "strong": ((*_NOTO, True), *((p, f, True) for p, f in _EXTRA_SCRIPTS)),
+    "body": ((*_NOTO, None), *((p, f, None) for p, f in _EXTRA_SCRIPTS)),
+    "strong": ((*_NOTO, BOLD), *((p, f, BOLD) for p, f in _EXTRA_SCRIPTS)),
 }
+#: A font this heavy (OS/2 usWeightClass) is bold: what a bold face takes from the system.
+BOLD_AT_LEAST = 600
 
 
 def _package_file(package: str, relative: str) -> Path | None:
@@ -84,10 +102,10 @@ def installed_faces() -> dict[str, tuple[FontFile, ...]]:
     faces: dict[str, tuple[FontFile, ...]] = {}
     for face, sources in FACE_SOURCES.items():
         files = []
-        for package, relative, bold in sources:
+        for package, relative, weight in sources:
             path = _package_file(package, relative)
             if path is not None:
-                files.append(FontFile(path, bold))
+                files.append(FontFile(path, weight))
         if not files:
             log.warning("no font installed for face %r; using the SDL default font", face)
         faces[face] = tuple(files)
@@ -241,12 +259,18 @@ _STYLED = ("Condensed", "Narrow", "Display", "Looped", "Rashi", "Kufi", "Nastali
 
 @dataclass(frozen=True, slots=True)
 class SystemFont:
-    """A system font and the code points it covers; ``emoji`` fonts only ever draw emoji."""
+    """A system font and the code points it covers; ``emoji`` fonts only ever draw emoji.
+
+    ``family`` (typographic family name) and ``weight`` (OS/2 usWeightClass)
+    find a regular font's bold sibling for bold faces.
+    """
 
     path: Path
     coverage: Coverage
     emoji: bool = False
     fixed: bool = False
+    family: str = ""
+    weight: int = 400
 
 
 def _system_rank(path: Path) -> tuple[int, int, str]:
@@ -282,15 +306,47 @@ def _read_font(path: Path) -> SystemFont | None:
     colour = bool({b"CBDT", b"sbix", b"COLR"} & tables.keys())
     if b"cmap" not in tables or not (scalable or colour):
         return None
-    offset, length = tables[b"cmap"]
     with path.open("rb") as fh:
-        fh.seek(offset)
-        cmap = fh.read(length)
-    ranges = _cmap_ranges(cmap, 0)
-    if not ranges:
-        return None
+        cmap = _read_table(fh, tables[b"cmap"])
+        ranges = _cmap_ranges(cmap, 0)
+        if not ranges:
+            return None
+        weight = 400
+        if b"OS/2" in tables:
+            weight = struct.unpack_from(">H", _read_table(fh, (tables[b"OS/2"][0], 6)), 4)[0]
+        family = _family_name(_read_table(fh, tables[b"name"])) if b"name" in tables else ""
     emoji = colour or "Emoji" in path.stem
-    return SystemFont(path, Coverage(ranges), emoji=emoji, fixed=not scalable)
+    return SystemFont(path, Coverage(ranges), emoji=emoji, fixed=not scalable, family=family, weight=weight)
+
+
+def _read_table(fh: BinaryIO, where: tuple[int, int]) -> bytes:
+    fh.seek(where[0])
+    return fh.read(where[1])
+
+
+def _family_name(table: bytes) -> str:
+    """The typographic family (name ID 16, else 1) from a name table: "Noto Sans Myanmar".
+
+    Regular and Bold files of a family share it, which is how a bold face finds
+    the bold file of the system font that covers a script.
+    """
+    count, strings = struct.unpack_from(">HH", table, 2)
+    best: tuple[tuple[bool, bool], str] | None = None
+    for i in range(count):
+        platform, encoding, language, name_id, length, offset = struct.unpack_from(">6H", table, 6 + 12 * i)
+        if name_id not in (1, 16):
+            continue
+        raw = table[strings + offset : strings + offset + length]
+        if platform in (0, 3):
+            text = raw.decode("utf-16-be", "replace")
+        elif platform == 1 and encoding == 0:
+            text = raw.decode("latin-1")
+        else:
+            continue
+        rank = (name_id == 16, platform == 3 and language == 0x409)
+        if best is None or rank > best[0]:
+            best = (rank, text.strip())
+    return best[1] if best else ""
 
 
 #: Coverage of each scanned system font by path (empty until the scan has run).
@@ -368,24 +424,53 @@ WARM_SAMPLE = (
 )
 
 
+#: System font families already reported as having no bold file (reported once per process).
+_NO_BOLD_REPORTED: set[str] = set()
+
+
 class FontBook:
     """Fonts by face and pixel size, and the fallback chain that finds a font for any character.
 
-    A face's chain is its own packaged fonts, then the other packaged fonts,
-    then system fonts (emboldened like the face's fallback, so a Hebrew word
-    in a bold line is bold too). The first font that covers a character wins.
+    A face's chain is its own packaged fonts, then the other packaged fonts (at
+    the weight of the face's fallback), then system fonts (for a bold face,
+    the bold file of the family that covers the script, so a Hebrew word in a
+    bold line is bold too). The first font that covers a character wins.
+
+    ``instances`` holds the bold instances cut from the variable fonts (the
+    process's shared cache by default).
     """
 
-    def __init__(self, faces: dict[str, tuple[FontFile, ...]] | None = None) -> None:
+    def __init__(
+        self, faces: dict[str, tuple[FontFile, ...]] | None = None, instances: Instances | None = None
+    ) -> None:
         if not pygame.font.get_init():
             pygame.font.init()
         self.faces = installed_faces() if faces is None else faces
-        self._fonts: OrderedDict[tuple[Path | None, int, bool], pygame.font.Font] = OrderedDict()
+        self.instances = shared_instances() if instances is None else instances
+        self._fonts: OrderedDict[tuple[Path | None, int, int | None], pygame.font.Font] = OrderedDict()
         self._chains: dict[str, tuple[FontFile, ...]] = {}
         self._choices: dict[tuple[str, frozenset[int]], FontFile | None] = {}
         self._system_first: dict[tuple[int, bool], int] = {}
         #: Code points no font has: left out of every line and reported once each.
         self.missing: set[int] = set()
+        # Each bold face's first cut font (Noto Sans Bold: Latin, Greek, Cyrillic) is needed by
+        # almost every display and is the slowest to cut (~6 s cold): start it now, in the
+        # background. Other scripts are cut when a scene warms them or a message needs them.
+        for files in self.faces.values():
+            first = next(((f.path, f.weight) for f in files if f.weight is not None), None)
+            if first is not None:
+                self.instances.request(*first)
+
+    def font_source(self, file: FontFile | None) -> Path | bytes | None:
+        """What pygame opens for ``file``: a path (the file, or its cut instance) or an instance's bytes.
+
+        Cuts the instance first if it is not cut yet (see :class:`Instances`).
+        """
+        if file is None:
+            return None
+        if file.weight is None:
+            return file.path
+        return self.instances.get(file.path, file.weight)
 
     def load(self, file: FontFile | None, size: int) -> pygame.font.Font:
         """The font for ``file`` at ``size`` px (None: the SDL default font), cached.
@@ -393,18 +478,18 @@ class FontBook:
         A fixed (bitmap) font is opened at its own strike; see :meth:`scale`.
         """
         size = 0 if file is not None and file.fixed else max(4, min(int(size), 2000))
-        key = (file.path if file else None, size, file.bold if file else False)
+        key = (file.path, size, file.weight) if file else (None, size, None)
         font = self._fonts.get(key)
         if font is not None:
             self._fonts.move_to_end(key)
             return font
         try:
-            font = pygame.font.Font(file.path if file else None, size)
+            source = self.font_source(file)
+            # Each font reads its own stream: SDL_ttf keeps reading glyphs from it.
+            font = pygame.font.Font(io.BytesIO(source) if isinstance(source, bytes) else source, size)
         except (OSError, pygame.error):
             log.exception("could not open font %s; using the SDL default", file)
             font = pygame.font.Font(None, size)
-        if file is not None and file.bold:
-            font.bold = True
         self._fonts[key] = font
         if len(self._fonts) > 96:
             self._fonts.popitem(last=False)
@@ -427,14 +512,16 @@ class FontBook:
         chain = self._chains.get(face)
         if chain is None:
             own = self.faces.get(face) or self.faces.get("body") or ()
-            bold = own[-1].bold if own else False
+            weight = own[-1].weight if own else None
             seen = {f.path for f in own}
             extra = []
             for files in self.faces.values():
                 for f in files:
                     if f.path not in seen:
                         seen.add(f.path)
-                        extra.append(FontFile(f.path, bold))
+                        # A static font (Anton) has no other weight to cut: it stays as it is.
+                        cut = weight is not None and weight_axis(f.path) is not None
+                        extra.append(FontFile(f.path, weight if cut else None, f.fixed))
             chain = self._chains[face] = (*own, *extra)
         return chain
 
@@ -464,8 +551,11 @@ class FontBook:
         opening, rest = [], []
         for face, size in ((face, size) for face, sizes in plan for size in sizes):
             for f in self.chain(face):
-                if (f.path, size, f.bold) in self._fonts:
+                if (f.path, size, f.weight) in self._fonts:
                     continue
+                if f.weight is not None:
+                    # Cut in the background now, so the frame that warms it seldom waits.
+                    self.instances.request(f.path, f.weight)
                 coverage = self.coverage(f)
                 text = "".join(ch for ch in WARM_SAMPLE if ord(ch) in coverage)
                 chunks = [(f, size, text[i : i + chunk]) for i in range(0, max(1, len(text)), chunk)]
@@ -498,7 +588,9 @@ class FontBook:
         if key in self._choices:
             return self._choices[key]
         chain = self.chain(face)
-        bold = chain[-1].bold if chain else False
+        own = self.faces.get(face) or self.faces.get("body") or ()
+        # The weight of the face's fallback (its last own font), as the chain's packaged fonts take.
+        weight = own[-1].weight if own else None
         found: FontFile | None = None
         if not needed:
             found = chain[0] if chain else None
@@ -508,11 +600,44 @@ class FontBook:
         else:
             found = next((f for f in chain if self.covers(f, needed)), None)
             if found is None and (index := self._system_index(needed, emoji=False)) is not None:
-                found = FontFile(system_fonts()[index].path, bold)
+                found = self._system_file(index, needed, weight)
         if len(self._choices) > 8192:
             self._choices.clear()
         self._choices[key] = found
         return found
+
+    def _system_file(self, index: int, needed: frozenset[int], weight: int | None) -> FontFile:
+        """System font ``index`` for a face of ``weight``: for a bold face, its family's bold file.
+
+        The bold file must cover ``needed`` too; the weight nearest ``weight``
+        wins, then the usual ranking. With no bold file, the regular one is
+        used (and reported once): never SDL's synthetic bold.
+        """
+        fonts = system_fonts()
+        font = fonts[index]
+        if weight is None or weight < BOLD_AT_LEAST or font.weight >= BOLD_AT_LEAST:
+            return FontFile(font.path)
+        family = font.family.casefold()
+        bold = [
+            f
+            for f in fonts
+            if family
+            and f.family.casefold() == family
+            and not f.emoji
+            and f.weight >= BOLD_AT_LEAST
+            and all(cp in f.coverage for cp in needed)
+        ]
+        if bold:
+            return FontFile(min(bold, key=lambda f: abs(f.weight - weight)).path)
+        if font.family not in _NO_BOLD_REPORTED:
+            _NO_BOLD_REPORTED.add(font.family)
+            log.warning(
+                "no bold file of %r (%s) for U+%04X…; bold text in it is drawn at its regular weight",
+                font.family,
+                font.path.name,
+                min(needed),
+            )
+        return FontFile(font.path)
 
     def _system_index(self, needed: frozenset[int], emoji: bool) -> int | None:
         """The best system font with all of ``needed``: emoji fonts for emoji, text fonts for text."""

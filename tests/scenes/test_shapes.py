@@ -110,8 +110,13 @@ def test_no_word_touches_the_edges(name: str, shape: str) -> None:
 @pytest.mark.parametrize("variant", ["full", "facade"])
 @pytest.mark.parametrize("shape", SHAPES)
 def test_the_total_reads_back_whole(shape: str, variant: str) -> None:
-    _, out = render("totals", SHAPES[shape], {"variant": variant})
+    scene, out = render("totals", SHAPES[shape], {"variant": variant})
     seen = read_text(out)
+    # Tesseract splits a whole frame into blocks by everything in it: when the bold labels at
+    # the right of the banner became real bold it split the (unchanged) counter differently and
+    # misread it at every scale. So the counter is also read where it stands, with a margin.
+    rect = scene.number_rect
+    seen += read_text(region(out, rect.inflate(rect.height // 2, rect.height // 2)))
     assert "1,234,567" in seen.replace(" ", ""), (
         f"{shape}/{variant}: OCR read {seen!r}; see {keep(out, f'total-{shape}-{variant}')}"
     )
