@@ -26,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from projector import (
     http_accounts,
     http_fleet,
+    http_i18n,
     http_mapping,
     http_media,
     http_messages,
@@ -484,6 +485,8 @@ def build_app(config: Config) -> web.Application:
     http_accounts.add_routes(app)
     http_messages.add_routes(app)
     http_show.add_routes(app)
+    # Before the panel's routes: its GET /submit (in the reader's language) is the one that answers.
+    http_i18n.add_routes(app)
     http_panel.add_routes(app)
     http_media.add_routes(app)
     http_fleet.add_routes(app)

@@ -6,6 +6,7 @@ from typing import Any
 
 from projector import __version__
 from projector.core.model import MAX_ACTION_COUNT, Channel
+from projector.i18n import SUPPORTED
 from projector.openapi_fleet import fleet_paths
 from projector.openapi_mapping import mapping_paths
 
@@ -115,6 +116,52 @@ def _media_paths(operator: list[str]) -> dict[str, Any]:
                 errors=(401, 403, 413, 422),
             ),
         },
+    }
+
+
+def _i18n_paths() -> dict[str, Any]:
+    """The panel's and /submit's words for the browser (projector/http_i18n.py): public, cached."""
+    catalog = {
+        "type": "object",
+        "required": ["lang", "dir", "messages", "plurals", "plural_categories"],
+        "properties": {
+            "lang": {"type": "string", "enum": list(SUPPORTED)},
+            "dir": {"type": "string", "enum": ["ltr", "rtl"]},
+            "messages": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "English msgid -> its words; a msgid absent here shows in English",
+            },
+            "plurals": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "description": "singular msgid -> one form per plural category, in plural_categories' order",
+            },
+            "plural_categories": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["zero", "one", "two", "few", "many", "other"]},
+                "description": "the CLDR category of each plural form (Intl.PluralRules picks one)",
+            },
+        },
+    }
+    return {
+        "/i18n/panel/{lang}.json": {
+            "get": {
+                **_op(
+                    "The panel's and the public form's words in a shipped language (ETag; 304 on If-None-Match)",
+                    ok=catalog,
+                    errors=(404,),
+                ),
+                "parameters": [
+                    {
+                        "name": "lang",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": list(SUPPORTED)},
+                    }
+                ],
+            }
+        }
     }
 
 
@@ -307,6 +354,7 @@ def openapi_document() -> dict[str, Any]:
                 "delete": _op("Remove a case (operator)", security=operator, errors=(401, 403, 404)),
             },
             **_media_paths(operator),
+            **_i18n_paths(),
             "/api/v1/login": {
                 "post": _op(
                     "Log in; sets the session cookie and returns the CSRF token",

@@ -2,6 +2,8 @@
 // the CSRF token on every request that changes anything, and JSON errors turned
 // into ApiError. A lost session (401) is reported once to whoever listens.
 
+import { t } from "./i18n.js";
+
 const CSRF_KEY = "projector.csrf";
 const USER_KEY = "projector.user";
 
@@ -94,7 +96,7 @@ export async function api(method, path, body, options = {}) {
     });
   } catch (err) {
     if (err && err.name === "AbortError") throw err;
-    throw new ApiError(0, "network", "The server cannot be reached. Check the network.");
+    throw new ApiError(0, "network", t("The server cannot be reached. Check the network."));
   }
   let data = null;
   const type = response.headers.get("Content-Type") || "";

@@ -7,9 +7,15 @@
 // displays still miss pictures of their show.
 
 import { api, ApiError, quietly } from "./api.js";
-import { $, $$, fmtInt, h, setText, withoutField } from "./dom.js";
+import { $, $$, fmtInt, h, numberFormat, numberLocale, setText, withoutField } from "./dom.js";
+import { onLanguageChange, t, tn } from "./i18n.js";
 
-const STATUS_NAMES = { active: "Active", released: "Released", closed: "Closed" };
+function statusName(status) {
+  if (status === "active") return t("Active");
+  if (status === "released") return t("Released");
+  if (status === "closed") return t("Closed");
+  return String(status);
+}
 const REFRESH_MS = 10000;
 const LANG_RE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/;
 
@@ -31,7 +37,7 @@ let deleteArmed = null;
 export async function load() {
   const reply = await quietly(api("GET", "/api/v1/cases"));
   if (!reply || !Array.isArray(reply.cases)) return;
-  cases = reply.cases.slice().sort((a, b) => a.name.localeCompare(b.name));
+  cases = reply.cases.slice().sort((a, b) => a.name.localeCompare(b.name, numberLocale()));
   renderList();
   if (selected && !dirty) {
     const fresh = cases.find((c) => c.id === selected);
@@ -51,7 +57,7 @@ function renderList() {
   const rows = cases.map((c) => {
     const pic = isHash(c.portrait)
       ? h("img", { class: "cs-thumb", src: thumbUrl(c.portrait), alt: "", loading: "lazy" })
-      : h("span", { class: "cs-thumb cs-thumb-none", title: "No portrait: displays show text only" }, initials(c.name));
+      : h("span", { class: "cs-thumb cs-thumb-none", title: t("No portrait: displays show text only") }, initials(c.name));
     const langs = [c.lang || "en", ...Object.keys(c.translations || {})];
     const row = h(
       "div",
@@ -64,7 +70,7 @@ function renderList() {
         h("span", { class: "cs-row-sub" }, `${c.id} · ${c.country}`),
         h("span", { class: "cs-row-langs" }, ...langs.map((l) => h("span", { class: "cs-chip" }, l))),
       ),
-      h("span", { class: `pill cs-status cs-status-${c.status}` }, (STATUS_NAMES[c.status] || c.status).toUpperCase()),
+      h("span", { class: `pill cs-status cs-status-${c.status}` }, statusName(c.status).toLocaleUpperCase(numberLocale())),
     );
     return row;
   });
@@ -132,7 +138,7 @@ function edit(c, reset = true) {
 
 function renderForm() {
   const d = draft;
-  setText($("#cs-form-title"), selected ? d.name || d.id : "New case");
+  setText($("#cs-form-title"), selected ? d.name || d.id : t("New case"));
   const id = $("#cs-id");
   id.value = d.id;
   id.readOnly = Boolean(selected);
@@ -161,16 +167,16 @@ function renderLangs() {
         role: "tab",
         "aria-selected": String(l === lang),
         "data-lang": l,
-        title: l === draft.lang ? "Default language" : "Translation",
+        title: l === draft.lang ? t("Default language") : t("Translation"),
       },
       l,
-      l === draft.lang ? h("span", { class: "cs-default-mark" }, " default") : null,
+      l === draft.lang ? h("span", { class: "cs-default-mark" }, ` ${t("default")}`) : null,
     ),
   );
   $("#cs-lang-tabs").replaceChildren(...tabs);
-  const t = texts(lang);
-  $("#cs-story").value = t.story;
-  $("#cs-ask").value = t.ask;
+  const words = texts(lang);
+  $("#cs-story").value = words.story;
+  $("#cs-ask").value = words.ask;
   $("#cs-story").lang = lang;
   $("#cs-ask").lang = lang;
   setText($("#cs-story-lang"), `(${lang})`);
@@ -183,7 +189,7 @@ function renderLangs() {
 function photoImg() {
   let img = document.getElementById("cs-photo-img");
   if (!img) {
-    img = h("img", { id: "cs-photo-img", alt: "Portrait: click to set the point to keep in frame", hidden: true });
+    img = h("img", { id: "cs-photo-img", alt: t("Portrait: click to set the point to keep in frame"), hidden: true });
     img.addEventListener("load", placeFocus);
     $("#cs-photo").prepend(img);
   }
@@ -193,7 +199,7 @@ function photoImg() {
 function previewImg() {
   let img = document.getElementById("cs-preview-img");
   if (!img) {
-    img = h("img", { id: "cs-preview-img", alt: "The portrait as displays crop it", hidden: true });
+    img = h("img", { id: "cs-preview-img", alt: t("The portrait as displays crop it"), hidden: true });
     $(".cs-preview").prepend(img);
   }
   return img;
@@ -218,8 +224,11 @@ function renderPhoto() {
     img.removeAttribute("src");
   }
   const note = !has
-    ? "Displays show this case with text only until it has a portrait."
-    : notes || (draft.focus ? "Click the picture to move the point every crop keeps." : "Focus: the default (no face found).");
+    ? t("Displays show this case with text only until it has a portrait.")
+    : notes ||
+      (draft.focus
+        ? t("Click the picture to move the point every crop keeps.")
+        : t("Focus: the default (no face found)."));
   setText($("#cs-photo-note"), note);
   schedulePreview();
 }
@@ -251,14 +260,14 @@ function renderExtra() {
     h(
       "li",
       { class: "cs-extra-item" },
-      h("img", { src: thumbUrl(p.media), alt: `Picture ${i + 2}`, loading: "lazy" }),
+      h("img", { src: thumbUrl(p.media), alt: t("Picture {number}", { number: i + 2 }), loading: "lazy" }),
       h(
         "button",
         {
           type: "button",
           class: "btn btn-icon btn-danger op-cases cs-extra-remove",
-          title: "Remove this picture",
-          "aria-label": "Remove this picture",
+          title: t("Remove this picture"),
+          "aria-label": t("Remove this picture"),
           "data-index": String(i),
           disabled: !editable,
         },
@@ -318,7 +327,7 @@ function keepText() {
 function addLanguage(raw) {
   const tag = normaliseLang(raw);
   if (!LANG_RE.test(tag)) {
-    ctx.toast("warn", "Not a language", "Type a language tag such as tr, es or pt-BR.");
+    ctx.toast("warn", t("Not a language"), t("Type a language tag such as tr, es or pt-BR."));
     return;
   }
   keepText();
@@ -367,7 +376,11 @@ function onPhotoClick(event) {
   const x = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
   const y = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
   draft.focus = [Math.round(x * 1000) / 1000, Math.round(y * 1000) / 1000];
-  notes = `Focus moved to ${Math.round(x * 100)}%, ${Math.round(y * 100)}%. Save to send it to the displays.`;
+  const percent = numberFormat({ style: "percent", maximumFractionDigits: 0 });
+  notes = t("Focus moved to {x}, {y}. Save to send it to the displays.", {
+    x: percent.format(Math.round(x * 100) / 100),
+    y: percent.format(Math.round(y * 100) / 100),
+  });
   setDirty(true);
   renderPhoto();
 }
@@ -382,7 +395,7 @@ async function onUpload(event, extra) {
   const file = input.files && input.files[0];
   input.value = "";
   if (!file || !draft) return;
-  setText($("#cs-photo-note"), `Uploading ${file.name}…`);
+  setText($("#cs-photo-note"), t("Uploading {file}…", { file: file.name }));
   try {
     const reply = await upload(file);
     if (extra) {
@@ -393,7 +406,9 @@ async function onUpload(event, extra) {
     } else {
       draft.portrait = reply.hash;
       draft.focus = reply.focus;
-      const face = reply.faces ? `Face found: the crop keeps it in frame.` : "No face found: the focus is at the default.";
+      const face = reply.faces
+        ? t("Face found: the crop keeps it in frame.")
+        : t("No face found: the focus is at the default.");
       const done = (reply.notes || []).join("; ");
       notes = `${fmtInt(reply.width)} × ${fmtInt(reply.height)}. ${face}${done ? ` ${done}.` : ""}`;
     }
@@ -403,15 +418,15 @@ async function onUpload(event, extra) {
     if (!(err instanceof ApiError)) throw err;
     notes = "";
     renderPhoto();
-    ctx.toast("error", "Picture refused", err.message, 9000);
+    ctx.toast("error", t("Picture refused"), err.message, 9000);
   }
 }
 
 function body() {
   keepText();
   const translations = {};
-  for (const [l, t] of Object.entries(draft.translations)) {
-    if (l !== draft.lang && (t.story.trim() || t.ask.trim())) translations[l] = { story: t.story, ask: t.ask };
+  for (const [l, words] of Object.entries(draft.translations)) {
+    if (l !== draft.lang && (words.story.trim() || words.ask.trim())) translations[l] = { story: words.story, ask: words.ask };
   }
   return {
     name: $("#cs-name").value.trim(),
@@ -433,14 +448,14 @@ async function onSave(event) {
   clearErrors();
   const id = selected || $("#cs-id").value.trim();
   if (!id) {
-    showError({ field: "id", message: "give the case an id: lower-case letters, digits, - or _" });
+    showError({ field: "id", message: t("give the case an id: lower-case letters, digits, - or _") });
     return;
   }
   const button = $("#cs-save");
   button.disabled = true;
   try {
     const reply = await api("PUT", `/api/v1/cases/${encodeURIComponent(id)}`, body());
-    ctx.toast("ok", "Saved", `${reply.name}: the displays have it now.`);
+    ctx.toast("ok", t("Saved"), t("{name}: the displays have it now.", { name: reply.name }));
     selected = reply.id;
     setDirty(false);
     await load();
@@ -459,18 +474,18 @@ async function onDelete() {
   const button = $("#cs-delete");
   if (deleteArmed !== selected) {
     deleteArmed = selected;
-    setText(button, "Really delete?");
+    setText(button, t("Really delete?"));
     setTimeout(() => {
       deleteArmed = null;
-      setText(button, "Delete");
+      setText(button, t("Delete"));
     }, 4000);
     return;
   }
   deleteArmed = null;
-  setText(button, "Delete");
+  setText(button, t("Delete"));
   try {
     await api("DELETE", `/api/v1/cases/${encodeURIComponent(selected)}`);
-    ctx.toast("ok", "Deleted", "Its counted actions stay in the totals.");
+    ctx.toast("ok", t("Deleted"), t("Its counted actions stay in the totals."));
     selected = null;
     draft = null;
     setDirty(false);
@@ -478,7 +493,7 @@ async function onDelete() {
     await load();
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    if (err.status !== 401) ctx.toast("error", "Not deleted", err.message);
+    if (err.status !== 401) ctx.toast("error", t("Not deleted"), err.message);
   }
 }
 
@@ -487,15 +502,19 @@ async function onImport(event) {
   const file = input.files && input.files[0];
   input.value = "";
   if (!file) return;
-  ctx.toast("ok", "Importing", `${file.name}: checking every picture…`);
+  ctx.toast("ok", t("Importing"), t("{file}: checking every picture…", { file: file.name }));
   try {
     const reply = await api("POST", "/api/v1/dossiers.zip", file, { contentType: "application/zip" });
     const warn = (reply.warnings || []).join(" · ");
-    ctx.toast(warn ? "warn" : "ok", `Imported ${reply.imported.length} case(s)`, warn || `${reply.media} picture(s)`, 9000);
+    const title = tn("Imported {count} case", "Imported {count} cases", reply.imported.length, {
+      count: fmtInt(reply.imported.length),
+    });
+    const pictures = tn("{count} picture", "{count} pictures", reply.media, { count: fmtInt(reply.media) });
+    ctx.toast(warn ? "warn" : "ok", title, warn || pictures, 9000);
     await load();
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    if (err.status !== 401) ctx.toast("error", "Import refused", err.message, 12000);
+    if (err.status !== 401) ctx.toast("error", t("Import refused"), err.message, 12000);
   }
 }
 
@@ -508,21 +527,32 @@ export function applyState(msg) {
   if (p && typeof p === "object") {
     const busy = Boolean(p.running) && p.total > 0;
     $("#cs-progress").hidden = !busy && !p.failed;
-    setText(
-      $("#cs-progress-text"),
-      busy ? `Preparing pictures ${fmtInt(p.done)} / ${fmtInt(p.total)}` : p.failed ? `${p.failed} picture variant(s) failed` : "",
-    );
+    let progress = "";
+    if (busy) progress = t("Preparing pictures {done} / {total}", { done: fmtInt(p.done), total: fmtInt(p.total) });
+    else if (p.failed) {
+      progress = tn("{count} picture variant failed", "{count} picture variants failed", p.failed, {
+        count: fmtInt(p.failed),
+      });
+    }
+    setText($("#cs-progress-text"), progress);
     $("#cs-progress-fill").style.width = `${p.total ? Math.round((100 * p.done) / p.total) : 0}%`;
     const badge = $("#tab-cases-busy");
     badge.hidden = !busy;
     setText(badge, busy ? `${p.total - p.done}` : "");
-    badge.title = busy ? "Picture variants still being prepared" : "";
+    badge.title = busy ? t("Picture variants still being prepared") : "";
   }
   if (Array.isArray(msg.displays)) {
     const parts = msg.displays
       .filter((d) => d.connected && typeof d.media_missing === "number")
-      .map((d) => (d.media_missing ? `${d.name}: missing ${d.media_missing} picture(s)` : `${d.name}: all ${d.media_ready} ready`));
-    setText($("#cs-readiness"), parts.length ? `Displays · ${parts.join(" · ")}` : "");
+      .map((d) =>
+        d.media_missing
+          ? tn("{name}: missing {count} picture", "{name}: missing {count} pictures", d.media_missing, {
+              name: d.name,
+              count: fmtInt(d.media_missing),
+            })
+          : t("{name}: all {count} ready", { name: d.name, count: fmtInt(d.media_ready) }),
+      );
+    setText($("#cs-readiness"), parts.length ? t("Displays · {list}", { list: parts.join(" · ") }) : "");
     $("#cs-readiness").dataset.missing = String(msg.displays.some((d) => d.connected && d.media_missing > 0));
   }
 }
@@ -550,15 +580,25 @@ export function setOpen(on) {
 
 export function initCases(context) {
   ctx = context;
+  onLanguageChange(() => {
+    renderList();
+    if (!draft) return;
+    keepText(); // the story being typed survives the new words around it
+    if (!selected) setText($("#cs-form-title"), t("New case"));
+    if (deleteArmed === null) setText($("#cs-delete"), t("Delete"));
+    renderLangs();
+    renderPhoto();
+    renderExtra();
+  });
   $("#cs-list").addEventListener("click", (event) => {
     const row = event.target.closest(".cs-row-item");
     if (!row) return;
-    if (dirty && !window.confirm("Discard the unsaved changes to this case?")) return;
+    if (dirty && !window.confirm(t("Discard the unsaved changes to this case?"))) return;
     const c = cases.find((x) => x.id === row.dataset.id);
     if (c) edit(c);
   });
   $("#cs-new").addEventListener("click", () => {
-    if (dirty && !window.confirm("Discard the unsaved changes to this case?")) return;
+    if (dirty && !window.confirm(t("Discard the unsaved changes to this case?"))) return;
     edit(null);
     $("#cs-id").focus();
   });

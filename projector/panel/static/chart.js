@@ -1,9 +1,8 @@
 // Actions per hour by channel, as stacked bars in an inline <svg>. No library:
 // a few dozen rectangles, redrawn when the data arrives or the card is resized.
 
-import { CHANNELS, channelColor, channelTitle, fmtInt, h, s, swatch } from "./dom.js";
-
-const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
+import { CHANNELS, channelColor, channelTitle, fmtInt, h, numberFormat, s, swatch } from "./dom.js";
+import { t } from "./i18n.js";
 
 /** The smallest 1, 2 or 5 x 10^k at or above `value` (at least 1). */
 export function niceMax(value) {
@@ -40,6 +39,7 @@ export function drawChart(svg, legend, hours) {
   const order = channelOrder(hours);
   const sums = hours.map((hr) => Object.values(hr.by_channel || {}).reduce((a, b) => a + (Number(b) || 0), 0));
   const max = niceMax(Math.max(0, ...sums));
+  const compact = numberFormat({ notation: "compact", maximumFractionDigits: 1 });
 
   const grid = s("g", { class: "grid" });
   for (const frac of [0, 0.5, 1]) {
@@ -93,7 +93,7 @@ export function drawChart(svg, legend, hours) {
         x: pad.left + plotW / 2,
         y: pad.top + plotH / 2,
         "text-anchor": "middle",
-        text: n ? "No actions in the last 24 hours" : "No data yet",
+        text: n ? t("No actions in the last 24 hours") : t("No data yet"),
       }),
     );
   }

@@ -2,8 +2,9 @@
 // never flickers), with what the display reports: scene, fps, frame time,
 // its last error, and a thumbnail of what it shows.
 
-import { $, fmtAgo, fmtNum, fromTemplate, setClass, setText, toMillis } from "./dom.js";
+import { $, fmtAgo, fmtNum, fromTemplate, numberLocale, setClass, setText, toMillis } from "./dom.js";
 import { announceAlerts, decorateCard } from "./fleet.js";
+import { onLanguageChange, t, translateTree } from "./i18n.js";
 import { mapButton } from "./mapping.js";
 
 let displays = [];
@@ -39,7 +40,7 @@ function makeCard(name) {
   card.dataset.name = name;
   const img = card.querySelector(".thumb-img");
   const thumb = card.querySelector(".thumb");
-  img.alt = `What ${name} shows`;
+  img.alt = t("What {name} shows", { name });
   img.addEventListener("load", () => {
     img.hidden = false;
     thumb.classList.add("has-image");
@@ -66,13 +67,15 @@ export function renderDisplays() {
     if (online) connected += 1;
     setText(card.querySelector(".display-name"), d.name);
     card.querySelector(".display-name").title = d.name;
-    let conn = `Offline · last seen ${fmtAgo(toMillis(d.last_seen))}`;
-    if (online && d.silent) conn = `Silent since ${fmtAgo(toMillis(d.last_seen))}`;
-    else if (online) conn = `Online${d.address ? ` · ${d.address}` : ""}`;
+    let conn = t("Offline · last seen {ago}", { ago: fmtAgo(toMillis(d.last_seen)) });
+    if (online && d.silent) conn = t("Silent since {ago}", { ago: fmtAgo(toMillis(d.last_seen)) });
+    else if (online) conn = d.address ? t("Online · {address}", { address: d.address }) : t("Online");
     const connEl = card.querySelector(".display-conn");
     setText(connEl, conn);
     const since = new Date(toMillis(d.connected_at));
-    connEl.title = Number.isNaN(since.getTime()) ? "" : `Connected since ${since.toLocaleString()}`;
+    connEl.title = Number.isNaN(since.getTime())
+      ? ""
+      : t("Connected since {time}", { time: since.toLocaleString(numberLocale()) });
     const scene = card.querySelector(".thumb-scene");
     setText(scene, d.scene || "");
     setClass(scene, "scene-blackout", d.scene === "blackout");
@@ -85,7 +88,8 @@ export function renderDisplays() {
     setText(p99, typeof d.frame_p99_ms === "number" ? fmtNum(d.frame_p99_ms, 1) : "–");
     setClass(p99, "bad", typeof d.frame_p99_ms === "number" && d.frame_p99_ms > 1000 / 50);
     setText(card.querySelector(".d-rev"), typeof d.rev === "number" ? d.rev : "–");
-    const res = Array.isArray(d.resolution) ? `${d.resolution[0]}×${d.resolution[1]}` : "–";
+    // Isolated left to right (U+2066 ... U+2069): "1920×1080" must not turn into "1080×1920" in Arabic.
+    const res = Array.isArray(d.resolution) ? `\u2066${d.resolution[0]}×${d.resolution[1]}\u2069` : "–";
     setText(card.querySelector(".thumb-res"), res === "–" ? "" : res);
     setText(card.querySelector(".display-error"), d.error ? `⚠ ${d.error}` : "");
     setClass(card, "warn", slow || Boolean(d.error) || Boolean(online && d.silent));
@@ -104,8 +108,20 @@ export function renderDisplays() {
     }
   }
   $("#displays-empty").hidden = displays.length > 0;
-  setText($("#display-count"), displays.length ? `${connected} of ${displays.length} connected` : "");
+  setText(
+    $("#display-count"),
+    displays.length ? t("{connected} of {total} connected", { connected, total: displays.length }) : "",
+  );
 }
+
+// A new language: the cards' own words (from the template) and what this module wrote.
+onLanguageChange(() => {
+  for (const [name, card] of cards) {
+    translateTree(card);
+    card.querySelector(".thumb-img").alt = t("What {name} shows", { name });
+  }
+  renderDisplays();
+});
 
 export function refreshThumbnails() {
   for (const d of displays) {

@@ -1,5 +1,8 @@
 // Small DOM and formatting helpers. Every string that came from the server or a
 // person goes into the page through textContent or setAttribute, never innerHTML.
+// Numbers, times and words follow the panel's language (i18n.js).
+
+import { language, t, tn } from "./i18n.js";
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
@@ -53,36 +56,55 @@ export function setClass(el, name, on) {
   el.classList.toggle(name, Boolean(on));
 }
 
-const intFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+/**
+ * The locale numbers and dates are written in: the panel's language, in Latin digits
+ * (what the displays draw, and what an operator reads off a cue sheet).
+ */
+export function numberLocale() {
+  return `${language()}-u-nu-latn`;
+}
+
+const formats = new Map(); // "lang|options" -> Intl.NumberFormat
+
+/** An Intl.NumberFormat for the panel's language, made once per language and options. */
+export function numberFormat(options = {}) {
+  const key = `${language()}|${JSON.stringify(options)}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(numberLocale(), options);
+    formats.set(key, format);
+  }
+  return format;
+}
 
 export function fmtInt(n) {
-  return typeof n === "number" && Number.isFinite(n) ? intFormat.format(n) : "–";
+  return typeof n === "number" && Number.isFinite(n) ? numberFormat({ maximumFractionDigits: 0 }).format(n) : "–";
 }
 
 export function fmtNum(n, digits = 1) {
   if (typeof n !== "number" || !Number.isFinite(n)) return "–";
-  return n.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  return numberFormat({ maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(n);
 }
 
 /** 75 -> "1:15", 3725 -> "1:02:05". */
 export function fmtClock(seconds) {
   if (typeof seconds !== "number" || !Number.isFinite(seconds)) return "–:––";
-  const t = Math.max(0, Math.floor(seconds));
-  const hh = Math.floor(t / 3600);
-  const mm = Math.floor((t % 3600) / 60);
-  const ss = String(t % 60).padStart(2, "0");
+  const whole = Math.max(0, Math.floor(seconds));
+  const hh = Math.floor(whole / 3600);
+  const mm = Math.floor((whole % 3600) / 60);
+  const ss = String(whole % 60).padStart(2, "0");
   return hh > 0 ? `${hh}:${String(mm).padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
 }
 
 /** "just now", "42 s ago", "5 min ago", "3 h ago". */
 export function fmtAgo(epochMs, now = Date.now()) {
-  if (!Number.isFinite(epochMs)) return "never";
+  if (!Number.isFinite(epochMs)) return t("never");
   const s = Math.max(0, Math.round((now - epochMs) / 1000));
-  if (s < 5) return "just now";
-  if (s < 90) return `${s} s ago`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
-  if (s < 48 * 3600) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
+  if (s < 5) return t("just now");
+  if (s < 90) return t("{n} s ago", { n: fmtInt(s) });
+  if (s < 90 * 60) return t("{n} min ago", { n: fmtInt(Math.round(s / 60)) });
+  if (s < 48 * 3600) return t("{n} h ago", { n: fmtInt(Math.round(s / 3600)) });
+  return t("{n} d ago", { n: fmtInt(Math.round(s / 86400)) });
 }
 
 /** RFC 3339 string or epoch seconds -> epoch milliseconds (NaN when unknown). */
@@ -120,15 +142,6 @@ export const CHANNEL_COLORS = {
   other: "#9aa4b2",
 };
 
-const CHANNEL_NAMES = {
-  letter: ["letter", "letters", "Letters"],
-  email: ["email", "emails", "Emails"],
-  sms: ["SMS", "SMS", "SMS"],
-  fax: ["fax", "faxes", "Faxes"],
-  tweet: ["tweet", "tweets", "Tweets"],
-  signature: ["signature", "signatures", "Signatures"],
-  other: ["action", "actions", "Other"],
-};
 
 export function channelColor(channel) {
   return CHANNEL_COLORS[channel] || "#c8ced8";
@@ -142,12 +155,53 @@ export function swatch(channel) {
   return el;
 }
 
-/** The channel as a heading ("Letters"), or counted ("1 letter", "1,800 letters"). */
+/** The channel as a heading ("Letters"); a channel the panel does not know, as it is named. */
 export function channelTitle(channel) {
-  return (CHANNEL_NAMES[channel] || [channel, channel, channel])[2];
+  switch (channel) {
+    case "letter":
+      return t("Letters");
+    case "email":
+      return t("Emails");
+    case "sms":
+      return t("SMS");
+    case "fax":
+      return t("Faxes");
+    case "tweet":
+      return t("Tweets");
+    case "signature":
+      return t("Signatures");
+    case "other":
+      return t("Other");
+    default:
+      return String(channel);
+  }
 }
 
+/** A transition's name in the panel's language (one the panel does not know, as it is). */
+export function transitionName(name) {
+  if (name === "cut") return t("cut");
+  if (name === "crossfade") return t("crossfade");
+  if (name === "wipe") return t("wipe");
+  return String(name);
+}
+
+/** Counted: "1 letter", "1,800 letters" (each language's plural forms). */
 export function countOf(n, channel) {
-  const names = CHANNEL_NAMES[channel] || [channel, channel];
-  return `${fmtInt(n)} ${n === 1 ? names[0] : names[1]}`;
+  const count = fmtInt(n);
+  switch (channel) {
+    case "letter":
+      return tn("{count} letter", "{count} letters", n, { count });
+    case "email":
+      return tn("{count} email", "{count} emails", n, { count });
+    case "sms":
+      return tn("{count} SMS", "{count} SMS", n, { count });
+    case "fax":
+      return tn("{count} fax", "{count} faxes", n, { count });
+    case "tweet":
+      return tn("{count} tweet", "{count} tweets", n, { count });
+    case "signature":
+      return tn("{count} signature", "{count} signatures", n, { count });
+    default:
+      return tn("{count} action", "{count} actions", n, { count });
+  }
 }

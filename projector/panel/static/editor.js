@@ -4,6 +4,7 @@
 
 import { api, ApiError } from "./api.js";
 import { $, $$, fromTemplate, h, withoutField } from "./dom.js";
+import { onLanguageChange, t, tn } from "./i18n.js";
 
 const FALLBACK_SCENES = ["totals", "portrait", "messages", "ident", "blackout"];
 
@@ -41,14 +42,14 @@ export function textToParams(text) {
     const line = raw.trim();
     if (!line || line.startsWith("#")) return;
     const eq = line.indexOf("=");
-    if (eq <= 0) throw new Error(`line ${i + 1}: write key=value`);
+    if (eq <= 0) throw new Error(t("line {number}: write key=value", { number: i + 1 }));
     const key = line.slice(0, eq).trim();
     let value = line.slice(eq + 1).trim();
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
       try {
         value = JSON.parse(value);
       } catch {
-        throw new Error(`line ${i + 1}: bad quoted text`);
+        throw new Error(t("line {number}: bad quoted text", { number: i + 1 }));
       }
     } else if (value === "true" || value === "false") {
       value = value === "true";
@@ -63,7 +64,7 @@ export function textToParams(text) {
 // --- draft <-> show ---------------------------------------------------------------------------
 
 function draftFromShow(show) {
-  if (!show) return { id: "show", name: "New show", loop: false, cues: [] };
+  if (!show) return { id: "show", name: t("New show"), loop: false, cues: [] };
   return {
     id: show.id,
     name: show.name,
@@ -94,7 +95,7 @@ class FieldError extends Error {
 
 function numberOrError(text, field) {
   const value = Number(text);
-  if (String(text).trim() === "" || !Number.isFinite(value)) throw new FieldError(field, "must be a number of seconds");
+  if (String(text).trim() === "" || !Number.isFinite(value)) throw new FieldError(field, t("must be a number of seconds"));
   return value;
 }
 
@@ -332,20 +333,21 @@ async function save() {
   }
   const button = $("#ed-save");
   button.disabled = true;
-  button.textContent = "Saving…";
+  button.textContent = t("Saving…");
   try {
     const state = await api("PUT", "/api/v1/show", body);
     ctx.applyState(state, "http");
     load(state.show, true);
-    ctx.toast("ok", "Show saved", `${body.cues.length} cue${body.cues.length === 1 ? "" : "s"} loaded`);
+    const loaded = tn("{count} cue loaded", "{count} cues loaded", body.cues.length, { count: body.cues.length });
+    ctx.toast("ok", t("Show saved"), loaded);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     if (err.status === 422 && err.field) showFieldError(err.field, err.message);
     else showBanner(err.message);
-    ctx.toast("error", "Not saved", err.message);
+    ctx.toast("error", t("Not saved"), err.message);
   } finally {
     button.disabled = !editable;
-    button.textContent = "Save show";
+    button.textContent = t("Save show");
   }
 }
 
@@ -358,11 +360,11 @@ async function importFile(file) {
     ctx.applyState(state, "http");
     load(state.show, true);
     const n = state.show ? state.show.cues.length : 0;
-    ctx.toast("ok", "Show imported", `${file.name}: ${n} cue${n === 1 ? "" : "s"}`);
+    ctx.toast("ok", t("Show imported"), tn("{file}: {count} cue", "{file}: {count} cues", n, { file: file.name, count: n }));
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     showBanner(err.field ? `${file.name}: ${err.field}: ${err.message}` : `${file.name}: ${err.message}`);
-    ctx.toast("error", "Import failed", err.message);
+    ctx.toast("error", t("Import failed"), err.message);
   }
 }
 
@@ -408,7 +410,7 @@ export function setScenes(list) {
 
 export function setEditable(on) {
   editable = on;
-  const why = on ? null : "viewers cannot edit the show";
+  const why = on ? null : t("viewers cannot edit the show");
   $("#ed-fields").disabled = !on;
   for (const el of [$("#ed-name"), $("#ed-id"), $("#ed-loop")]) el.disabled = !on;
   for (const el of $$(".op-edit", $("#editor-view"))) {
@@ -447,7 +449,7 @@ export function initEditor(context) {
   $("#ed-save").addEventListener("click", () => save());
   const discard = () => {
     load(ctx.currentShow(), true);
-    ctx.toast("info", "Changes discarded", "The editor shows the show on the server.");
+    ctx.toast("info", t("Changes discarded"), t("The editor shows the show on the server."));
   };
   $("#ed-revert").addEventListener("click", discard);
   $("#ed-take-theirs").addEventListener("click", discard);
@@ -466,9 +468,9 @@ export function initEditor(context) {
   $("#ed-export").addEventListener("click", (e) => {
     if (!ctx.currentShow()) {
       e.preventDefault();
-      ctx.toast("warn", "Nothing to export", "No show is loaded on the server yet. Save one first.");
+      ctx.toast("warn", t("Nothing to export"), t("No show is loaded on the server yet. Save one first."));
     } else if (dirty) {
-      ctx.toast("warn", "Exporting the saved show", "Your unsaved changes are not in the file.");
+      ctx.toast("warn", t("Exporting the saved show"), t("Your unsaved changes are not in the file."));
     }
   });
   // Ctrl/Cmd+S saves while editing.
@@ -481,6 +483,8 @@ export function initEditor(context) {
   window.addEventListener("beforeunload", (e) => {
     if (dirty) e.preventDefault();
   });
+  // The rows are cloned from the (now translated) template again; the draft keeps every edit.
+  onLanguageChange(() => setEditable(editable));
   renderHeader();
   renderCues();
 }

@@ -1,28 +1,38 @@
 // The fleet on each display card: groups, latency offset, clock, health and alerts;
 // identify / reload / retire buttons and a small form to rename, regroup, set
-// the latency and the safe area (operators only; safe_area.js). A display that
+// the latency, the locale and the safe area (operators only; safe_area.js). A display that
 // raises a new alert (offline, silent, slow, fallback) turns its card red or
 // amber and pops a toast. Everything a person or a display wrote goes in through
 // textContent.
 
 import { api, ApiError, session } from "./api.js";
 import { $, fmtNum, h, setClass, setText, withoutField } from "./dom.js";
+import { LANGUAGES, language, t } from "./i18n.js";
 import { safeAreaEditor } from "./safe_area.js";
 
 const seenAlerts = new Map(); // display name -> Set of alert codes already announced
 let firstPush = true;
 
-const ALERT_TITLES = {
-  offline: "Display offline",
-  silent: "Display silent",
-  slow: "Display under its frame rate",
-  fallback: "Display shows the fallback card",
-};
+/** An alert's title ("Display offline"); an alert the panel does not know, by its code. */
+function alertTitle(code) {
+  switch (code) {
+    case "offline":
+      return t("Display offline");
+    case "silent":
+      return t("Display silent");
+    case "slow":
+      return t("Display under its frame rate");
+    case "fallback":
+      return t("Display shows the fallback card");
+    default:
+      return null;
+  }
+}
 
 function toast(kind, title, text) {
   const el = h(
     "div",
-    { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status", title: "Click to dismiss" },
+    { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status", title: t("Click to dismiss") },
     h("strong", { class: "toast-title" }, title),
     text ? h("span", { class: "toast-text" }, text) : null,
   );
@@ -45,7 +55,9 @@ export function announceAlerts(displays) {
     if (!firstPush) {
       for (const a of alerts) {
         if (!before.has(a.code)) {
-          toast(a.level === "red" ? "error" : "warn", `${ALERT_TITLES[a.code] || "Display alert"}: ${d.name}`, a.message);
+          const alert = alertTitle(a.code) || t("Display alert");
+          const title = t("{alert}: {name}", { alert, name: d.name });
+          toast(a.level === "red" ? "error" : "warn", title, a.message);
         }
       }
     }
@@ -62,7 +74,7 @@ function fleetSection(card) {
     "div",
     { class: "fleet" },
     h("div", { class: "fleet-alerts" }),
-    h("div", { class: "fleet-groups", "aria-label": "Groups" }),
+    h("div", { class: "fleet-groups", "aria-label": t("Groups") }),
     h("div", { class: "fleet-health small muted" }),
     h("div", { class: "fleet-actions" }),
   );
@@ -83,19 +95,19 @@ async function call(method, path, body, done) {
     await api(method, path, body);
     if (done) toast("status", done);
   } catch (err) {
-    toast("error", "Refused", err.message || String(err));
+    toast("error", t("Refused"), err.message || String(err));
   }
 }
 
 function editForm(card, d) {
   const box = fleetSection(card);
   if (box.querySelector(".fleet-form")) return;
-  const name = h("input", { class: "fleet-in-name", value: d.name, maxlength: 100, "aria-label": "Name" });
+  const name = h("input", { class: "fleet-in-name", value: d.name, maxlength: 100, "aria-label": t("Name") });
   const groups = h("input", {
     class: "fleet-in-groups",
     value: (d.groups || []).join(", "),
-    placeholder: "facade, lobby",
-    "aria-label": "Groups, comma separated",
+    placeholder: t("facade, lobby"),
+    "aria-label": t("Groups, comma separated"),
   });
   const latency = h("input", {
     class: "fleet-in-latency",
@@ -104,8 +116,9 @@ function editForm(card, d) {
     max: 1000,
     step: 1,
     value: d.latency_ms || 0,
-    "aria-label": "Latency offset in ms",
+    "aria-label": t("Latency offset in ms"),
   });
+  const locale = localeSelect(d.locale);
   const safe = safeAreaEditor(card, d);
   const close = () => {
     safe.close();
@@ -117,20 +130,21 @@ function editForm(card, d) {
   const form = h(
     "form",
     { class: "fleet-form", novalidate: true },
-    field("Name", name, "name"),
-    field("Groups", groups, "groups"),
-    field("Latency ms", latency, "latency_ms"),
+    field(t("Name"), name, "name"),
+    field(t("Groups"), groups, "groups"),
+    field(t("Latency ms"), latency, "latency_ms"),
+    field(t("Locale"), locale, "locale"),
     safe.element,
     h(
       "div",
       { class: "fleet-form-buttons" },
-      h("button", { type: "submit", class: "btn btn-small btn-primary" }, "Save"),
-      h("button", { type: "button", class: "btn btn-small", onclick: close }, "Cancel"),
+      h("button", { type: "submit", class: "btn btn-small btn-primary" }, t("Save")),
+      h("button", { type: "button", class: "btn btn-small", onclick: close }, t("Cancel")),
     ),
   );
   const refused = (err, target) => {
     if (!(err instanceof ApiError) || err.status !== 422 || !err.field) {
-      toast("error", "Not saved", err.message || String(err));
+      toast("error", t("Not saved"), err.message || String(err));
       return;
     }
     if (err.field === "output" || err.field.startsWith("safe_area")) {
@@ -139,7 +153,7 @@ function editForm(card, d) {
     }
     const small = form.querySelector(`.field-error[data-for="${CSS.escape(err.field.split(/[.[]/)[0])}"]`);
     if (!small) {
-      toast("error", "Not saved", err.message);
+      toast("error", t("Not saved"), err.message);
       return;
     }
     setText(small, withoutField(err.message, err.field));
@@ -154,6 +168,8 @@ function editForm(card, d) {
       latency_ms: latency.value.trim() === "" ? 0 : Number(latency.value),
     };
     if (name.value.trim() && name.value.trim() !== d.name) body.name = name.value.trim();
+    // Sent only when changed: "" is the display's own locale (null), anything else a locale tag.
+    if (locale.value !== (d.locale || "")) body.locale = locale.value || null;
     const changes = safe.pending();
     const whole = changes.find(([target]) => target === "");
     if (whole) body.safe_area = whole[1];
@@ -191,7 +207,9 @@ export function decorateCard(card, d) {
   setClass(card, "alert-amber", level === "amber");
   card.dataset.alert = alerts.map((a) => a.code).join(" ");
   const alertBox = box.querySelector(".fleet-alerts");
-  const alertText = alerts.map((a) => `${ALERT_TITLES[a.code] || a.code}: ${a.message}`).join(" · ");
+  const alertText = alerts
+    .map((a) => t("{alert}: {message}", { alert: alertTitle(a.code) || a.code, message: a.message }))
+    .join(" · ");
   setText(alertBox, alertText);
 
   const groupBox = box.querySelector(".fleet-groups");
@@ -202,21 +220,27 @@ export function decorateCard(card, d) {
   }
 
   const parts = [];
-  if (typeof d.latency_ms === "number" && d.latency_ms > 0) parts.push(`latency ${fmtNum(d.latency_ms, 0)} ms`);
+  if (typeof d.latency_ms === "number" && d.latency_ms > 0) {
+    parts.push(t("latency {ms} ms", { ms: fmtNum(d.latency_ms, 0) }));
+  }
   const masked = (d.safe_area ? 1 : 0) + Object.keys(d.output_safe_areas || {}).length;
-  if (masked) parts.push("safe area set");
-  if (typeof d.clock_offset_ms === "number") parts.push(`clock ${d.clock_offset_ms >= 0 ? "+" : ""}${fmtNum(d.clock_offset_ms, 1)} ms`);
-  if (typeof d.rtt_ms === "number") parts.push(`rtt ${fmtNum(d.rtt_ms, 1)} ms`);
-  if (typeof d.dropped_frames === "number") parts.push(`${fmtNum(d.dropped_frames, 0)} dropped`);
-  if (typeof d.memory_mb === "number") parts.push(`${fmtNum(d.memory_mb, 0)} MiB`);
-  if (typeof d.temperature_c === "number") parts.push(`${fmtNum(d.temperature_c, 0)} °C`);
+  if (masked) parts.push(t("safe area set"));
+  if (d.locale) parts.push(t("locale {tag}", { tag: d.locale }));
+  if (typeof d.clock_offset_ms === "number") {
+    const offset = `${d.clock_offset_ms >= 0 ? "+" : ""}${fmtNum(d.clock_offset_ms, 1)}`;
+    parts.push(t("clock {offset} ms", { offset }));
+  }
+  if (typeof d.rtt_ms === "number") parts.push(t("rtt {ms} ms", { ms: fmtNum(d.rtt_ms, 1) }));
+  if (typeof d.dropped_frames === "number") parts.push(t("{count} dropped", { count: fmtNum(d.dropped_frames, 0) }));
+  if (typeof d.memory_mb === "number") parts.push(t("{mib} MiB", { mib: fmtNum(d.memory_mb, 0) }));
+  if (typeof d.temperature_c === "number") parts.push(t("{degrees} °C", { degrees: fmtNum(d.temperature_c, 0) }));
   setText(box.querySelector(".fleet-health"), parts.join(" · "));
-  const last = d.last_error && !d.error ? `last error: ${d.last_error}` : "";
+  const last = d.last_error && !d.error ? t("last error: {error}", { error: d.last_error }) : "";
   box.querySelector(".fleet-health").title = last;
 
   const actions = box.querySelector(".fleet-actions");
   const operate = session.canOperate;
-  const key = `${operate}|${d.connected !== false}`;
+  const key = `${operate}|${d.connected !== false}|${language()}`;
   if (actions.dataset.key !== key) {
     actions.dataset.key = key;
     const path = () => `/api/v1/displays/${encodeURIComponent(card.dataset.name)}`;
@@ -224,19 +248,24 @@ export function decorateCard(card, d) {
       ...(operate
         ? [
             d.connected !== false
-              ? act("Identify", "Show this display's ident card for 5 s", () =>
-                  call("POST", `${path()}/identify`, {}, `Identifying ${card.dataset.name}`),
+              ? act(t("Identify"), t("Show this display's ident card for 5 s"), () =>
+                  call("POST", `${path()}/identify`, {}, t("Identifying {name}", { name: card.dataset.name })),
                 )
               : null,
             d.connected !== false
-              ? act("Reload", "Re-enter its scenes and reconnect", () =>
-                  call("POST", `${path()}/reload`, {}, `Reloading ${card.dataset.name}`),
+              ? act(t("Reload"), t("Re-enter its scenes and reconnect"), () =>
+                  call("POST", `${path()}/reload`, {}, t("Reloading {name}", { name: card.dataset.name })),
                 )
               : null,
-            act("Edit", "Rename, groups, latency offset, safe area", () => editForm(card, currentOf(card))),
-            act("Retire", "Forget this display and refuse it until un-retired", () => {
-              if (window.confirm(`Retire ${card.dataset.name}? It is disconnected and refused until un-retired.`)) {
-                call("POST", `${path()}/retire`, {}, `${card.dataset.name} retired`);
+            act(t("Edit"), t("Rename, groups, latency offset, locale, safe area"), () =>
+              editForm(card, currentOf(card)),
+            ),
+            act(t("Retire"), t("Forget this display and refuse it until un-retired"), () => {
+              const question = t("Retire {name}? It is disconnected and refused until un-retired.", {
+                name: card.dataset.name,
+              });
+              if (window.confirm(question)) {
+                call("POST", `${path()}/retire`, {}, t("{name} retired", { name: card.dataset.name }));
               }
             }),
           ].filter(Boolean)
@@ -248,4 +277,21 @@ export function decorateCard(card, d) {
 
 function currentOf(card) {
   return card._fleet || { name: card.dataset.name, groups: [], latency_ms: 0 };
+}
+
+/**
+ * The display's locale: its own (--locale, else the campaign's language) or one the
+ * operator sets here. A tag set elsewhere (tr-TR, through the API) stays listed as it is.
+ */
+function localeSelect(current) {
+  const options = [
+    h("option", { value: "" }, t("— display's own —")),
+    ...LANGUAGES.map(([code, name]) => h("option", { value: code, lang: code }, `${name} · ${code}`)),
+  ];
+  if (current && !LANGUAGES.some(([code]) => code === current)) {
+    options.splice(1, 0, h("option", { value: current }, current));
+  }
+  const select = h("select", { class: "fleet-in-locale", "aria-label": t("Locale") }, ...options);
+  select.value = current || "";
+  return select;
 }

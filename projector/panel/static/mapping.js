@@ -17,10 +17,13 @@
 
 import { api, ApiError, session } from "./api.js";
 import { h, s, setText, withoutField } from "./dom.js";
+import { onLanguageChange, t, tn } from "./i18n.js";
 
 const LIVE_INTERVAL = 100; // ms between live PUTs while dragging: at most 10 a second
 const PICTURE_PAUSE = 700; // ms between picture requests (the server waits for a fresh one)
 const HISTORY = 200;
+// Corner handles keep their short English names: they label points in the projector's own
+// pixel frame (top-left is the projector's, not the reader's), like the core's field names.
 const CORNER_LABELS = ["TL", "TR", "BR", "BL"];
 const MESH_SIZES = [2, 3, 4, 5, 6, 8, 9, 12, 16, 17, 24, 32, 33];
 
@@ -96,14 +99,39 @@ const clone = (value) => JSON.parse(JSON.stringify(value));
 
 // --- the view --------------------------------------------------------------------------------------
 
+// The "Map" buttons on the cards are made once: a new language renames them.
+onLanguageChange(() => {
+  for (const button of document.querySelectorAll(".mp-open")) {
+    button.textContent = t("Map");
+    button.title = t("Projection mapping: corners, mesh, masks, blend, test patterns");
+  }
+});
+
+/** The key help under the controls: the translation places the keys ({arrows}, {shift}...). */
+function keysHelp() {
+  const keys = {
+    arrows: "←↑→↓",
+    shift: "Shift",
+    tab: "Tab",
+    undo: "Ctrl+Z",
+    redo: "Ctrl+Shift+Z",
+  };
+  const text = t(
+    "Drag the handles. {arrows} nudge 1 px, with {shift} 10 px · {tab} next corner · {undo} undo · {redo} redo",
+  );
+  const parts = text.split(/\{(\w+)\}/).map((part, i) => (i % 2 && keys[part] ? h("kbd", {}, keys[part]) : part));
+  return h("p", { class: "mp-keys small muted" }, ...parts);
+}
+
 /** The "Map" button on a display card (displays.js calls this on every render). */
 export function mapButton(card, d) {
   const thumb = card.querySelector(".thumb");
   if (!thumb || thumb.querySelector(".mp-open")) return;
   const button = h(
     "button",
-    { type: "button", class: "mp-open", title: "Projection mapping: corners, mesh, masks, blend, test patterns" },
-    "Map",
+    { type: "button", class: "mp-open", title: t("Projection mapping: corners, mesh, masks, blend, test patterns") },
+    // i18n: a small button on a display's picture that opens projection mapping
+    t("Map"),
   );
   button.addEventListener("click", () => openMapping(card.dataset.name || d.name));
   thumb.append(button);
@@ -163,7 +191,7 @@ async function loadOutputs(v) {
   const info = await api("GET", `/api/v1/displays/${encodeURIComponent(v.display)}/outputs`);
   if (!v.alive) return;
   v.info = info;
-  if (!info.outputs.length) throw new ApiError(404, "no_outputs", "This display has not reported its outputs yet.");
+  if (!info.outputs.length) throw new ApiError(404, "no_outputs", t("This display has not reported its outputs yet."));
   showPath(v, info);
   const select = v.el.output;
   select.replaceChildren(...info.outputs.map((o) => h("option", { value: o.name }, `${o.name} · ${o.size[0]}×${o.size[1]}`)));
@@ -171,14 +199,14 @@ async function loadOutputs(v) {
   select.value = chosen.name;
   select.disabled = info.outputs.length < 2;
   v.el.pattern.replaceChildren(
-    h("option", { value: "" }, "None: the show"),
+    h("option", { value: "" }, t("None: the show")),
     ...info.patterns.map((p) => h("option", { value: p }, p)),
   );
   chooseOutput(v, chosen);
 }
 
 function showPath(v, info) {
-  let path = info.path ? `${info.path} output` : info.connected ? "" : "display offline";
+  let path = info.path ? t("{path} output", { path: info.path }) : info.connected ? "" : t("display offline");
   if (info.path_reason) path += ` · ${info.path_reason}`;
   setText(v.el.path, path);
   v.el.path.title = path;
@@ -269,21 +297,21 @@ function buildView(v) {
   const el = {};
   el.title = h("span", { class: "mp-title" });
   el.path = h("span", { class: "mp-path small muted" });
-  el.output = h("select", { class: "mp-output", "aria-label": "Output" });
+  el.output = h("select", { class: "mp-output", "aria-label": t("Output") });
   el.output.addEventListener("change", () => {
     const out = v.info && v.info.outputs.find((o) => o.name === el.output.value);
     if (out) chooseOutput(v, out);
   });
-  el.undo = button("Undo", "Undo (Ctrl+Z)", () => undo(v));
-  el.redo = button("Redo", "Redo (Ctrl+Shift+Z)", () => redo(v));
-  el.reset = button("Reset", "Back to the identity: no corner-pin, mesh, masks or blend", () => resetMapping(v), {
+  el.undo = button(t("Undo"), t("Undo (Ctrl+Z)"), () => undo(v));
+  el.redo = button(t("Redo"), t("Redo (Ctrl+Shift+Z)"), () => redo(v));
+  el.reset = button(t("Reset"), t("Back to the identity: no corner-pin, mesh, masks or blend"), () => resetMapping(v), {
     class: "btn btn-small btn-danger",
   });
-  const close = button("Close", "Close (Esc)", closeMapping, { class: "btn btn-small btn-quiet mp-close" });
+  const close = button(t("Close"), t("Close (Esc)"), closeMapping, { class: "btn btn-small btn-quiet mp-close" });
   const head = h(
     "header",
     { class: "mp-head" },
-    h("h2", {}, "Map"),
+    h("h2", {}, t("Map")),
     el.title,
     el.output,
     el.path,
@@ -296,8 +324,8 @@ function buildView(v) {
 
   v.img = h("img", { class: "mp-picture", alt: "" });
   v.img.hidden = true;
-  v.svg = s("svg", { class: "mp-overlay", preserveAspectRatio: "none", role: "img", "aria-label": "Calibration handles" });
-  el.wait = h("div", { class: "mp-wait" }, "Waiting for the display's picture…");
+  v.svg = s("svg", { class: "mp-overlay", preserveAspectRatio: "none", role: "img", "aria-label": t("Calibration handles") });
+  el.wait = h("div", { class: "mp-wait" }, t("Waiting for the display's picture…"));
   v.stage = h("div", { class: "mp-stage" }, el.wait, v.img, v.svg);
   const stageWrap = h("div", { class: "mp-stage-wrap" }, v.stage);
   v.svg.addEventListener("pointerdown", (e) => onPointerDown(v, e));
@@ -305,50 +333,64 @@ function buildView(v) {
   v.svg.addEventListener("pointerup", (e) => onPointerUp(v, e));
   v.svg.addEventListener("pointercancel", (e) => onPointerUp(v, e));
 
+  const modeWords = {
+    corners: [t("Corners"), t("Edit the corners")],
+    mesh: [t("Mesh"), t("Edit the mesh")],
+    masks: [t("Masks"), t("Edit the masks")],
+  };
   el.modes = ["corners", "mesh", "masks"].map((mode) => {
-    const b = button(mode[0].toUpperCase() + mode.slice(1), `Edit the ${mode}`, () => setMode(v, mode), {
+    const b = button(modeWords[mode][0], modeWords[mode][1], () => setMode(v, mode), {
       class: "btn btn-small mp-mode",
       "aria-pressed": "false",
       "data-mode": mode,
     });
     return b;
   });
-  el.meshCols = h("select", { "aria-label": "Mesh columns" }, ...MESH_SIZES.map((n) => h("option", { value: n }, n)));
-  el.meshRows = h("select", { "aria-label": "Mesh rows" }, ...MESH_SIZES.map((n) => h("option", { value: n }, n)));
+  el.meshCols = h("select", { "aria-label": t("Mesh columns") }, ...MESH_SIZES.map((n) => h("option", { value: n }, n)));
+  el.meshRows = h("select", { "aria-label": t("Mesh rows") }, ...MESH_SIZES.map((n) => h("option", { value: n }, n)));
   el.meshCols.value = "4";
   el.meshRows.value = "4";
-  el.meshToggle = button("Add mesh", "A grid of points to bend the picture onto an uneven wall", () => toggleMesh(v));
-  el.drawMask = button("Draw mask", "Click points over a window; Enter or a click on the first point closes it", () =>
-    startMask(v),
+  el.meshToggle = button(t("Add mesh"), t("A grid of points to bend the picture onto an uneven wall"), () =>
+    toggleMesh(v),
   );
-  el.deleteMask = button("Delete mask", "Delete the selected mask (Delete)", () => deleteMask(v), {
+  el.drawMask = button(
+    t("Draw mask"),
+    t("Click points over a window; Enter or a click on the first point closes it"),
+    () => startMask(v),
+  );
+  el.deleteMask = button(t("Delete mask"), t("Delete the selected mask (Delete)"), () => deleteMask(v), {
     class: "btn btn-small btn-danger",
   });
   el.maskInfo = h("span", { class: "small muted mp-mask-info" });
-  el.pattern = h("select", { class: "mp-pattern", "aria-label": "Test pattern" });
+  el.pattern = h("select", { class: "mp-pattern", "aria-label": t("Test pattern") });
   el.pattern.addEventListener("change", () => setPattern(v, el.pattern.value || null));
-  el.saveName = h("input", { class: "mp-save-name", maxlength: 64, placeholder: "dusk, rain, facade v2…", "aria-label": "Calibration name" });
-  el.save = button("Save as", "Keep this calibration under a name", () => saveCalibration(v));
-  el.saved = h("select", { class: "mp-saved", "aria-label": "Saved calibrations" });
-  el.load = button("Load", "Make the chosen calibration this output's mapping", () => loadCalibration(v));
+  el.saveName = h("input", {
+    class: "mp-save-name",
+    maxlength: 64,
+    placeholder: t("dusk, rain, facade v2…"),
+    "aria-label": t("Calibration name"),
+  });
+  el.save = button(t("Save as"), t("Keep this calibration under a name"), () => saveCalibration(v));
+  el.saved = h("select", { class: "mp-saved", "aria-label": t("Saved calibrations") });
+  el.load = button(t("Load"), t("Make the chosen calibration this output's mapping"), () => loadCalibration(v));
   el.status = h("div", { class: "mp-status small", role: "status" });
   el.error = h("div", { class: "mp-error", role: "alert" });
 
   const side = h(
     "aside",
     { class: "mp-side" },
-    h("section", { class: "mp-section" }, h("h3", {}, "Edit"), h("div", { class: "mp-row" }, ...el.modes)),
+    h("section", { class: "mp-section" }, h("h3", {}, t("Edit")), h("div", { class: "mp-row" }, ...el.modes)),
     h(
       "section",
       { class: "mp-section" },
-      h("h3", {}, "Mesh warp"),
+      h("h3", {}, t("Mesh warp")),
       h("div", { class: "mp-row" }, el.meshCols, h("span", { class: "muted" }, "×"), el.meshRows, el.meshToggle),
       h("small", { class: "field-error", "data-error-for": "mesh" }),
     ),
     h(
       "section",
       { class: "mp-section" },
-      h("h3", {}, "Masks"),
+      h("h3", {}, t("Masks")),
       h("div", { class: "mp-row" }, el.drawMask, el.deleteMask),
       el.maskInfo,
       h("small", { class: "field-error", "data-error-for": "masks" }),
@@ -356,58 +398,44 @@ function buildView(v) {
     h(
       "section",
       { class: "mp-section" },
-      h("h3", {}, "Edge blend (px)"),
+      h("h3", {}, t("Edge blend (px)")),
       h(
         "div",
         { class: "mp-grid4" },
-        numberField("Left", "blend.left", { min: 0, step: 1 }),
-        numberField("Right", "blend.right", { min: 0, step: 1 }),
-        numberField("Top", "blend.top", { min: 0, step: 1 }),
-        numberField("Bottom", "blend.bottom", { min: 0, step: 1 }),
+        numberField(t("Left"), "blend.left", { min: 0, step: 1 }),
+        numberField(t("Right"), "blend.right", { min: 0, step: 1 }),
+        numberField(t("Top"), "blend.top", { min: 0, step: 1 }),
+        numberField(t("Bottom"), "blend.bottom", { min: 0, step: 1 }),
       ),
-      rangeField("Curve", "blend.curve", { min: 1, max: 8, step: 0.1 }),
+      rangeField(t("Curve"), "blend.curve", { min: 1, max: 8, step: 0.1 }),
       h(
         "div",
         { class: "mp-grid3" },
-        numberField("Gamma R", "blend.gamma.0", { min: 0.5, max: 4, step: 0.05 }),
-        numberField("Gamma G", "blend.gamma.1", { min: 0.5, max: 4, step: 0.05 }),
-        numberField("Gamma B", "blend.gamma.2", { min: 0.5, max: 4, step: 0.05 }),
+        numberField(t("Gamma R"), "blend.gamma.0", { min: 0.5, max: 4, step: 0.05 }),
+        numberField(t("Gamma G"), "blend.gamma.1", { min: 0.5, max: 4, step: 0.05 }),
+        numberField(t("Gamma B"), "blend.gamma.2", { min: 0.5, max: 4, step: 0.05 }),
       ),
       h("small", { class: "field-error", "data-error-for": "blend" }),
     ),
     h(
       "section",
       { class: "mp-section" },
-      h("h3", {}, "Levels"),
-      rangeField("Brightness", "brightness", { min: 0, max: 1, step: 0.01 }),
-      rangeField("Black level", "black_level", { min: 0, max: 0.25, step: 0.005 }),
+      h("h3", {}, t("Levels")),
+      rangeField(t("Brightness"), "brightness", { min: 0, max: 1, step: 0.01 }),
+      rangeField(t("Black level"), "black_level", { min: 0, max: 0.25, step: 0.005 }),
     ),
-    h("section", { class: "mp-section" }, h("h3", {}, "Test pattern"), el.pattern),
+    h("section", { class: "mp-section" }, h("h3", {}, t("Test pattern")), el.pattern),
     h(
       "section",
       { class: "mp-section" },
-      h("h3", {}, "Calibrations"),
+      h("h3", {}, t("Calibrations")),
       h("div", { class: "mp-row" }, el.saveName, el.save),
       h("div", { class: "mp-row" }, el.saved, el.load),
       h("small", { class: "field-error", "data-error-for": "name" }),
     ),
     el.error,
     el.status,
-    h(
-      "p",
-      { class: "mp-keys small muted" },
-      "Drag the handles. ",
-      h("kbd", {}, "←↑→↓"),
-      " nudge 1 px, with ",
-      h("kbd", {}, "Shift"),
-      " 10 px · ",
-      h("kbd", {}, "Tab"),
-      " next corner · ",
-      h("kbd", {}, "Ctrl+Z"),
-      " undo · ",
-      h("kbd", {}, "Ctrl+Shift+Z"),
-      " redo",
-    ),
+    keysHelp(),
   );
   for (const input of side.querySelectorAll("input[data-field]")) {
     if (input.type === "range") {
@@ -429,7 +457,7 @@ function buildView(v) {
   v.el = el;
   return h(
     "div",
-    { class: "mp-view", role: "dialog", "aria-modal": "true", "aria-label": "Projection mapping" },
+    { class: "mp-view", role: "dialog", "aria-modal": "true", "aria-label": t("Projection mapping") },
     head,
     h("div", { class: "mp-body" }, stageWrap, side),
   );
@@ -579,13 +607,20 @@ function render(v) {
   setText(
     v.el.maskInfo,
     v.drawing
-      ? `Drawing: ${v.drawing.length} point(s). Enter or the first point closes; Esc cancels.`
-      : `${masks} mask${masks === 1 ? "" : "s"}${v.mask >= 0 ? ` · mask ${v.mask + 1} selected` : ""}`,
+      ? tn(
+          "Drawing: {count} point. Enter or the first point closes; Esc cancels.",
+          "Drawing: {count} points. Enter or the first point closes; Esc cancels.",
+          v.drawing.length,
+          { count: v.drawing.length },
+        )
+      : `${tn("{count} mask", "{count} masks", masks, { count: masks })}${
+          v.mask >= 0 ? ` · ${t("mask {number} selected", { number: v.mask + 1 })}` : ""
+        }`,
   );
   v.el.deleteMask.disabled = !v.canEdit || v.mask < 0;
   v.el.undo.disabled = !v.canEdit || !v.undo.length;
   v.el.redo.disabled = !v.canEdit || !v.redo.length;
-  setText(v.el.meshToggle, v.cur.mesh ? "Remove mesh" : "Add mesh");
+  setText(v.el.meshToggle, v.cur.mesh ? t("Remove mesh") : t("Add mesh"));
   for (const b2 of v.el.modes) b2.setAttribute("aria-pressed", String(b2.dataset.mode === v.mode));
   setText(v.el.status, statusLine(v));
 }
@@ -594,15 +629,24 @@ function statusLine(v) {
   const sel = v.sel;
   if (sel.kind === "corner") {
     const [x, y] = v.cur.corners[sel.i];
-    return `${["Top-left", "Top-right", "Bottom-right", "Bottom-left"][sel.i]} corner at ${round2(x)}, ${round2(y)}`;
+    const where = { x: round2(x), y: round2(y) };
+    if (sel.i === 0) return t("Top-left corner at {x}, {y}", where);
+    if (sel.i === 1) return t("Top-right corner at {x}, {y}", where);
+    if (sel.i === 2) return t("Bottom-right corner at {x}, {y}", where);
+    return t("Bottom-left corner at {x}, {y}", where);
   }
   if (sel.kind === "mesh" && v.cur.mesh) {
     const [u, vv] = v.cur.mesh[sel.i][sel.j];
-    return `Mesh point row ${sel.i + 1}, column ${sel.j + 1} at u ${u.toFixed(3)}, v ${vv.toFixed(3)}`;
+    return t("Mesh point row {row}, column {column} at u {u}, v {v}", {
+      row: sel.i + 1,
+      column: sel.j + 1,
+      u: u.toFixed(3),
+      v: vv.toFixed(3),
+    });
   }
   if (sel.kind === "mask-pt" && v.cur.masks[sel.i]) {
     const [x, y] = v.cur.masks[sel.i][sel.j];
-    return `Mask ${sel.i + 1}, point ${sel.j + 1} at ${round2(x)}, ${round2(y)}`;
+    return t("Mask {mask}, point {point} at {x}, {y}", { mask: sel.i + 1, point: sel.j + 1, x: round2(x), y: round2(y) });
   }
   return "";
 }
@@ -687,7 +731,7 @@ function startMask(v) {
 function closeMask(v) {
   const pts = v.drawing;
   if (!pts || pts.length < 3) {
-    setText(v.el.error, "A mask needs at least 3 points.");
+    setText(v.el.error, t("A mask needs at least 3 points."));
     return;
   }
   const before = snapshot(v);
@@ -770,7 +814,7 @@ async function resetMapping(v) {
     clearErrors(v);
     syncFields(v);
     render(v);
-    setText(v.el.status, "Reset to the identity");
+    setText(v.el.status, t("Reset to the identity"));
   } catch (err) {
     showError(v, err);
   }
@@ -851,7 +895,7 @@ function showError(v, err) {
   if (input) input.classList.add("invalid");
   if (field.startsWith("corners")) v.svg.classList.add("mp-refused");
   if (target) setText(target, message);
-  setText(v.el.error, field ? `Refused: ${field}: ${message}` : message);
+  setText(v.el.error, field ? t("Refused: {field}: {reason}", { field, reason: message }) : message);
 }
 
 // --- pointer -----------------------------------------------------------------------------------------------
@@ -863,10 +907,10 @@ function toOutput(v, event) {
 
 function onPointerDown(v, event) {
   if (!v.canEdit || event.button !== 0) return;
-  const t = event.target;
-  const kind = t.dataset ? t.dataset.kind : "";
-  const i = Number(t.dataset && t.dataset.i);
-  const j = Number(t.dataset && t.dataset.j);
+  const target = event.target;
+  const kind = target.dataset ? target.dataset.kind : "";
+  const i = Number(target.dataset && target.dataset.i);
+  const j = Number(target.dataset && target.dataset.j);
   const [x, y] = toOutput(v, event);
   if (v.drawing) {
     event.preventDefault();
@@ -1013,7 +1057,7 @@ async function refreshCalibrations(v) {
     v.el.saved.replaceChildren(
       ...(list.length
         ? list.map((c) => h("option", { value: c.name }, c.saved_by ? `${c.name} · ${c.saved_by}` : c.name))
-        : [h("option", { value: "" }, "None saved yet")]),
+        : [h("option", { value: "" }, t("None saved yet"))]),
     );
     v.el.saved.disabled = !list.length || !v.canEdit;
     v.el.load.disabled = !list.length || !v.canEdit;
@@ -1025,7 +1069,7 @@ async function refreshCalibrations(v) {
 async function saveCalibration(v) {
   const name = v.el.saveName.value.trim();
   if (!name) {
-    setText(v.root.querySelector("[data-error-for='name']"), "Give the calibration a name");
+    setText(v.root.querySelector("[data-error-for='name']"), t("Give the calibration a name"));
     v.el.saveName.focus();
     return;
   }
@@ -1033,7 +1077,7 @@ async function saveCalibration(v) {
     await api("POST", outputUrl(v, "/calibrations"), { name, mapping: v.good || v.cur });
     v.el.saveName.value = "";
     clearErrors(v);
-    setText(v.el.status, `Saved as ${name}`);
+    setText(v.el.status, t("Saved as {name}", { name }));
     await refreshCalibrations(v);
     v.el.saved.value = name;
   } catch (err) {
@@ -1055,7 +1099,7 @@ async function loadCalibration(v) {
     clearErrors(v);
     syncFields(v);
     render(v);
-    setText(v.el.status, `Loaded ${name}`);
+    setText(v.el.status, t("Loaded {name}", { name }));
   } catch (err) {
     showError(v, err);
   }

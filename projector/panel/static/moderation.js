@@ -10,44 +10,54 @@
 // the page as text (textContent, attributes): never as markup.
 
 import { api, ApiError, quietly, session } from "./api.js";
-import { $, $$, fmtAgo, h, setClass, setText, toMillis, withoutField } from "./dom.js";
+import { $, $$, fmtAgo, fmtInt, h, numberLocale, setClass, setText, toMillis, withoutField } from "./dom.js";
+import { onLanguageChange, t, tn } from "./i18n.js";
 
 const STATUS_OF = { waiting: "pending", wall: "approved", rejected: "rejected" };
 const LIMIT = { pending: 200, approved: 200, rejected: 100 };
-const LIST_TITLES = { waiting: "Waiting", wall: "On the wall", rejected: "Rejected" };
+const LIST_TITLES = {
+  waiting: () => t("Waiting"),
+  wall: () => t("On the wall"),
+  rejected: () => t("Rejected"),
+};
 const EMPTY_TEXT = {
-  waiting: "Nothing waiting. New messages appear here as they arrive.",
-  wall: "No approved messages yet.",
-  rejected: "Nothing rejected.",
+  waiting: () => t("Nothing waiting. New messages appear here as they arrive."),
+  wall: () => t("No approved messages yet."),
+  rejected: () => t("Nothing rejected."),
 };
 const REFETCH_MS = 200;
 const HISTORY_MS = 150;
 const AGE_MS = 15000;
-const VIEWER_TIP = "viewers cannot moderate";
 const PHONE = "(max-width: 1099px)";
 
+function viewerTip() {
+  return t("viewers cannot moderate");
+}
+
 const ERROR_TITLES = {
-  too_many_pinned: "Too many pinned",
-  rejected: "Approve it first",
-  not_found: "Message gone",
-  no_sender: "No sender to block",
-  forbidden: "Not allowed",
-  csrf: "Security check failed",
-  network: "Server unreachable",
-  invalid: "Not accepted",
-  rate_limited: "Too many requests",
+  too_many_pinned: () => t("Too many pinned"),
+  rejected: () => t("Approve it first"),
+  not_found: () => t("Message gone"),
+  no_sender: () => t("No sender to block"),
+  forbidden: () => t("Not allowed"),
+  csrf: () => t("Security check failed"),
+  network: () => t("Server unreachable"),
+  invalid: () => t("Not accepted"),
+  rate_limited: () => t("Too many requests"),
 };
 
+// The log's decision words: the pill's class keeps the server's code, its text is read.
 const DECISIONS = {
-  held: "held",
-  approve: "approved",
-  reject: "rejected",
-  edit: "edited",
-  pin: "pinned",
-  unpin: "unpinned",
-  block: "blocked",
-  unblock: "unblocked",
-  blocklist: "blocklist",
+  held: () => t("held"),
+  approve: () => t("approved"),
+  reject: () => t("rejected"),
+  edit: () => t("edited"),
+  pin: () => t("pinned"),
+  unpin: () => t("unpinned"),
+  block: () => t("blocked"),
+  unblock: () => t("unblocked"),
+  blocklist: () => t("blocklist"),
+  received: () => t("received"),
 };
 
 let ctx = { toast: () => {} };
@@ -124,15 +134,15 @@ function clock(value) {
   const ms = toMillis(value);
   if (!Number.isFinite(ms)) return "–";
   const d = new Date(ms);
-  const time = d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const time = d.toLocaleTimeString(numberLocale(), { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   if (new Date().toDateString() === d.toDateString()) return time;
-  return `${d.toLocaleDateString(undefined, { month: "short", day: "numeric" })} ${time}`;
+  return `${d.toLocaleDateString(numberLocale(), { month: "short", day: "numeric" })} ${time}`;
 }
 
 function displayName(type, code) {
   if (!code) return "";
   try {
-    const name = new Intl.DisplayNames(undefined, { type }).of(code);
+    const name = new Intl.DisplayNames(numberLocale(), { type }).of(code);
     return name && name !== code ? `${code} · ${name}` : code;
   } catch {
     return code;
@@ -140,16 +150,16 @@ function displayName(type, code) {
 }
 
 function excerpt(text, n = 70) {
-  const t = String(text || "");
-  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+  const whole = String(text || "");
+  return whole.length > n ? `${whole.slice(0, n - 1)}…` : whole;
 }
 
 function showError(err) {
-  ctx.toast("error", ERROR_TITLES[err.code] || "Refused", err.message);
+  ctx.toast("error", Object.hasOwn(ERROR_TITLES, err.code) ? ERROR_TITLES[err.code]() : t("Refused"), err.message);
 }
 
 function viewerToast() {
-  ctx.toast("warn", "Viewers cannot moderate", "Log in as an operator to decide on messages.");
+  ctx.toast("warn", t("Viewers cannot moderate"), t("Log in as an operator to decide on messages."));
 }
 
 // --- from the panel: state, view, role ---------------------------------------------------------------
@@ -208,7 +218,9 @@ function setPending(n) {
   if (badge) {
     badge.hidden = !pending;
     setText(badge, pending || "");
-    badge.title = pending ? `${pending} message${pending === 1 ? "" : "s"} waiting` : "";
+    badge.title = pending
+      ? tn("{count} message waiting", "{count} messages waiting", pending, { count: fmtInt(pending) })
+      : "";
   }
   const count = $("#mod-count-waiting");
   if (count) setText(count, pending === null ? "" : pending);
@@ -470,7 +482,13 @@ async function block(m) {
       blocked.set(reply.sender, { sender: reply.sender, at: new Date().toISOString(), by: session.username });
     }
     const n = ids.length;
-    ctx.toast("ok", "Sender blocked", `${n} message${n === 1 ? "" : "s"} rejected; new ones are refused.`);
+    ctx.toast(
+      "ok",
+      t("Sender blocked"),
+      tn("{count} message rejected; new ones are refused.", "{count} messages rejected; new ones are refused.", n, {
+        count: fmtInt(n),
+      }),
+    );
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     gone.delete(m.id);
@@ -505,9 +523,13 @@ function renderConfirm() {
   setText(
     $("#mod-confirm-more"),
     others
-      ? `This also rejects their ${others} other waiting message${others === 1 ? "" : "s"}, ` +
-          "takes theirs off the wall, and refuses new ones."
-      : "This rejects their messages, takes them off the wall, and refuses new ones.",
+      ? tn(
+          "This also rejects their {count} other waiting message, takes theirs off the wall, and refuses new ones.",
+          "This also rejects their {count} other waiting messages, takes theirs off the wall, and refuses new ones.",
+          others,
+          { count: fmtInt(others) },
+        )
+      : t("This rejects their messages, takes them off the wall, and refuses new ones."),
   );
 }
 
@@ -559,7 +581,7 @@ async function saveEdit() {
     const reply = await api("POST", msgPath(m.id, "edit"), body);
     patch(reply);
     closeEdit();
-    ctx.toast("ok", "Message edited", "The picture shows the new text.");
+    ctx.toast("ok", t("Message edited"), t("The picture shows the new text."));
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     const field = err.field === "name" ? "name" : err.field === "text" ? "text" : null;
@@ -622,7 +644,7 @@ function focusList() {
 function metaBits(m) {
   const bits = [];
   if (m.name) bits.push(h("bdi", { class: "mod-name" }, m.name));
-  else bits.push(h("span", { class: "mod-anon" }, "no name"));
+  else bits.push(h("span", { class: "mod-anon" }, t("no name")));
   if (m.country) bits.push(h("span", { class: "mod-code", title: displayName("region", m.country) }, m.country));
   if (m.lang) bits.push(h("span", { class: "mod-code", title: displayName("language", m.lang) }, m.lang));
   if (m.source) bits.push(h("span", { class: "mod-source" }, m.source));
@@ -631,19 +653,22 @@ function metaBits(m) {
 
 function decisionPill(decision) {
   const named = Object.hasOwn(DECISIONS, decision);
-  return h("span", { class: `dpill d-${named ? decision : "other"}` }, named ? DECISIONS[decision] : String(decision));
+  return h("span", { class: `dpill d-${named ? decision : "other"}` }, named ? DECISIONS[decision]() : String(decision));
 }
 
 function ageText(m) {
   if (m.status === "pending") return ago(m.created_at);
-  const who = m.decided_by ? ` by ${m.decided_by}` : "";
-  return `${m.status === "approved" ? "approved" : "rejected"}${who} ${ago(m.decided_at)}`;
+  const when = ago(m.decided_at);
+  if (m.status === "approved") {
+    return m.decided_by ? t("approved by {who} {ago}", { who: m.decided_by, ago: when }) : t("approved {ago}", { ago: when });
+  }
+  return m.decided_by ? t("rejected by {who} {ago}", { who: m.decided_by, ago: when }) : t("rejected {ago}", { ago: when });
 }
 
 function itemEl(m, index) {
   const pills = [];
-  if (m.pinned) pills.push(h("span", { class: "pill pill-pinned", title: "Stays on the wall" }, "PINNED"));
-  if (m.sender && blocked.has(m.sender)) pills.push(h("span", { class: "pill pill-blocked" }, "BLOCKED"));
+  if (m.pinned) pills.push(h("span", { class: "pill pill-pinned", title: t("Stays on the wall") }, t("PINNED")));
+  if (m.sender && blocked.has(m.sender)) pills.push(h("span", { class: "pill pill-blocked" }, t("BLOCKED")));
   return h(
     "div",
     {
@@ -669,13 +694,13 @@ function renderList() {
   const status = listStatus();
   if (!status) return;
   const items = lists[status].items;
-  setText($("#mod-list-title"), LIST_TITLES[sub]);
+  setText($("#mod-list-title"), LIST_TITLES[sub]());
   const list = $("#mod-list");
   list.replaceChildren(...items.map(itemEl));
-  list.setAttribute("aria-label", LIST_TITLES[sub]);
+  list.setAttribute("aria-label", LIST_TITLES[sub]());
   const empty = $("#mod-empty");
   empty.hidden = items.length > 0 || !lists[status].loaded;
-  setText(empty, EMPTY_TEXT[sub]);
+  setText(empty, EMPTY_TEXT[sub]());
   const more = items.length >= LIMIT[status] ? "+" : "";
   setText($("#mod-list-count"), lists[status].loaded ? `${items.length}${more}` : "…");
   updateListSelection(true);
@@ -752,9 +777,11 @@ function renderDetail() {
   setText($("#mod-m-lang"), displayName("language", m.lang) || "—");
   setText($("#mod-m-source"), m.source || "—");
   setText($("#mod-m-age"), `${ago(m.created_at)} · ${clock(m.created_at)}`);
-  let status = m.status === "pending" ? "waiting" : m.status === "approved" ? "on the wall" : "rejected";
-  if (m.pinned) status += " · pinned";
-  if (m.status !== "pending" && m.decided_by) status += ` · by ${m.decided_by} ${ago(m.decided_at)}`;
+  let status = m.status === "pending" ? t("waiting") : m.status === "approved" ? t("on the wall") : t("rejected");
+  if (m.pinned) status += ` · ${t("pinned")}`;
+  if (m.status !== "pending" && m.decided_by) {
+    status += ` · ${t("by {who} {ago}", { who: m.decided_by, ago: ago(m.decided_at) })}`;
+  }
   setText($("#mod-m-status"), status);
   const sender = $("#mod-m-sender");
   setText(sender, m.sender || "—");
@@ -769,18 +796,18 @@ function setButton(sel, ok, label) {
   const can = session.canOperate;
   button.disabled = !can || !ok;
   if (label !== undefined) setText(button.querySelector(".mbtn-label"), label);
-  if (!can) button.title = VIEWER_TIP;
+  if (!can) button.title = viewerTip();
   else button.removeAttribute("title");
 }
 
 function renderActions(m) {
   const st = m ? m.status : null;
   const isBlocked = Boolean(m && m.sender && blocked.has(m.sender));
-  setButton("#mod-approve", m && st !== "approved", st === "rejected" ? "Approve after all" : "Approve");
-  setButton("#mod-reject", m && st !== "rejected", st === "approved" ? "Take down" : "Reject");
-  setButton("#mod-pin", m && st !== "rejected", m && m.pinned ? "Unpin" : "Pin");
+  setButton("#mod-approve", m && st !== "approved", st === "rejected" ? t("Approve after all") : t("Approve"));
+  setButton("#mod-reject", m && st !== "rejected", st === "approved" ? t("Take down") : t("Reject"));
+  setButton("#mod-pin", m && st !== "rejected", m && m.pinned ? t("Unpin") : t("Pin"));
   setButton("#mod-edit", Boolean(m));
-  setButton("#mod-block", m && m.sender && !isBlocked, isBlocked ? "Sender blocked" : "Block sender");
+  setButton("#mod-block", m && m.sender && !isBlocked, isBlocked ? t("Sender blocked") : t("Block sender"));
   $("#mod-pin").setAttribute("aria-pressed", String(Boolean(m && m.pinned)));
   $("#mod-edit-save").disabled = !session.canOperate;
   $("#mod-confirm-yes").disabled = !session.canOperate;
@@ -790,7 +817,7 @@ function renderActions(m) {
 function previewImg() {
   let img = $("#mod-preview-img");
   if (img) return img;
-  img = h("img", { id: "mod-preview-img", alt: "The message as the wall will show it" });
+  img = h("img", { id: "mod-preview-img", alt: t("The message as the wall will show it") });
   img.addEventListener("load", onPreviewLoad);
   img.addEventListener("error", () => {
     $("#mod-preview").dataset.state = "error";
@@ -848,7 +875,7 @@ async function loadHistory(id) {
       "li",
       { class: "mod-h-row" },
       h("time", { class: "mod-h-at", datetime: m.created_at || "", title: clock(m.created_at) }, ago(m.created_at)),
-      h("span", { class: "dpill d-received" }, "received"),
+      h("span", { class: "dpill d-received" }, DECISIONS.received()),
       h("span", { class: "mod-h-by" }, m.source || ""),
     ),
   );
@@ -902,9 +929,9 @@ function renderBlocked() {
             class: "btn btn-small mod-unblock",
             "data-sender": b.sender,
             disabled: !can,
-            title: can ? "Accept this sender's messages again" : VIEWER_TIP,
+            title: can ? t("Accept this sender's messages again") : viewerTip(),
           },
-          "Unblock",
+          t("Unblock"),
         ),
       ),
     ),
@@ -923,7 +950,7 @@ async function unblock(sender) {
     await api("DELETE", `/api/v1/moderation/blocked/${encodeURIComponent(sender)}`);
     blocked.delete(sender);
     renderBlocked();
-    ctx.toast("ok", "Sender unblocked", "Their new messages go to the queue again.");
+    ctx.toast("ok", t("Sender unblocked"), t("Their new messages go to the queue again."));
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     if (err.status !== 401) showError(err);
@@ -937,7 +964,7 @@ function currentBlocklist() {
 }
 
 function langLabel(code) {
-  if (code === "*") return "* · every language";
+  if (code === "*") return t("* · every language");
   return displayName("language", code);
 }
 
@@ -945,9 +972,9 @@ function renderBlocklists(resetText) {
   const select = $("#bl-lang");
   select.replaceChildren(
     ...blocklists.map((b) => {
-      const kind = b.unsaved ? "new" : b.edited ? "edited" : "built in";
-      const draft = blDrafts.has(b.lang) ? " · unsaved" : "";
-      return h("option", { value: b.lang }, `${langLabel(b.lang)} — ${kind}, ${b.entries.length}${draft}`);
+      const kind = b.unsaved ? t("new") : b.edited ? t("edited") : t("built in");
+      const draft = blDrafts.has(b.lang) ? ` · ${t("unsaved")}` : "";
+      return h("option", { value: b.lang }, `${langLabel(b.lang)} — ${kind}, ${fmtInt(b.entries.length)}${draft}`);
     }),
   );
   if (blLang) select.value = blLang;
@@ -958,7 +985,7 @@ function renderBlocklists(resetText) {
     if (area.value !== text) area.value = text;
   }
   const state = $("#bl-state");
-  const kind = !list ? "" : list.unsaved ? "new list" : list.edited ? "edited here" : "built in";
+  const kind = !list ? "" : list.unsaved ? t("new list") : list.edited ? t("edited here") : t("built in");
   setText(state, kind);
   state.dataset.kind = !list ? "" : list.unsaved ? "new" : list.edited ? "edited" : "builtin";
   renderBlocklistControls();
@@ -970,7 +997,7 @@ function renderBlocklistControls() {
   const save = $("#bl-save");
   if (!save) return;
   save.disabled = !can || !blLang;
-  save.title = can ? "" : VIEWER_TIP;
+  save.title = can ? "" : viewerTip();
   $("#bl-entries").readOnly = !can;
   setClass($("#bl-dirty"), "on", blDrafts.has(blLang));
   $("#bl-dirty").hidden = !blDrafts.has(blLang);
@@ -991,7 +1018,7 @@ function blocklistLines() {
 
 function countEntries() {
   const { entries } = blocklistLines();
-  setText($("#bl-count"), `${entries.length} entr${entries.length === 1 ? "y" : "ies"}`);
+  setText($("#bl-count"), tn("{count} entry", "{count} entries", entries.length, { count: fmtInt(entries.length) }));
 }
 
 function clearBlocklistError() {
@@ -1018,14 +1045,20 @@ async function saveBlocklist() {
     if (index >= 0) blocklists[index] = saved;
     else blocklists.push(saved);
     if (blLang === lang) renderBlocklists(true);
-    const what = `${langLabel(lang)}: ${saved.entries.length} entries. New messages are screened with it.`;
-    ctx.toast("ok", "Blocklist saved", what);
+    const what = tn(
+      "{language}: {count} entry. New messages are screened with it.",
+      "{language}: {count} entries. New messages are screened with it.",
+      saved.entries.length,
+      { language: langLabel(lang), count: fmtInt(saved.entries.length) },
+    );
+    ctx.toast("ok", t("Blocklist saved"), what);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     const match = /^entries\[(\d+)\]$/.exec(err.field || "");
     if (match || err.field === "entries" || err.field === "lang") {
-      const where = match ? `Line ${lineOf[Number(match[1])] || Number(match[1]) + 1}: ` : "";
-      setText($("#bl-error"), where + withoutField(err.message, err.field));
+      const line = match ? lineOf[Number(match[1])] || Number(match[1]) + 1 : 0;
+      const reason = withoutField(err.message, err.field);
+      setText($("#bl-error"), match ? t("Line {number}: {reason}", { number: line, reason }) : reason);
       if (err.field !== "lang") $("#bl-entries").setAttribute("aria-invalid", "true");
     } else if (err.status !== 401) {
       showError(err);
@@ -1046,7 +1079,7 @@ function openOtherLanguage() {
   const input = $("#bl-new");
   const code = input.value.trim();
   if (!/^(\*|[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)$/.test(code)) {
-    setText($("#bl-error"), "A language code is two or three letters, such as de, pt-BR, or * for every language.");
+    setText($("#bl-error"), t("A language code is two or three letters, such as de, pt-BR, or * for every language."));
     input.focus();
     return;
   }
@@ -1083,6 +1116,18 @@ function setSub(name) {
 
 export function initModeration(context) {
   ctx = context;
+  onLanguageChange(() => {
+    setPending(pending);
+    if (listStatus()) {
+      renderList();
+      renderDetail();
+      historyKey = "";
+      scheduleHistory(true);
+    }
+    renderLog();
+    renderBlocked();
+    if (blocklists.length) renderBlocklists(false);
+  });
   for (const tab of $$("#mod-tabs .mod-tab")) tab.addEventListener("click", () => setSub(tab.dataset.sub));
   const list = $("#mod-list");
   list.addEventListener("click", (e) => {

@@ -8,17 +8,29 @@
 import { api, ApiError, quietly, session } from "./api.js";
 import { applyTotals, initCampaign, loadCases, loadChart, redrawChart, resetTotals } from "./campaign.js";
 import { applyDisplays, refreshThumbnails, renderDisplays } from "./displays.js";
-import { $, $$, fmtClock, fmtNum, fromTemplate, h, setClass, setText } from "./dom.js";
+import { $, $$, fmtClock, fmtNum, fromTemplate, h, setClass, setText, transitionName } from "./dom.js";
 import * as editor from "./editor.js";
 import * as moderation from "./moderation.js";
 import * as cases from "./cases.js";
+import {
+  browserLanguage,
+  language,
+  languageSelect,
+  onLanguageChange,
+  rememberLanguage,
+  setLanguage,
+  storedLanguage,
+  t,
+  tn,
+} from "./i18n.js";
 
 const WS_PATH = "/api/v1/panel/ws";
 const POLL_MS = 2000;
 const THUMB_MS = 5000;
 const CHART_MS = 60000;
 const BACKOFF_MS = [500, 10000];
-const VIEWER_TIP = "viewers cannot operate";
+/** Where the operator's language choice is kept (this browser only). */
+const LANG_KEY = "projector.lang";
 
 const state = { show: null, program: null, preview: null, program_at: null, held: false, blackout: false, rev: -1 };
 let showKey = "";
@@ -31,28 +43,34 @@ let socket = null;
 let wsAttempt = 0;
 let wsTimer = null;
 let pollTimer = null;
+let connKind = "connecting";
+let loginMessage = () => ""; // re-read on a language change, so the words follow it
 const inflight = new Set();
 
 // --- toasts -------------------------------------------------------------------------------------
 
 const ERROR_TITLES = {
-  conflict: "Someone else pressed first",
-  in_transition: "Still in a transition",
-  end_of_show: "End of the show",
-  start_of_show: "Start of the show",
-  no_show: "No show loaded",
-  unknown_cue: "No such cue",
-  forbidden: "Not allowed",
-  csrf: "Security check failed",
-  network: "Server unreachable",
-  rate_limited: "Too many requests",
-  invalid: "Not accepted",
+  conflict: () => t("Someone else pressed first"),
+  in_transition: () => t("Still in a transition"),
+  end_of_show: () => t("End of the show"),
+  start_of_show: () => t("Start of the show"),
+  no_show: () => t("No show loaded"),
+  unknown_cue: () => t("No such cue"),
+  forbidden: () => t("Not allowed"),
+  csrf: () => t("Security check failed"),
+  network: () => t("Server unreachable"),
+  rate_limited: () => t("Too many requests"),
+  invalid: () => t("Not accepted"),
 };
+
+function viewerTip() {
+  return t("viewers cannot operate");
+}
 
 function toast(kind, title, text, ms) {
   const el = h(
     "div",
-    { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status", title: "Click to dismiss" },
+    { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status", title: t("Click to dismiss") },
     h("strong", { class: "toast-title" }, title),
     text ? h("span", { class: "toast-text" }, text) : null,
   );
@@ -64,43 +82,49 @@ function toast(kind, title, text, ms) {
 }
 
 function reportError(err) {
-  toast("error", ERROR_TITLES[err.code] || "Refused", err.message);
+  toast("error", Object.hasOwn(ERROR_TITLES, err.code) ? ERROR_TITLES[err.code]() : t("Refused"), err.message);
 }
 
 // --- login and the session ------------------------------------------------------------------------
 
+/** `message`: words for the login card, or a function giving them in the current language. */
 function showLogin(message = "", username = "") {
   stop();
   $("#app").hidden = true;
   $("#login-view").hidden = false;
-  const msg = $("#login-message");
-  msg.textContent = message;
-  msg.hidden = !message;
+  loginMessage = typeof message === "function" ? message : () => message;
+  renderLoginMessage();
   const user = $("#login-username");
   if (username && !user.value) user.value = username;
   $("#login-password").value = "";
   (user.value ? $("#login-password") : user).focus();
 }
 
+function renderLoginMessage() {
+  const msg = $("#login-message");
+  const text = loginMessage();
+  msg.textContent = text;
+  msg.hidden = !text;
+}
+
 function sessionLost() {
   if ($("#app").hidden) return;
   session.clear();
-  showLogin("Your session has expired", session.username || "");
+  showLogin(() => t("Your session has expired"), session.username || "");
 }
 
 async function onLogin(event) {
   event.preventDefault();
   const username = $("#login-username").value.trim();
   const password = $("#login-password").value;
-  const msg = $("#login-message");
   if (!username || !password) {
-    msg.textContent = "Enter your username and password.";
-    msg.hidden = false;
+    loginMessage = () => t("Enter your username and password.");
+    renderLoginMessage();
     return;
   }
   const button = $("#login-submit");
   button.disabled = true;
-  button.textContent = "Logging in…";
+  button.textContent = t("Logging in…");
   try {
     const reply = await api("POST", "/api/v1/login", { username, password }, { auth: false });
     session.save(reply);
@@ -108,12 +132,13 @@ async function onLogin(event) {
     enterApp();
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    msg.textContent = err.message;
-    msg.hidden = false;
+    const refusal = err.message; // the server's words (English: they name what was wrong)
+    loginMessage = () => refusal;
+    renderLoginMessage();
     $("#login-password").select();
   } finally {
     button.disabled = false;
-    button.textContent = "Log in";
+    button.textContent = t("Log in");
   }
 }
 
@@ -125,7 +150,7 @@ async function onLogout() {
   }
   const name = session.username;
   session.clear();
-  showLogin("You have logged out.", name || "");
+  showLogin(() => t("You have logged out."), name || "");
 }
 
 function enterApp() {
@@ -143,16 +168,17 @@ function applyRole() {
   const can = session.canOperate;
   for (const el of $$(".op")) {
     el.disabled = !can;
-    if (!el.dataset.tip) el.dataset.tip = el.getAttribute("title") || "";
-    if (can && el.dataset.tip) el.title = el.dataset.tip;
+    // The button's own tip (data-i18n-title holds its msgid), or why a viewer cannot press it.
+    const tip = el.dataset.i18nTitle ? t(el.dataset.i18nTitle) : "";
+    if (can && tip) el.title = tip;
     else if (can) el.removeAttribute("title");
-    else el.title = VIEWER_TIP;
+    else el.title = viewerTip();
   }
   const transport = $("#transport");
   if (can) transport.removeAttribute("title");
-  else transport.title = VIEWER_TIP;
+  else transport.title = viewerTip();
   $("#tally-fields").disabled = !can;
-  $("#tally-form").title = can ? "" : "viewers cannot enter tallies";
+  $("#tally-form").title = can ? "" : t("viewers cannot enter tallies");
   editor.setEditable(can);
   moderation.setEditable(can);
   cases.setEditable(can);
@@ -197,11 +223,14 @@ function stop() {
 }
 
 function setConn(kind) {
+  connKind = kind;
   const badge = $("#conn-badge");
   badge.dataset.state = kind;
-  setText(badge, kind === "live" ? "Live" : kind === "connecting" ? "Connecting…" : "Reconnecting…");
+  setText(badge, kind === "live" ? t("Live") : kind === "connecting" ? t("Connecting…") : t("Reconnecting…"));
   badge.title =
-    kind === "live" ? "Live updates from the server" : "The live link is down; the panel polls and keeps retrying";
+    kind === "live"
+      ? t("Live updates from the server")
+      : t("The live link is down; the panel polls and keeps retrying");
 }
 
 function connect() {
@@ -237,7 +266,7 @@ function connect() {
         stopPolling();
       }
     } else if (msg && msg.type === "error" && msg.message) {
-      toast("warn", "Live link", String(msg.message));
+      toast("warn", t("Live link"), String(msg.message));
     }
   });
   ws.addEventListener("close", () => {
@@ -349,7 +378,7 @@ function renderShow() {
     showKey = key;
     if (selected && !cues().some((c) => c.id === selected)) selected = null;
     buildCueList();
-    setText($("#show-name"), state.show ? state.show.name || state.show.id : "No show loaded");
+    setText($("#show-name"), state.show ? state.show.name || state.show.id : t("No show loaded"));
     editor.serverShowChanged(state.show);
   }
   updateCueList();
@@ -360,7 +389,8 @@ function renderShow() {
 
 function transitionText(cue) {
   if (!cue) return "";
-  return cue.transition === "cut" ? "cut" : `${cue.transition} ${fmtNum(cue.duration)} s`;
+  if (cue.transition === "cut") return t("cut");
+  return t("{transition} {seconds} s", { transition: transitionName(cue.transition), seconds: fmtNum(cue.duration) });
 }
 
 function paramsText(cue) {
@@ -384,19 +414,18 @@ function buildCueList() {
     const scene = row.querySelector(".cue-scene");
     setText(scene, cue.scene);
     const holds = typeof cue.hold === "number";
-    scene.dataset.extra = ` · ${transitionText(cue)}${holds ? ` · hold ${fmtNum(cue.hold)} s` : ""}`;
+    const holdText = holds ? ` · ${t("hold {seconds} s", { seconds: fmtNum(cue.hold) })}` : "";
+    scene.dataset.extra = ` · ${transitionText(cue)}${holdText}`;
     setText(row.querySelector(".cue-trans"), transitionText(cue));
-    setText(row.querySelector(".cue-hold"), holds ? `${fmtNum(cue.hold)} s` : "GO");
-    row.querySelector(".cue-hold").title = holds ? "Follows on by itself after this many seconds" : "Waits for GO";
+    setText(row.querySelector(".cue-hold"), holds ? t("{seconds} s", { seconds: fmtNum(cue.hold) }) : t("GO"));
+    row.querySelector(".cue-hold").title = holds ? t("Follows on by itself after this many seconds") : t("Waits for GO");
     return row;
   });
   list.replaceChildren(...rows);
   $("#cue-empty").hidden = all.length > 0;
   $(".cue-head").hidden = all.length === 0;
-  setText(
-    $("#cue-count"),
-    all.length ? `${all.length} cue${all.length === 1 ? "" : "s"}${state.show.loop ? " · loops" : ""}` : "",
-  );
+  const counted = tn("{count} cue", "{count} cues", all.length, { count: all.length });
+  setText($("#cue-count"), all.length ? `${counted}${state.show.loop ? ` · ${t("loops")}` : ""}` : "");
   lastProgram = undefined;
 }
 
@@ -416,10 +445,10 @@ function updateCueList() {
     if (row.dataset.tags !== tags) {
       row.dataset.tags = tags;
       const pills = [];
-      if (isProgram) pills.push(h("span", { class: "pill pill-onair" }, "ON AIR"));
-      if (isPreview) pills.push(h("span", { class: "pill pill-next" }, "NEXT"));
+      if (isProgram) pills.push(h("span", { class: "pill pill-onair" }, t("ON AIR")));
+      if (isPreview) pills.push(h("span", { class: "pill pill-next" }, t("NEXT")));
       if (i === safe && !isProgram && !isPreview) {
-        pills.push(h("span", { class: "pill pill-safe", title: "Panic goes here" }, "SAFE"));
+        pills.push(h("span", { class: "pill pill-safe", title: t("Panic goes here") }, t("SAFE")));
       }
       row.querySelector(".cue-state").replaceChildren(...pills);
     }
@@ -450,17 +479,17 @@ function renderMonitors() {
   const preview = cueAt(state.preview);
   setClass($("#program-pane"), "is-empty", !program);
   setText($("#program-num"), program ? state.program + 1 : "–");
-  setText($("#program-label"), program ? program.label || program.scene : "Nothing on program");
+  setText($("#program-label"), program ? program.label || program.scene : t("Nothing on program"));
   setText($("#program-meta"), program ? `${program.scene} · ${transitionText(program)}` : "");
   setText($("#preview-num"), preview ? state.preview + 1 : "–");
   let previewLabel = "–";
   if (preview) previewLabel = preview.label || preview.scene;
-  else if (!state.show) previewLabel = "No show loaded";
-  else if (state.program !== null) previewLabel = "End of show";
+  else if (!state.show) previewLabel = t("No show loaded");
+  else if (state.program !== null) previewLabel = t("End of show");
   setText($("#preview-label"), previewLabel);
   setText($("#preview-meta"), preview ? `${preview.scene} · ${transitionText(preview)}` : "");
   const holds = preview && typeof preview.hold === "number";
-  setText($("#preview-status"), holds ? `then holds ${fmtNum(preview.hold)} s` : "");
+  setText($("#preview-status"), holds ? t("then holds {seconds} s", { seconds: fmtNum(preview.hold) }) : "");
   tick();
 }
 
@@ -475,13 +504,13 @@ function tick() {
   }
   const elapsed = Date.now() / 1000 - state.program_at;
   setText(clock, fmtClock(elapsed));
-  let text = "Waits for GO";
-  if (state.blackout) text = "Blackout: the displays are dark";
-  else if (state.held) text = "HELD: auto-follow paused";
+  let text = t("Waits for GO");
+  if (state.blackout) text = t("Blackout: the displays are dark");
+  else if (state.held) text = t("HELD: auto-follow paused");
   else if (program.hold !== null && program.hold !== undefined) {
     const left = state.program_at + program.hold - Date.now() / 1000;
     const clockText = fmtClock(Math.max(0, left));
-    text = state.preview === null ? `Holds ${clockText}` : `Auto GO in ${clockText}`;
+    text = state.preview === null ? t("Holds {clock}", { clock: clockText }) : t("Auto GO in {clock}", { clock: clockText });
   }
   setText(status, text);
   setClass(status, "held", state.held || state.blackout);
@@ -490,11 +519,11 @@ function tick() {
 function renderTransport() {
   const hold = $("#btn-hold");
   hold.setAttribute("aria-pressed", String(state.held));
-  setText(hold.querySelector(".tbtn-label"), state.held ? "RESUME" : "HOLD");
+  setText(hold.querySelector(".tbtn-label"), state.held ? t("RESUME") : t("HOLD"));
   hold.querySelector("use").setAttribute("href", state.held ? "#i-resume" : "#i-hold");
   const blackout = $("#btn-blackout");
   blackout.setAttribute("aria-pressed", String(state.blackout));
-  setText(blackout.querySelector(".tbtn-label"), state.blackout ? "BLACKOUT ON" : "BLACKOUT");
+  setText(blackout.querySelector(".tbtn-label"), state.blackout ? t("BLACKOUT ON") : t("BLACKOUT"));
   document.body.classList.toggle("is-blackout", state.blackout);
   $("#blackout-badge").hidden = !state.blackout;
 }
@@ -513,7 +542,7 @@ const BUTTONS = {
 
 async function operate(op, body) {
   if (!session.canOperate) {
-    toast("warn", "Viewers cannot operate", "Log in as an operator to run the show.");
+    toast("warn", t("Viewers cannot operate"), t("Log in as an operator to run the show."));
     return;
   }
   const button = $(BUTTONS[op]);
@@ -528,7 +557,7 @@ async function operate(op, body) {
     if (!(err instanceof ApiError)) throw err;
     if (err.code === "csrf") {
       session.clear();
-      showLogin("Your security token is out of date. Log in again.", session.username || "");
+      showLogin(() => t("Your security token is out of date. Log in again."), session.username || "");
       return;
     }
     if (err.status !== 401) reportError(err);
@@ -549,7 +578,7 @@ const actions = {
   panic: () => operate("panic", {}),
   jump: () => {
     if (!selected) {
-      toast("warn", "Select a cue first", "Click a cue (or use ↑ ↓), then Jump.");
+      toast("warn", t("Select a cue first"), t("Click a cue (or use ↑ ↓), then Jump."));
       return;
     }
     operate("jump", { cue: selected });
@@ -670,7 +699,7 @@ function wire() {
   $("#tab-messages").addEventListener("click", () => setView("messages"));
   $("#tab-cases").addEventListener("click", () => setView("cases"));
   $("#empty-edit").addEventListener("click", () => setView("editor"));
-  initCampaign({ isLive: liveLink, canEnter: () => session.canOperate });
+  initCampaign({ isLive: liveLink, canEnter: () => session.canOperate, toast });
   // Phones suspend background tabs: catch up as soon as the panel is visible again.
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState !== "visible" || !running) return;
@@ -690,9 +719,33 @@ function wire() {
   });
 }
 
+// --- language ---------------------------------------------------------------------------------------------
+
+async function pickLanguage(code) {
+  rememberLanguage(LANG_KEY, code);
+  await setLanguage(code);
+}
+
+/** Everything a script wrote is written again in the new language. */
+function languageChanged() {
+  document.title = t("projector · operator panel");
+  for (const select of [$("#panel-lang"), $("#login-lang")]) select.value = language();
+  setConn(connKind);
+  renderLoginMessage();
+  showKey = ""; // the cue list is rebuilt
+  renderShow();
+  if (!$("#app").hidden) applyRole();
+}
+
 async function boot() {
   session.load();
   session.onLost = sessionLost;
+  // The operator's choice, else the browser's language when it ships, else English; before
+  // anything shows, so the panel never flashes in another language.
+  await setLanguage(storedLanguage(LANG_KEY) || browserLanguage());
+  document.title = t("projector · operator panel");
+  for (const select of [$("#panel-lang"), $("#login-lang")]) languageSelect(select, language(), pickLanguage);
+  onLanguageChange(languageChanged);
   wire();
   try {
     const me = await api("GET", "/api/v1/me", undefined, { auth: false });
@@ -703,7 +756,7 @@ async function boot() {
     else showLogin("", me.name);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    if (err.code === "session_expired") showLogin("Your session has expired");
+    if (err.code === "session_expired") showLogin(() => t("Your session has expired"));
     else if (err.code === "network") showLogin(err.message);
     else showLogin("");
   }

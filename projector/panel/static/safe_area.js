@@ -9,7 +9,8 @@
 // field it names (`safe_area.avoid[2].w` -> box 3's w). Text enters as text only.
 
 import { api } from "./api.js";
-import { h, s, setText, withoutField } from "./dom.js";
+import { h, numberFormat, s, setText, withoutField } from "./dom.js";
+import { t } from "./i18n.js";
 
 const SIDES = ["top", "right", "bottom", "left"];
 const BOX_KEYS = ["x", "y", "w", "h"];
@@ -46,6 +47,16 @@ function wireOf(draft) {
 
 const key = (area) => JSON.stringify(area);
 const share = (part, whole) => Math.round((part / whole) * 100);
+/** 40 -> "40%" ("40 %" in French, "40٪" in Arabic). */
+const percentText = (value) => numberFormat({ style: "percent", maximumFractionDigits: 0 }).format(value / 100);
+
+/** A side's name: the wire says top/right/bottom/left, the operator reads their own words. */
+function sideName(side) {
+  if (side === "top") return t("top");
+  if (side === "right") return t("right");
+  if (side === "bottom") return t("bottom");
+  return t("left");
+}
 
 /** The largest rectangle clear of margins and boxes, in pixels (as projector/core/safe_area.py finds it). */
 function usableRect(width, height, area) {
@@ -116,13 +127,14 @@ export function safeAreaEditor(card, d) {
   const el = {};
   el.target = h(
     "select",
-    { class: "sa-target", "aria-label": "Safe area of" },
-    h("option", { value: WHOLE }, "Whole display"),
+    { class: "sa-target", "aria-label": t("Safe area of") },
+    h("option", { value: WHOLE }, t("Whole display")),
   );
   el.targetRow = h(
     "label",
     { class: "sa-target-row" },
-    h("span", {}, "Of"),
+    // i18n: a label before a list: "(safe area) of: Whole display / Output left"
+    h("span", {}, t("Of")),
     el.target,
     h("small", { class: "field-error", "data-for": "output" }),
   );
@@ -133,7 +145,7 @@ export function safeAreaEditor(card, d) {
     "div",
     { class: "sa-box-row sa-box-cols", "aria-hidden": "true" },
     h("span", {}),
-    ...["x (from left)", "y (from top)", "width", "height"].map((t) => h("span", {}, t)),
+    ...[t("x (from left)"), t("y (from top)"), t("width"), t("height")].map((label) => h("span", {}, label)),
     h("span", {}),
   );
   el.boxesError = h("small", { class: "field-error", "data-for": "avoid" });
@@ -141,21 +153,21 @@ export function safeAreaEditor(card, d) {
   el.room = h("small", { class: "sa-room muted" });
   el.add = h(
     "button",
-    { type: "button", class: "btn btn-small btn-quiet sa-add", title: "A window, a drainpipe: words stay off it" },
-    "+ Box",
+    { type: "button", class: "btn btn-small btn-quiet sa-add", title: t("A window, a drainpipe: words stay off it") },
+    t("+ Box"),
   );
   el.clear = h(
     "button",
-    { type: "button", class: "btn btn-small btn-quiet sa-clear", title: "No margins and no boxes (Save applies it)" },
-    "Clear",
+    { type: "button", class: "btn btn-small btn-quiet sa-clear", title: t("No margins and no boxes (Save applies it)") },
+    t("Clear"),
   );
   const element = h(
     "fieldset",
     { class: "sa" },
-    h("legend", {}, "Safe area ", h("span", { class: "sa-unit" }, "% of the frame")),
+    h("legend", {}, `${t("Safe area")} `, h("span", { class: "sa-unit" }, t("(percent of the frame)"))),
     el.targetRow,
     el.margins,
-    h("div", { class: "sa-boxes-head" }, h("span", {}, "Keep-out boxes"), el.add, el.clear),
+    h("div", { class: "sa-boxes-head" }, h("span", {}, t("Keep-out boxes")), el.add, el.clear),
     el.boxCols,
     el.boxes,
     el.boxesError,
@@ -170,7 +182,7 @@ export function safeAreaEditor(card, d) {
   picture.addEventListener("error", () => {
     picture.hidden = true; // no picture from that output yet: the boxes are drawn over the thumbnail
   });
-  const overlay = s("svg", { class: "sa-overlay", role: "img", "aria-label": "Safe area: keep-out zones in red" });
+  const overlay = s("svg", { class: "sa-overlay", role: "img", "aria-label": t("Safe area: keep-out zones in red") });
   const preview = h("div", { class: "sa-preview" }, picture, overlay);
   if (thumb) {
     const old = thumb.querySelector(".sa-preview");
@@ -206,8 +218,11 @@ export function safeAreaEditor(card, d) {
     setText(
       el.room,
       clear
-        ? `Words go in ${share(clear[2], width)}% × ${share(clear[3], height)}% of the frame (green).`
-        : "No room is left for words.",
+        ? t("Words go in {width} × {height} of the frame (green).", {
+            width: percentText(share(clear[2], width)),
+            height: percentText(share(clear[3], height)),
+          })
+        : t("No room is left for words."),
     );
     preview.dataset.target = target;
   }
@@ -217,7 +232,7 @@ export function safeAreaEditor(card, d) {
     const draft = drafts.get(target);
     el.margins.replaceChildren(
       ...SIDES.map((side) => {
-        const input = numberInput(`sa-m-${side}`, `${side} margin, percent`, draft.margins[side]);
+        const input = numberInput(`sa-m-${side}`, t("{side} margin, percent", { side: sideName(side) }), draft.margins[side]);
         input.addEventListener("input", () => {
           draft.margins[side] = input.value;
           clearError(input);
@@ -226,7 +241,7 @@ export function safeAreaEditor(card, d) {
         return h(
           "label",
           { class: "sa-margin" },
-          h("span", {}, side),
+          h("span", {}, sideName(side)),
           input,
           h("small", { class: "field-error", "data-for": `margins.${side}` }),
         );
@@ -235,7 +250,7 @@ export function safeAreaEditor(card, d) {
     el.boxes.replaceChildren(
       ...draft.boxes.map((box, i) => {
         const inputs = BOX_KEYS.map((k) => {
-          const input = numberInput(`sa-b-${k}`, `box ${i + 1} ${k}, percent`, box[k]);
+          const input = numberInput(`sa-b-${k}`, t("box {number} {key}, percent", { number: i + 1, key: k }), box[k]);
           input.placeholder = k;
           input.addEventListener("input", () => {
             box[k] = input.value;
@@ -249,8 +264,8 @@ export function safeAreaEditor(card, d) {
           {
             type: "button",
             class: "btn btn-small btn-quiet sa-remove",
-            title: `Remove box ${i + 1}`,
-            "aria-label": `Remove box ${i + 1}`,
+            title: t("Remove box {number}", { number: i + 1 }),
+            "aria-label": t("Remove box {number}", { number: i + 1 }),
           },
           "×",
         );
@@ -369,7 +384,7 @@ export function safeAreaEditor(card, d) {
       const outputs = listed.filter((o) => o && typeof o.name === "string");
       for (const o of outputs) if (Array.isArray(o.size)) sizes.set(o.name, o.size);
       if (outputs.length > 1) {
-        el.target.append(...outputs.map((o) => h("option", { value: o.name }, `Output ${o.name}`)));
+        el.target.append(...outputs.map((o) => h("option", { value: o.name }, t("Output {name}", { name: o.name }))));
         el.targetRow.hidden = false;
       }
     })
