@@ -1,7 +1,7 @@
 """Render every scene headless, the way a display would, into docs/scenes/*.png.
 
     python docs/render_scenes.py [--size 1920x1080] [--out docs/scenes]
-    python docs/render_scenes.py --shapes     # docs/scenes/tower.png, banner.png, rtl.png
+    python docs/render_scenes.py --shapes     # docs/scenes/tower.png, tower-tr.png, banner.png, rtl.png
 
 
 Uses the demo dossiers and the demo feed's messages; each picture is the last
@@ -143,17 +143,19 @@ def render_shapes(out: Path) -> None:
         frame("portrait", {"case": "alesia-karpovich", "variant": "facade"}, (1920, 1080), state),
     ]
     sheet(facade, across=True, scale=0.4).save(out / "facade.png", optimize=True)
+    turkish = [frame(name, params, (1080, 1920), state, locale="tr-TR") for name, params in scenes]
+    sheet(turkish, across=True, scale=0.3).save(out / "tower-tr.png", optimize=True)
     rtl = rtl_state()
     arabic = [
-        frame("messages", {}, (1920, 1080), rtl),
-        frame("portrait", {"case": "tarek-abdelhady"}, (1920, 1080), rtl, languages=("ar",)),
-        frame("totals", {}, (1080, 1920), rtl),
+        frame("messages", {}, (1920, 1080), rtl, locale="ar"),
+        frame("portrait", {"case": "tarek-abdelhady"}, (1920, 1080), rtl, locale="ar"),
+        frame("totals", {}, (1080, 1920), rtl, locale="ar"),
     ]
     top = sheet(arabic[:2], across=False, scale=0.4)
     sheet([top, arabic[2].resize((int(1080 * top.height / 1920), top.height))], across=True, scale=1.0).save(
         out / "rtl.png", optimize=True
     )
-    for name in ("tower", "banner", "facade", "rtl"):
+    for name in ("tower", "tower-tr", "banner", "facade", "rtl"):
         print(out / f"{name}.png")
 
 

@@ -233,11 +233,6 @@ _STATIC_HEADERS = {
 }
 
 
-async def submit_page(request: web.Request) -> web.FileResponse:
-    """The public message form (mobile-first; what a QR code on a screen points at)."""
-    return web.FileResponse(STATIC_DIR / "submit.html", headers=_STATIC_HEADERS)
-
-
 async def panel_file(request: web.Request) -> web.FileResponse:
     name = request.match_info["file"]
     path = (STATIC_DIR / name).resolve()
@@ -260,5 +255,4 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/actions/per_hour", actions_per_hour)
     r.add_get("/panel", panel_redirect)
     r.add_get("/panel/", panel_index)
-    r.add_get("/submit", submit_page)
     r.add_get("/panel/{file:[A-Za-z0-9_.-]+}", panel_file)

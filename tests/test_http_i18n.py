@@ -5,15 +5,12 @@ template holds every word the panel's sources mark."""
 
 from __future__ import annotations
 
-import gettext
-import io
 import re
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from projector.http_i18n import catalog_document, localised_submit_page
@@ -156,45 +153,7 @@ def test_the_extractor_refuses_markup_a_translation_would_drop() -> None:
         extract_messages("<input data-i18n-placeholder>", "x.html")
 
 
-# --- the shipped catalogs ----------------------------------------------------------------------------------
-
-
-def test_every_panel_translation_keeps_the_placeholders_of_its_msgid() -> None:
-    checked = 0
-    for lang in SUPPORTED:
-        with panel_po(lang).open("rb") as f:
-            catalog = read_po(f, locale=lang)
-        for message in catalog:
-            if not message.id:
-                continue
-            if isinstance(message.id, tuple):
-                wanted = set(PLACEHOLDER.findall(message.id[0]))
-                assert wanted == set(PLACEHOLDER.findall(message.id[1])), message.id
-                forms = list(message.string)
-                assert len(forms) == catalog.num_plurals, (lang, message.id)
-            else:
-                wanted = set(PLACEHOLDER.findall(message.id))
-                forms = [message.string]
-            for form in forms:
-                if form:
-                    assert set(PLACEHOLDER.findall(form)) == wanted, (lang, message.id, form)
-                    checked += 1
-            if lang in TRANSLATED:
-                assert all(forms) and not message.fuzzy, f"{lang}: {message.id!r} is not translated"
-    assert checked > 1000  # French and Arabic, complete
-
-
-def test_every_compiled_panel_catalog_is_its_po(tmp_path: Path) -> None:
-    for lang in SUPPORTED:
-        with panel_po(lang).open("rb") as f:
-            catalog = read_po(f, locale=lang)
-        compiled = tmp_path / f"{lang}.mo"
-        with compiled.open("wb") as out:
-            write_mo(out, catalog)
-        shipped = panel_po(lang).with_suffix(".mo")
-        fresh = gettext.GNUTranslations(io.BytesIO(compiled.read_bytes()))
-        ours = gettext.GNUTranslations(io.BytesIO(shipped.read_bytes()))
-        assert fresh._catalog == ours._catalog, f"{shipped} is stale: run pybabel compile -D panel"  # type: ignore[attr-defined]
+# --- the shipped catalogs (completeness, placeholders, .mo: tests/i18n/test_catalogs.py) ----------------------------------------------------------------------------------
 
 
 def test_the_template_has_every_word_the_sources_mark() -> None:

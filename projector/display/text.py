@@ -26,7 +26,7 @@ import unicodedata
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 
 import pygame
 
@@ -814,64 +814,3 @@ class TextRenderer:
         if pygame.display.get_init() and pygame.display.get_surface() is not None:
             block = block.convert() if bg is not None else block.convert_alpha()
         return block
-
-
-class Digits:
-    """Tabular digits: every digit glyph in a cell of the same width.
-
-    A counter rendered as one string shifts sideways as "1" becomes "7"
-    (proportional figures); each digit drawn centred in a fixed cell keeps a
-    running total still, so the eye reads the number, not the wobble.
-
-    With ``bg`` the glyphs are opaque (several times faster to blit than
-    per-pixel alpha: it is what keeps a 4K counter in budget) and cropped to
-    the band their ink covers, so their boxes never paint over neighbours.
-    """
-
-    def __init__(
-        self,
-        text: TextRenderer,
-        face: str,
-        size: int,
-        colour: Colour,
-        separator: str = ",",
-        bg: Colour | None = None,
-    ) -> None:
-        chars = "0123456789" + separator
-        inks = [text.ink(ch, face, size) for ch in chars]
-        #: Where the ink band starts inside a full line box (blit() takes line-box coordinates).
-        self.top = min(r.top for r in inks if r.height) if any(r.height for r in inks) else 0
-        bottom = max((r.bottom for r in inks if r.height), default=1)
-        self.height = max(1, bottom - self.top)
-
-        def band(ch: str) -> pygame.Surface:
-            line = text.render(ch, face, size, colour, bg)
-            rect = pygame.Rect(0, self.top, line.get_width(), self.height).clip(line.get_rect())
-            return line.subsurface(rect).copy()
-
-        key = (face, int(size), (colour[0], colour[1], colour[2]), bg)
-        self.glyphs = {ch: text.cache.memo(("digit", ch, *key), partial(band, ch)) for ch in "0123456789"}
-        self.advance = max(g.get_width() for g in self.glyphs.values())
-        self.separator = separator
-        self.sep = text.cache.memo(("digit", separator, *key), partial(band, separator))
-        self.sep_advance = self.sep.get_width()
-
-    def width(self, number: str) -> int:
-        return sum(self.advance if ch.isdigit() else self.sep_advance for ch in number)
-
-    def blit(self, surface: pygame.Surface, number: str, x: int, y: int) -> None:
-        """Draw ``number`` (digits and separators, as from ``format_int``); x, y: the line box's top-left."""
-        y += self.top
-        for ch in number:
-            glyph = self.glyphs.get(ch)
-            if glyph is None:
-                surface.blit(self.sep, (x, y))
-                x += self.sep_advance
-            else:
-                surface.blit(glyph, (x + (self.advance - glyph.get_width()) // 2, y))
-                x += self.advance
-
-
-def format_int(value: int, separator: str = ",") -> str:
-    """Thousands grouping; the separator will come from the display's locale later."""
-    return f"{max(0, int(value)):,}".replace(",", separator)

@@ -142,9 +142,11 @@ def read_text(
     *,
     dark_text: bool = False,
     lang: str = "eng",
+    psm: int = 3,
 ) -> str:
     """What a person would read on ``surf``: tesseract's OCR of it (``lang``: tesseract's
-    language data, English by default, "tur+eng" for a Turkish screen), upper-cased.
+    language data, English by default, "tur+eng" for a Turkish screen), upper-cased. ``psm``
+    is tesseract's page segmentation (3: a whole screen; 7: one line, such as a label).
 
     Read at several sizes, as from across a street and from close by, and the
     readings joined: tesseract reads lines some 20 to 60 px high best, and a
@@ -169,5 +171,5 @@ def read_text(
                     ImageDraw.floodfill(boxed, (x, y), 255)
             pictures.append(boxed)
         for picture in pictures:
-            readings.append(str(pytesseract.image_to_string(picture, lang=lang, config="--psm 3")))
+            readings.append(str(pytesseract.image_to_string(picture, lang=lang, config=f"--psm {psm}")))
     return "\n".join(readings).upper()

@@ -6,13 +6,12 @@ import pygame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from projector.display.digits import Digits
 from projector.display.fonts import FontBook, font_coverage, installed_faces
 from projector.display.text import (
-    Digits,
     SurfaceCache,
     TextRenderer,
     clean_text,
-    format_int,
 )
 
 
@@ -91,7 +90,9 @@ def test_digits_have_one_advance_and_opaque_glyphs_are_cropped_to_their_ink() ->
     assert digits.width("1,111") == digits.width("8,888")
     line_height = renderer.render("0", "display", 120, (255, 255, 255)).get_height()
     assert digits.height < line_height  # no empty ascent/descent box to paint over neighbours
-    assert format_int(1234567) == "1,234,567" and format_int(-5) == "0"
+    # A locale's own separators: a narrow no-break space (French), a dot (Turkish); marks take no room.
+    assert digits.width("1\u202f111") == digits.width("8\u202f888") > digits.width("1111")
+    assert digits.width("\u200e1.234") == digits.width("1.234")
 
 
 def test_warming_loads_each_font_of_a_face_once_and_then_has_nothing_left() -> None:
