@@ -101,7 +101,7 @@ class QrScene:
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
         self.w, self.h = assets.size
-        t = assets.locale
+        t = self.t = assets.locale
         self.rtl = t.rtl
         frame = self.frame = frame_for(assets.size, assets.safe_area)
         a = frame.area

@@ -48,7 +48,9 @@ async def test_an_unknown_locale_is_refused_naming_the_field_and_nothing_changes
     await ws.close()
 
 
-async def test_the_campaigns_words_per_language_are_stored_and_reach_the_displays(live: RunningServer) -> None:
+async def test_the_campaigns_words_per_language_are_stored_and_reach_the_displays(
+    live: RunningServer,
+) -> None:
     ws, snap = await connect(live, "galata")
     assert snap["campaign"]["lang"] == "en" and snap["campaign"]["translations"] == {}
     words: dict[str, Any] = {

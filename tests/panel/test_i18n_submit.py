@@ -2,74 +2,20 @@
 to left), a switcher that is remembered, ``?lang=`` from a QR code, translated validation and
 thanks, and a message written in Arabic that reaches the moderation queue.
 
-The Khmer catalog ships untranslated for now (a translator fills it), so the Khmer test serves
-the form's own words from a small catalog of its own, compiled here the way ``pybabel compile``
-does; the shipped Khmer behaviour (English words, ``lang="km"``) is checked too.
-``PROJECTOR_UPDATE_SCREENSHOTS=1`` writes docs/i18n/submit-km.png."""
+The words are the shipped catalogs'. ``PROJECTOR_UPDATE_SCREENSHOTS=1`` writes docs/i18n/submit-km.png."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from playwright.sync_api import BrowserContext, Page, expect
 
-import projector.http_i18n
-import projector.i18n.catalogs
 from tests.panel.conftest import PageErrors, Panel
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "i18n"
 PHONE = {"width": 390, "height": 844}
-
-#: The form's words in Khmer: a draft for the Khmer translator, used here to see Khmer rendered.
-KHMER = {
-    "Send a message of solidarity": "ផ្ញើសារសាមគ្គីភាព",
-    "Your words can appear on the screens of this campaign, after a volunteer has read them.": (
-        "ពាក្យរបស់អ្នកអាចបង្ហាញលើអេក្រង់នៃយុទ្ធនាការនេះ បន្ទាប់ពីអ្នកស្ម័គ្រចិត្តម្នាក់បានអានរួច។"
-    ),
-    "Your message": "សាររបស់អ្នក",
-    "Stay strong. We are with you.": "សូមរឹងមាំ។ យើងនៅជាមួយអ្នក។",
-    "Your first name": "នាមខ្លួនរបស់អ្នក",
-    "(optional)": "(ស្រេចចិត្ត)",
-    "Your country": "ប្រទេសរបស់អ្នក",
-    "(2 letters, e.g. FR)": "(អក្សរ 2 តួ ឧ. KH)",
-    "Send": "ផ្ញើ",
-    "Language": "ភាសា",
-    "No links or phone numbers: they are removed. Messages are checked before they are shown.": (
-        "មិនអនុញ្ញាតតំណភ្ជាប់ ឬលេខទូរសព្ទទេ៖ ពួកវានឹងត្រូវលុបចោល។ សារត្រូវបានពិនិត្យមុនពេលបង្ហាញ។"
-    ),
-    "Please write a message first.": "សូមសរសេរសារជាមុនសិន។",
-    "Thank you! Your message will appear once a volunteer has read it.": (
-        "សូមអរគុណ! សាររបស់អ្នកនឹងបង្ហាញ បន្ទាប់ពីអ្នកស្ម័គ្រចិត្តម្នាក់បានអានរួច។"
-    ),
-}
-
-
-@pytest.fixture
-def khmer_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Serve the panel domain from a folder whose Khmer catalog has the form's words."""
-    catalog = Catalog(locale="km", domain="panel")
-    for msgid, msgstr in KHMER.items():
-        catalog.add(msgid, msgstr)
-    folder = tmp_path / "locales" / "km" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with (folder / "panel.mo").open("wb") as out:
-        write_mo(out, catalog)
-    caches = (
-        projector.i18n.catalogs.translations,
-        projector.i18n.catalogs.catalog_json,
-        projector.http_i18n._catalog_body,
-    )
-    for cache in caches:
-        cache.cache_clear()
-    monkeypatch.setattr(projector.i18n.catalogs, "LOCALE_DIR", tmp_path / "locales")
-    yield
-    for cache in caches:
-        cache.cache_clear()  # the next test reads the shipped catalogs again
 
 
 def phone(new_context: Callable[..., BrowserContext], page_errors: PageErrors, locale: str) -> Page:
@@ -85,7 +31,6 @@ def html_lang(page: Page) -> list[str]:
 
 def test_a_khmer_browser_gets_the_form_in_khmer(
     server: Panel,
-    khmer_words: None,
     new_context: Callable[..., BrowserContext],
     page_errors: PageErrors,
     tmp_path: Path,
@@ -113,16 +58,6 @@ def test_a_khmer_browser_gets_the_form_in_khmer(
     page.screenshot(path=str(folder / "submit-km.png"), animations="disabled", caret="hide")
     [message] = server.ok("GET", "/api/v1/messages?status=pending")["messages"]
     assert (message["text"], message["lang"]) == ("សូមរឹងមាំ!", "km-KH")
-
-
-def test_the_shipped_khmer_form_says_khmer_and_falls_back_to_english_words(
-    server: Panel, new_context: Callable[..., BrowserContext], page_errors: PageErrors
-) -> None:
-    page = phone(new_context, page_errors, "km")
-    page.goto(server.base + "/submit")
-    expect(page.locator("#lang")).to_have_value("km")
-    assert html_lang(page) == ["km", "ltr"]
-    expect(page.locator("h1")).to_have_text("Send a message of solidarity")  # never blank
 
 
 def test_an_arabic_browser_gets_a_right_to_left_form_and_its_message_reaches_the_queue(
