@@ -455,11 +455,17 @@ class FontBook:
         self.missing: set[int] = set()
         # Each bold face's first cut font (Noto Sans Bold: Latin, Greek, Cyrillic) is needed by
         # almost every display and is the slowest to cut (~6 s cold): start it now, in the
-        # background. Other scripts are cut when a scene warms them or a message needs them.
-        for files in self.faces.values():
-            first = next(((f.path, f.weight) for f in files if f.weight is not None), None)
-            if first is not None:
-                self.instances.request(*first)
+        # background, then every other script's (~3 s more, once per machine), so an operator
+        # who switches a display to Arabic or Khmer later finds them cut (benchmarks/locales.py:
+        # a switch that had to cut one in the frame took 0.6-1 s).
+        wanted = [(f.path, f.weight) for files in self.faces.values() for f in files if f.weight is not None]
+        firsts = [
+            next((f.path, f.weight) for f in files if f.weight is not None)
+            for files in self.faces.values()
+            if any(f.weight is not None for f in files)
+        ]
+        for path, weight in dict.fromkeys([*firsts, *wanted]):
+            self.instances.request(path, weight)
 
     def font_source(self, file: FontFile | None) -> Path | bytes | None:
         """What pygame opens for ``file``: a path (the file, or its cut instance) or an instance's bytes.
