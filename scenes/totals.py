@@ -369,13 +369,13 @@ class TotalsScene:
         while digits_px > 8 and text.width(widest, "display", digits_px) > cell_w * 0.92:
             digits_px = int(digits_px * 0.92)
         self.small_digits = Digits(text, "display", digits_px, WHITE, bg=BLACK)
-        labels = [self.t.gettext(label) for _, label in CHANNELS]
-        longest = max(labels, key=lambda s: text.width(s, "strong", label_px))
+        names = [self.t.gettext(label) for _, label in CHANNELS]
+        longest = max(names, key=lambda s: text.width(s, "strong", label_px))
         label_px = text.fit_size(longest, "strong", int(cell_w * 0.92), label_px)
         cell_h = self.small_digits.height + int(u) + text.line_height("strong", label_px)
         row_gap = int(2.5 * u)
         self.cells = []
-        for i, ((key, _), label) in enumerate(zip(CHANNELS, labels, strict=True)):
+        for i, ((key, _), label) in enumerate(zip(CHANNELS, names, strict=True)):
             col, row = i % columns, i // columns
             in_row = min(columns, len(CHANNELS) - row * columns)
             offset = (columns - in_row) * cell_w // 2  # a short last row sits in the middle
