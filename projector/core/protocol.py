@@ -8,10 +8,10 @@ way a frame can be wrong raises ``ProtocolError`` naming what was wrong.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from projector.core.calibration import MAX_OUTPUTS, parse_output_name, parse_pattern
 from projector.core.cues import AnyScene, Show, parse_show, show_to_wire
@@ -54,6 +54,8 @@ from projector.core.state import (
     ShowState,
     TotalsChanged,
 )
+
+T = TypeVar("T")
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
@@ -586,25 +588,12 @@ def campaign_from_wire(f: _Fields) -> Campaign:
 
 
 def _campaign_translations_from(f: _Fields) -> Mapping[str, CampaignText]:
-    raw = f.obj.get("translations")
-    if raw is None:
-        return MappingProxyType({})
-    if not isinstance(raw, dict) or len(raw) > MAX_LANGUAGES:
-        raise ProtocolError("bad_field", f"{f.where}.translations: expected an object of languages")
-    texts: dict[str, CampaignText] = {}
-    for lang, body in raw.items():
-        where = f"{f.where}.translations.{lang}"
-        if not isinstance(body, dict):
-            raise ProtocolError("bad_field", f"{where}: expected an object")
-        try:
-            tag = parse_lang(lang, where)
-        except ValidationError as exc:
-            raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
-        t = _Fields(body, where)
-        texts[tag] = CampaignText(
+    return _per_language(
+        f,
+        lambda t: CampaignText(
             *(t.opt_str(name, max_length=MAX_CAMPAIGN_TEXT) or "" for name in CAMPAIGN_TEXT_FIELDS)
-        )
-    return MappingProxyType(texts)
+        ),
+    )
 
 
 def case_from_wire(f: _Fields) -> Case:
@@ -637,13 +626,14 @@ def case_from_wire(f: _Fields) -> Case:
     )
 
 
-def _translations_from(f: _Fields) -> Mapping[str, CaseText]:
+def _per_language(f: _Fields, make: Callable[[_Fields], T]) -> Mapping[str, T]:
+    """``translations``: language tag -> an object ``make`` decodes; absent is none."""
     raw = f.obj.get("translations")
     if raw is None:
         return MappingProxyType({})
     if not isinstance(raw, dict) or len(raw) > MAX_LANGUAGES:
         raise ProtocolError("bad_field", f"{f.where}.translations: expected an object of languages")
-    texts: dict[str, CaseText] = {}
+    texts: dict[str, T] = {}
     for lang, body in raw.items():
         where = f"{f.where}.translations.{lang}"
         if not isinstance(body, dict):
@@ -652,9 +642,12 @@ def _translations_from(f: _Fields) -> Mapping[str, CaseText]:
             tag = parse_lang(lang, where)
         except ValidationError as exc:
             raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
-        t = _Fields(body, where)
-        texts[tag] = CaseText(story=t.text("story"), ask=t.text("ask"))
+        texts[tag] = make(_Fields(body, where))
     return MappingProxyType(texts)
+
+
+def _translations_from(f: _Fields) -> Mapping[str, CaseText]:
+    return _per_language(f, lambda t: CaseText(story=t.text("story"), ask=t.text("ask")))
 
 
 def _portraits_from(f: _Fields) -> tuple[Portrait, ...]:
