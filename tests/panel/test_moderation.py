@@ -5,6 +5,7 @@ ever running as markup in the panel."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +60,20 @@ def message(server: Panel, status: str, message_id: str) -> dict:
     return found[0]
 
 
+def settled(check: Callable[[], object], timeout: float = 8.0) -> None:
+    """Retry ``check`` until its assertions hold: the panel updates its list as soon as it
+    sends a decision, so the server's answer may still be on the wire when the row is gone."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            check()
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def item(page: Page, message_id: str) -> Locator:
     return page.locator(f"#mod-list .mod-item[data-id='{message_id}']")
 
@@ -110,8 +125,12 @@ def test_a_supporters_message_reaches_the_wall_when_the_moderator_presses_a(
 
     page.keyboard.press("a")
     wall.wait_for(lambda: wall.spotlight == mid, "the approved message in the wall's spotlight", timeout=10)
-    assert ids(server, "approved") == [mid]
-    assert ids(server, "pending") == []
+
+    def decided() -> None:
+        assert ids(server, "approved") == [mid]
+        assert ids(server, "pending") == []
+
+    settled(decided)
     expect(row).to_have_count(0)
     expect(page.locator("#mod-empty")).to_be_visible()
     expect(page.locator("#tab-messages-count")).to_be_hidden()
@@ -150,10 +169,13 @@ def test_keys_approve_reject_pin_and_the_selection_moves_to_the_next_waiting_mes
     expect(page.locator("#mod-list .mod-item")).to_have_count(0)
     expect(page.locator("#mod-empty")).to_be_visible()
 
-    assert message(server, "approved", first)["pinned"] is False
-    assert message(server, "rejected", second)["decided_by"] == "admin"
-    assert message(server, "approved", third)["pinned"] is True
-    assert ids(server, "pending") == []
+    def all_decided() -> None:
+        assert message(server, "approved", first)["pinned"] is False
+        assert message(server, "rejected", second)["decided_by"] == "admin"
+        assert message(server, "approved", third)["pinned"] is True
+        assert ids(server, "pending") == []
+
+    settled(all_decided)
     show = server.show()
     assert (show["program"], show["blackout"], show["held"]) == (None, False, False)
 
@@ -167,12 +189,20 @@ def test_keys_approve_reject_pin_and_the_selection_moves_to_the_next_waiting_mes
     page.keyboard.press("p")
     expect(item(page, third).locator(".pill-pinned")).to_have_count(0)
     expect(page.locator("#mod-pin .mbtn-label")).to_have_text("Pin")
-    assert message(server, "approved", third)["pinned"] is False
+
+    def unpinned() -> None:
+        assert message(server, "approved", third)["pinned"] is False
+
+    settled(unpinned)
     page.click(f"#mod-list .mod-item[data-id='{first}']")
     expect(page.locator("#mod-reject .mbtn-label")).to_have_text("Take down")
     page.click("#mod-reject")
     expect(item(page, first)).to_have_count(0)
-    assert first in ids(server, "rejected")
+
+    def taken_down() -> None:
+        assert first in ids(server, "rejected")
+
+    settled(taken_down)
 
     # Rejected: approve after all.
     page.click("#mod-tabs .mod-tab[data-sub='rejected']")
@@ -182,7 +212,11 @@ def test_keys_approve_reject_pin_and_the_selection_moves_to_the_next_waiting_mes
     expect(page.locator("#mod-pin")).to_be_disabled()
     page.keyboard.press("a")
     expect(item(page, second)).to_have_count(0)
-    assert second in ids(server, "approved")
+
+    def approved_after_all() -> None:
+        assert second in ids(server, "approved")
+
+    settled(approved_after_all)
 
     # The log says who did what, latest first.
     page.click("#mod-tabs .mod-tab[data-sub='log']")
@@ -266,8 +300,12 @@ def test_x_twice_blocks_the_sender_and_they_are_listed_under_blocked_senders(
     expect(confirm).to_be_hidden()
     expect_selected(page, fine)
     expect(page.locator("#mod-list .mod-item")).to_have_count(1)
-    assert sorted(ids(server, "rejected")) == sorted([spam, more])
-    assert ids(server, "pending") == [fine]
+
+    def both_rejected() -> None:
+        assert sorted(ids(server, "rejected")) == sorted([spam, more])
+        assert ids(server, "pending") == [fine]
+
+    settled(both_rejected)
     status, reply = server.request(
         "POST",
         "/api/v1/messages",

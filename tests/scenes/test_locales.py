@@ -23,7 +23,7 @@ from projector.i18n import Localizer
 from scenes import get_scene
 from scenes.base import DEFAULT_TAGLINE, YELLOW
 from scenes.qr import DEFAULT_TITLE
-from tests.display.screens import make_assets, read_text, sample_state, surface
+from tests.display.screens import FAILURES, make_assets, read_text, sample_state, surface
 
 pytestmark = pytest.mark.skipif(
     shutil.which("tesseract") is None, reason="tesseract is not installed (.ci/run installs it)"
@@ -76,9 +76,10 @@ def render(
 
 
 def save(out: pygame.Surface, name: str) -> str:
-    path = f"/tmp/projector-screens/locale-{name}.png"
-    pygame.image.save(out, path)
-    return path
+    FAILURES.mkdir(parents=True, exist_ok=True)  # a fresh machine has no such folder yet
+    path = FAILURES / f"locale-{name}.png"
+    pygame.image.save(out, str(path))
+    return str(path)
 
 
 @pytest.mark.parametrize("tag", LOCALES)
