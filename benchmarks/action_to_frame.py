@@ -36,7 +36,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 from benchmarks._server import ROOT, BenchServer, create_token, table
-from projector.demo import seed_store
+from projector.cli.demo import seed_store
 from projector.display.app import FrameInfo
 from projector.display.options import DisplayOptions, run_display
 

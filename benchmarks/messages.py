@@ -35,7 +35,7 @@ from benchmarks._server import BenchServer, create_token, table
 from projector.core.moderation import Rules, SenderHistory, screen
 from projector.display.app import FrameInfo
 from projector.display.options import DisplayOptions, run_display
-from projector.twilio import compute_signature
+from projector.server.web.twilio import compute_signature
 
 TWILIO = "bench-twilio-token"
 WARM_UP_S = 2.0

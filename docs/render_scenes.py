@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image
 
 from media.dossier import DEMO_DIR, load_dossiers
+from projector.cli.feed import MESSAGES
 from projector.core.model import Campaign, CaseText, Totals
 from projector.core.state import Message, ShowState
 from projector.display.options import DisplayOptions, parse_size, run_display
-from projector.feed import MESSAGES
 
 SHOTS = {
     "totals": {},

@@ -19,9 +19,9 @@ from aiohttp import web
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-import server
-from projector.app_keys import STORE
-from projector.config import Config
+from projector.server.app import ADMIN_PASSWORD_FILE, build_app
+from projector.server.app_keys import STORE
+from projector.server.config import Config
 
 
 @dataclass
@@ -78,7 +78,7 @@ class RunningServer:
 
 
 async def start_server(config: Config) -> RunningServer:
-    app = server.build_app(config)
+    app = build_app(config)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -91,7 +91,7 @@ async def start_server(config: Config) -> RunningServer:
             lambda s, scope=scope: s.create_token(scope, f"test-{scope}", time.time())
         )
         tokens[scope] = secret
-    password_file = config.data_dir / server.ADMIN_PASSWORD_FILE
+    password_file = config.data_dir / ADMIN_PASSWORD_FILE
     password = ""
     if password_file.exists():
         password = password_file.read_text().split("password: ")[1].strip()

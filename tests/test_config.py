@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from projector.config import ConfigError, load_config
+from projector.server.config import ConfigError, load_config
 
 
 def test_precedence_file_then_environment_then_flags(tmp_path: Path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from projector.config import ConfigError, load_config
+from projector.server.config import ConfigError, load_config
 
 
 def test_fleet_settings_come_from_the_environment() -> None:

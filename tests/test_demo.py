@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from projector.demo import DEMO_CYCLE, add_demo_arguments, demo_server, display_options
+from projector.cli.demo import DEMO_CYCLE, add_demo_arguments, demo_server, display_options
 from projector.display.app import DisplayApp, FrameInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,7 +141,7 @@ def test_two_minutes_of_the_demo_stay_inside_the_rules_and_fill_the_wall(
         f"{r.levelname} {r.name}: {r.getMessage()}"
         for r in caplog.records
         if r.levelno >= logging.ERROR
-        or (r.levelno >= logging.WARNING and r.name.startswith("projector.feed"))
+        or (r.levelno >= logging.WARNING and r.name.startswith("projector.cli.feed"))
     ]
     assert not problems, "\n".join(problems)
 

@@ -15,9 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from projector.core.model import Channel, parse_case_id, parse_count, parse_country
-from projector.core.moderation import Rules, SenderHistory, Verdict, screen
-from projector.feed import (
+from projector.cli.feed import (
     MESSAGES,
     OFF_TOPIC,
     PLAN,
@@ -28,7 +26,9 @@ from projector.feed import (
     PlannedMessage,
     run_feed,
 )
-from projector.http_messages import Intake
+from projector.core.model import Channel, parse_case_id, parse_count, parse_country
+from projector.core.moderation import Rules, SenderHistory, Verdict, screen
+from projector.server.routes.messages import Intake
 
 INGEST = "ingest-token"
 OPERATOR = "operator-token"
@@ -232,7 +232,7 @@ async def test_planned_refusals_are_info_and_unplanned_ones_errors(caplog: pytes
     fake = FakeServer()
     runner = await start(fake)
     try:
-        with caplog.at_level("INFO", logger="projector.feed"):
+        with caplog.at_level("INFO", logger="projector.cli.feed"):
             await feed_for(1.0, fake.url, rate=20, seed=3, message_every=0.03)
             planned = [r for r in caplog.records if "as they should" in r.getMessage()]
             assert planned and all(r.levelname == "INFO" for r in planned)

@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from projector.app_keys import CONFIG, STORE
-from projector.config import Config
+from projector.server.app_keys import CONFIG, STORE
+from projector.server.config import Config
 from tests.conftest import RunningServer, recv_json, start_server
 
 

@@ -13,10 +13,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from projector.http_i18n import catalog_document, localised_submit_page
 from projector.i18n import SUPPORTED
 from projector.i18n.catalogs import LOCALE_DIR
 from projector.i18n.extract_html import MarkupError, extract_messages
+from projector.server.routes.i18n import catalog_document, localised_submit_page
 from tests.conftest import RunningServer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projector.app_keys import CONFIG
+from projector.server.app_keys import CONFIG
 from tests.conftest import RunningServer, start_server
 from tests.test_http_fleet import connect, listed, next_of
 

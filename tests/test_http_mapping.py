@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from projector.config import Config
+from projector.server.config import Config
 from tests.conftest import RunningServer, recv_json, start_server
 
 SIZE = (640, 360)

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from projector.app_keys import PUBLIC_LIMITER
-from projector.http_messages import INTAKE
-from projector.twilio import compute_signature
+from projector.server.app_keys import PUBLIC_LIMITER
+from projector.server.routes.messages import INTAKE
+from projector.server.web.twilio import compute_signature
 from tests.conftest import RunningServer, start_server
 
 TOKEN = "twilio-auth-token-for-tests"

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from projector.app_keys import PUBLIC_LIMITER, SHOW
-from projector.http_messages import INTAKE, QUEUE
+from projector.server.app_keys import PUBLIC_LIMITER, SHOW
+from projector.server.routes.messages import INTAKE, QUEUE
 from projector.store.messages import MAX_PINNED
 from tests.conftest import RunningServer, start_server
 

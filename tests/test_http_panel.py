@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from PIL import Image
 
-from projector import http_panel
+from projector.server.routes import panel as http_panel
 from tests.conftest import RunningServer, recv_json
 
 SHOW = {

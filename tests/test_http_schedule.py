@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from projector.app_keys import SHOW
-from projector.config import Config
-from projector.http_schedule import SCHEDULER
+from projector.server.app_keys import SHOW
+from projector.server.config import Config
+from projector.server.routes.schedule import SCHEDULER
 from tests.conftest import RunningServer, recv_json, start_server
 
 IST = ZoneInfo("Europe/Istanbul")

@@ -8,7 +8,7 @@ import time
 import aiohttp
 import pytest
 
-from projector.app_keys import STORE
+from projector.server.app_keys import STORE
 from tests.conftest import RunningServer, recv_json, start_server
 
 SHOW = {

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 
-from projector import wire
+from projector.core import wire
 from projector.core.model import Action, Channel
 from projector.core.protocol import Pong, Snapshot
 from projector.core.replica import Outcome, Replica
 from projector.core.state import Message, RecordActions, ShowMessage, ShowState, reduce
-from projector.hub import CLOSE_TOO_SLOW, DisplayConnection, Hub
-from projector.metrics import Metrics
+from projector.server.hub import CLOSE_TOO_SLOW, DisplayConnection, Hub
+from projector.server.web.metrics import Metrics
 
 
 class FakeSocket:

@@ -16,9 +16,9 @@ from pythonosc.osc_bundle_builder import OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
-from projector.app_keys import SHOW
-from projector.config import Config
-from projector.osc import OscError, command_for, host_allowed, parse_allowed
+from projector.server.app_keys import SHOW
+from projector.server.config import Config
+from projector.server.osc import OscError, command_for, host_allowed, parse_allowed
 from tests.conftest import RunningServer, recv_json, start_server
 
 SHOW_BODY = {

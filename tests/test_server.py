@@ -12,7 +12,10 @@ import aiohttp
 import pytest
 import websockets
 
-import server
+from projector.server.app import ADMIN_PASSWORD_FILE
+from projector.server.app_keys import STORE
+from projector.server.routes import displays
+from projector.server.routes.displays import WS_MAX_MESSAGE
 from tests.conftest import RunningServer, recv_json, start_server
 
 
@@ -21,7 +24,7 @@ def action(**kw):
 
 
 async def test_first_run_creates_admin_login_in_a_private_file(live: RunningServer, config):
-    path = config.data_dir / server.ADMIN_PASSWORD_FILE
+    path = config.data_dir / ADMIN_PASSWORD_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     async with live.session.post(
         live.base + "/api/v1/login", json={"username": "admin", "password": live.admin_password}
@@ -173,7 +176,7 @@ async def test_operator_session_needs_csrf_and_manual_tally_records_who(live: Ru
             live.base + "/api/v1/actions", json=tally, headers={"X-CSRF-Token": me["csrf_token"]}
         ) as r:
             assert r.status == 200
-    store = live.app[server.STORE]
+    store = live.app[STORE]
     entered_by = await store.call(
         lambda s: s._conn.execute("SELECT entered_by FROM actions WHERE id = 'uni-1'").fetchone()[0]
     )
@@ -184,7 +187,7 @@ async def test_wrong_password_and_viewer_limits(live: RunningServer):
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         status, body = await login(live, browser, password="wrong")
         assert status == 401 and body["error"]["code"] == "bad_credentials"
-    store = live.app[server.STORE]
+    store = live.app[STORE]
     await store.call(lambda s: s.create_user("val", "viewer-password", "viewer", time.time()))
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         status, me = await login(live, browser, "val", "viewer-password")
@@ -359,7 +362,7 @@ async def test_a_frame_beyond_the_transport_limit_closes_with_1009(live: Running
     await recv_json(ws)
     # The server may close while the client is still sending: either call sees it.
     with pytest.raises(websockets.ConnectionClosed) as info:
-        await ws.send("x" * (server.WS_MAX_MESSAGE + 10))
+        await ws.send("x" * (WS_MAX_MESSAGE + 10))
         await asyncio.wait_for(ws.recv(), 5)
     assert info.value.rcvd.code == 1009
 
@@ -400,7 +403,7 @@ async def test_bad_handshakes_are_refused_with_a_reason(live: RunningServer, hel
 
 
 async def test_silent_display_is_dropped_after_the_hello_timeout(live: RunningServer, monkeypatch):
-    monkeypatch.setattr(server, "HELLO_TIMEOUT", 0.2)
+    monkeypatch.setattr(displays, "HELLO_TIMEOUT", 0.2)
     async with websockets.connect(live.ws_url) as ws:
         error = await recv_json(ws)
         assert error["code"] == "hello_timeout"

@@ -2,7 +2,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from projector.twilio import compute_signature, twiml_empty, verify_signature
+from projector.server.web.twilio import compute_signature, twiml_empty, verify_signature
 
 # Twilio's published example (security docs).
 TOKEN = "12345"

@@ -2,7 +2,7 @@
 
 Like the protocol core of ``websockets``, this module does no I/O and does not
 even parse JSON: ``to_wire`` returns plain dicts/lists/str/int/float/None and
-``from_wire`` takes them. ``projector.wire`` adds the JSON text layer. Every
+``from_wire`` takes them. ``projector.core.wire`` adds the JSON text layer. Every
 way a frame can be wrong raises ``ProtocolError`` naming what was wrong.
 """
 

@@ -36,7 +36,7 @@ from projector.core.protocol import (
     ProtocolError,
     Snapshot,
 )
-from projector.wire import decode, encode
+from projector.core.wire import decode, encode
 
 log = logging.getLogger(__name__)
 

@@ -174,7 +174,7 @@ class MediaCache:
 
     def load_state(self) -> ShowState | None:
         """The last saved show, or None (none saved, or unreadable: logged)."""
-        from projector.wire import decode
+        from projector.core.wire import decode
 
         path = self.root / STATE_FILE
         try:
@@ -438,7 +438,7 @@ class MediaCache:
                 self._state = None
         if not changed and state.rev == self._saved_rev:
             return
-        from projector.wire import encode
+        from projector.core.wire import encode
 
         text = encode(Snapshot(state, time.time()))
         path = self.root / STATE_FILE

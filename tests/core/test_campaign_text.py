@@ -6,7 +6,7 @@ from types import MappingProxyType
 
 import pytest
 
-from projector import wire
+from projector.core import wire
 from projector.core.model import (
     Campaign,
     CampaignText,

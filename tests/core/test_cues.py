@@ -1,6 +1,6 @@
 import pytest
 
-from projector import wire
+from projector.core import wire
 from projector.core.cues import Transition, parse_show
 from projector.core.model import ValidationError
 from projector.core.protocol import Snapshot, event_frame

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from projector import wire
+from projector.core import wire
 from projector.core.model import Action, Campaign, Case, Channel
 from projector.core.protocol import (
     EventFrame,

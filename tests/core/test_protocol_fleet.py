@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from projector import wire
+from projector.core import wire
 from projector.core.cues import BUILTIN_SCENES, parse_show
 from projector.core.protocol import (
     Command,

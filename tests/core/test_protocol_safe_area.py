@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from projector import wire
+from projector.core import wire
 from projector.core.protocol import ProtocolError, Snapshot, You, from_wire, to_wire
 from projector.core.safe_area import Box, SafeArea
 from projector.core.state import ShowState

@@ -18,7 +18,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection, serve
 
 from projector.core.protocol import Frame, ProtocolError
-from projector.wire import decode
+from projector.core.wire import decode
 
 Script = Callable[[ServerConnection, int], Awaitable[None]]
 

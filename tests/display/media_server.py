@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from projector.http_media import send_file
+from projector.server.routes.media import send_file
 from tests.display.fake_server import free_port
 
 

@@ -18,9 +18,9 @@ import projector.display.app as app_module
 from projector.core.calibration import parse_outputs
 from projector.core.protocol import Resync, Snapshot, Status, You
 from projector.core.safe_area import Box, SafeArea, usable_rect
+from projector.core.wire import encode
 from projector.display import DisplayOptions, run_display
 from projector.display.app import DisplayApp, FrameInfo, submit_url_for
-from projector.wire import encode
 from tests.display.fake_server import FakeServer
 from tests.display.screens import lit_pixels, live_options, sample_state
 from tests.display.test_link import GARBAGE, snapshot, totals

@@ -12,8 +12,8 @@ from websockets.asyncio.server import ServerConnection
 from projector.core.model import Totals
 from projector.core.protocol import ErrorFrame, EventFrame, Hello, Ping, Resync, Snapshot, Status, event_frame
 from projector.core.state import TotalsChanged
+from projector.core.wire import encode
 from projector.display.link import Inbound, Link, LinkState
-from projector.wire import encode
 from tests.display.fake_server import FakeServer
 from tests.display.screens import sample_state
 

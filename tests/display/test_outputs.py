@@ -19,11 +19,11 @@ from websockets.asyncio.server import ServerConnection
 from projector.core.calibration import OutputSpec, parse_outputs, single_output
 from projector.core.mapping import OutputMapping, parse_mapping
 from projector.core.protocol import MappingFrame, PatternFrame, Status, Thumbnail, ThumbnailRequest
+from projector.core.wire import encode
 from projector.display import DisplayOptions, run_display
 from projector.display.app import DisplayApp, FrameInfo
 from projector.display.output_stage import SoftwareOutput
 from projector.display.outputs import MAPPINGS_FILE, OutputSet
-from projector.wire import encode
 from tests.display.fake_server import FakeServer
 from tests.display.output_checks import checkerboard, rgb
 from tests.display.screens import sample_state

@@ -42,7 +42,7 @@ WINDOW_BOX = (
     (SCREEN[0] + WINDOW[0]) // 2,
     (SCREEN[1] + WINDOW[1]) // 2,
 )
-#: ``projector.demo.DEMO_HISTORY_TOTAL``: the demo's total when it starts; it climbs from there.
+#: ``projector.cli.demo.DEMO_HISTORY_TOTAL``: the demo's total when it starts; it climbs from there.
 DEMO_START = 1_898_800
 #: Last year's record, also on the totals scene: not the total.
 DEMO_RECORD = 1_900_000

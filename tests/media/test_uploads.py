@@ -74,7 +74,7 @@ def stored_image(live: RunningServer, media_hash: str) -> Image.Image:
 
 
 def _library(live: RunningServer) -> MediaLibrary:
-    from projector.media_service import MEDIA
+    from projector.server.media_service import MEDIA
 
     return live.app[MEDIA].library
 

@@ -30,8 +30,8 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
-from projector.app_keys import STORE
-from projector.config import Config
+from projector.server.app_keys import STORE
+from projector.server.config import Config
 from tests.conftest import RunningServer, start_server
 
 CHROMIUM = os.environ.get("PROJECTOR_CHROMIUM", "/usr/bin/chromium")
@@ -199,12 +199,12 @@ def stop_panel_server(panel: Panel) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Panel]:
-    import projector.http_panel
+    import projector.server.routes.panel
 
     # Thumbnails every 0.5 s instead of 5 s, and the periodic panel push as often,
     # so the tests wait for what the panel does, not for the server's timers.
-    monkeypatch.setattr(projector.http_panel, "THUMBNAIL_INTERVAL", 0.5)
-    monkeypatch.setattr(projector.http_panel, "REFRESH_INTERVAL", 0.5)
+    monkeypatch.setattr(projector.server.routes.panel, "THUMBNAIL_INTERVAL", 0.5)
+    monkeypatch.setattr(projector.server.routes.panel, "REFRESH_INTERVAL", 0.5)
     panel = start_panel_server(make_config(tmp_path))
     try:
         yield panel

@@ -1,0 +1,7 @@
+"""``python -m projector.cli``: the same as the ``projector`` command."""
+
+import sys
+
+from projector.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,70 @@
+"""``projector serve``: the server's command-line flags, logging and the run loop."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from projector.server.app import build_app
+from projector.server.config import Config, ConfigError, load_config
+
+log = logging.getLogger("projector.server")
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML config file (default: DATA_DIR/projector.toml)")
+    parser.add_argument("--data-dir", type=Path, help="where the database and secrets live (default ./data)")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for the LAN)")
+    parser.add_argument("--port", type=int, help="port (default 8080)")
+    parser.add_argument("--goal", type=int, help="campaign goal (seeds the store on first run)")
+    parser.add_argument("--record", type=int, help="last year's record (seeds the store on first run)")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING")
+
+
+def config_from_args(ns: argparse.Namespace) -> Config:
+    return load_config(
+        file=ns.config,
+        overrides={
+            "data_dir": ns.data_dir,
+            "host": ns.host,
+            "port": ns.port,
+            "goal": ns.goal,
+            "record": ns.record,
+            "log_level": ns.log_level,
+        },
+    )
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def serve(config: Config) -> None:
+    setup_logging(config.log_level)
+    log.info("projector server on http://%s:%d (data in %s)", config.host, config.port, config.data_dir)
+    web.run_app(build_app(config), host=config.host, port=config.port, print=None, access_log=None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="server.py", description="Run the projector server.")
+    add_serve_arguments(parser)
+    try:
+        config = config_from_args(parser.parse_args(argv))
+    except ConfigError as exc:
+        print(f"projector: {exc}", file=sys.stderr)
+        return 2
+    serve(config)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

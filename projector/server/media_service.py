@@ -1,0 +1,157 @@
+"""The server's media: the picture library in the data directory, and variants made in the background.
+
+Whenever a picture is uploaded or a case changes, ``want_variants()`` wakes
+one background task that works out which variants are still missing (for
+every case's portraits at their focus points, and a thumbnail of every
+picture) and makes them on a process pool, off the event loop. Its progress
+is what the panel shows ("preparing 12 of 40").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from media.library import MediaLibrary
+from media.variants import VARIANTS, Job, Progress, jobs_for, prepare
+from projector.core.state import CaseUpdated, Event, ShowState
+
+log = logging.getLogger("projector.media")
+
+
+def default_workers() -> int:
+    """Every core but one: the event loop keeps serving displays while a batch runs."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+class MediaService:
+    def __init__(self, data_dir: Path, workers: int | None = None) -> None:
+        self.library = MediaLibrary(Path(data_dir) / "media")
+        self.workers = workers if workers is not None else default_workers()
+        self.progress = Progress()
+        self.progress.finished = self.progress.started
+        #: Called (on the event loop) when progress changes: the panel pushes.
+        self.on_progress: list[Callable[[], None]] = []
+        self._state: Callable[[], ShowState] | None = None
+        self._media: Callable[[], list[str]] | None = None
+        self._wake: asyncio.Event | None = None
+        self._stop = threading.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # --- wiring -----------------------------------------------------------------------
+
+    def start(self, state: Callable[[], ShowState], media: Callable[[], list[str]]) -> None:
+        """``state()`` gives the show (its cases); ``media()`` every stored hash (blocking: run in a thread)."""
+        self._state, self._media = state, media
+        self._wake = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="media-variants")
+        self.want_variants()
+
+    async def close(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def on_change(self, state: ShowState, events: list[Event]) -> None:
+        if any(isinstance(e, CaseUpdated) for e in events):
+            self.want_variants()
+
+    def want_variants(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    # --- the background task ------------------------------------------------------------
+
+    def pictures(self, state: ShowState) -> list[tuple[str, tuple[float, float] | None]]:
+        """(hash, focus) of every case portrait as the cases show them (None: the default focus)."""
+        out: list[tuple[str, tuple[float, float] | None]] = []
+        for case in state.cases.values():
+            if case.portrait is not None and case.portrait in case.media():
+                out.append((case.portrait, case.focus))
+            out.extend((p.media, p.focus) for p in case.portraits)
+        return out
+
+    async def _run(self) -> None:
+        assert self._wake is not None and self._state is not None and self._media is not None
+        loop = asyncio.get_running_loop()
+        while not self._stop.is_set():
+            await self._wake.wait()
+            self._wake.clear()
+            cased = self.pictures(self._state())
+            stored = await loop.run_in_executor(None, self._media)
+            jobs = await loop.run_in_executor(None, self.missing_jobs, cased, stored)
+            if not jobs:
+                continue
+            self.progress = Progress()
+            self._notify(loop)
+            log.info("preparing %d media variants on %d worker(s)", len(jobs), self.workers)
+            await loop.run_in_executor(None, self._prepare, jobs, loop)
+            p = self.progress
+            took = (p.finished or p.started) - p.started
+            log.info("media variants: %d made, %d failed, %.1fs", p.done - p.failed, p.failed, took)
+
+    def missing_jobs(
+        self, cased: list[tuple[str, tuple[float, float] | None]], stored: list[str]
+    ) -> list[Job]:
+        """Thumbnails of every stored picture first (the panel waits for them), then each case's variants."""
+        root = self.library.root
+        present = [h for h in stored if self.library.has(h)]
+        jobs = jobs_for(root, [(h, None) for h in present], [VARIANTS["thumb"]])
+        jobs += jobs_for(root, [(h, f) for h, f in cased if self.library.has(h)])
+        seen: set[Path] = set()
+        unique = []
+        for job in jobs:
+            if job.target not in seen:
+                seen.add(job.target)
+                unique.append(job)
+        return unique
+
+    def _prepare(self, jobs: list[Job], loop: asyncio.AbstractEventLoop) -> None:
+        prepare(
+            jobs,
+            workers=self.workers,
+            progress=self.progress,
+            on_change=lambda p: self._notify(loop),
+            should_stop=self._stop.is_set,
+        )
+
+    def _notify(self, loop: asyncio.AbstractEventLoop) -> None:
+        def call() -> None:
+            for listener in self.on_progress:
+                listener()
+
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(call)
+
+
+MEDIA = web.AppKey("media", MediaService)
+
+
+async def media_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Start the variant task once the store is open; stop it before the store closes."""
+    from projector.server.app_keys import SHOW, STORE
+
+    service = app[MEDIA]
+    store = app[STORE]
+    show = app[SHOW]
+
+    def stored() -> list[str]:
+        future = asyncio.run_coroutine_threadsafe(
+            store.call(lambda s: [m.hash for m in s.list_media()]), loop
+        )
+        return future.result(30)
+
+    loop = asyncio.get_running_loop()
+    show.listeners.append(service.on_change)
+    service.start(lambda: show.state, stored)
+    yield
+    await service.close()

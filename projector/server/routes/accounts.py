@@ -1,0 +1,149 @@
+"""People: operator accounts, logins and sessions, and the API tokens integrators and displays use."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+
+from projector.core.model import ValidationError, parse_text
+from projector.server.app_keys import CONFIG, STORE
+from projector.server.web.auth import SESSION_COOKIE, TOKEN_CACHE, authenticate, principal_json, require
+from projector.server.web.errors import ApiError, read_json
+from projector.server.web.http import client_address, json_response, limit_public, rfc3339
+
+log = logging.getLogger("projector.accounts")
+
+
+async def login(request: web.Request) -> web.Response:
+    limit_public(request)
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    username = parse_text(body.get("username"), "username", 100)
+    password = parse_text(body.get("password"), "password", 1000)
+    store = request.app[STORE]
+    user = await store.call(lambda s: s.authenticate(username, password))
+    if user is None:
+        log.info("failed login for %r from %s", username, client_address(request))
+        raise ApiError(401, "bad_credentials", "wrong username or password")
+    ttl = request.app[CONFIG].session_ttl
+    secret, csrf = await store.call(lambda s: s.create_session(user.username, time.time(), ttl))
+    response = json_response(
+        {"username": user.username, "role": user.role, "csrf_token": csrf, "expires_in": ttl}
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(ttl),
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure,
+        path="/",
+    )
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        await require(request, "viewer")
+        await request.app[STORE].call(lambda s: s.delete_session(cookie))
+    response = json_response({"logged_out": True})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "not logged in")
+    return json_response(principal_json(principal))
+
+
+def _token_json(info: Any) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "scope": info.scope,
+        "label": info.label,
+        "prefix": info.prefix,
+        "created_at": rfc3339(info.created_at),
+        "revoked": info.revoked,
+    }
+
+
+async def list_tokens(request: web.Request) -> web.Response:
+    await require(request, "admin")
+    tokens = await request.app[STORE].call(lambda s: s.list_tokens())
+    return json_response({"tokens": [_token_json(t) for t in tokens]})
+
+
+async def create_token(request: web.Request) -> web.Response:
+    await require(request, "admin")
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    scope = body.get("scope")
+    if scope not in ("ingest", "display", "operator", "admin"):
+        raise ValidationError("scope", "must be one of ingest, display, operator, admin")
+    label = parse_text(body.get("label", scope), "label", 100)
+    token_id, secret = await request.app[STORE].call(lambda s: s.create_token(scope, label, time.time()))
+    return json_response({"id": token_id, "scope": scope, "label": label, "token": secret}, status=201)
+
+
+async def revoke_token(request: web.Request) -> web.Response:
+    await require(request, "admin")
+    try:
+        token_id = int(request.match_info["token_id"])
+    except ValueError:
+        raise ApiError(404, "not_found", "no such token") from None
+    if not await request.app[STORE].call(lambda s: s.revoke_token(token_id)):
+        raise ApiError(404, "not_found", f"no token {token_id}")
+    request.app[TOKEN_CACHE].clear()
+    return json_response({"revoked": token_id})
+
+
+async def list_users(request: web.Request) -> web.Response:
+    await require(request, "admin")
+    users = await request.app[STORE].call(lambda s: s.list_users())
+    return web.json_response(
+        {
+            "users": [
+                {"username": u.username, "role": u.role, "created_at": rfc3339(u.created_at)} for u in users
+            ]
+        }
+    )
+
+
+async def create_user(request: web.Request) -> web.Response:
+    principal = await require(request, "admin")
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    username = parse_text(body.get("username"), "username", 64)
+    password = parse_text(body.get("password"), "password", 1000)
+    if len(password) < 10:
+        raise ValidationError("password", "must be at least 10 characters")
+    role = body.get("role")
+    if role not in ("admin", "operator", "viewer"):
+        raise ValidationError("role", "must be admin, operator or viewer")
+    store = request.app[STORE]
+    if await store.call(lambda s: s.get_user(username)) is not None:
+        raise ApiError(409, "exists", f"there is already a user {username!r}")
+    user = await store.call(lambda s: s.create_user(username, password, role, time.time()))
+    log.info("user %r (%s) created by %s", user.username, user.role, principal.name)
+    return web.json_response({"username": user.username, "role": user.role}, status=201)
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_post("/api/v1/login", login)
+    r.add_post("/api/v1/logout", logout)
+    r.add_get("/api/v1/me", me)
+    r.add_get("/api/v1/tokens", list_tokens)
+    r.add_post("/api/v1/tokens", create_token)
+    r.add_delete("/api/v1/tokens/{token_id}", revoke_token)
+    r.add_get("/api/v1/users", list_users)
+    r.add_post("/api/v1/users", create_user)

@@ -1,0 +1,77 @@
+"""Supporters' actions in, live totals out: the heartbeat of the show."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+
+from projector.core.ingest import parse_actions_body
+from projector.core.model import (
+    ValidationError,
+)
+from projector.core.state import (
+    RecordActions,
+)
+from projector.server.app_keys import CONFIG, METRICS, SHOW, STORE
+from projector.server.routes.panel import totals_json
+from projector.server.web.auth import (
+    require,
+)
+from projector.server.web.errors import ApiError, read_json
+from projector.server.web.http import json_response
+from projector.store.sqlite import StoreError
+
+log = logging.getLogger("projector.server")
+
+
+async def post_actions(request: web.Request) -> web.Response:
+    principal = await require(request, "ingest")
+    body = await read_json(request)
+    show = request.app[SHOW]
+    config = request.app[CONFIG]
+    m = request.app[METRICS]
+    try:
+        actions = parse_actions_body(
+            body,
+            show.state.cases,
+            max_batch=config.max_batch,
+            entered_by=principal.name,
+            max_at=time.time() + 300,
+        )
+    except ValidationError:
+        m.requests.labels("invalid").inc()
+        raise
+    try:
+        result = await request.app[STORE].record(actions)
+    except StoreError as exc:
+        m.requests.labels("error").inc()
+        raise ApiError(
+            503, "store_failed", f"actions were not stored; retry with the same ids: {exc}"
+        ) from exc
+    if result.error is not None:
+        m.requests.labels("error").inc()
+        raise ApiError(503, "store_failed", f"actions were not stored: {result.error}")
+    show.execute(RecordActions(result.accepted), now=result.received_at)
+    by_channel: dict[str, int] = {}
+    for action in result.accepted:
+        by_channel[action.channel.value] = by_channel.get(action.channel.value, 0) + action.count
+    for channel, count in by_channel.items():
+        m.actions.labels(channel).inc(count)
+    if result.duplicates:
+        m.duplicates.inc(result.duplicates)
+    m.requests.labels("accepted").inc()
+    return json_response(
+        {"accepted": len(result.accepted), "duplicates": result.duplicates, "rev": show.state.rev}
+    )
+
+
+async def get_totals(request: web.Request) -> web.Response:
+    state = request.app[SHOW].state
+    return json_response({**totals_json(state), "rev": state.rev})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/v1/actions", post_actions)
+    app.router.add_get("/api/v1/totals", get_totals)

@@ -1,0 +1,390 @@
+"""Pictures over HTTP: uploads, downloads by content hash, variants, and dossier folders as zip files.
+
+``POST /api/v1/media`` takes the raw bytes of one image (any declared type:
+the content decides), refuses what is not a sound picture within the limits
+with a status and a message an operator can act on, and answers with the
+picture's hash and its face-aware focus. ``GET /api/v1/media/{hash}`` serves
+the cleaned picture to displays and the panel: the hash is the ETag (the
+content never changes), and ranges are served so that a display on a
+dropping network resumes a download instead of starting again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from media.dossier import DossierError
+from media.exchange import (
+    MAX_ZIP_BYTES,
+    ImportResult,
+    export_dossiers,
+    import_dossiers,
+    temp_dir,
+    unpack_zip,
+    zip_folder,
+)
+from media.library import Ingested
+from media.pipeline import MediaError
+from media.variants import VARIANTS, Job, make_variant, variant_path
+from projector.core.model import MEDIA_HASH_PATTERN, Case, ValidationError, parse_focus
+from projector.core.state import UpsertCase
+from projector.server.app_keys import CONFIG, SHOW, STORE
+from projector.server.media_service import MEDIA, MediaService, media_ctx
+from projector.server.web.auth import Principal, authenticate, require
+from projector.server.web.errors import ApiError
+from projector.server.web.http import json_response, rfc3339
+from projector.store.media import MediaRecord
+
+log = logging.getLogger("projector.media")
+
+#: Bytes read from the socket at a time, and sent from a file at a time.
+CHUNK = 256 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _media_hash(request: web.Request) -> str:
+    value = request.match_info["hash"]
+    if not MEDIA_HASH_PATTERN.match(value):
+        raise ApiError(400, "bad_hash", "a media hash is 64 lower-case hex digits", "hash")
+    return value
+
+
+async def _reader(request: web.Request) -> Principal:
+    """Displays (display tokens) and people who may see the panel (viewer and up) may read media."""
+    principal = await authenticate(request)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "log in, or send a display or viewer token")
+    if not (principal.can("display") or principal.can("viewer")):
+        raise ApiError(403, "forbidden", f"{principal.role!r} may not read media")
+    return principal
+
+
+def media_json(record: MediaRecord) -> dict[str, Any]:
+    return {
+        "hash": record.hash,
+        "mime": record.mime,
+        "width": record.width,
+        "height": record.height,
+        "bytes": record.bytes,
+        "faces": record.faces,
+        "focus": list(record.focus) if record.focus is not None else None,
+        "name": record.name,
+        "uploaded_by": record.uploaded_by,
+        "created_at": rfc3339(record.created_at),
+    }
+
+
+def _error_status(error: MediaError) -> tuple[int, str]:
+    reason = error.reason
+    if "exceeds" in reason or "not enough memory" in reason:
+        return 413, "too_large"
+    if reason.startswith(("not an image", "unsupported")):
+        return 415, "not_an_image"
+    return 422, "bad_image"
+
+
+async def read_upload(request: web.Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes ``limit`` (the declared length is checked first)."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise ApiError(
+            413, "too_large", f"{declared:,} bytes exceeds the {limit:,} byte upload limit", "file"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", f"more than {limit:,} bytes exceeds the upload limit", "file")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def upload(request: web.Request) -> web.Response:
+    """``POST /api/v1/media``: one picture, raw bytes. ``?name=`` (or ``X-Filename``) is only for messages."""
+    from media.library import MAX_UPLOAD_BYTES
+
+    principal = await require(request, "operator")
+    name = (request.query.get("name") or request.headers.get("X-Filename") or "upload")[:200]
+    data = await read_upload(request, MAX_UPLOAD_BYTES)
+    service = request.app[MEDIA]
+    loop = asyncio.get_running_loop()
+    try:
+        ingested = await loop.run_in_executor(None, service.library.ingest, data, name)
+    except MediaError as exc:
+        status, code = _error_status(exc)
+        raise ApiError(status, code, str(exc), "file") from None
+    face = ingested.faces
+    record = media_record(ingested, Path(name.replace("\\", "/")).name or None, principal.name, time.time())
+    new = await request.app[STORE].call(lambda s: s.add_media(record))
+    stored = record if new else await request.app[STORE].call(lambda s: s.get_media(record.hash))
+    service.want_variants()
+    body = {
+        **media_json(stored or record),
+        "focus": list(face.focus),  # the face, or the default when none was found
+        "face_box": list(face.box) if face.box is not None else None,
+        "notes": list(ingested.notes),
+        "new": new,
+    }
+    return json_response(body, status=201 if new else 200)
+
+
+async def list_media(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    records = await request.app[STORE].call(lambda s: s.list_media())
+    return json_response({"media": [media_json(r) for r in records]})
+
+
+async def media_info(request: web.Request) -> web.Response:
+    await _reader(request)
+    media_hash = _media_hash(request)
+    record = await request.app[STORE].call(lambda s: s.get_media(media_hash))
+    if record is None:
+        raise ApiError(404, "not_found", f"no media {media_hash}")
+    return json_response(media_json(record))
+
+
+async def get_media(request: web.Request) -> web.StreamResponse:
+    """The picture itself: ETag = hash, byte ranges, immutable."""
+    await _reader(request)
+    media_hash = _media_hash(request)
+    service = request.app[MEDIA]
+    path = service.library.path_of(media_hash)
+    if not path.is_file():
+        raise ApiError(404, "not_found", f"no media {media_hash}")
+    record = await request.app[STORE].call(lambda s: s.get_media(media_hash))
+    mime = record.mime if record is not None else "application/octet-stream"
+    return await send_file(request, path, media_hash, mime)
+
+
+async def get_variant(request: web.Request) -> web.StreamResponse:
+    """``GET /api/v1/media/{hash}/variants/{name}[?focus=x,y]``: made now if the batch has not yet."""
+    await _reader(request)
+    media_hash = _media_hash(request)
+    variant = VARIANTS.get(request.match_info["name"])
+    if variant is None:
+        names = ", ".join(VARIANTS)
+        raise ApiError(404, "not_found", f"no variant {request.match_info['name']!r}; there are {names}")
+    focus = None
+    if "focus" in request.query:
+        try:
+            focus = parse_focus([float(v) for v in request.query["focus"].split(",")], "focus")
+        except ValueError:
+            raise ValidationError("focus", "must be x,y with two numbers from 0 to 1") from None
+    service = request.app[MEDIA]
+    source = service.library.path_of(media_hash)
+    if not source.is_file():
+        raise ApiError(404, "not_found", f"no media {media_hash}")
+    target = variant_path(service.library.variants_root, media_hash, variant, focus)
+    if not target.is_file():
+        job = Job(media_hash, variant.name, source, target, focus)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, make_variant, job)
+        except MediaError as exc:
+            raise ApiError(422, "bad_image", str(exc)) from None
+    mime = "image/png" if variant.extension == ".png" else "image/jpeg"
+    etag = f"{media_hash}-{target.stem}"
+    return await send_file(request, target, etag, mime)
+
+
+async def progress(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    return json_response(request.app[MEDIA].progress.as_json())
+
+
+async def prepare_now(request: web.Request) -> web.Response:
+    await require(request, "operator")
+    service = request.app[MEDIA]
+    service.want_variants()
+    return json_response(service.progress.as_json(), status=202)
+
+
+async def check_case_media(request: web.Request, case: Case) -> None:
+    """Refuse a case whose portraits name pictures the server does not have (422 naming the field)."""
+    wanted = case.media()
+    if not wanted:
+        return
+    known = await request.app[STORE].call(lambda s: {h for h in wanted if s.get_media(h) is not None})
+    for i, media_hash in enumerate(wanted):
+        if media_hash not in known:
+            field = (
+                "portrait"
+                if media_hash == case.portrait
+                else f"portraits[{i - (case.portrait in wanted)}].media"
+            )
+            raise ValidationError(field, f"no picture {media_hash[:12]}… on the server; upload it first")
+
+
+# --- dossier folders as zip files ---------------------------------------------------------------
+
+
+def media_record(item: Ingested, name: str | None, who: str, now: float) -> MediaRecord:
+    face = item.faces
+    return MediaRecord(
+        item.hash,
+        item.mime,
+        item.width,
+        item.height,
+        item.bytes,
+        face.faces,
+        face.focus if face.faces else None,
+        name,
+        who,
+        now,
+    )
+
+
+async def export_zip(request: web.Request) -> web.Response:
+    """``GET /api/v1/dossiers.zip``: every case as a dossier folder with its pictures."""
+    await require(request, "viewer")
+    cases = list(request.app[SHOW].state.cases.values())
+    library = request.app[MEDIA].library
+
+    def build() -> bytes:
+        with temp_dir() as tmp:
+            export_dossiers(cases, library, Path(tmp))
+            return zip_folder(Path(tmp))
+
+    data = await asyncio.get_running_loop().run_in_executor(None, build)
+    return web.Response(
+        body=data,
+        content_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="dossiers.zip"', "Cache-Control": "no-store"},
+    )
+
+
+async def import_zip(request: web.Request) -> web.Response:
+    """``POST /api/v1/dossiers.zip``: add or update every case in the archive (all or nothing)."""
+    principal = await require(request, "operator")
+    data = await read_upload(request, MAX_ZIP_BYTES)
+    library = request.app[MEDIA].library
+
+    def unpack_and_import() -> ImportResult:
+        with temp_dir() as tmp:
+            root = unpack_zip(data, Path(tmp))
+            return import_dossiers(root, library)
+
+    try:
+        result = await asyncio.get_running_loop().run_in_executor(None, unpack_and_import)
+    except DossierError as exc:
+        raise ApiError(422, "bad_dossier", str(exc), "file") from None
+    except MediaError as exc:
+        status, code = _error_status(exc)
+        raise ApiError(status, code, str(exc), "file") from None
+    imported = await store_import(request.app, result, principal.name)
+    return json_response(
+        {"imported": imported, "media": len(result.media), "warnings": result.warnings}, status=200
+    )
+
+
+async def store_import(app: web.Application, result: ImportResult, who: str) -> list[str]:
+    """Persist an import's pictures and cases, then show the cases (persisted first, as everywhere)."""
+    now = time.time()
+    records = [media_record(item, item.path.name, who, now) for item in result.media]
+
+    def persist(s: Any) -> None:
+        for record in records:
+            s.add_media(record)
+        for case in result.cases:
+            s.upsert_case(case)
+
+    await app[STORE].call(persist)
+    show = app[SHOW]
+    for case in result.cases:
+        show.execute(UpsertCase(case))
+    app[MEDIA].want_variants()
+    return [c.id for c in result.cases]
+
+
+# --- serving a file with ranges -----------------------------------------------------------------
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) byte of a single ``bytes=`` range; None when it cannot be satisfied.
+
+    Several ranges at once are not worth a multipart body here: the whole file is sent.
+    """
+    match = _RANGE.match(header.strip())
+    if match is None:
+        raise ValueError(header)
+    first, last = match.groups()
+    if not first and not last:
+        raise ValueError(header)
+    if not first:  # the last N bytes
+        n = int(last)
+        if n == 0:
+            return None
+        return max(0, size - n), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        return None
+    return start, end
+
+
+async def send_file(request: web.Request, path: Path, etag: str, mime: str) -> web.StreamResponse:
+    quoted = f'"{etag}"'
+    headers = {
+        "ETag": quoted,
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, max-age=31536000, immutable",
+        "Content-Type": mime,
+        "X-Content-Type-Options": "nosniff",
+    }
+    inm = request.headers.get("If-None-Match")
+    if inm is not None and (inm.strip() == "*" or quoted in [t.strip() for t in inm.split(",")]):
+        return web.Response(status=304, headers=headers)
+    size = path.stat().st_size  # noqa: ASYNC240 - one stat of a local file
+    start, end, status = 0, size - 1, 200
+    range_header = request.headers.get("Range")
+    if_range = request.headers.get("If-Range")
+    if range_header and (if_range is None or if_range.strip() == quoted) and size > 0:
+        try:
+            wanted = _parse_range(range_header, size)
+        except ValueError:
+            wanted = (0, size - 1)  # a malformed Range is ignored (RFC 9110)
+        if wanted is None:
+            return web.Response(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+        start, end = wanted
+        if (start, end) != (0, size - 1):
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response = web.StreamResponse(status=status, headers=headers)
+    response.content_length = end - start + 1
+    await response.prepare(request)
+    if request.method == "HEAD":
+        return response
+    loop = asyncio.get_running_loop()
+    with path.open("rb") as f:
+        f.seek(start)
+        left = end - start + 1
+        while left > 0:
+            chunk = await loop.run_in_executor(None, f.read, min(CHUNK, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+def add_routes(app: web.Application) -> None:
+    app[MEDIA] = MediaService(app[CONFIG].data_dir)
+    app.cleanup_ctx.append(media_ctx)
+    r = app.router
+    r.add_post("/api/v1/media", upload)
+    r.add_get("/api/v1/media", list_media)
+    r.add_get("/api/v1/media/progress", progress)
+    r.add_post("/api/v1/media/prepare", prepare_now)
+    r.add_get("/api/v1/media/{hash}", get_media)
+    r.add_get("/api/v1/media/{hash}/info", media_info)
+    r.add_get("/api/v1/media/{hash}/variants/{name}", get_variant)
+    r.add_get("/api/v1/dossiers.zip", export_zip)
+    r.add_post("/api/v1/dossiers.zip", import_zip)

@@ -1,0 +1,554 @@
+"""Supporter messages: submission, and the moderators' decisions on them.
+
+Nothing a supporter writes reaches a screen before it is allowed: every message
+goes through the moderation rules (``projector.core.moderation``) and then waits
+in the queue for an operator, unless it comes from a trusted source and no rule
+fired. Every decision, by a rule or a person, goes to the moderation log.
+
+Who is a "sender" (for flood rules and for blocking):
+- the public form: a random id kept in a cookie, else the address (blocking an
+  address alone would silence a whole venue's wifi for one troll);
+- an SMS: a keyed hash of the number (numbers are personal data);
+- an integrator's token: the token's label plus the integrator's own supporter
+  id (``sender`` in the body), as a petition site relays many supporters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import re
+import secrets
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from typing import Any
+
+import phonenumbers
+from aiohttp import web
+
+from projector.core.model import Action, Channel, ValidationError, is_country_code, parse_country
+from projector.core.moderation import (
+    DEFAULT_BLOCKLIST,
+    Rules,
+    Screened,
+    SenderHistory,
+    Verdict,
+    message_key,
+    normalize,
+    parse_blocklist,
+    screen,
+)
+from projector.core.state import Message, RecordActions, RetractMessage, ShowMessage
+from projector.server import language
+from projector.server.app_keys import CONFIG, SHOW, STORE
+from projector.server.message_preview import PreviewRenderer
+from projector.server.web.auth import authenticate, require
+from projector.server.web.errors import ApiError, read_json
+from projector.server.web.http import client_address, json_response, limit_public, rfc3339
+from projector.server.web.twilio import twiml_empty, verify_signature
+from projector.store.messages import Decision, StoredMessage
+
+log = logging.getLogger("projector.messages")
+
+#: Longer than any rule allows, so the rules can say "too long"; a bound on what is read at all.
+MAX_RAW_LENGTH = 20_000
+SENDER_COOKIE = "projector_sender"
+_LANG = re.compile(r"^(\*|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
+#: A blocklist is for words, not books: bounds what one edit can make every screening scan.
+MAX_BLOCKLIST_ENTRIES = 5_000
+
+
+class Intake:
+    """Screens every incoming message with the moderation rules, remembering
+    each sender's recent messages (bounded) for flood and duplicate checks."""
+
+    def __init__(self, rules: Rules, max_senders: int = 50_000) -> None:
+        self.rules = rules
+        self.max_senders = max_senders
+        self._history: OrderedDict[str, SenderHistory] = OrderedDict()
+
+    def screen(
+        self, text: str, name: str, lang: str | None, source: str, sender: str, now: float
+    ) -> Screened:
+        history = self._history.pop(sender, SenderHistory())
+        screened = screen(
+            text, name, lang=lang, source=source, sender_history=history, now=now, rules=self.rules
+        )
+        self._history[sender] = history.record(
+            now, screened.key or message_key(text), keep_for=self.rules.history_span
+        )
+        while len(self._history) > self.max_senders:
+            self._history.popitem(last=False)
+        return screened
+
+
+class ModerationQueue:
+    """What operator panels watch: a revision that moves on every change to the
+    messages, and the number waiting, so a panel refetches only when needed."""
+
+    def __init__(self) -> None:
+        self.rev = 0
+        self.pending = 0
+        self.listeners: list[Callable[[], None]] = []
+
+    def changed(self, pending: int) -> None:
+        self.rev += 1
+        self.pending = pending
+        for listener in self.listeners:
+            listener()
+
+
+INTAKE = web.AppKey("intake", Intake)
+QUEUE = web.AppKey("moderation_queue", ModerationQueue)
+PREVIEWS = web.AppKey("message_previews", PreviewRenderer)
+_STATUS = {Verdict.REJECT: "rejected", Verdict.HOLD: "pending", Verdict.APPROVE: "approved"}
+
+
+def effective_blocklists(edited: dict[str, str]) -> dict[str, frozenset[str]]:
+    """The built-in lists, each language replaced by its edited list where there is one
+    (so an operator can also remove a built-in entry that is innocent locally)."""
+    lists = dict(DEFAULT_BLOCKLIST)
+    for lang, text in edited.items():
+        lists[lang] = parse_blocklist(text)
+    return lists
+
+
+def _wall_message(m: StoredMessage) -> Message:
+    return Message(m.id, m.text, m.name, m.country, m.lang, pinned=m.pinned)
+
+
+async def _changed(request: web.Request) -> None:
+    pending = await request.app[STORE].call(lambda s: s.count_messages("pending"))
+    request.app[QUEUE].changed(pending)
+
+
+async def _take_in(
+    request: web.Request,
+    message_id: str,
+    screened: Screened,
+    country: str | None,
+    lang: str | None,
+    source: str,
+    sender: str,
+    now: float,
+) -> str:
+    """Store a screened message; an automatic approval goes to the wall at once."""
+    status = _STATUS[screened.verdict]
+    notes = "; ".join(screened.reasons)
+
+    def save(s: Any) -> None:
+        s.add_message(message_id, screened.text, screened.name, country, lang, source, sender, now, notes)
+        if status != "pending":
+            s.set_message_status(message_id, status, "rules", now, notes)
+        elif notes:
+            s.log_decision("held", "rules", now, message_id, sender, notes)
+
+    await request.app[STORE].call(save)
+    if screened.reasons:
+        log.info("message %s from %s: %s (%s)", message_id, source, status, notes)
+    if status == "approved":
+        request.app[SHOW].execute(
+            ShowMessage(Message(message_id, screened.text, screened.name, country, lang))
+        )
+    await _changed(request)
+    return status
+
+
+async def _detect(text: str) -> str | None:
+    """The message's language, guessed on a worker thread (the model loads there once)."""
+    return await asyncio.get_running_loop().run_in_executor(None, language.detect, text)
+
+
+def _text_field(body: dict[str, Any], name: str, *, required: bool) -> str:
+    value = body.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(name, "must be a string")
+    if len(value) > MAX_RAW_LENGTH:
+        raise ValidationError(name, f"must be at most {MAX_RAW_LENGTH} characters")
+    if required and not value.strip():
+        raise ValidationError(name, "must not be empty")
+    return value
+
+
+def _web_sender(request: web.Request) -> tuple[str, str | None]:
+    """The public form's sender, and a cookie id to set if it had none.
+
+    A browser keeps the cookie, so people sharing a venue's wifi are told
+    apart. A client without it (a script) is its address: ignoring cookies
+    must not dodge the flood rules.
+    """
+    cookie = request.cookies.get(SENDER_COOKIE, "")
+    if re.fullmatch(r"[A-Za-z0-9_-]{16,64}", cookie):
+        return f"web:{cookie}", None
+    return f"web:ip:{client_address(request)}", secrets.token_urlsafe(18)
+
+
+async def submit_message(request: web.Request) -> web.Response:
+    # Only a bearer token identifies an integrator here: an operator's panel
+    # cookie riding along on the public form is ignored.
+    principal = await authenticate(request) if "Authorization" in request.headers else None
+    if principal is not None and not principal.can("ingest"):
+        raise ApiError(403, "forbidden", f"{principal.role!r} tokens may not submit messages")
+    if principal is None:
+        limit_public(request)
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    allowed = {"name", "country", "text", "lang"} | ({"sender"} if principal else set())
+    unknown = set(body) - allowed
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "unknown field")
+    text = _text_field(body, "text", required=True)
+    name = _text_field(body, "name", required=False)
+    country = parse_country(body["country"]) if body.get("country") else None
+    lang = body.get("lang")
+    if lang is not None and (not isinstance(lang, str) or not 2 <= len(lang) <= 35 or not lang.isascii()):
+        raise ValidationError("lang", "must be a BCP 47 language tag such as 'en' or 'pt-BR'")
+    new_cookie = None
+    if principal is not None:
+        source = f"token:{principal.name}"
+        supporter = body.get("sender", "")
+        if not isinstance(supporter, str) or len(supporter) > 128:
+            raise ValidationError("sender", "must be a string of at most 128 characters")
+        sender = f"{source}:{supporter}"
+    else:
+        source = "web"
+        sender, new_cookie = _web_sender(request)
+    store = request.app[STORE]
+    if await store.call(lambda s: s.is_blocked(sender)):
+        raise ApiError(403, "sender_blocked", "messages from this sender are no longer accepted")
+    if lang is None:
+        lang = await _detect(text)
+    now = time.time()
+    screened = request.app[INTAKE].screen(text, name, lang, source, sender, now)
+    message_id = uuid.uuid4().hex
+    status = await _take_in(request, message_id, screened, country, lang, source, sender, now)
+    if status == "rejected":
+        raise ApiError(422, "rejected", f"this message cannot be shown: {screened.reasons[0]}", "text")
+    response = json_response(
+        {"id": message_id, "status": status, "notes": list(screened.reasons)}, status=202
+    )
+    if new_cookie is not None:
+        response.set_cookie(
+            SENDER_COOKIE,
+            new_cookie,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="Strict",
+            path="/api/v1/messages",
+        )
+    return response
+
+
+def _sms_country(number: str, default: str) -> str | None:
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        region = None
+    if region and is_country_code(region):
+        return str(region)
+    return default or None
+
+
+async def twilio_sms(request: web.Request) -> web.Response:
+    """Inbound SMS in Twilio's webhook format: counted as an action, screened as a message.
+
+    Verified with X-Twilio-Signature over the exact URL Twilio called (set
+    ``public_url`` behind a proxy). Twilio retries: the MessageSid makes the
+    action and the message count once. A blocked number still counts as an
+    action (the supporter did act), but its text is not kept.
+    """
+    config = request.app[CONFIG]
+    if not config.twilio_auth_token:
+        raise ApiError(
+            503, "not_configured", "the SMS webhook needs twilio_auth_token (PROJECTOR_TWILIO_AUTH_TOKEN)"
+        )
+    form = await request.post()
+    params = [(k, v) for k, v in form.items() if isinstance(v, str)]
+    url = config.public_url.rstrip("/") + request.path_qs if config.public_url else str(request.url)
+    if not verify_signature(
+        config.twilio_auth_token, url, params, request.headers.get("X-Twilio-Signature", "")
+    ):
+        log.warning("SMS webhook: bad signature from %s", client_address(request))
+        raise ApiError(403, "bad_signature", "X-Twilio-Signature does not match")
+    sid, number, text = form.get("MessageSid"), form.get("From"), form.get("Body")
+    if not isinstance(sid, str) or not sid or not isinstance(number, str) or not isinstance(text, str):
+        raise ApiError(400, "bad_request", "an SMS needs MessageSid, From and Body")
+    now = time.time()
+    message_id = f"sms-{sid}"[:128]
+    country = _sms_country(number, config.sms_default_country)
+    if country is not None:
+        action = Action(message_id, Channel.SMS, country, 1, None, None, "sms", "twilio")
+        result = await request.app[STORE].record([action])
+        if result.accepted:
+            request.app[SHOW].execute(RecordActions(result.accepted), now=result.received_at)
+    else:
+        log.warning("SMS %s from a number with no country and no sms_default_country: not counted", sid)
+    store = request.app[STORE]
+    sender = "sms:" + hmac.new(config.twilio_auth_token.encode(), number.encode(), "sha256").hexdigest()[:24]
+    known = await store.call(lambda s: s.get_message(message_id) is not None or s.is_blocked(sender))
+    if not known:
+        lang = await _detect(text)
+        screened = request.app[INTAKE].screen(text, "", lang, "sms", sender, now)
+        await _take_in(request, message_id, screened, country, lang, "sms", sender, now)
+    return web.Response(text=twiml_empty(), content_type="text/xml")
+
+
+# --- the moderators' side -------------------------------------------------------------------
+
+
+def message_json(m: StoredMessage) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "text": m.text,
+        "name": m.name,
+        "country": m.country,
+        "lang": m.lang,
+        "source": m.source,
+        "sender": m.sender,
+        "status": m.status,
+        "pinned": m.pinned,
+        "notes": m.notes,
+        "created_at": rfc3339(m.created_at),
+        "decided_at": rfc3339(m.decided_at),
+        "decided_by": m.decided_by,
+    }
+
+
+def decision_json(d: Decision) -> dict[str, Any]:
+    return {
+        "seq": d.seq,
+        "at": rfc3339(d.at),
+        "by": d.by,
+        "decision": d.decision,
+        "message_id": d.message_id,
+        "sender": d.sender,
+        "detail": d.detail,
+    }
+
+
+def _limit(request: web.Request, default: int, maximum: int) -> int:
+    raw = request.query.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError("limit", f"must be a whole number from 1 to {maximum}")
+    return int(raw)
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    status = request.query.get("status", "pending")
+    if status not in ("pending", "approved", "rejected"):
+        raise ValidationError("status", "must be pending, approved or rejected")
+    limit = _limit(request, 200, 1000)
+    store = request.app[STORE]
+    rows, pending = await store.call(lambda s: (s.list_messages(status, limit), s.count_messages("pending")))
+    queue = request.app[QUEUE]
+    return json_response({"messages": [message_json(m) for m in rows], "pending": pending, "rev": queue.rev})
+
+
+async def _stored(request: web.Request) -> StoredMessage:
+    message_id = request.match_info["message_id"]
+    stored = await request.app[STORE].call(lambda s: s.get_message(message_id))
+    if stored is None:
+        raise ApiError(404, "not_found", f"no message {message_id!r}")
+    return stored
+
+
+def _publish(request: web.Request, m: StoredMessage) -> int:
+    """Put the message's current form on the wall, or take it off; returns the show's rev."""
+    show = request.app[SHOW]
+    if m.status == "approved":
+        show.execute(ShowMessage(_wall_message(m)))
+    else:
+        show.execute(RetractMessage(m.id))
+    return show.state.rev
+
+
+async def _after(request: web.Request, message_id: str) -> web.Response:
+    stored = await request.app[STORE].call(lambda s: s.get_message(message_id))
+    assert stored is not None
+    rev = _publish(request, stored)
+    await _changed(request)
+    return json_response({**message_json(stored), "rev": rev})
+
+
+async def decide_message(request: web.Request) -> web.Response:
+    principal = await require(request, "operator")
+    stored = await _stored(request)
+    status = {"approve": "approved", "reject": "rejected"}[request.match_info["decision"]]
+    now = time.time()
+    await request.app[STORE].call(lambda s: s.set_message_status(stored.id, status, principal.name, now))
+    log.info("message %s %s by %s", stored.id, status, principal.name)
+    return await _after(request, stored.id)
+
+
+async def pin_message(request: web.Request) -> web.Response:
+    """Pin (approving it if it waits) or unpin; a pinned message stays on the wall."""
+    principal = await require(request, "operator")
+    stored = await _stored(request)
+    pinned = request.match_info["pin"] == "pin"
+    if pinned and stored.status == "rejected":
+        raise ApiError(409, "rejected", "a rejected message cannot be pinned; approve it first")
+    now = time.time()
+    try:
+        await request.app[STORE].call(lambda s: s.set_pinned(stored.id, pinned, principal.name, now))
+    except ValueError as exc:
+        raise ApiError(409, "too_many_pinned", str(exc)) from None
+    return await _after(request, stored.id)
+
+
+async def edit_message(request: web.Request) -> web.Response:
+    """Correct a message (a typo, a surname to drop). The text is normalised as
+    submissions are; the rules' word lists do not apply to a moderator."""
+    principal = await require(request, "operator")
+    stored = await _stored(request)
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    unknown = set(body) - {"text", "name"}
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "unknown field")
+    rules = request.app[INTAKE].rules
+    text = normalize(_text_field(body, "text", required=True))
+    name = normalize(_text_field(body, "name", required=False)) if "name" in body else stored.name
+    if not text:
+        raise ValidationError("text", "must not be empty after removing invisible characters")
+    if len(text) > rules.max_length:
+        raise ValidationError("text", f"must be at most {rules.max_length} characters (is {len(text)})")
+    if len(name) > rules.max_name_length:
+        raise ValidationError("name", f"must be at most {rules.max_name_length} characters")
+    now = time.time()
+    await request.app[STORE].call(lambda s: s.edit_message(stored.id, text, name, principal.name, now))
+    return await _after(request, stored.id)
+
+
+async def block_sender(request: web.Request) -> web.Response:
+    """Block the message's sender: this message and all theirs are rejected and leave the wall."""
+    principal = await require(request, "operator")
+    stored = await _stored(request)
+    if not stored.sender:
+        raise ApiError(409, "no_sender", "this message has no sender to block")
+    sender = stored.sender
+    now = time.time()
+    ids = await request.app[STORE].call(
+        lambda s: s.block_sender(sender, principal.name, now, f"message {stored.id}")
+    )
+    show = request.app[SHOW]
+    for message_id in ids:
+        show.execute(RetractMessage(message_id))
+    await _changed(request)
+    log.info("sender %s blocked by %s (%d messages rejected)", sender, principal.name, len(ids))
+    return json_response({"sender": sender, "rejected": ids, "rev": show.state.rev})
+
+
+async def list_blocked(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    rows = await request.app[STORE].call(lambda s: s.blocked_senders())
+    return json_response(
+        {"senders": [{"sender": b.sender, "at": rfc3339(b.at), "by": b.by, "reason": b.reason} for b in rows]}
+    )
+
+
+async def unblock_sender(request: web.Request) -> web.Response:
+    principal = await require(request, "operator")
+    sender = request.match_info["sender"]
+    if not await request.app[STORE].call(lambda s: s.unblock_sender(sender, principal.name, time.time())):
+        raise ApiError(404, "not_found", f"sender {sender!r} is not blocked")
+    await _changed(request)
+    return web.Response(status=204)
+
+
+async def message_preview(request: web.Request) -> web.Response:
+    """The message as the wall will draw it (PNG), for the moderation queue."""
+    await require(request, "viewer")
+    stored = await _stored(request)
+    png = await request.app[PREVIEWS].png(_wall_message(stored))
+    return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "private, max-age=60"})
+
+
+async def moderation_log(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    limit = _limit(request, 100, 1000)
+    message_id = request.query.get("message")
+    rows = await request.app[STORE].call(lambda s: s.moderation_log(limit, message_id))
+    return json_response({"decisions": [decision_json(d) for d in rows]})
+
+
+async def list_blocklists(request: web.Request) -> web.Response:
+    await require(request, "viewer")
+    edited = await request.app[STORE].call(lambda s: s.blocklists())
+    lists = effective_blocklists(edited)
+    return json_response(
+        {
+            "blocklists": [
+                {"lang": lang, "entries": sorted(lists[lang]), "edited": lang in edited}
+                for lang in sorted(lists)
+            ]
+        }
+    )
+
+
+async def put_blocklist(request: web.Request) -> web.Response:
+    """Replace one language's list ('*' for every language). Takes effect on the next message."""
+    principal = await require(request, "operator")
+    lang = request.match_info["lang"]
+    if not _LANG.match(lang):
+        raise ValidationError("lang", "must be a language code such as 'en', 'pt-BR', or '*' for all")
+    body = await read_json(request)
+    if not isinstance(body, dict) or set(body) != {"entries"} or not isinstance(body["entries"], list):
+        raise ValidationError("entries", 'send {"entries": ["word", "two words", ...]}')
+    entries = body["entries"]
+    if len(entries) > MAX_BLOCKLIST_ENTRIES:
+        raise ValidationError("entries", f"at most {MAX_BLOCKLIST_ENTRIES} entries")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, str) or not entry.strip() or len(entry) > 100 or "\n" in entry:
+            raise ValidationError(f"entries[{i}]", "must be a non-empty line of at most 100 characters")
+    text = "\n".join(e.strip() for e in entries)
+    store = request.app[STORE]
+    now = time.time()
+    await store.call(lambda s: s.set_blocklist(lang, text, principal.name, now))
+    edited = await store.call(lambda s: s.blocklists())
+    intake = request.app[INTAKE]
+    intake.rules = replace(intake.rules, blocklists=effective_blocklists(edited))
+    await _changed(request)
+    log.info("blocklist %s set by %s (%d entries)", lang, principal.name, len(entries))
+    return json_response({"lang": lang, "entries": sorted(parse_blocklist(text)), "edited": True})
+
+
+async def _intake_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Load the edited blocklists and the queue's size once the store is open."""
+    store = app[STORE]
+    edited, pending = await store.call(lambda s: (s.blocklists(), s.count_messages("pending")))
+    intake = app[INTAKE]
+    intake.rules = replace(intake.rules, blocklists=effective_blocklists(edited))
+    app[QUEUE].pending = pending
+    yield
+    app[PREVIEWS].close()
+
+
+def add_routes(app: web.Application) -> None:
+    config = app[CONFIG]
+    app[INTAKE] = Intake(Rules(trusted_sources=config.trusted))
+    app[QUEUE] = ModerationQueue()
+    app[PREVIEWS] = PreviewRenderer()
+    app.cleanup_ctx.append(_intake_ctx)
+    r = app.router
+    r.add_post("/api/v1/sms/twilio", twilio_sms)
+    r.add_post("/api/v1/messages", submit_message)
+    r.add_get("/api/v1/messages", list_messages)
+    r.add_get("/api/v1/messages/{message_id}/preview.png", message_preview)
+    r.add_post("/api/v1/messages/{message_id}/{decision:approve|reject}", decide_message)
+    r.add_post("/api/v1/messages/{message_id}/{pin:pin|unpin}", pin_message)
+    r.add_post("/api/v1/messages/{message_id}/edit", edit_message)
+    r.add_post("/api/v1/messages/{message_id}/block-sender", block_sender)
+    r.add_get("/api/v1/moderation/log", moderation_log)
+    r.add_get("/api/v1/moderation/blocked", list_blocked)
+    r.add_delete("/api/v1/moderation/blocked/{sender}", unblock_sender)
+    r.add_get("/api/v1/moderation/blocklists", list_blocklists)
+    r.add_put("/api/v1/moderation/blocklists/{lang}", put_blocklist)
