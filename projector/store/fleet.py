@@ -19,7 +19,7 @@ from datetime import date, datetime
 from projector.core.model import ValidationError
 from projector.core.safe_area import SafeArea, parse_safe_area, safe_area_to_wire
 from projector.core.schedule import Entry, check_overlaps
-from projector.store.base import StoreBase
+from projector.store.connection import StoreBase
 
 log = logging.getLogger("projector.store")
 
