@@ -55,6 +55,7 @@ def test_an_empty_batch_is_fine(store: Store) -> None:
 
 
 def test_an_action_that_is_not_an_action_refuses_only_its_batch(store: Store) -> None:
+    # Ignored type error: a string among the actions is the malformed input under test
     bad, good = store.record_actions([[act("x"), "oops"], [act("y")]], 1.0)  # type: ignore[list-item]
     assert bad.error is not None and "invalid action" in bad.error
     assert [a.id for a in good.accepted] == ["y"]
