@@ -1034,7 +1034,8 @@ def _beard(p: Painter, look: Look, head: Head, face: Image.Image, rng: random.Ra
     def upper_edge(x: float) -> float:
         # Under the nose in the middle, rising along the cheeks to the sideburns.
         d = min(1.0, abs(x - cx) / rx)
-        return head.nose_y + 0.1 * ry - 0.5 * ry * max(0.0, (d - 0.3) / 0.7) ** 1.4
+        # math.pow, not **: float ** float is typed Any (a negative base gives a complex); the base is >= 0.
+        return head.nose_y + 0.1 * ry - 0.5 * ry * math.pow(max(0.0, (d - 0.3) / 0.7), 1.4)
 
     area = Painter.union(
         p.minus(face, p.above(upper_edge)), p.ellipse(cx, head.chin_y - 0.06 * ry, 0.46 * rx, 0.14 * ry)
@@ -1096,7 +1097,7 @@ def _hair_top(p: Painter, look: Look, head: Head, face: Image.Image, rng: random
 
         def hairline(x: float) -> float:
             d = (x - part) / (rx * 1.2)
-            return cy - 0.78 * ry + 0.5 * ry * abs(d) ** 1.6
+            return cy - 0.78 * ry + 0.5 * ry * math.pow(abs(d), 1.6)  # math.pow: typed float, unlike **
 
         mask = p.intersect(_cranium(p, head, 1.03), p.above(hairline))
         if style == "long":

@@ -84,7 +84,7 @@ def import_dossiers(root: Path, library: MediaLibrary) -> ImportResult:
                 focus = main.faces.focus if main.faces.faces else None
         else:
             warnings.append(f"{case.id}: no portrait; displays show the case with text only")
-        extra = []
+        extra: list[Portrait] = []
         for path, extra_focus in d.portraits:
             item = take(path)
             if (main is not None and item.hash == main.hash) or any(p.media == item.hash for p in extra):

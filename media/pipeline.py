@@ -217,7 +217,8 @@ def _decode(
     JPEG headed for a small output is decoded at 1/2, 1/4 or 1/8 scale, which
     is several times faster.
     """
-    im = _open_header(data, path)
+    # ``Image.Image``, not the ``ImageFile`` the header gives: EXIF turning below returns a plain image.
+    im: Image.Image = _open_header(data, path)
     width, height = im.size
     if width < 1 or height < 1:
         raise MediaError(path, f"invalid dimensions {width}x{height}")
@@ -270,7 +271,10 @@ def _to_rgb(im: Image.Image, path: Path) -> Image.Image:
         return im
     if mode.startswith("I;16") or mode in ("I", "F"):
         grey = im.convert("I") if mode.startswith("I;16") else im
-        lo, hi = grey.getextrema()  # type: ignore[misc]
+        lo, hi = grey.getextrema()
+        # One band ("I", "F"): a (min, max) pair of numbers; Pillow types it as per-band pairs too.
+        if not isinstance(lo, int | float) or not isinstance(hi, int | float):  # pragma: no cover
+            raise MediaError(path, f"unexpected value range for mode {mode}")
         if mode.startswith("I;16"):
             scale, offset = 1 / 257, 0.0  # 65535 -> 255
         elif hi > 255 or lo < 0:  # 32-bit or float data: stretch what is there
@@ -278,7 +282,7 @@ def _to_rgb(im: Image.Image, path: Path) -> Image.Image:
             offset = -float(lo) * scale
         else:
             scale, offset = 1.0, 0.0
-        return grey.point(lambda v: v * scale + offset).convert("L").convert("RGB")  # type: ignore[no-untyped-call]
+        return grey.point(lambda v: v * scale + offset).convert("L").convert("RGB")
     if mode == "CMYK":
         return _cmyk_to_rgb(im, path)
     if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in im.info):

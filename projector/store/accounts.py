@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from projector.store import security
-from projector.store.base import StoreBase, check_choice
+from projector.store.connection import StoreBase, check_choice
 
 TOKEN_SCOPES = ("ingest", "display", "operator", "admin")
 USER_ROLES = ("admin", "operator", "viewer")

@@ -15,11 +15,12 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from projector.core.model import ValidationError
 from projector.core.safe_area import SafeArea, parse_safe_area, safe_area_to_wire
 from projector.core.schedule import Entry, check_overlaps
-from projector.store.base import StoreBase
+from projector.store.connection import StoreBase
 
 log = logging.getLogger("projector.store")
 
@@ -124,17 +125,18 @@ def _read_output_safe_areas(raw: object, hello_name: str) -> tuple[tuple[str, Sa
     return tuple(pairs)
 
 
-def _entry(row: tuple[object, ...]) -> Entry:
+def _entry(row: tuple[Any, ...]) -> Entry:
+    # ``Any``: sqlite3 rows are untyped; the conversions below make each field its type.
     id_, target, what, days, on_date, start, end, label = row
     return Entry(
         target=str(target),
         what=str(what),
-        start=int(start),  # type: ignore[call-overload]
-        end=int(end),  # type: ignore[call-overload]
+        start=int(start),
+        end=int(end),
         days=tuple(json.loads(str(days))) if days is not None else (),
         on=date.fromisoformat(str(on_date)) if on_date is not None else None,
         label=str(label),
-        id=int(id_),  # type: ignore[call-overload]
+        id=int(id_),
     )
 
 

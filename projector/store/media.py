@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from projector.core.model import DEFAULT_LANG, Case, CaseStatus, CaseText, Portrait
-from projector.store.base import StoreBase
+from projector.store.connection import StoreBase
 
 #: Schema migration for media and dossiers: ONE entry of ``MIGRATIONS``; its text is final once released.
 MEDIA_MIGRATION = """

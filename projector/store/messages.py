@@ -8,8 +8,9 @@ never lost or guessed afterwards.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from projector.store.base import StoreBase, check_choice
+from projector.store.connection import StoreBase, check_choice
 
 MESSAGE_STATUSES = ("pending", "approved", "rejected")
 #: What the moderation log records. ``rules`` decisions are made by the automatic rules.
@@ -97,8 +98,41 @@ class MessagesMixin(StoreBase):
         " pinned, notes"
     )
 
-    def _message(self, row: tuple[object, ...]) -> StoredMessage:
-        return StoredMessage(*row[:11], bool(row[11]), row[12])  # type: ignore[arg-type]
+    @staticmethod
+    def _message(row: tuple[Any, ...]) -> StoredMessage:
+        # ``Any``: sqlite3 rows are untyped; the columns are ``_MESSAGE_COLUMNS``, whose
+        # NOT NULL and CHECK constraints make each value the field's type. Named, not
+        # splatted, so mypy checks the count and a new column cannot shift the others.
+        (
+            msg_id,
+            text,
+            name,
+            country,
+            lang,
+            source,
+            sender,
+            status,
+            created_at,
+            decided_at,
+            decided_by,
+            pinned,
+            notes,
+        ) = row
+        return StoredMessage(
+            id=msg_id,
+            text=text,
+            name=name,
+            country=country,
+            lang=lang,
+            source=source,
+            sender=sender,
+            status=status,
+            created_at=created_at,
+            decided_at=decided_at,
+            decided_by=decided_by,
+            pinned=bool(pinned),
+            notes=notes,
+        )
 
     def _log(
         self,

@@ -23,7 +23,6 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -39,10 +38,14 @@ from projector.core.model import (
     Totals,
 )
 from projector.store.accounts import TOKEN_SCOPES, USER_ROLES, AccountsMixin
-from projector.store.base import StoreBase
+from projector.store.connection import StoreBase
 from projector.store.fleet import FLEET_MIGRATION, LOCALE_MIGRATION, SAFE_AREA_MIGRATION, FleetMixin
 from projector.store.media import CASE_COLUMNS, MEDIA_MIGRATION, MediaMixin, case_from_row, case_row
 from projector.store.messages import MESSAGE_STATUSES, MESSAGES_MIGRATION, MessagesMixin
+
+# Re-exported (the "as" form says so to mypy): callers import both from here since before records.py.
+from projector.store.records import RecordResult as RecordResult
+from projector.store.records import StoreError as StoreError
 
 #: Marks the file as ours (``PRAGMA application_id``): "PJTR".
 APPLICATION_ID = 0x504A5452
@@ -158,26 +161,6 @@ _BAD_DATA: tuple[type[Exception], ...] = (
 _REFUSED: tuple[type[Exception], ...] = (sqlite3.Error, *_BAD_DATA)
 
 
-class StoreError(RuntimeError):
-    """The database cannot be used: not ours, unreadable, or from a newer version."""
-
-
-@dataclass(frozen=True, slots=True)
-class RecordResult:
-    """The outcome of one batch. ``accepted`` are the newly stored actions, in
-    order; ``error`` is set (and nothing stored) when the batch was refused.
-
-    ``received_at`` is the time stored with the actions. Pass it as ``now``
-    when reducing them, so a "record beaten at" the server announces is the
-    very time ``record_beaten_at`` finds in the log after a restart.
-    """
-
-    accepted: tuple[Action, ...] = ()
-    duplicates: int = 0
-    error: str | None = None
-    received_at: float | None = None
-
-
 def _action_row(action: Action, received_at: float) -> tuple[Any, ...]:
     return (
         action.id,
@@ -214,7 +197,7 @@ def _first_of_each_id(batch: Sequence[Action], seen: set[str]) -> list[Action]:
 
 
 class SqliteStore(AccountsMixin, MessagesMixin, MediaMixin, FleetMixin, StoreBase):
-    """All persistent state of one server, in one SQLite file."""
+    """All persistent state of one server, in one SQLite file; meets ``Store`` (``base.py``)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)

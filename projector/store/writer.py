@@ -10,6 +10,10 @@ every request of the group gets the error, since none of it was stored.
 
 Other store operations (tokens, users, cases, messages, reads) go through
 ``call`` on the same thread, in arrival order with the action writes.
+
+The writer is typed against the ``Store`` protocol (``base.py``), not the SQLite
+class: it opens its store through a factory, so a PostgreSQL store plugs in by
+passing its own factory; ``StoreWriter(path)`` keeps opening a ``SqliteStore``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from projector.core.model import Action
-from projector.store.sqlite import RecordResult, SqliteStore, StoreError
+from projector.store.base import Store
+from projector.store.records import RecordResult, StoreError
+from projector.store.sqlite import SqliteStore
 
 T = TypeVar("T")
 
@@ -37,6 +43,8 @@ MAX_GROUP_ACTIONS = 50_000
 
 @dataclass(slots=True)
 class _Request:
+    # ``Any``: one queue carries requests of every result type; ``call`` and
+    # ``record`` restore the precise type where they await their own future.
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
 
@@ -48,7 +56,7 @@ class _Record(_Request):
 
 @dataclass(slots=True)
 class _Call(_Request):
-    fn: Callable[[SqliteStore], Any]
+    fn: Callable[[Store], Any]
 
 
 class _Stop:
@@ -92,7 +100,11 @@ def _not_stored(cause: Exception) -> StoreError:
 
 
 class StoreWriter:
-    """Runs a ``SqliteStore`` on its own thread and groups action writes into shared commits.
+    """Runs a ``Store`` on its own thread and groups action writes into shared commits.
+
+    ``factory`` opens the store; it is called on the writer thread (a sqlite3
+    connection must stay on the thread that made it), by ``start``. Without
+    one, a ``SqliteStore`` is opened on ``path``.
 
     ``commits`` counts the groups committed, ``failed_commits`` the groups whose
     commit failed; with many concurrent callers ``commits`` stays far below the
@@ -105,8 +117,11 @@ class StoreWriter:
         clock: Callable[[], float] = time.time,
         *,
         max_group_actions: int = MAX_GROUP_ACTIONS,
+        factory: Callable[[], Store] | None = None,
     ) -> None:
+        # ``path`` names the store in errors even when a factory opens it.
         self.path = Path(path)
+        self._factory: Callable[[], Store] = factory or self._open_sqlite
         self._clock = clock
         self._max_group_actions = max_group_actions
         self._queue: queue.SimpleQueue[_Request | _Stop] = queue.SimpleQueue()
@@ -115,6 +130,9 @@ class StoreWriter:
         self._closed = False
         self.commits = 0
         self.failed_commits = 0
+
+    def _open_sqlite(self) -> Store:
+        return SqliteStore(self.path)
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -171,7 +189,7 @@ class StoreWriter:
         result: RecordResult = await request.future
         return result
 
-    async def call(self, fn: Callable[[SqliteStore], T]) -> T:
+    async def call(self, fn: Callable[[Store], T]) -> T:
         """Run ``fn(store)`` on the writer thread, in order with the action writes."""
         loop = asyncio.get_running_loop()
         request = _Call(loop, loop.create_future(), fn)
@@ -194,7 +212,7 @@ class StoreWriter:
 
     def _run(self, opened: concurrent.futures.Future[None]) -> None:
         try:
-            store = SqliteStore(self.path)
+            store = self._factory()
         except BaseException as exc:
             opened.set_exception(exc)
             return
@@ -205,7 +223,7 @@ class StoreWriter:
             store.close()
             self._fail_leftovers()
 
-    def _serve(self, store: SqliteStore) -> None:
+    def _serve(self, store: Store) -> None:
         held: _Request | _Stop | None = None
         while True:
             request = held if held is not None else self._queue.get()
@@ -238,7 +256,7 @@ class StoreWriter:
             size += len(request.actions)
         return group, None
 
-    def _commit(self, store: SqliteStore, group: list[_Record]) -> None:
+    def _commit(self, store: Store, group: list[_Record]) -> None:
         try:
             results = store.record_actions([r.actions for r in group], self._clock())
         except Exception as exc:
@@ -249,7 +267,7 @@ class StoreWriter:
         _settle_all((request, result, None) for request, result in zip(group, results, strict=True))
 
     @staticmethod
-    def _run_call(store: SqliteStore, request: _Call) -> None:
+    def _run_call(store: Store, request: _Call) -> None:
         try:
             result = request.fn(store)
         except Exception as exc:

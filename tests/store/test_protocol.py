@@ -1,0 +1,73 @@
+"""``SqliteStore`` meets the ``Store`` protocol, checked twice.
+
+Statically: ``_is_a_store`` only type-checks if ``SqliteStore`` has every
+member of ``Store`` with a compatible signature (run ``mypy --strict`` on this
+file). At run time: the tests below, so a plain ``pytest`` run notices a
+method added to the protocol but not to the store, or a signature that drifted.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+from projector.store.base import Store
+from projector.store.sqlite import SqliteStore
+from projector.store.writer import StoreWriter
+
+
+def _is_a_store(store: SqliteStore) -> Store:
+    return store  # mypy: SqliteStore is structurally a Store
+
+
+def _protocol_members() -> list[str]:
+    # ``Protocol`` adds private machinery (``_is_protocol``, ...); public names are the contract.
+    return sorted(name for name in vars(Store) if not name.startswith("_"))
+
+
+def test_the_protocol_lists_what_the_callers_use() -> None:
+    members = _protocol_members()
+    assert len(members) >= 50  # a sanity floor: an emptied protocol would pass the next test
+    assert {"record_actions", "load_totals", "verify_token", "add_message", "save_display"} <= set(members)
+
+
+def test_sqlite_store_has_every_member_with_the_same_parameters() -> None:
+    for name in _protocol_members():
+        implemented = getattr(SqliteStore, name, None)
+        assert callable(implemented), f"SqliteStore lacks {name}"
+        wanted = [
+            (p.name, p.kind, p.default) for p in inspect.signature(getattr(Store, name)).parameters.values()
+        ]
+        found = [(p.name, p.kind, p.default) for p in inspect.signature(implemented).parameters.values()]
+        assert found == wanted, name
+
+
+def test_the_only_public_sqlite_extra_is_sqlite_specific() -> None:
+    # A public method the server may call must be on the protocol, or a second store would lack it.
+    extras = {name for name in dir(SqliteStore) if not name.startswith("_")} - set(_protocol_members())
+    assert extras == {"journal_mode"}  # SQLite's own; ``path`` is an instance attribute, not listed
+
+
+def test_an_opened_sqlite_store_is_a_store(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "projector.db") as opened:
+        store = _is_a_store(opened)
+        assert store.action_count() == 0
+
+
+async def test_the_writer_runs_any_store_its_factory_opens(tmp_path: Path) -> None:
+    opened: list[Store] = []
+
+    def factory() -> Store:
+        store = SqliteStore(tmp_path / "elsewhere.db")
+        opened.append(store)
+        return store
+
+    writer = StoreWriter(tmp_path / "named-in-errors.db", factory=factory)
+    writer.start()
+    try:
+        assert await writer.call(lambda s: s is opened[0])
+        assert await writer.call(lambda s: s.action_count()) == 0
+    finally:
+        await writer.aclose()
+    assert (tmp_path / "elsewhere.db").exists()
+    assert not (tmp_path / "named-in-errors.db").exists()
