@@ -205,12 +205,10 @@ class DisplaySession:
         self.phase = Phase.AUTHORIZING
         return frame
 
-    def hello_timeout(self) -> Refusal:
-        """The display connected and said nothing for ``HELLO_TIMEOUT`` seconds."""
+    def hello_timeout(self, waited: float = HELLO_TIMEOUT) -> Refusal:
+        """The display connected and said nothing for ``waited`` seconds (the handler's timeout)."""
         self._expect(Phase.AWAITING_HELLO)
-        return self._refuse(
-            "hello_timeout", f"send hello within {HELLO_TIMEOUT:.0f} s", CLOSE_POLICY_VIOLATION
-        )
+        return self._refuse("hello_timeout", f"send hello within {waited:.0f} s", CLOSE_POLICY_VIOLATION)
 
     def authorize(
         self, *, token_ok: bool, can_display: bool, role: str, retired: bool, now: float
@@ -294,6 +292,11 @@ class DisplaySession:
                 )
 
     # --- facts ----------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """Refused, or closed for too many errors: the handler stops reading."""
+        return self.phase is Phase.CLOSED
 
     @property
     def health(self) -> SessionHealth:
