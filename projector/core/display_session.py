@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from projector import wire
+from projector.core import wire
 from projector.core.protocol import (
     SUPPORTED_VERSIONS,
     ErrorFrame,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from projector import wire
+from projector.core import wire
 from projector.core.display_session import (
     CLOSE_POLICY_VIOLATION,
     CLOSE_PROTOCOL_ERROR,

@@ -1,8 +1,12 @@
-"""The display websocket: hello, snapshot, then events (DESIGN.md, wire protocol)."""
+"""The display websocket: hello, snapshot, then events (DESIGN.md, wire protocol).
+
+A thin loop around :class:`projector.core.display_session.DisplaySession`, which decides
+every protocol question (is this a hello, may it connect, what does a frame ask for, when
+has a display sent too much garbage); this module only does the I/O those answers ask for.
+"""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
 import logging
@@ -11,33 +15,30 @@ import time
 from aiohttp import WSMsgType, web
 
 from projector.core import wire
-from projector.core.protocol import (
-    SUPPORTED_VERSIONS,
-    ErrorFrame,
-    Hello,
-    Ping,
-    Pong,
-    ProtocolError,
-    Resync,
-    Status,
-    Thumbnail,
+from projector.core.display_session import (
+    HELLO_TIMEOUT,
+    BadFrame,
+    Close,
+    DisplaySession,
+    Effect,
+    ForMappings,
+    Refusal,
+    ResyncWanted,
+    Send,
+    StatusReported,
+    ThumbnailReceived,
 )
+from projector.core.protocol import ProtocolError, Status, Thumbnail
 from projector.server.app_keys import HUB, METRICS, SHOW
 from projector.server.fleet import FLEET, Fleet
-from projector.server.hub import DisplayConnection, Hub
+from projector.server.hub import DisplayConnection
 from projector.server.routes import mapping as http_mapping
 from projector.server.routes import panel as http_panel
 from projector.server.show import Show
-from projector.server.web.auth import (
-    verify_token,
-)
+from projector.server.web.auth import Principal, verify_token
 from projector.server.web.errors import ApiError
 from projector.server.web.http import client_address
 
-#: A display must say hello this quickly after connecting.
-HELLO_TIMEOUT = 10.0
-#: Bad frames a display may send before the server gives up on it.
-MAX_PROTOCOL_ERRORS = 50
 #: Frames larger than the protocol limit get an error frame; far larger ones
 #: are cut off by aiohttp itself (close code 1009).
 WS_MAX_MESSAGE = 4 * 1024 * 1024
@@ -45,99 +46,11 @@ WS_MAX_MESSAGE = 4 * 1024 * 1024
 log = logging.getLogger("projector.server")
 
 
-async def _reject(
-    ws: web.WebSocketResponse, code: str, message: str, close_code: int
-) -> web.WebSocketResponse:
-    log.info("display handshake refused: %s: %s", code, message)
+async def _refuse(ws: web.WebSocketResponse, refusal: Refusal) -> web.WebSocketResponse:
+    log.info("display handshake refused: %s: %s", refusal.code, refusal.message)
     with contextlib.suppress(ConnectionError):
-        await ws.send_str(wire.encode(ErrorFrame(code, message)))
-    await ws.close(code=close_code, message=code.encode())
-    return ws
-
-
-async def display_socket(request: web.Request) -> web.WebSocketResponse:
-    """The display websocket: hello -> snapshot -> events (see DESIGN.md, wire protocol)."""
-    # No permessage-deflate: compressing every frame for every display costs more
-    # CPU than the bytes it saves on a LAN, and fan-out is CPU-bound.
-    ws = web.WebSocketResponse(heartbeat=15.0, max_msg_size=WS_MAX_MESSAGE, compress=False)
-    await ws.prepare(request)
-    m = request.app[METRICS]
-    try:
-        first = await ws.receive(timeout=HELLO_TIMEOUT)
-    except TimeoutError:
-        return await _reject(ws, "hello_timeout", f"send hello within {HELLO_TIMEOUT:.0f} s", 1008)
-    if first.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
-        return ws
-    try:
-        hello = wire.decode(first.data if first.type == WSMsgType.TEXT else bytes(first.data))
-    except ProtocolError as exc:
-        m.protocol_errors.labels(exc.code).inc()
-        return await _reject(ws, exc.code, exc.message, 1002)
-    if not isinstance(hello, Hello):
-        return await _reject(ws, "expected_hello", "the first frame must be a hello", 1002)
-    if hello.protocol not in SUPPORTED_VERSIONS:
-        supported = ", ".join(str(v) for v in sorted(SUPPORTED_VERSIONS))
-        return await _reject(
-            ws,
-            "unsupported_protocol",
-            f"protocol {hello.protocol} not supported; server speaks {supported}",
-            1002,
-        )
-    try:
-        principal = await verify_token(request.app, hello.token)
-    except ApiError:
-        return await _reject(ws, "unauthorized", "unknown or revoked display token", 1008)
-    if not principal.can("display"):
-        return await _reject(ws, "forbidden", f"a {principal.role!r} token cannot run a display", 1008)
-    hub = request.app[HUB]
-    show = request.app[SHOW]
-    fleet = request.app[FLEET]
-    settings = fleet.settings_for(hello.name)
-    if settings.retired_at is not None:
-        return await _reject(
-            ws, "retired", "an operator retired this display; un-retire it on the panel", 1008
-        )
-    conn = DisplayConnection(
-        ws=ws,
-        name=settings.name,
-        resolution=hello.resolution,
-        capabilities=hello.capabilities,
-        address=client_address(request),
-        connected_at=time.time(),
-        hello_name=hello.name,
-    )
-    hub.attach(conn, _snapshot_for(fleet, show, conn))
-    await request.app[http_mapping.MAPPINGS].connected(conn, hello)  # its outputs' mappings (issue 6)
-    panels = request.app[http_panel.PANELS]
-    panels.display_connected(conn)
-    log.info("display %r connected from %s at %dx%d", conn.name, conn.address, *conn.resolution)
-    errors = 0
-    try:
-        async for msg in ws:
-            received = time.time()
-            try:
-                if msg.type == WSMsgType.TEXT:
-                    frame = wire.decode(msg.data)
-                elif msg.type == WSMsgType.BINARY:
-                    frame = wire.decode(bytes(msg.data))
-                else:
-                    break
-                if not await request.app[http_mapping.MAPPINGS].from_display(conn, frame):
-                    _handle_display_frame(hub, show, conn, frame, received, fleet)
-                if isinstance(frame, Thumbnail | Status):
-                    panels.dirty.set()  # operators see a new picture or status at once
-            except ProtocolError as exc:
-                errors += 1
-                m.protocol_errors.labels(exc.code).inc()
-                log.info("display %r sent a bad frame: %s: %s", conn.name, exc.code, exc.message)
-                hub.send(conn, wire.encode(ErrorFrame(exc.code, exc.message)))
-                if errors >= MAX_PROTOCOL_ERRORS:
-                    await ws.close(code=1008, message=b"too many protocol errors")
-                    break
-    finally:
-        hub.detach(conn)
-        panels.dirty.set()
-        log.info("display %r disconnected", conn.name)
+        await ws.send_str(wire.encode(refusal.frame))
+    await ws.close(code=refusal.close_code, message=refusal.code.encode())
     return ws
 
 
@@ -146,37 +59,108 @@ def _snapshot_for(fleet: Fleet, show: Show, conn: DisplayConnection) -> str:
     return wire.encode(dataclasses.replace(show.snapshot(), you=fleet.you(conn.hello_name or conn.name)))
 
 
-def _handle_display_frame(
-    hub: Hub, show: Show, conn: DisplayConnection, frame: object, received: float, fleet: Fleet
-) -> None:
-    match frame:
-        case Status():
-            conn.status = frame
-            conn.status_at = time.time()
-            if conn.record is not None:
-                conn.record.status, conn.record.last_seen = frame, conn.status_at
-                fleet.on_status(conn.record, frame, conn.status_at)
-            if frame.error:
-                log.warning("display %r reports: %s", conn.name, frame.error)
-        case Ping(ping_id, client_time):
-            # When the ping arrived and when the pong left: the display's clock sync needs both.
-            hub.send(conn, wire.encode(Pong(ping_id, client_time, time.time(), received_at=received)))
-        case Resync():
-            hub.resync(conn, _snapshot_for(fleet, show, conn))
-        case Thumbnail(_, data):
-            try:
-                image = base64.b64decode(data, validate=True)
-            except ValueError:
-                raise ProtocolError("bad_field", "thumbnail.data: not base64") from None
-            if not image.startswith(b"\xff\xd8"):
-                raise ProtocolError("bad_field", "thumbnail.data: not a JPEG")
-            if conn.record is not None:
-                conn.record.thumbnail, conn.record.thumbnail_at = image, time.time()
-                conn.record.last_seen = conn.record.thumbnail_at
-        case Hello():
-            raise ProtocolError("unexpected", "hello was already received on this connection")
-        case _:
-            raise ProtocolError("unexpected_type", f"a display may not send {type(frame).__name__} frames")
+def _on_status(conn: DisplayConnection, fleet: Fleet, status: Status, at: float) -> None:
+    conn.status, conn.status_at = status, at
+    if conn.record is not None:
+        conn.record.status, conn.record.last_seen = status, at
+        fleet.on_status(conn.record, status, at)
+    if status.error:
+        log.warning("display %r reports: %s", conn.name, status.error)
+
+
+def _on_thumbnail(conn: DisplayConnection, jpeg: bytes, at: float) -> None:
+    if conn.record is not None:
+        conn.record.thumbnail, conn.record.thumbnail_at = jpeg, at
+        conn.record.last_seen = at
+
+
+async def display_socket(request: web.Request) -> web.WebSocketResponse:
+    """The display websocket: hello -> snapshot -> events (see DESIGN.md, wire protocol)."""
+    # No permessage-deflate: compressing every frame for every display costs more
+    # CPU than the bytes it saves on a LAN, and fan-out is CPU-bound.
+    ws = web.WebSocketResponse(heartbeat=15.0, max_msg_size=WS_MAX_MESSAGE, compress=False)
+    await ws.prepare(request)
+    app, session = request.app, DisplaySession()
+    m, hub, show, fleet = app[METRICS], app[HUB], app[SHOW], app[FLEET]
+    mappings, panels = app[http_mapping.MAPPINGS], app[http_panel.PANELS]
+    try:
+        first = await ws.receive(timeout=HELLO_TIMEOUT)
+    except TimeoutError:
+        return await _refuse(ws, session.hello_timeout(HELLO_TIMEOUT))
+    if first.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+        return ws
+    hello = session.receive_hello(first.data)
+    if isinstance(hello, Refusal):
+        if hello.bad_frame:
+            m.protocol_errors.labels(hello.code).inc()
+        return await _refuse(ws, hello)
+    principal: Principal | None
+    try:
+        principal = await verify_token(app, hello.token)
+    except ApiError:
+        principal = None
+    settings, now = fleet.settings_for(hello.name), time.time()
+    refusal = session.authorize(
+        token_ok=principal is not None,
+        can_display=principal is not None and principal.can("display"),
+        role=principal.role if principal is not None else "",
+        retired=settings.retired_at is not None,
+        now=now,
+    )
+    if refusal is not None:
+        return await _refuse(ws, refusal)
+    conn = DisplayConnection(
+        ws=ws,
+        name=settings.name,
+        resolution=hello.resolution,
+        capabilities=hello.capabilities,
+        address=client_address(request),
+        connected_at=now,
+        hello_name=hello.name,
+    )
+    hub.attach(conn, _snapshot_for(fleet, show, conn))
+    await mappings.connected(conn, hello)  # its outputs' mappings (issue 6)
+    panels.display_connected(conn)
+    log.info("display %r connected from %s at %dx%d", conn.name, conn.address, *conn.resolution)
+    try:
+        async for msg in ws:
+            if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                break
+            now = time.time()
+            effects: list[Effect] = session.receive(msg.data, now)
+            # A mapping frame the mapping service refuses adds its error's effects to this list.
+            for effect in effects:
+                match effect:
+                    case Send(frame):
+                        hub.send(conn, wire.encode(frame))
+                    case BadFrame(code, message):
+                        m.protocol_errors.labels(code).inc()
+                        log.info("display %r sent a bad frame: %s: %s", conn.name, code, message)
+                    case StatusReported(status, at):
+                        _on_status(conn, fleet, status, at)
+                        panels.dirty.set()  # operators see a new status at once
+                    case ThumbnailReceived(jpeg, at):
+                        _on_thumbnail(conn, jpeg, at)
+                        panels.dirty.set()
+                    case ResyncWanted():
+                        hub.resync(conn, _snapshot_for(fleet, show, conn))
+                    case ForMappings(frame):
+                        try:
+                            await mappings.from_display(conn, frame)
+                        except ProtocolError as exc:
+                            effects.extend(session.protocol_error(exc, now))
+                        else:
+                            if isinstance(frame, Thumbnail):
+                                panels.dirty.set()
+                    case Close(code, reason):
+                        await ws.close(code=code, message=reason.encode())
+            if session.closed:
+                break
+    finally:
+        hub.detach(conn)
+        panels.dirty.set()
+        log.info("display %r disconnected", conn.name)
+    return ws
 
 
 def add_routes(app: web.Application) -> None:
