@@ -21,7 +21,7 @@ from projector.core.state import (
     ShowState,
 )
 from projector.server import osc
-from projector.server.app_keys import CONFIG, HUB, METRICS, PUBLIC_LIMITER, SHOW, STORE
+from projector.server.app_keys import CONFIG, HUB, METRICS, PUBLIC_LIMITER, SHOW, SHOW_CONTROL, STORE
 from projector.server.config import Config
 from projector.server.hub import Hub
 from projector.server.routes import accounts as http_accounts
@@ -35,6 +35,7 @@ from projector.server.routes import panel as http_panel
 from projector.server.routes import schedule as http_schedule
 from projector.server.routes import show as http_show
 from projector.server.show import Show
+from projector.server.show_control import restore
 from projector.server.web.auth import (
     TOKEN_CACHE,
     TokenCache,
@@ -95,15 +96,15 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     writer = app[STORE]
     await asyncio.get_running_loop().run_in_executor(None, writer.start)
     state = await writer.call(lambda s: _load_state(s, config))
-    app[SHOW].state = await writer.call(lambda s: http_show.restore(s, state, time.time()))
-    app[http_show.SHOW_CONTROL].attach()
+    app[SHOW].state = await writer.call(lambda s: restore(s, state, time.time()))
+    app[SHOW_CONTROL].attach()
     where = await writer.call(lambda s: _first_run_admin(s, config.data_dir))
     if where is not None:
         log.warning("first run: created the admin login; its password is in %s", where)
     state = app[SHOW].state
     log.info("loaded %s: %d actions counted, %d cases", config.db_path, state.totals.total, len(state.cases))
     yield
-    app[http_show.SHOW_CONTROL].close()
+    app[SHOW_CONTROL].close()
     await app[HUB].close_all()
     await asyncio.get_running_loop().run_in_executor(None, writer.close)
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from projector.server.config import Config
 from projector.server.hub import Hub
 from projector.server.show import Show
+from projector.server.show_control import ShowControl
 from projector.server.web.metrics import Metrics
 from projector.server.web.ratelimit import RateLimiter
 from projector.store.writer import StoreWriter
@@ -17,3 +18,4 @@ SHOW = web.AppKey("show", Show)
 HUB = web.AppKey("hub", Hub)
 METRICS = web.AppKey("metrics", Metrics)
 PUBLIC_LIMITER = web.AppKey("public_limiter", RateLimiter)
+SHOW_CONTROL = web.AppKey("show_control", ShowControl)

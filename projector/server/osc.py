@@ -46,8 +46,9 @@ from pythonosc.osc_packet import OscPacket, ParseError
 from projector.core.fleet import parse_cue_time
 from projector.core.model import ValidationError
 from projector.core.state import Back, Command, CommandRefused, Go, Hold, Jump, Panic, Resume, SetBlackout
-from projector.server.app_keys import CONFIG, METRICS, SHOW
+from projector.server.app_keys import CONFIG, METRICS, SHOW_CONTROL
 from projector.server.fleet import FLEET
+from projector.store.records import StoreError
 
 log = logging.getLogger("projector.server.osc")
 
@@ -145,6 +146,7 @@ class OscServer(asyncio.DatagramProtocol):
             registry=app[METRICS].registry,
         )
         self._logged: dict[str, tuple[float, int]] = {}
+        self._pending: set[asyncio.Task[None]] = set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -172,15 +174,28 @@ class OscServer(asyncio.DatagramProtocol):
                 at = parse_cue_time(timing, now, app[CONFIG].cue_lead)
                 checked = None if target is None else app[FLEET].check_target(target)
                 command = replace(command, at=at, target=checked)
-            app[SHOW].execute(command)
         except OscError as exc:
             self._refuse(exc.code, exc.message, addr)
             return
         except ValidationError as exc:
             self._refuse("bad_args", f"{address}: {exc}", addr)
             return
+        # The cue is stored before it is shown, so the answer waits for both. Packets are
+        # executed in arrival order: show control takes its commands one at a time, first come first.
+        task = asyncio.get_running_loop().create_task(self._execute(command, address, args, addr))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _execute(
+        self, command: Command, address: str, args: list[Any], addr: tuple[str | Any, int]
+    ) -> None:
+        try:
+            await self.app[SHOW_CONTROL].execute(command)
         except CommandRefused as exc:
             self._refuse("refused", f"{address}: {exc.message}", addr, code=exc.code)
+            return
+        except StoreError as exc:
+            self._refuse("store_failed", f"{address}: the cue was not stored, nothing changed: {exc}", addr)
             return
         self.messages.labels("ok").inc()
         log.info("OSC %s %s from %s", address, " ".join(map(str, args)), addr[0])

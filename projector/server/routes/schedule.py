@@ -34,11 +34,12 @@ from projector.core.cues import AnyScene, Show, parse_show, show_to_wire
 from projector.core.model import ValidationError
 from projector.core.schedule import Entry, active, describe, entry_to_wire, parse_entry
 from projector.core.state import Command, CommandRefused, Go, Jump, LoadShow
-from projector.server.app_keys import CONFIG, SHOW, STORE
+from projector.server.app_keys import CONFIG, SHOW, SHOW_CONTROL, STORE
 from projector.server.fleet import FLEET
 from projector.server.web.auth import require
 from projector.server.web.errors import ApiError, read_json
 from projector.server.web.http import json_response
+from projector.store.records import StoreError
 
 log = logging.getLogger("projector.schedule")
 
@@ -96,7 +97,7 @@ class Scheduler:
             return
         if restart and any(t == entry.target and i == index for t, i, _ in state.targeted):
             return
-        self._execute(Jump(entry.ref, target=entry.target), describe(entry))
+        await self._execute(Jump(entry.ref, target=entry.target), describe(entry))
 
     async def _load_show(self, show_id: str, target: str, *, restart: bool, why: str) -> None:
         raw = await self.app[STORE].call(lambda s: s.get_show(show_id))
@@ -109,13 +110,16 @@ class Scheduler:
         current = self.app[SHOW].state.show
         if current is not None and current.id == show.id and (restart or current == show):
             return  # already on: a restart or a second entry does not start it over
-        if self._execute(LoadShow(show), why):
-            self._execute(Go(), why)
+        if await self._execute(LoadShow(show), why):
+            await self._execute(Go(), why)
 
-    def _execute(self, command: Command, why: str) -> bool:
+    async def _execute(self, command: Command, why: str) -> bool:
         try:
-            self.app[SHOW].execute(command)
+            await self.app[SHOW_CONTROL].execute(command)  # stored, then shown
             return True
+        except StoreError as exc:
+            log.error("schedule: %s: %s not stored, so not shown: %s", why, type(command).__name__, exc)
+            return False
         except CommandRefused as exc:
             log.warning("schedule: %s: %s refused: %s", why, type(command).__name__, exc.message)
             return False
@@ -238,7 +242,6 @@ async def get_stored_show(request: web.Request) -> web.Response:
 
 async def put_stored_show(request: web.Request) -> web.Response:
     await require(request, "operator")
-    from projector.server.routes.show import SHOW_CONTROL
 
     show_id = request.match_info["id"]
     body = await read_json(request)
