@@ -68,7 +68,7 @@ class PreviewRenderer:
         raw = pygame.image.tobytes(surface, "RGB")
         image = Image.frombytes("RGB", self.size, raw)
         height = round(self.size[1] * self.width / self.size[0])
-        image = image.resize((self.width, height), Image.LANCZOS)
+        image = image.resize((self.width, height), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         image.save(out, "PNG", optimize=False, compress_level=3)
         return out.getvalue()

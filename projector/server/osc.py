@@ -92,9 +92,10 @@ def host_allowed(host: str, allowed: Sequence[Network]) -> bool:
 def _target(args: Sequence[Any], index: int, address: str) -> str | None:
     if len(args) <= index:
         return None
-    if not isinstance(args[index], str):
+    target = args[index]
+    if not isinstance(target, str):
         raise OscError("bad_args", f"{address}: the target must be a string ('group:facade')")
-    return args[index]
+    return target
 
 
 def _no_more(args: Sequence[Any], count: int, address: str) -> None:
@@ -118,7 +119,8 @@ def command_for(address: str, args: Sequence[Any]) -> tuple[Command, str | None]
             return Jump(args[0]), _target(args, 1, address)
         case "hold" | "resume" | "panic":
             _no_more(args, 0, address)
-            return {"hold": Hold(), "resume": Resume(), "panic": Panic()}[name], None
+            simple: dict[str, Command] = {"hold": Hold(), "resume": Resume(), "panic": Panic()}
+            return simple[name], None
         case "blackout":
             _no_more(args, 1, address)
             if not args:

@@ -102,7 +102,9 @@ async def delete_show(request: web.Request) -> web.Response:
 
 def show_to_toml(show: Show) -> str:
     data = show_to_wire(show)
-    for cue in data["cues"]:  # type: ignore[union-attr]
+    cues = data["cues"]
+    assert isinstance(cues, list)  # show_to_wire always writes the cues as a list
+    for cue in cues:
         if cue["hold"] is None:
             del cue["hold"]
         if not cue["params"]:
