@@ -28,7 +28,7 @@ from projector.cli.feed import (
 )
 from projector.core.model import Channel, parse_case_id, parse_count, parse_country
 from projector.core.moderation import Rules, SenderHistory, Verdict, screen
-from projector.server.routes.messages import Intake
+from projector.server.moderation import Intake
 
 INGEST = "ingest-token"
 OPERATOR = "operator-token"

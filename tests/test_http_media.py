@@ -69,7 +69,7 @@ async def test_a_display_reports_which_pictures_it_has(live: RunningServer) -> N
 
 
 async def test_the_panel_state_carries_the_variant_progress(live: RunningServer) -> None:
-    from projector.server.routes.panel import PANELS
+    from projector.server.panels import PANELS
 
     message = json.loads(live.app[PANELS].message())
     assert set(message["media"]) >= {"total", "done", "failed", "running"}

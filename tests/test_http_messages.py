@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from projector.server.app_keys import PUBLIC_LIMITER
-from projector.server.routes.messages import INTAKE
+from projector.server.moderation import INTAKE
 from projector.server.web.twilio import compute_signature
 from tests.conftest import RunningServer, start_server
 

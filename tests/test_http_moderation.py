@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from projector.server.app_keys import PUBLIC_LIMITER, SHOW
-from projector.server.routes.messages import INTAKE, QUEUE
+from projector.server.moderation import INTAKE, QUEUE
 from projector.store.messages import MAX_PINNED
 from tests.conftest import RunningServer, start_server
 

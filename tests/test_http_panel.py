@@ -12,6 +12,8 @@ import aiohttp
 import pytest
 from PIL import Image
 
+from projector.server import panels
+from projector.server.panels import THUMBNAIL_WIDTH
 from projector.server.routes import panel as http_panel
 from tests.conftest import RunningServer, recv_json
 
@@ -62,7 +64,7 @@ def jpeg() -> str:
 async def test_displays_are_listed_with_last_seen_and_thumbnails_while_a_panel_watches(
     live: RunningServer, monkeypatch
 ):
-    monkeypatch.setattr(http_panel, "REFRESH_INTERVAL", 0.2)
+    monkeypatch.setattr(panels, "REFRESH_INTERVAL", 0.2)
     ws = await live.display("lobby", capabilities=("thumbnail",))
     hello = await recv_json(ws)
     assert hello["type"] == "snapshot"
@@ -71,7 +73,7 @@ async def test_displays_are_listed_with_last_seen_and_thumbnails_while_a_panel_w
             frame = await recv_json(ws)
             if frame["type"] == "thumbnail_request":
                 break
-        assert frame["width"] == http_panel.THUMBNAIL_WIDTH
+        assert frame["width"] == THUMBNAIL_WIDTH
         await ws.send(json.dumps({"v": 1, "type": "thumbnail", "format": "jpeg", "data": "not base64!"}))
         assert (await recv_json(ws))["code"] == "bad_field"
         await ws.send(json.dumps({"v": 1, "type": "thumbnail", "format": "jpeg", "data": jpeg()}))

@@ -203,8 +203,8 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Panel]:
 
     # Thumbnails every 0.5 s instead of 5 s, and the periodic panel push as often,
     # so the tests wait for what the panel does, not for the server's timers.
-    monkeypatch.setattr(projector.server.routes.panel, "THUMBNAIL_INTERVAL", 0.5)
-    monkeypatch.setattr(projector.server.routes.panel, "REFRESH_INTERVAL", 0.5)
+    monkeypatch.setattr(projector.server.panels, "THUMBNAIL_INTERVAL", 0.5)
+    monkeypatch.setattr(projector.server.panels, "REFRESH_INTERVAL", 0.5)
     panel = start_panel_server(make_config(tmp_path))
     try:
         yield panel

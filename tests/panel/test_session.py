@@ -161,7 +161,7 @@ def test_a_post_without_the_csrf_header_is_refused(server: Panel, page: Page) ->
 
 
 def test_the_live_link_drops_the_panel_says_so_polls_and_comes_back(server: Panel, page: Page) -> None:
-    from projector.server.routes.panel import PANELS
+    from projector.server.panels import PANELS
 
     server.load_show(THREE_CUES)
     expect(page.locator("#cue-list .cue")).to_have_count(3)

@@ -15,7 +15,7 @@ from projector.core.state import (
     RecordActions,
 )
 from projector.server.app_keys import CONFIG, METRICS, SHOW, STORE
-from projector.server.routes.panel import totals_json
+from projector.server.views import totals_json
 from projector.server.web.auth import (
     require,
 )

@@ -32,8 +32,8 @@ from projector.core.protocol import ProtocolError, Status, Thumbnail
 from projector.server.app_keys import HUB, METRICS, SHOW
 from projector.server.fleet import FLEET, Fleet
 from projector.server.hub import DisplayConnection
+from projector.server.panels import PANELS
 from projector.server.routes import mapping as http_mapping
-from projector.server.routes import panel as http_panel
 from projector.server.show import Show
 from projector.server.web.auth import Principal, verify_token
 from projector.server.web.errors import ApiError
@@ -82,7 +82,7 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     app, session = request.app, DisplaySession()
     m, hub, show, fleet = app[METRICS], app[HUB], app[SHOW], app[FLEET]
-    mappings, panels = app[http_mapping.MAPPINGS], app[http_panel.PANELS]
+    mappings, panels = app[http_mapping.MAPPINGS], app[PANELS]
     try:
         first = await ws.receive(timeout=HELLO_TIMEOUT)
     except TimeoutError:

@@ -42,6 +42,7 @@ from projector.core.safe_area import SafeArea, parse_safe_area
 from projector.i18n import UnknownLocale, parse_locale
 from projector.server.app_keys import STORE
 from projector.server.fleet import FLEET, Fleet, safe_area_json, safe_areas_json
+from projector.server.panels import PANELS
 from projector.server.routes.mapping import MAPPINGS
 from projector.server.web.auth import require
 from projector.server.web.errors import ApiError, read_json
@@ -55,8 +56,6 @@ IDENTIFY_SECONDS = 5.0
 
 
 async def _fleet_ctx(app: web.Application) -> AsyncIterator[None]:
-    from projector.server.routes.panel import PANELS
-
     fleet = app[FLEET]
     await fleet.load()
 

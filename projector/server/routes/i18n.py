@@ -31,8 +31,8 @@ from aiohttp import web
 from babel import Locale
 
 from projector.i18n import SUPPORTED, catalog_json, negotiate, parse_locale, translations
-from projector.server.routes.panel import _STATIC_HEADERS, STATIC_DIR
 from projector.server.web.errors import ApiError
+from projector.server.web.static import STATIC_DIR, STATIC_HEADERS
 
 DOMAIN = "panel"
 #: Long enough to spare a phone on a weak network the round trip; short enough that an
@@ -138,7 +138,7 @@ async def submit_page(request: web.Request) -> web.Response:
         text=localised_submit_page(template, lang),
         content_type="text/html",
         charset="utf-8",
-        headers={**_STATIC_HEADERS, "Content-Language": lang, "Vary": "Accept-Language"},
+        headers={**STATIC_HEADERS, "Content-Language": lang, "Vary": "Accept-Language"},
     )
 
 

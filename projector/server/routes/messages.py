@@ -22,8 +22,7 @@ import re
 import secrets
 import time
 import uuid
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -32,20 +31,17 @@ from aiohttp import web
 
 from projector.core.model import Action, Channel, ValidationError, is_country_code, parse_country
 from projector.core.moderation import (
-    DEFAULT_BLOCKLIST,
     Rules,
     Screened,
-    SenderHistory,
     Verdict,
-    message_key,
     normalize,
     parse_blocklist,
-    screen,
 )
 from projector.core.state import Message, RecordActions, RetractMessage, ShowMessage
 from projector.server import language
 from projector.server.app_keys import CONFIG, SHOW, STORE
 from projector.server.message_preview import PreviewRenderer
+from projector.server.moderation import INTAKE, PREVIEWS, QUEUE, Intake, ModerationQueue, effective_blocklists
 from projector.server.web.auth import authenticate, require
 from projector.server.web.errors import ApiError, read_json
 from projector.server.web.http import client_address, json_response, limit_public, rfc3339
@@ -62,59 +58,7 @@ _LANG = re.compile(r"^(\*|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
 MAX_BLOCKLIST_ENTRIES = 5_000
 
 
-class Intake:
-    """Screens every incoming message with the moderation rules, remembering
-    each sender's recent messages (bounded) for flood and duplicate checks."""
-
-    def __init__(self, rules: Rules, max_senders: int = 50_000) -> None:
-        self.rules = rules
-        self.max_senders = max_senders
-        self._history: OrderedDict[str, SenderHistory] = OrderedDict()
-
-    def screen(
-        self, text: str, name: str, lang: str | None, source: str, sender: str, now: float
-    ) -> Screened:
-        history = self._history.pop(sender, SenderHistory())
-        screened = screen(
-            text, name, lang=lang, source=source, sender_history=history, now=now, rules=self.rules
-        )
-        self._history[sender] = history.record(
-            now, screened.key or message_key(text), keep_for=self.rules.history_span
-        )
-        while len(self._history) > self.max_senders:
-            self._history.popitem(last=False)
-        return screened
-
-
-class ModerationQueue:
-    """What operator panels watch: a revision that moves on every change to the
-    messages, and the number waiting, so a panel refetches only when needed."""
-
-    def __init__(self) -> None:
-        self.rev = 0
-        self.pending = 0
-        self.listeners: list[Callable[[], None]] = []
-
-    def changed(self, pending: int) -> None:
-        self.rev += 1
-        self.pending = pending
-        for listener in self.listeners:
-            listener()
-
-
-INTAKE = web.AppKey("intake", Intake)
-QUEUE = web.AppKey("moderation_queue", ModerationQueue)
-PREVIEWS = web.AppKey("message_previews", PreviewRenderer)
 _STATUS = {Verdict.REJECT: "rejected", Verdict.HOLD: "pending", Verdict.APPROVE: "approved"}
-
-
-def effective_blocklists(edited: dict[str, str]) -> dict[str, frozenset[str]]:
-    """The built-in lists, each language replaced by its edited list where there is one
-    (so an operator can also remove a built-in entry that is innocent locally)."""
-    lists = dict(DEFAULT_BLOCKLIST)
-    for lang, text in edited.items():
-        lists[lang] = parse_blocklist(text)
-    return lists
 
 
 def _wall_message(m: StoredMessage) -> Message:

@@ -9,158 +9,22 @@ times and thumbnails, actions per hour for the chart, and the static panel files
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import logging
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from projector.core import wire
 from projector.core.model import ValidationError
-from projector.core.protocol import ThumbnailRequest, totals_to_wire
-from projector.core.state import Event, ShowState
-from projector.server.app_keys import HUB, SHOW, STORE
-from projector.server.fleet import FLEET, Fleet, fleet_json, retired_json
-from projector.server.hub import DisplayConnection, DisplayRecord, Hub
-from projector.server.media_service import MEDIA
-from projector.server.routes.messages import QUEUE
-from projector.server.routes.show import show_json
+from projector.server.app_keys import HUB, STORE
+from projector.server.fleet import FLEET, retired_json
+from projector.server.panels import PANELS, PanelHub, panels_ctx
+from projector.server.views import displays_json
 from projector.server.web.auth import require
 from projector.server.web.errors import ApiError
 from projector.server.web.http import rfc3339
+from projector.server.web.static import STATIC_DIR, STATIC_HEADERS
 
 log = logging.getLogger("projector.panel")
-
-STATIC_DIR = Path(__file__).resolve().parents[2] / "panel" / "static"
-PUSH_INTERVAL = 0.1
-REFRESH_INTERVAL = 2.0
-THUMBNAIL_INTERVAL = 5.0
-THUMBNAIL_WIDTH = 320
-#: A display not heard from for this long is shown as silent on the panel.
-SILENT_AFTER = 15.0
-
-
-def display_json(record: DisplayRecord) -> dict[str, Any]:
-    status = record.status
-    return {
-        "name": record.name,
-        "address": record.address,
-        "resolution": list(record.resolution),
-        "connected": record.connected,
-        "connected_at": rfc3339(record.connected_at),
-        "last_seen": rfc3339(record.last_seen),
-        "silent": record.connected and time.time() - record.last_seen > SILENT_AFTER,
-        "scene": status.scene if status else None,
-        "fps": status.fps if status else None,
-        "frame_p99_ms": status.frame_p99_ms if status else None,
-        "rev": status.rev if status else None,
-        "error": status.error if status else None,
-        "thumbnail_at": rfc3339(record.thumbnail_at),
-        # Pictures its show needs: in its cache / still to fetch (None: it does not say).
-        "media_ready": status.media_ready if status else None,
-        "media_missing": status.media_missing if status else None,
-    }
-
-
-def displays_json(hub: Hub, fleet: Fleet | None = None) -> list[dict[str, Any]]:
-    queued = {c.name: len(c.buffer) for c in hub.clients}
-    return [
-        {**display_json(r), "queued": queued.get(r.name, 0), **(fleet_json(fleet, r) if fleet else {})}
-        for r in sorted(hub.records.values(), key=lambda r: r.name)
-    ]
-
-
-def totals_json(state: ShowState) -> dict[str, Any]:
-    return {
-        **totals_to_wire(state.totals),
-        "goal": state.campaign.goal,
-        "record": state.campaign.record,
-        "record_beaten_at": rfc3339(state.record_beaten_at),
-    }
-
-
-class PanelHub:
-    """The connected panels, and the pushes and thumbnail requests they cause."""
-
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
-        self.panels: set[web.WebSocketResponse] = set()
-        self.dirty = asyncio.Event()
-
-    def on_change(self, state: ShowState, events: list[Event]) -> None:
-        if self.panels:
-            self.dirty.set()
-
-    def display_connected(self, conn: DisplayConnection) -> None:
-        """A display that connects while operators watch shows its picture at once."""
-        if self.panels and "thumbnail" in conn.capabilities:
-            self.app[HUB].send(conn, wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH)))
-        self.dirty.set()
-
-    def message(self) -> str:
-        state = self.app[SHOW].state
-        queue = self.app[QUEUE]
-        return json.dumps(
-            {
-                "type": "state",
-                **show_json(state),
-                "totals": totals_json(state),
-                "displays": displays_json(self.app[HUB], self.app[FLEET]),
-                "moderation": {"rev": queue.rev, "pending": queue.pending},
-                "media": self.app[MEDIA].progress.as_json() if MEDIA in self.app else None,
-            },
-            ensure_ascii=False,
-        )
-
-    async def push(self) -> None:
-        if not self.panels:
-            return
-        text = self.message()
-        for ws in list(self.panels):
-            try:
-                await ws.send_str(text)
-            except (ConnectionError, RuntimeError):
-                self.panels.discard(ws)
-
-    async def run(self) -> None:
-        """Push on change (at most every ``PUSH_INTERVAL``) and every ``REFRESH_INTERVAL``."""
-        next_thumbnails = 0.0
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.dirty.wait(), REFRESH_INTERVAL)
-            self.dirty.clear()
-            await self.push()
-            now = time.monotonic()
-            if self.panels and now >= next_thumbnails:
-                next_thumbnails = now + THUMBNAIL_INTERVAL
-                hub = self.app[HUB]
-                request = wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH))
-                for conn in list(hub.clients):
-                    if "thumbnail" in conn.capabilities:
-                        hub.send(conn, request)
-            await asyncio.sleep(PUSH_INTERVAL)
-
-
-PANELS = web.AppKey("panels", PanelHub)
-
-
-async def _panel_ctx(app: web.Application) -> AsyncIterator[None]:
-    panels = app[PANELS]
-    app[SHOW].listeners.append(panels.on_change)
-    app[QUEUE].listeners.append(panels.dirty.set)
-    if MEDIA in app:
-        app[MEDIA].on_progress.append(panels.dirty.set)  # variant progress reaches the Cases tab
-    task = asyncio.get_running_loop().create_task(panels.run(), name="panel-pushes")
-    yield
-    task.cancel()
-    for ws in list(panels.panels):
-        with contextlib.suppress(Exception):
-            await ws.close(code=1001, message=b"server shutting down")
 
 
 async def panel_socket(request: web.Request) -> web.WebSocketResponse:
@@ -220,17 +84,7 @@ async def actions_per_hour(request: web.Request) -> web.Response:
 
 
 async def panel_index(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "index.html", headers=_STATIC_HEADERS)
-
-
-#: The panel runs only our own scripts and styles, and may not be framed.
-_STATIC_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; "
-    "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-}
+    return web.FileResponse(STATIC_DIR / "index.html", headers=STATIC_HEADERS)
 
 
 async def panel_file(request: web.Request) -> web.FileResponse:
@@ -238,7 +92,7 @@ async def panel_file(request: web.Request) -> web.FileResponse:
     path = (STATIC_DIR / name).resolve()
     if STATIC_DIR.resolve() not in path.parents or not path.is_file():
         raise ApiError(404, "not_found", "no such panel file")
-    return web.FileResponse(path, headers=_STATIC_HEADERS)
+    return web.FileResponse(path, headers=STATIC_HEADERS)
 
 
 async def panel_redirect(request: web.Request) -> web.Response:
@@ -247,7 +101,7 @@ async def panel_redirect(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app[PANELS] = PanelHub(app)
-    app.cleanup_ctx.append(_panel_ctx)
+    app.cleanup_ctx.append(panels_ctx)
     r = app.router
     r.add_get("/api/v1/panel/ws", panel_socket)
     r.add_get("/api/v1/displays", list_displays)

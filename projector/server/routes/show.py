@@ -33,11 +33,11 @@ from projector.core.state import (
     Panic,
     Resume,
     SetBlackout,
-    ShowState,
 )
 from projector.server.app_keys import CONFIG, SHOW, SHOW_CONTROL, STORE
 from projector.server.fleet import FLEET
 from projector.server.show_control import ShowControl
+from projector.server.views import show_json
 from projector.server.web.auth import require
 from projector.server.web.errors import ApiError, read_json
 from projector.store.records import StoreError
@@ -45,19 +45,6 @@ from projector.store.records import StoreError
 log = logging.getLogger("projector.show_control")
 
 MAX_TOML_BYTES = 512 * 1024
-
-
-def show_json(state: ShowState) -> dict[str, Any]:
-    return {
-        "show": None if state.show is None else show_to_wire(state.show),
-        "program": state.program,
-        "preview": state.preview,
-        "program_at": state.program_at,
-        "held": state.held,
-        "blackout": state.blackout,
-        "rev": state.rev,
-        "program_target": state.program_target,
-    }
 
 
 async def _execute(request: web.Request, command: Command) -> web.Response:

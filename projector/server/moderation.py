@@ -1,0 +1,73 @@
+"""The moderation service: every incoming message screened by the rules, and the queue operators watch."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+from aiohttp import web
+
+from projector.core.moderation import (
+    DEFAULT_BLOCKLIST,
+    Rules,
+    Screened,
+    SenderHistory,
+    message_key,
+    parse_blocklist,
+    screen,
+)
+from projector.server.message_preview import PreviewRenderer
+
+
+class Intake:
+    """Screens every incoming message with the moderation rules, remembering
+    each sender's recent messages (bounded) for flood and duplicate checks."""
+
+    def __init__(self, rules: Rules, max_senders: int = 50_000) -> None:
+        self.rules = rules
+        self.max_senders = max_senders
+        self._history: OrderedDict[str, SenderHistory] = OrderedDict()
+
+    def screen(
+        self, text: str, name: str, lang: str | None, source: str, sender: str, now: float
+    ) -> Screened:
+        history = self._history.pop(sender, SenderHistory())
+        screened = screen(
+            text, name, lang=lang, source=source, sender_history=history, now=now, rules=self.rules
+        )
+        self._history[sender] = history.record(
+            now, screened.key or message_key(text), keep_for=self.rules.history_span
+        )
+        while len(self._history) > self.max_senders:
+            self._history.popitem(last=False)
+        return screened
+
+
+class ModerationQueue:
+    """What operator panels watch: a revision that moves on every change to the
+    messages, and the number waiting, so a panel refetches only when needed."""
+
+    def __init__(self) -> None:
+        self.rev = 0
+        self.pending = 0
+        self.listeners: list[Callable[[], None]] = []
+
+    def changed(self, pending: int) -> None:
+        self.rev += 1
+        self.pending = pending
+        for listener in self.listeners:
+            listener()
+
+
+INTAKE = web.AppKey("intake", Intake)
+QUEUE = web.AppKey("moderation_queue", ModerationQueue)
+PREVIEWS = web.AppKey("message_previews", PreviewRenderer)
+
+
+def effective_blocklists(edited: dict[str, str]) -> dict[str, frozenset[str]]:
+    """The built-in lists, each language replaced by its edited list where there is one
+    (so an operator can also remove a built-in entry that is innocent locally)."""
+    lists = dict(DEFAULT_BLOCKLIST)
+    for lang, text in edited.items():
+        lists[lang] = parse_blocklist(text)
+    return lists
