@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -45,12 +45,14 @@ def _groups(pattern: str) -> dict[str, str]:
     return found
 
 
-def expand(info: dict[str, Any]) -> list[str]:
+def expand(info: Mapping[str, object]) -> list[str]:
     """The documented paths a resource stands for: ``{decision:approve|reject}`` is two concrete paths."""
     if "path" in info:
         return [str(info["path"])]
     paths = [str(info["formatter"])]
-    for name, regex in _groups(info["pattern"].pattern).items():
+    pattern = info["pattern"]
+    assert isinstance(pattern, re.Pattern)
+    for name, regex in _groups(pattern.pattern).items():
         if _ALTERNATION.fullmatch(regex):
             paths = [p.replace("{" + name + "}", word) for p in paths for word in regex.split("|")]
     return paths
@@ -58,12 +60,11 @@ def expand(info: dict[str, Any]) -> list[str]:
 
 def served(app: web.Application) -> set[tuple[str, str]]:
     """(method, path) for every route (HEAD is aiohttp's own, beside each GET)."""
-    return {
-        (route.method.lower(), path)
-        for route in app.router.routes()
-        if route.method != "HEAD"
-        for path in expand(route.resource.get_info())  # type: ignore[union-attr]
-    }
+    pairs = set()
+    for route in app.router.routes():
+        if route.method != "HEAD" and route.resource is not None:
+            pairs |= {(route.method.lower(), path) for path in expand(route.resource.get_info())}
+    return pairs
 
 
 def documented(document: dict[str, Any]) -> set[tuple[str, str]]:
