@@ -477,24 +477,6 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/tokens/{token_id}": {
                 "delete": _op("Revoke a token (admin)", security=operator, errors=(401, 403, 404))
             },
-            "/api/v1/messages": {
-                "post": _op(
-                    "Submit a supporter message (public, rate-limited; held for moderation)",
-                    status=202,
-                    body={
-                        "type": "object",
-                        "required": ["text"],
-                        "properties": {
-                            "name": {"type": "string"},
-                            "country": {"type": "string"},
-                            "text": {"type": "string", "maxLength": 500},
-                            "lang": {"type": "string"},
-                        },
-                    },
-                    errors=(400, 413, 415, 422, 429),
-                ),
-                "get": _op("Messages by status (viewer)", security=operator, errors=(401, 403)),
-            },
             **messages_paths(),  # moderation and the SMS webhook: openapi/messages.py
             "/api/v1/displays": {
                 "get": _op("Connected displays and their status (viewer)", security=operator)

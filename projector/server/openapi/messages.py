@@ -75,6 +75,36 @@ _SMS_FORM = {
     },
     "additionalProperties": {"type": "string"},
 }
+_SUBMIT = {
+    "type": "object",
+    "required": ["text"],
+    "additionalProperties": False,
+    "properties": {
+        "text": {
+            "type": "string",
+            "maxLength": MAX_RAW_LENGTH,
+            "description": f"Not blank; more than {_RULES.max_length} characters once normalised is refused "
+            "(422 `rejected`)",
+        },
+        "name": {
+            "type": ["string", "null"],
+            "maxLength": MAX_RAW_LENGTH,
+            "description": f"At most {_RULES.max_name_length} characters once normalised",
+        },
+        "country": {"type": ["string", "null"], "description": "ISO 3166-1 alpha-2"},
+        "lang": {
+            "type": ["string", "null"],
+            "minLength": 2,
+            "maxLength": 35,
+            "description": "BCP 47 (ASCII); left out: guessed from the text",
+        },
+        "sender": {
+            "type": "string",
+            "maxLength": 128,
+            "description": "With an ingest token only: the integrator's own supporter id",
+        },
+    },
+}
 _EDIT = {
     "type": "object",
     "required": ["text"],
@@ -129,6 +159,69 @@ def _pin(summary: str, conflict: str) -> dict[str, Any]:
 def messages_paths() -> dict[str, Any]:
     one = "/api/v1/messages/{message_id}"
     return {
+        "/api/v1/messages": {
+            "post": {
+                **endpoint(
+                    "Submit a supporter message: screened by the rules, then held for an operator",
+                    None,
+                    status=202,
+                    ok={
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string"},
+                            "status": {"type": "string", "enum": ["pending", "approved"]},
+                            "notes": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                    body=_SUBMIT,
+                    errors=errors(
+                        400,
+                        401,
+                        403,
+                        413,
+                        415,
+                        422,
+                        429,
+                        special={
+                            401: "A bearer token that is unknown or revoked",
+                            403: "`sender_blocked`: this sender is blocked; or a token without ingest scope",
+                            422: "A field is invalid, or `rejected`: a rule refused the text (the reason "
+                            "is in `error.message`)",
+                            429: "Too many messages from this address (anonymous senders only)",
+                        },
+                    ),
+                    description="Anyone may post (rate-limited per address; a cookie tells senders on one "
+                    "network apart). An integrator with an ingest token skips the rate limit and may name "
+                    "its own supporter in `sender`. An operator's session cookie is ignored here.",
+                ),
+                "security": [{}, {"bearer": []}],
+            },
+            "get": endpoint(
+                "The moderation queue (oldest first) or the latest decisions",
+                "viewer",
+                ok={
+                    "type": "object",
+                    "properties": {
+                        "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},
+                        "pending": {"type": "integer", "minimum": 0},
+                        "rev": {"type": "integer", "description": "Moves on every change to the messages"},
+                    },
+                },
+                parameters=[
+                    query(
+                        "status",
+                        {"type": "string", "enum": ["pending", "approved", "rejected"], "default": "pending"},
+                        "Which messages",
+                    ),
+                    query(
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200},
+                        "How many",
+                    ),
+                ],
+                errors=errors(401, 403, 422, special={422: "`status` or `limit` is invalid"}),
+            ),
+        },
         "/api/v1/sms/twilio": {
             "post": {
                 **endpoint(
