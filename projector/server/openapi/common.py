@@ -118,16 +118,17 @@ def endpoint(
             "description": text,
             "content": {"application/json": {"schema": ERROR_SCHEMA}},
         }
-    who = (
-        "Anyone."
-        if permission is None
-        else f"Needs {permission} access: a bearer token or a session whose role grants it"
-        + ("" if permission == "viewer" else "; a session also sends X-CSRF-Token on a change")
-        + "."
-    )
+    if permission is None:
+        who = "Anyone: no credentials."
+    else:
+        who = f"Needs {permission} access: a bearer token or a session whose role grants it" + (
+            "." if permission == "viewer" else "; a session also sends X-CSRF-Token on a change."
+        )
+    if description is not None:
+        who = description if permission is None else f"{description}\n\n{who}"
     op: dict[str, Any] = {
         "summary": summary if permission is None else f"{summary} ({permission})",
-        "description": who if description is None else f"{description}\n\n{who}",
+        "description": who,
         "security": access(permission),
         "responses": responses,
     }

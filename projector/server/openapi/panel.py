@@ -11,7 +11,7 @@ from projector.i18n import SUPPORTED
 from projector.server.openapi.common import endpoint, errors, query
 
 _HTML = {"type": "string", "contentMediaType": "text/html"}
-_BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
+_BINARY = {"type": "string", "description": "HTML, JavaScript, CSS or a picture"}
 _UPGRADE = {400: "Not a websocket upgrade request"}
 
 
@@ -99,7 +99,7 @@ def panel_paths() -> dict[str, Any]:
                 **endpoint(
                     "One of the panel's static files (scripts, styles, pictures, the form's page)",
                     None,
-                    content="application/octet-stream",
+                    content="*/*",
                     ok=_BINARY,
                     ok_text="The file, with its own Content-Type",
                     errors=errors(404, special={404: "No such panel file"}),
