@@ -7,8 +7,13 @@ from typing import Any
 from projector import __version__
 from projector.core.model import MAX_ACTION_COUNT, Channel
 from projector.i18n import SUPPORTED
+from projector.server.openapi.common import declare_path_parameters, endpoint, errors
 from projector.server.openapi.fleet import fleet_paths
 from projector.server.openapi.mapping import mapping_paths
+from projector.server.openapi.messages import SCHEMAS as MESSAGE_SCHEMAS
+from projector.server.openapi.messages import messages_paths
+from projector.server.openapi.panel import panel_paths
+from projector.server.openapi.show import show_paths
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -165,6 +170,82 @@ def _i18n_paths() -> dict[str, Any]:
     }
 
 
+def _accounts_paths() -> dict[str, Any]:
+    """Operator accounts (projector/server/routes/accounts.py): only an admin lists or makes them."""
+    role = {"type": "string", "enum": ["admin", "operator", "viewer"]}
+    user = {
+        "type": "object",
+        "properties": {
+            "username": {"type": "string"},
+            "role": role,
+            "created_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    }
+    new_user = {
+        "type": "object",
+        "required": ["username", "password", "role"],
+        "properties": {
+            "username": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64,
+                "description": "Not blank; no control characters",
+            },
+            "password": {"type": "string", "minLength": 10, "maxLength": 1000},
+            "role": role,
+        },
+    }
+    return {
+        "/api/v1/users": {
+            "get": endpoint(
+                "Operator accounts",
+                "admin",
+                ok={"type": "object", "properties": {"users": {"type": "array", "items": user}}},
+                errors=errors(401, 403),
+            ),
+            "post": endpoint(
+                "Create an operator account",
+                "admin",
+                status=201,
+                ok={"type": "object", "properties": {"username": {"type": "string"}, "role": role}},
+                body=new_user,
+                errors=errors(
+                    400, 401, 403, 409, 413, 415, 422, special={409: "`exists`: there is such a user already"}
+                ),
+            ),
+        }
+    }
+
+
+def _service_paths() -> dict[str, Any]:
+    """This document, and the display websocket (its frames are in the README: Display websocket)."""
+    return {
+        "/api/v1/openapi.json": {
+            "get": endpoint(
+                "This document: the v1 contract, OpenAPI 3.1",
+                None,
+                ok={"type": "object", "required": ["openapi", "info", "paths"]},
+                errors={},
+            )
+        },
+        "/ws": {
+            "get": endpoint(
+                "The display websocket: hello, then the snapshot, then events",
+                None,
+                status=101,
+                content=None,
+                ok_text='Switching Protocols; JSON text frames `{"v": 1, "type": ...}` follow',
+                errors=errors(400, special={400: "Not a websocket upgrade request"}),
+                description="The wire protocol is in the README (Display websocket) and DESIGN.md (wire "
+                "protocol). The upgrade itself needs no credentials: the display's first frame, `hello`, "
+                "carries a `display`-scope token (`name`, `token`, `protocol`, `resolution`, "
+                "`capabilities`); a bad token closes with 1008 after an `error` frame, a bad hello or an "
+                "unsupported protocol with 1002, a retired display is refused.",
+            )
+        },
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     counts = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
     action = {
@@ -258,7 +339,7 @@ def openapi_document() -> dict[str, Any]:
         },
     }
     operator = ["bearer", "session"]
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "projector",
@@ -274,6 +355,13 @@ def openapi_document() -> dict[str, Any]:
                     "in": "cookie",
                     "name": "projector_session",
                     "description": "Operator login; state changes also need the X-CSRF-Token header",
+                },
+                "twilio": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Twilio-Signature",
+                    "description": "Twilio's HMAC-SHA1 of the called URL and the form parameters, keyed with "
+                    "the account's auth token (the server's twilio_auth_token)",
                 },
             },
             "schemas": {
@@ -296,6 +384,7 @@ def openapi_document() -> dict[str, Any]:
                 "Case": case,
                 "Campaign": campaign,
                 "Totals": totals,
+                **MESSAGE_SCHEMAS,
             },
         },
         "paths": {
@@ -388,40 +477,21 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/tokens/{token_id}": {
                 "delete": _op("Revoke a token (admin)", security=operator, errors=(401, 403, 404))
             },
-            "/api/v1/messages": {
-                "post": _op(
-                    "Submit a supporter message (public, rate-limited; held for moderation)",
-                    status=202,
-                    body={
-                        "type": "object",
-                        "required": ["text"],
-                        "properties": {
-                            "name": {"type": "string"},
-                            "country": {"type": "string"},
-                            "text": {"type": "string", "maxLength": 500},
-                            "lang": {"type": "string"},
-                        },
-                    },
-                    errors=(400, 413, 415, 422, 429),
-                ),
-                "get": _op("Messages by status (viewer)", security=operator, errors=(401, 403)),
-            },
-            "/api/v1/messages/{message_id}/approve": {
-                "post": _op("Approve: show on the wall (operator)", security=operator, errors=(401, 403, 404))
-            },
-            "/api/v1/messages/{message_id}/reject": {
-                "post": _op(
-                    "Reject, and retract if shown (operator)", security=operator, errors=(401, 403, 404)
-                )
-            },
+            **messages_paths(),  # moderation and the SMS webhook: openapi/messages.py
             "/api/v1/displays": {
                 "get": _op("Connected displays and their status (viewer)", security=operator)
             },
+            **_accounts_paths(),
             **fleet_paths(operator),  # show control and the fleet (issue 8): projector/openapi_fleet.py
             **mapping_paths(operator),  # projection mapping (issue 6): projector/openapi_mapping.py
+            **show_paths(),  # the show as a TOML file, the scenes: openapi/show.py
+            **panel_paths(),  # the panel's websocket, files and charts, /submit: openapi/panel.py
+            **_service_paths(),
             "/healthz": {"get": _op("Liveness")},
             "/metrics": {
                 "get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text format"}}}
             },
         },
     }
+    declare_path_parameters(document["paths"])  # every {name} a path names is declared
+    return document
