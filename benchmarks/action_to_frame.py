@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks._server import ROOT, BenchServer, create_token, table
 from projector.demo import seed_store
 from projector.display.app import FrameInfo

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pygame
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks.scenes import _warm_portraits, sample_state
 from media.dossier import DEMO_DIR
 from projector.display.assets import Assets

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks._server import BenchServer, create_token, table
 from projector.core.moderation import Rules, SenderHistory, screen
 from projector.display.app import FrameInfo

@@ -35,6 +35,7 @@ SIZE = (1920, 1080)
 
 def fill_cache(data_dir: Path, cache: Path, cases: int) -> tuple[str, str]:
     """Run the server with a show of ``cases`` portraits and a display until its cache holds them all."""
+    import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
     from projector.display import DisplayOptions
     from projector.display.app import DisplayApp
 
@@ -110,6 +111,7 @@ def launch(base: str, token: str, cache: Path | None, out: Path) -> float:
 
 def in_process(base: str, token: str, cache: Path) -> tuple[float, float, str]:
     """(start -> first frame, start -> portrait on screen, the scene) inside one display."""
+    import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
     from projector.display import DisplayOptions
     from projector.display.app import DisplayApp
 

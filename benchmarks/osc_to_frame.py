@@ -31,6 +31,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 from pythonosc.udp_client import SimpleUDPClient
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks._server import BenchServer, create_token, table
 from projector.display.app import FrameInfo
 from projector.display.options import DisplayOptions, run_display

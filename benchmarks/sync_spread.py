@@ -56,6 +56,7 @@ def call(base: str, token: str, method: str, path: str, body: object = None) -> 
 
 def worker(ns: argparse.Namespace) -> None:
     """One display process: log (time.time(), scene) whenever the scene on screen changes."""
+    import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
     from projector.display.app import FrameInfo
     from projector.display.options import DisplayOptions, parse_size, run_display
 

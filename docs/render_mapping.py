@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 from PIL import Image
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from docs.render_scenes import demo_state
 from media.dossier import DEMO_DIR
 from projector.core.calibration import parse_outputs

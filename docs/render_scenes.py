@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image
 
+import scenes as builtin_scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from media.dossier import DEMO_DIR, load_dossiers
 from projector.core.model import Campaign, CaseText, Totals
 from projector.core.state import Message, ShowState

@@ -39,6 +39,7 @@ def _cmd_token_create(ns: argparse.Namespace) -> int:
 
 
 def _cmd_display(ns: argparse.Namespace) -> int:
+    import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
     from projector.display.options import options_from_args, run_display
 
     try:

@@ -269,6 +269,7 @@ def demo_server(ns: argparse.Namespace) -> Iterator[RunningDemo]:
 
 
 def run_demo(ns: argparse.Namespace) -> int:
+    import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
     from projector.cli import setup_logging
     from projector.display.options import run_display
 

@@ -32,8 +32,7 @@ from projector.core.model import Case, CaseStatus, campaign_text, case_text
 from projector.core.state import ShowState
 from projector.display.fitting import Fitted
 from projector.display.layout import MIN_AREA, Frame, Shape, frame_for, shape_of, unit_for
-from projector.i18n.localizer import N_
-from scenes.base import (
+from projector.display.scene import (
     BLACK,
     DIM_WHITE,
     WHITE,
@@ -44,6 +43,7 @@ from scenes.base import (
     register,
     set_fade,
 )
+from projector.i18n.localizer import N_
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets

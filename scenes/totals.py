@@ -41,8 +41,7 @@ from projector.core.moments import CELEBRATION_SECONDS, COUNTER_LANDING_SECONDS,
 from projector.core.state import ShowState
 from projector.display.digits import Digits
 from projector.display.layout import Frame, Shape, frame_for, stack
-from projector.i18n.localizer import N_
-from scenes.base import (
+from projector.display.scene import (
     BLACK,
     DARK,
     DEFAULT_TAGLINE,
@@ -54,6 +53,7 @@ from scenes.base import (
     register,
     set_fade,
 )
+from projector.i18n.localizer import N_
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets

@@ -19,6 +19,7 @@ from aiohttp import web
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
+import scenes  # noqa: F401  (registers the built-in scenes, as the display command does)
 import server
 from projector.app_keys import STORE
 from projector.config import Config

@@ -27,8 +27,10 @@ import pygame
 from projector.core.fleet import cue_for, targets
 from projector.core.model import CaseStatus
 from projector.core.state import ShowState
+from projector.display.blackout_scene import BlackoutScene
+from projector.display.fallback_scene import FallbackScene
 from projector.display.layout import NoRoom
-from scenes.base import BLACK, YELLOW, Scene, UnknownScene, clamp_dt, ease, get_scene, set_fade
+from projector.display.scene import BLACK, YELLOW, Scene, UnknownScene, clamp_dt, ease, get_scene, set_fade
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets
@@ -276,7 +278,7 @@ class Director:
         if key != self._cue_key:
             self._cue_key = key
             if state.blackout:
-                self._take(Step("blackout"), "cut", 0.0)
+                self._take(Step(BlackoutScene.name), "cut", 0.0)
                 self._set_overlay(None)  # blackout means black: no band either
             elif cue is not None:
                 self._take(self._checked_step(cue.scene, cue.params), cue.transition.value, cue.duration)
@@ -529,8 +531,6 @@ class Director:
         self._failures += 1
         self._age = 0.0
         try:
-            from scenes.fallback import FallbackScene
-
             scene: Scene = FallbackScene()
             scene.enter(self._state, self.assets, {})
             scene.draw(self._offscreen())

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-import scenes.base as base
-from scenes.base import Scene, UnknownScene, get_scene, param_float, register, scene_names
+import projector.display.scene as scene_module
+from projector.display.scene import Scene, UnknownScene, get_scene, param_float, register, scene_names
 
 
 def test_the_built_in_scenes_are_registered() -> None:
@@ -65,9 +65,11 @@ class FakeEntryPoint:
 
 def test_entry_point_plugins_load_and_a_broken_one_is_skipped(monkeypatch: Any, caplog: Any) -> None:
     points = [FakeEntryPoint("plugin-test", PluginScene), FakeEntryPoint("broken", ImportError("no module"))]
-    monkeypatch.setattr(base, "entry_points", lambda group: points if group == base.ENTRY_POINT_GROUP else [])
-    monkeypatch.setattr(base, "_loaded", False)
-    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    monkeypatch.setattr(
+        scene_module, "entry_points", lambda group: points if group == scene_module.ENTRY_POINT_GROUP else []
+    )
+    monkeypatch.setattr(scene_module, "_loaded", False)
+    monkeypatch.setattr(scene_module, "_REGISTRY", dict(scene_module._REGISTRY))
     with caplog.at_level(logging.ERROR):
         assert get_scene("plugin-test") is PluginScene
     assert "broken" in caplog.text

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from projector.display.assets import LinkInfo
-from scenes.blackout import BlackoutScene
-from scenes.fallback import FallbackScene
+from projector.display.blackout_scene import BlackoutScene
+from projector.display.fallback_scene import FallbackScene
 from scenes.ident import IdentScene
 from tests.display.screens import colour_pixels, lit_pixels, make_assets, region, sample_state, surface
 
