@@ -35,7 +35,7 @@ from benchmarks.scenes import _warm_portraits, sample_state
 from media.dossier import DEMO_DIR
 from projector.display.assets import Assets
 from projector.display.director import Director
-from projector.display.fonts import FontBook
+from projector.display.text.fonts import FontBook
 
 SCENES = ("totals", "portrait", "messages", "qr", "ticker")
 SWITCHES = (("en", "tr-TR"), ("tr-TR", "ar"), ("ar", "km"), ("km", "fr"))

@@ -37,7 +37,7 @@ from media.dossier import DEMO_DIR
 from projector.core.calibration import parse_outputs
 from projector.core.mapping import parse_mapping
 from projector.display.options import DisplayOptions, run_display
-from projector.display.outputs import MAPPINGS_FILE, OutputSet
+from projector.display.output.outputs import MAPPINGS_FILE, OutputSet
 
 W, H = 1920, 1080
 OVERLAP = 480

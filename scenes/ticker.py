@@ -38,7 +38,7 @@ from projector.display.scene import (
     param_str,
     register,
 )
-from projector.display.text import clean_text
+from projector.display.text.renderer import clean_text
 from scenes.messages import attribution
 
 if TYPE_CHECKING:

@@ -52,13 +52,13 @@ from projector.core.state import ShowState
 from projector.display import health
 from projector.display.assets import Assets
 from projector.display.director import Director
-from projector.display.fonts import system_fonts
 from projector.display.link import ClockSync, Inbound, Link, LinkState, websocket_url
 from projector.display.media_cache import MediaCache, needed_media
 from projector.display.options import DisplayOptions
-from projector.display.outputs import OutputSet, open_outputs
+from projector.display.output.outputs import OutputSet, open_outputs
 from projector.display.pacing import FramePacer
 from projector.display.stats import FrameStats
+from projector.display.text.fonts import system_fonts
 from projector.display.video import start_video
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ class DisplayApp:
     # --- set-up -------------------------------------------------------------------------
 
     def _open_output(self) -> tuple[pygame.Surface, pygame.Surface]:
-        """(the window, the surface scenes draw on): the outputs decide (``projector.display.outputs``)."""
+        """(the window, the surface scenes draw on): the outputs decide (``projector.display.output.outputs``)."""
         opts = self.opts
         if opts.headless:
             os.environ["SDL_VIDEODRIVER"] = "dummy"

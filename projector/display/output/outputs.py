@@ -47,15 +47,15 @@ from projector.core.mapping import (
 )
 from projector.core.model import ValidationError
 from projector.core.protocol import MappingFrame, OutputInfo
-from projector.display.output_gl import (
+from projector.display.output.output_gl import (
     GLOutput,
     OutputChoice,
     decide_output,
     request_gl_attributes,
 )
-from projector.display.output_stage import SoftwareOutput
-from projector.display.patterns import draw_pattern
-from projector.display.text import TextRenderer
+from projector.display.output.output_stage import SoftwareOutput
+from projector.display.output.patterns import draw_pattern
+from projector.display.text.renderer import TextRenderer
 
 if TYPE_CHECKING:
     from projector.display.options import DisplayOptions
@@ -343,7 +343,7 @@ class OutputSet:
 
     def _text(self) -> TextRenderer:
         if self.text is None:
-            from projector.display.fonts import FontBook
+            from projector.display.text.fonts import FontBook
 
             self.text = TextRenderer(FontBook())
         return self.text

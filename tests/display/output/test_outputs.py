@@ -21,15 +21,15 @@ from projector.core.mapping import OutputMapping, parse_mapping
 from projector.core.protocol import MappingFrame, PatternFrame, Status, Thumbnail, ThumbnailRequest
 from projector.display import DisplayOptions, run_display
 from projector.display.app import DisplayApp, FrameInfo
-from projector.display.output_stage import SoftwareOutput
-from projector.display.outputs import MAPPINGS_FILE, OutputSet
+from projector.display.output.output_stage import SoftwareOutput
+from projector.display.output.outputs import MAPPINGS_FILE, OutputSet
 from projector.wire import encode
 from tests.display.fake_server import FakeServer
-from tests.display.output_checks import checkerboard, rgb
+from tests.display.output.output_checks import checkerboard, rgb
 from tests.display.screens import sample_state
 from tests.display.test_link import snapshot
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 W, H = 320, 180
 TWO = "left@0:0,0,320x180;right@1:240,0,320x180"  # an 80 px overlap; canvas 560x180
 WINDOW = [[60.0, 40.0], [140.0, 40.0], [140.0, 120.0], [60.0, 120.0]]  # a "window" mask
