@@ -29,7 +29,9 @@ import scenes as builtin_scenes  # noqa: F401  (registers the built-in scenes: t
 from media.dossier import DEMO_DIR, load_dossiers
 from projector.core.model import Campaign, CaseText, Totals
 from projector.core.state import Message, ShowState
-from projector.display.options import DisplayOptions, parse_size, run_display
+from projector.display.options import DisplayOptions, parse_size
+from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 from projector.feed import MESSAGES
 
 SHOTS = {
@@ -80,7 +82,7 @@ def frame(
         frames = 180
         run_display(
             DisplayOptions(
-                server=None, name="facade-left", headless=True, frames=frames, out=Path(tmp), size=size,
+                server=None, name="facade-left", mode=OutputMode.HEADLESS, frames=frames, out=Path(tmp), size=size,
                 scene=scene, scene_params=params, state=state, media=DEMO_DIR, realtime=True, **kw,  # type: ignore[arg-type]
             )
         )  # fmt: skip

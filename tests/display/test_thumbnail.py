@@ -10,8 +10,8 @@ from PIL import Image
 from websockets.asyncio.server import ServerConnection
 
 from projector.core.protocol import Thumbnail, ThumbnailRequest
-from projector.display import run_display
-from projector.display.app import FrameInfo
+from projector.display.frame_info import FrameInfo
+from projector.display.run import run_display
 from projector.wire import encode
 from tests.display.fake_server import FakeServer
 from tests.display.screens import live_options
