@@ -56,6 +56,7 @@ from projector.display.output.output_gl import (
 )
 from projector.display.output.output_stage import SoftwareOutput
 from projector.display.output.patterns import draw_pattern
+from projector.display.text.fonts import FontBook
 from projector.display.text.renderer import TextRenderer
 
 if TYPE_CHECKING:
@@ -344,8 +345,6 @@ class OutputSet:
 
     def _text(self) -> TextRenderer:
         if self.text is None:
-            from projector.display.text.fonts import FontBook
-
             self.text = TextRenderer(FontBook())
         return self.text
 
