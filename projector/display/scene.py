@@ -7,8 +7,8 @@ through ``enter()``/``update()`` and ``assets``, which is what lets the
 director swap a failing scene for the fallback and keeps tests headless.
 
 The display owns this contract; scenes depend on it, never the reverse. The
-built-in scenes register when the ``scenes`` package is imported (whoever
-starts a display does that); the fallback and blackout cards the director
+built-in scenes register when whoever starts a display loads the ``scenes``
+package (the ``display`` and ``demo`` commands do); the fallback and blackout cards the director
 itself relies on live in the display. Third-party scenes register through the
 ``projector.scenes`` entry point group; each entry point names a Scene class.
 """
