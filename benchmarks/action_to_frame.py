@@ -35,10 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks._server import ROOT, BenchServer, create_token, table
 from projector.cli.demo import seed_store
-from projector.display.app import FrameInfo
-from projector.display.options import DisplayOptions, run_display
+from projector.display.frame_info import FrameInfo
+from projector.display.options import DisplayOptions
+from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 
 
 def post_actions(
@@ -83,7 +86,7 @@ def latency(seconds: float) -> tuple[list[float], int, float]:
                     server=server.base,
                     token=display_token,
                     name="bench",
-                    headless=True,
+                    mode=OutputMode.HEADLESS,
                     realtime=True,
                     size=(1920, 1080),
                     scene="totals",

@@ -27,9 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks._server import BenchServer, create_token, table
-from projector.display.app import FrameInfo
-from projector.display.options import DisplayOptions, run_display
+from projector.display.frame_info import FrameInfo
+from projector.display.options import DisplayOptions
+from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 
 SHOW = {
     "id": "bench",
@@ -86,7 +89,7 @@ def main() -> None:
 
             run_display(
                 DisplayOptions(
-                    server=server.base, token=display, name="bench", headless=True, realtime=True,
+                    server=server.base, token=display, name="bench", mode=OutputMode.HEADLESS, realtime=True,
                     size=(1920, 1080), on_frame=on_frame, media=None,
                 )
             )  # fmt: skip

@@ -30,11 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pygame
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks.scenes import _warm_portraits, sample_state
 from media.dossier import DEMO_DIR
 from projector.display.assets import Assets
 from projector.display.director import Director
-from projector.display.fonts import FontBook
+from projector.display.text.fonts import FontBook
 
 SCENES = ("totals", "portrait", "messages", "qr", "ticker")
 SWITCHES = (("en", "tr-TR"), ("tr-TR", "ar"), ("ar", "km"), ("km", "fr"))

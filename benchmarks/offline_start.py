@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from projector.display.output.mode import OutputMode
+
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,6 +37,7 @@ SIZE = (1920, 1080)
 
 def fill_cache(data_dir: Path, cache: Path, cases: int) -> tuple[str, str]:
     """Run the server with a show of ``cases`` portraits and a display until its cache holds them all."""
+    import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
     from projector.display import DisplayOptions
     from projector.display.app import DisplayApp
 
@@ -74,7 +77,7 @@ def fill_cache(data_dir: Path, cache: Path, cases: int) -> tuple[str, str]:
             return app.media_cache.counts() == (cases, 0)
 
         opts = DisplayOptions(
-            server=server.base, token=display, name="bench", headless=True, realtime=True, size=SIZE,
+            server=server.base, token=display, name="bench", mode=OutputMode.HEADLESS, realtime=True, size=SIZE,
             on_frame=full, media=None, cache=cache,
         )  # fmt: skip
         app = DisplayApp(opts)
@@ -110,6 +113,7 @@ def launch(base: str, token: str, cache: Path | None, out: Path) -> float:
 
 def in_process(base: str, token: str, cache: Path) -> tuple[float, float, str]:
     """(start -> first frame, start -> portrait on screen, the scene) inside one display."""
+    import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
     from projector.display import DisplayOptions
     from projector.display.app import DisplayApp
 
@@ -128,7 +132,7 @@ def in_process(base: str, token: str, cache: Path) -> tuple[float, float, str]:
         return now > 20
 
     opts = DisplayOptions(
-        server=base, token=token, name="bench", headless=True, realtime=True, size=SIZE,
+        server=base, token=token, name="bench", mode=OutputMode.HEADLESS, realtime=True, size=SIZE,
         on_frame=on_frame, media=None, cache=cache,
     )  # fmt: skip
     app = DisplayApp(opts)

@@ -31,9 +31,12 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 from pythonosc.udp_client import SimpleUDPClient
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks._server import BenchServer, create_token, table
-from projector.display.app import FrameInfo
-from projector.display.options import DisplayOptions, run_display
+from projector.display.frame_info import FrameInfo
+from projector.display.options import DisplayOptions
+from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 
 SHOW = {
     "id": "bench",
@@ -108,7 +111,7 @@ def main() -> None:
 
             run_display(
                 DisplayOptions(
-                    server=server.base, token=display, name="bench", headless=True, realtime=True,
+                    server=server.base, token=display, name="bench", mode=OutputMode.HEADLESS, realtime=True,
                     size=(1920, 1080), on_frame=on_frame, media=None,
                 )
             )  # fmt: skip

@@ -33,7 +33,7 @@ import numpy as np
 import pygame
 
 from projector.core.mapping import OutputMapping, parse_mapping, regular_mesh
-from projector.display.output_stage import AUTO_METHOD, SoftwareOutput
+from projector.display.output.output_stage import AUTO_METHOD, SoftwareOutput
 from projector.display.stats import percentile
 
 BUDGET_MS = 6.0  # corner-pin + masks + blend at 1080p, from the issue
@@ -110,7 +110,7 @@ def software_rows(
 
 def gl_rows(size: tuple[int, int], frames: int) -> list[tuple[str, str, float, float]]:
     try:
-        from projector.display.output_gl import GLOutput, is_software_renderer
+        from projector.display.output.output_gl import GLOutput, is_software_renderer
 
         stage = GLOutput.offscreen(size)
     except Exception as exc:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pygame
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from projector.core.model import Campaign, Case, Totals
 from projector.core.state import Message, ShowState
 from projector.display.assets import Assets

@@ -27,15 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pygame
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks.scenes import Load, _warm_portraits, measure, sample_state
 from media.dossier import DEMO_DIR
 from projector.display.assets import Assets
 from projector.display.director import Director
-from projector.display.fitting import TextFitter
-from projector.display.fonts import FontBook
+from projector.display.scene import get_scene
 from projector.display.stats import percentile
-from projector.display.text import TextRenderer
-from scenes.base import get_scene
+from projector.display.text.fitting import TextFitter
+from projector.display.text.fonts import FontBook
+from projector.display.text.renderer import TextRenderer
 
 SIZES = (
     (1920, 1080), (3840, 2160),  # 16:9

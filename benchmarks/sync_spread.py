@@ -27,6 +27,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from projector.display.output.mode import OutputMode
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -56,8 +58,10 @@ def call(base: str, token: str, method: str, path: str, body: object = None) -> 
 
 def worker(ns: argparse.Namespace) -> None:
     """One display process: log (time.time(), scene) whenever the scene on screen changes."""
-    from projector.display.app import FrameInfo
-    from projector.display.options import DisplayOptions, parse_size, run_display
+    import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
+    from projector.display.frame_info import FrameInfo
+    from projector.display.options import DisplayOptions, parse_size
+    from projector.display.run import run_display
 
     log: list[tuple[float, str]] = []
     last = [""]
@@ -69,7 +73,7 @@ def worker(ns: argparse.Namespace) -> None:
 
     run_display(
         DisplayOptions(
-            server=ns.server, token=ns.token, name=ns.worker, headless=True, realtime=True, fps=60,
+            server=ns.server, token=ns.token, name=ns.worker, mode=OutputMode.HEADLESS, realtime=True, fps=60,
             size=parse_size(ns.size), media=None, on_frame=on_frame, offline_mark=False,
         )
     )  # fmt: skip

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pygame
 
 from benchmarks._server import table
-from projector.display.fonts import FontBook, system_fonts
-from projector.display.text import TextRenderer
+from projector.display.text.fonts import FontBook, system_fonts
+from projector.display.text.renderer import TextRenderer
 
 PHRASES = {
     "Latin (tr, is, vi)": "Ayşe, İstanbul: Þú ert ekki ein. Chúng tôi ở bên bạn. ",

@@ -33,10 +33,10 @@ import pygame
 from icu4py.breakers import WordBreaker
 
 from benchmarks._server import table
-from projector.display import line_breaks
-from projector.display.fonts import FontBook
-from projector.display.line_breaks import break_opportunities, space_breaks
-from projector.display.text import TextRenderer
+from projector.display.text import line_breaks
+from projector.display.text.fonts import FontBook
+from projector.display.text.line_breaks import break_opportunities, space_breaks
+from projector.display.text.renderer import TextRenderer
 
 #: name -> (BCP-47 tag, sentences repeated to 280 characters). Long enough not to repeat within
 #: a message's lines, which would let the layout cache flatter either wrapping.

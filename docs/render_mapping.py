@@ -31,12 +31,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 from PIL import Image
 
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from docs.render_scenes import demo_state
 from media.dossier import DEMO_DIR
 from projector.core.calibration import parse_outputs
 from projector.core.mapping import parse_mapping
-from projector.display.options import DisplayOptions, run_display
-from projector.display.outputs import MAPPINGS_FILE, OutputSet
+from projector.display.options import DisplayOptions
+from projector.display.output.mode import OutputMode
+from projector.display.output.outputs import MAPPINGS_FILE, OutputSet
+from projector.display.run import run_display
 
 W, H = 1920, 1080
 OVERLAP = 480
@@ -67,7 +70,7 @@ def render(
     (cache / MAPPINGS_FILE).write_text(json.dumps(kept))
     opts = DisplayOptions(
         state=demo_state(),
-        headless=True,
+        mode=OutputMode.HEADLESS,
         frames=300,
         out=out / "frames",
         size=(W, H),
@@ -146,14 +149,14 @@ def patterns(out: Path) -> None:
         assert picture is not None
         return Image.frombytes("RGB", picture.get_size(), pygame.image.tobytes(picture, "RGB"))
 
-    single = OutputSet.open(parse_outputs(f"main:0,0,{W}x{H}"), headless=True)
+    single = OutputSet.open(parse_outputs(f"main:0,0,{W}x{H}"), mode=OutputMode.HEADLESS)
     single.set_mapping("main", parse_mapping(FACADE))
     single.set_pattern("main", "grid")
     single.render(single.surface())
     save(grab(single, "main"), out / "grid-mapped.png", 960)
     single.close()
 
-    outputs = OutputSet.open(parse_outputs(TWO), headless=True)
+    outputs = OutputSet.open(parse_outputs(TWO), mode=OutputMode.HEADLESS)
     for name, wire in BLENDS.items():
         outputs.set_mapping(name, parse_mapping(wire))
         outputs.set_pattern(name, "overlap")

@@ -25,11 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image
 
+import scenes as builtin_scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from media.dossier import DEMO_DIR, load_dossiers
 from projector.cli.feed import MESSAGES
 from projector.core.model import Campaign, CaseText, Totals
 from projector.core.state import Message, ShowState
-from projector.display.options import DisplayOptions, parse_size, run_display
+from projector.display.options import DisplayOptions, parse_size
+from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 
 SHOTS = {
     "totals": {},
@@ -79,7 +82,7 @@ def frame(
         frames = 180
         run_display(
             DisplayOptions(
-                server=None, name="facade-left", headless=True, frames=frames, out=Path(tmp), size=size,
+                server=None, name="facade-left", mode=OutputMode.HEADLESS, frames=frames, out=Path(tmp), size=size,
                 scene=scene, scene_params=params, state=state, media=DEMO_DIR, realtime=True, **kw,  # type: ignore[arg-type]
             )
         )  # fmt: skip

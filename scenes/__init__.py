@@ -1,20 +1,13 @@
-"""Scenes: one module per scene type; importing the package registers the built-ins."""
+"""Scenes: one module per scene type; importing the package registers the built-ins.
 
-from scenes import blackout, fallback, ident, messages, portrait, qr, ticker, totals
-from scenes.base import Scene, UnknownScene, get_scene, register, scene_names
+The scene contract (the Scene base, the registry, easing, the house colours)
+is the display's own, in ``projector.display.scene``. Whoever starts a display
+imports this package so the built-in scenes are there to look up; the fallback
+and blackout cards belong to the display and are imported here only so that
+importing ``scenes`` still registers every built-in scene.
+"""
 
-__all__ = [
-    "Scene",
-    "UnknownScene",
-    "blackout",
-    "fallback",
-    "get_scene",
-    "ident",
-    "messages",
-    "portrait",
-    "qr",
-    "register",
-    "scene_names",
-    "ticker",
-    "totals",
-]
+from projector.display import blackout_scene, fallback_scene
+from scenes import ident, messages, portrait, qr, ticker, totals
+
+__all__ = ["blackout_scene", "fallback_scene", "ident", "messages", "portrait", "qr", "ticker", "totals"]

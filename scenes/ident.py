@@ -16,7 +16,7 @@ import pygame
 
 from projector.core.state import ShowState
 from projector.display.layout import unit_for
-from scenes.base import BLACK, DARK, DIM_WHITE, GREY, WHITE, YELLOW, register
+from projector.display.scene import BLACK, DARK, DIM_WHITE, GREY, WHITE, YELLOW, register
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets

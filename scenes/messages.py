@@ -26,8 +26,7 @@ import pygame
 
 from projector.core.state import Message, ShowState
 from projector.display.layout import Shape, frame_for
-from projector.i18n.localizer import Localizer
-from scenes.base import (
+from projector.display.scene import (
     BLACK,
     DARK,
     DIM_WHITE,
@@ -41,6 +40,7 @@ from scenes.base import (
     set_fade,
     visible,
 )
+from projector.i18n.localizer import Localizer
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets

@@ -30,10 +30,8 @@ import pygame
 
 from projector.core.model import Case, CaseStatus, campaign_text, case_text
 from projector.core.state import ShowState
-from projector.display.fitting import Fitted
 from projector.display.layout import MIN_AREA, Frame, Shape, frame_for, shape_of, unit_for
-from projector.i18n.localizer import N_
-from scenes.base import (
+from projector.display.scene import (
     BLACK,
     DIM_WHITE,
     WHITE,
@@ -44,6 +42,8 @@ from scenes.base import (
     register,
     set_fade,
 )
+from projector.display.text.fitting import Fitted
+from projector.i18n.localizer import N_
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets

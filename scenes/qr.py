@@ -29,8 +29,8 @@ import pygame
 from projector.core.model import campaign_text
 from projector.core.state import ShowState
 from projector.display.layout import Shape, frame_for, stack
+from projector.display.scene import BLACK, DIM_WHITE, WHITE, YELLOW, param_str, register
 from projector.i18n.localizer import N_
-from scenes.base import BLACK, DIM_WHITE, WHITE, YELLOW, param_str, register
 
 try:
     import segno

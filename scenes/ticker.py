@@ -28,8 +28,17 @@ import pygame
 from projector.core.model import campaign_text
 from projector.core.state import Message, ShowState
 from projector.display.layout import NoRoom, frame_for, unit_for
-from projector.display.text import clean_text
-from scenes.base import BLACK, WHITE, YELLOW, clamp_dt, opaque_surface, param_float, param_str, register
+from projector.display.scene import (
+    BLACK,
+    WHITE,
+    YELLOW,
+    clamp_dt,
+    opaque_surface,
+    param_float,
+    param_str,
+    register,
+)
+from projector.display.text.renderer import clean_text
 from scenes.messages import attribution
 
 if TYPE_CHECKING:

@@ -39,10 +39,8 @@ import pygame
 from projector.core.model import campaign_text
 from projector.core.moments import CELEBRATION_SECONDS, COUNTER_LANDING_SECONDS, MAX_CELEBRATION_SECONDS
 from projector.core.state import ShowState
-from projector.display.digits import Digits
 from projector.display.layout import Frame, Shape, frame_for, stack
-from projector.i18n.localizer import N_
-from scenes.base import (
+from projector.display.scene import (
     BLACK,
     DARK,
     DEFAULT_TAGLINE,
@@ -54,6 +52,8 @@ from scenes.base import (
     register,
     set_fade,
 )
+from projector.display.text.digits import Digits
+from projector.i18n.localizer import N_
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets

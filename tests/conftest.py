@@ -19,6 +19,7 @@ from aiohttp import web
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
+import scenes  # noqa: F401  (registers the built-in scenes, as the display command does)
 from projector.server.app import ADMIN_PASSWORD_FILE, build_app
 from projector.server.app_keys import STORE
 from projector.server.config import Config

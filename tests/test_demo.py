@@ -17,7 +17,8 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from projector.cli.demo import DEMO_CYCLE, add_demo_arguments, demo_server, display_options
-from projector.display.app import DisplayApp, FrameInfo
+from projector.display.app import DisplayApp
+from projector.display.frame_info import FrameInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 YELLOW = (255, 221, 0)

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from projector.display.app import FrameInfo
-from projector.display.options import DisplayOptions, run_display
+from projector.display.frame_info import FrameInfo
+from projector.display.options import DisplayOptions
+from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 from tests.conftest import RunningServer
 
 FRAME = 1 / 60
@@ -30,7 +32,7 @@ class TimedDisplay:
             server=live.base,
             token=live.tokens["display"],
             name=name,
-            headless=True,
+            mode=OutputMode.HEADLESS,
             realtime=True,
             fps=60,
             size=(160, 90),

@@ -32,6 +32,7 @@ from aiohttp import web
 from media.dossier import DEMO_DIR
 from projector.core.model import Action, Campaign, Channel
 from projector.display.options import DisplayOptions, parse_cycle
+from projector.display.output.mode import OutputMode
 from projector.server.app import build_app
 from projector.server.config import Config
 
@@ -225,11 +226,10 @@ def display_options(ns: argparse.Namespace, base: str, demo: DemoSecrets, data_d
         server=base,
         token=demo.display,
         name="demo",
-        headless=ns.headless,
+        mode=OutputMode.from_flags(headless=ns.headless, windowed=ns.windowed),
         frames=ns.frames,
         out=ns.out,
         size=ns.size,
-        windowed=ns.windowed,
         scene=ns.scene,
         rotation=ns.rotation,
         cycle=ns.cycle,
@@ -269,8 +269,9 @@ def demo_server(ns: argparse.Namespace) -> Iterator[RunningDemo]:
 
 
 def run_demo(ns: argparse.Namespace) -> int:
+    import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
     from projector.cli.main import setup_logging
-    from projector.display.options import run_display
+    from projector.display.run import run_display
 
     setup_logging()
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -39,14 +39,16 @@ def _cmd_token_create(ns: argparse.Namespace) -> int:
 
 
 def _cmd_display(ns: argparse.Namespace) -> int:
-    from projector.display.options import options_from_args, run_display
+    import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
+    from projector.display.options import options_from_args
+    from projector.display.run import run_display
 
     try:
         options = options_from_args(ns)
     except ValueError as exc:
         print(f"projector display: {exc}", file=sys.stderr)
         return 2
-    if not options.headless and not _video_ready("projector display"):
+    if options.mode.on_screen and not _video_ready("projector display"):
         return 1
     setup_logging()
     return run_display(options)

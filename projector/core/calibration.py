@@ -31,7 +31,7 @@ DEFAULT_OUTPUT = "main"
 MAX_OUTPUTS = 8
 #: Output names go into URLs, file names and store keys: a small safe alphabet.
 OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-#: Test patterns a display can draw through an output's mapping (``projector.display.patterns``).
+#: Test patterns a display can draw through an output's mapping (``projector.display.output.patterns``).
 PATTERN_NAMES = ("grid", "crosshatch", "bars", "overlap")
 #: The widest canvas a display draws: several 4K outputs side by side.
 MAX_CANVAS_SIDE = 4 * MAX_OUTPUT_SIDE

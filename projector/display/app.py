@@ -21,7 +21,6 @@ import queue
 import signal
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -52,13 +51,15 @@ from projector.core.state import ShowState
 from projector.display import health
 from projector.display.assets import Assets
 from projector.display.director import Director
-from projector.display.fonts import system_fonts
+from projector.display.frame_info import FrameInfo
 from projector.display.link import ClockSync, Inbound, Link, LinkState, websocket_url
 from projector.display.media_cache import MediaCache, needed_media
 from projector.display.options import DisplayOptions
-from projector.display.outputs import OutputSet, open_outputs
+from projector.display.output.mode import OutputMode
+from projector.display.output.outputs import OutputSet, open_outputs
 from projector.display.pacing import FramePacer
 from projector.display.stats import FrameStats
+from projector.display.text.fonts import system_fonts
 from projector.display.video import start_video
 
 log = logging.getLogger(__name__)
@@ -69,30 +70,6 @@ OFFLINE_GRACE = 2.0  # seconds offline before the mark shows: a quick reconnect 
 RESYNC_RETRY = 3.0
 MAX_CONSECUTIVE_FAILURES = 300
 MAX_INBOX_PER_FRAME = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class FrameInfo:
-    """One presented frame, for tests and the action-to-frame benchmark.
-
-    ``total`` is the replica's total in the state this frame was drawn from;
-    ``displayed`` is what the totals counter showed (None on other scenes).
-    """
-
-    index: int
-    time: float
-    rev: int
-    total: int
-    displayed: int | None
-    scene: str
-    connected: bool
-    #: The message in the wall's spotlight, when the wall is on screen.
-    spotlight: str | None = None
-    #: What this frame cost (events, state, update, draw), without waiting for vsync.
-    work_ms: float = 0.0
-    #: The first output's frame as its projector gets it (warped): software path only, and
-    #: only valid during the ``on_frame`` call.
-    output: pygame.Surface | None = None
 
 
 class DisplayApp:
@@ -130,9 +107,9 @@ class DisplayApp:
     # --- set-up -------------------------------------------------------------------------
 
     def _open_output(self) -> tuple[pygame.Surface, pygame.Surface]:
-        """(the window, the surface scenes draw on): the outputs decide (``projector.display.outputs``)."""
+        """(the window, the surface scenes draw on): the outputs decide (``projector.display.output.outputs``)."""
         opts = self.opts
-        if opts.headless:
+        if opts.mode is OutputMode.HEADLESS:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
             pygame.display.init()
         else:
@@ -287,7 +264,11 @@ class DisplayApp:
 
     def _wait_for_snapshot(self, assets: Assets) -> None:
         """Headless with a server: the first frame should show the show, not the ident card."""
-        if not (self.opts.headless and self.link is not None and self.opts.wait_for_snapshot > 0):
+        if not (
+            self.opts.mode is OutputMode.HEADLESS
+            and self.link is not None
+            and self.opts.wait_for_snapshot > 0
+        ):
             return
         deadline = time.monotonic() + self.opts.wait_for_snapshot
         while not self.replica.synced and time.monotonic() < deadline and not self._stop.is_set():
@@ -309,14 +290,14 @@ class DisplayApp:
         mark: pygame.Surface | None,
     ) -> int:
         opts = self.opts
-        paced = not opts.headless or opts.realtime
+        paced = opts.mode.on_screen or opts.realtime
         next_status = time.monotonic() + opts.status_interval
         failures = 0
         # Frames are paced on the server's clock (FramePacer), so a group presents in step.
         while not self._stop.is_set():
             offset = self.replica.server_offset
             dt = self.pacer.wait(offset) if paced else HEADLESS_DT
-            if opts.headless and opts.realtime:
+            if opts.mode is OutputMode.HEADLESS and opts.realtime:
                 dt = HEADLESS_DT if self.frames_drawn == 0 else dt
             try:
                 started = time.perf_counter()
@@ -366,13 +347,13 @@ class DisplayApp:
 
     def _present(self, window: pygame.Surface, surface: pygame.Surface) -> None:
         if self.outputs is not None:
-            if not self.opts.headless:
+            if self.opts.mode.on_screen:
                 self.outputs.present()
             elif self.opts.out is not None:
                 self.outputs.save(Path(self.opts.out), self.frames_drawn)
             self._send_calibrations()
             return
-        if self.opts.headless:
+        if self.opts.mode is OutputMode.HEADLESS:
             if self.opts.out is not None:
                 pygame.image.save(surface, str(Path(self.opts.out) / f"frame-{self.frames_drawn:05d}.png"))
         else:
@@ -406,7 +387,7 @@ class DisplayApp:
     # --- input, the link, status -----------------------------------------------------------
 
     def _events(self) -> None:
-        kiosk = not (self.opts.windowed or self.opts.headless)
+        kiosk = self.opts.mode is OutputMode.FULLSCREEN
         for event in pygame.event.get():
             if event.type == pygame.KEYDOWN and self.outputs is not None and self.outputs.handle_key(event):
                 continue  # the keyboard calibration took it (Ctrl+Shift+M)

@@ -21,9 +21,9 @@ import pygame
 
 from projector.core.model import MEDIA_HASH_PATTERN, Case
 from projector.core.safe_area import NO_SAFE_AREA, SafeArea
-from projector.display.fitting import TextFitter
-from projector.display.fonts import FontBook
-from projector.display.text import TextRenderer
+from projector.display.text.fitting import TextFitter
+from projector.display.text.fonts import FontBook
+from projector.display.text.renderer import TextRenderer
 from projector.i18n import Localizer
 
 log = logging.getLogger(__name__)

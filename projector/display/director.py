@@ -18,17 +18,19 @@ import logging
 import math
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
 from projector.core.fleet import cue_for, targets
-from projector.core.model import CaseStatus
+from projector.core.rundown import ROTATION_ORDER, Position, Step, active_case_ids, next_step
 from projector.core.state import ShowState
+from projector.display.blackout_scene import BlackoutScene
+from projector.display.fallback_scene import FallbackScene
 from projector.display.layout import NoRoom
-from scenes.base import BLACK, YELLOW, Scene, UnknownScene, clamp_dt, ease, get_scene, set_fade
+from projector.display.scene import BLACK, YELLOW, Scene, UnknownScene, clamp_dt, ease, get_scene, set_fade
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets
@@ -37,27 +39,9 @@ log = logging.getLogger(__name__)
 
 TRANSITIONS = ("crossfade", "cut", "wipe")
 MAX_FADE_SECONDS = 10.0
-ROTATION_ORDER = ("totals", "portrait", "messages")
-#: Rotation steps that have something to show only sometimes: skipped while they have nothing.
-_NEEDS_CASES, _NEEDS_WALL = "portrait", "messages"
 PREROLL_SECONDS = 0.25
 #: The longest a scene may hold the rotation past its turn (the record moment is 10 s).
 MAX_HOLD_SECONDS = 130.0
-
-
-def _no_params() -> Mapping[str, Any]:
-    return MappingProxyType({})
-
-
-@dataclass(frozen=True)
-class Step:
-    """A scene name and its parameters: one entry of the rotation or one operator cue."""
-
-    name: str
-    params: Mapping[str, Any] = field(default_factory=_no_params)
-
-    def same_as(self, other: Step | None) -> bool:
-        return other is not None and self.name == other.name and dict(self.params) == dict(other.params)
 
 
 class _LastResort:
@@ -130,8 +114,8 @@ class Director:
         self._fade_t = 0.0
         self._fade_d = 0.0
         self._age = 0.0
-        self._cycle = 0
-        self._case_index = 0
+        #: Where the rotation stands (``core.rundown`` decides the next step from it).
+        self._position = Position()
         self._failed: Step | None = None
         self._ready: _Live | None = None
         self._failures = 0
@@ -276,7 +260,7 @@ class Director:
         if key != self._cue_key:
             self._cue_key = key
             if state.blackout:
-                self._take(Step("blackout"), "cut", 0.0)
+                self._take(Step(BlackoutScene.name), "cut", 0.0)
                 self._set_overlay(None)  # blackout means black: no band either
             elif cue is not None:
                 self._take(self._checked_step(cue.scene, cue.params), cue.transition.value, cue.duration)
@@ -444,36 +428,16 @@ class Director:
     # --- rotation -----------------------------------------------------------------------
 
     def _next_step(self, *, advance: bool) -> Step:
-        state = self._state
-        active = sorted(c.id for c in state.cases.values() if c.status is CaseStatus.ACTIVE)
-        pinned = self.pinned
-        if pinned is not None:
-            if pinned.name == "portrait" and "case" not in pinned.params and active:
-                case = active[self._case_index % len(active)]
-                if advance:
-                    self._case_index += 1
-                return Step("portrait", MappingProxyType({**pinned.params, "case": case}))
-            return pinned
-        cycle, case_index = self._cycle, self._case_index
-        order = self.cycle
-        step = Step("totals")
-        for _ in order:
-            kind = order[cycle % len(order)]
-            cycle += 1
-            if kind == _NEEDS_CASES:
-                if active:
-                    step = Step("portrait", MappingProxyType({"case": active[case_index % len(active)]}))
-                    case_index += 1
-                    break
-            elif kind == _NEEDS_WALL:
-                if state.wall:
-                    step = Step("messages")
-                    break
-            else:
-                step = Step(kind)
-                break
+        """The rotation's (or the pinned scene's) next step; ``advance`` takes it, else a look ahead."""
+        step, position = next_step(
+            self.cycle,
+            self._position,
+            pinned=self.pinned,
+            active_cases=active_case_ids(self._state),
+            wall=bool(self._state.wall),
+        )
         if advance:
-            self._cycle, self._case_index = cycle, case_index
+            self._position = position
         return step
 
     def _holding(self) -> bool:
@@ -529,8 +493,6 @@ class Director:
         self._failures += 1
         self._age = 0.0
         try:
-            from scenes.fallback import FallbackScene
-
             scene: Scene = FallbackScene()
             scene.enter(self._state, self.assets, {})
             scene.draw(self._offscreen())

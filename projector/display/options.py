@@ -15,14 +15,16 @@ import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from projector.core.calibration import OutputSpec, parse_outputs, single_output
 from projector.core.cues import SCENE_NAME
+from projector.core.model import ValidationError, parse_lang
 from projector.core.state import ShowState
-
-if TYPE_CHECKING:
-    from projector.display.app import FrameInfo
+from projector.display.frame_info import FrameInfo
+from projector.display.link import websocket_url
+from projector.display.media_cache import default_cache_dir
+from projector.display.output.mode import OutputMode
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +51,14 @@ class DisplayOptions:
     name: str = field(default_factory=socket.gethostname)
     #: Which monitor gets the full-screen window (0 = primary).
     monitor: int = 0
-    windowed: bool = False
+    #: Full screen (the kiosk), a window, or headless (SDL's dummy driver, the clock advancing
+    #: 1/60 s per frame): chosen once, here.
+    mode: OutputMode = OutputMode.FULLSCREEN
     #: Window or render size; None = the monitor's size (1920x1080 headless).
     size: tuple[int, int] | None = None
     #: Pin one scene instead of the rotation.
     scene: str | None = None
     scene_params: Mapping[str, Any] = field(default_factory=dict)
-    #: Render with no screen (SDL dummy driver), advancing the clock 1/60 s per frame.
-    headless: bool = False
     #: Stop after this many frames (None: run until stopped).
     frames: int | None = None
     #: Headless only: write ``out/frame-00001.png`` ...
@@ -101,9 +103,7 @@ class DisplayOptions:
     def cache_dir(self) -> Path | None:
         if self.cache is not None:
             return self.cache
-        if self.server and not self.headless and self.state is None:
-            from projector.display.media_cache import default_cache_dir
-
+        if self.server and self.mode.on_screen and self.state is None:
             return default_cache_dir(self.name)
         return None
 
@@ -112,7 +112,11 @@ class DisplayOptions:
         return self.outputs if self.outputs else single_output(size, self.monitor)
 
     def render_size(self) -> tuple[int, int] | None:
-        return self.size if self.size is not None else (DEFAULT_HEADLESS_SIZE if self.headless else None)
+        return (
+            self.size
+            if self.size is not None
+            else (DEFAULT_HEADLESS_SIZE if self.mode is OutputMode.HEADLESS else None)
+        )
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -128,8 +132,6 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def parse_languages(text: str) -> tuple[str, ...]:
     """``tr,en`` -> ``("tr", "en")``, each a language tag (``pt-BR``), duplicates dropped."""
-    from projector.core.model import ValidationError, parse_lang
-
     tags: list[str] = []
     for part in text.split(","):
         if not part.strip():
@@ -170,8 +172,6 @@ def _bounded_int(lo: int, hi: int) -> Callable[[str], int]:
 
 
 def _outputs(text: str) -> tuple[OutputSpec, ...]:
-    from projector.core.model import ValidationError
-
     try:
         return parse_outputs(text)
     except ValidationError as exc:
@@ -252,18 +252,15 @@ def options_from_args(ns: argparse.Namespace) -> DisplayOptions:
     if ns.out is not None and not ns.headless:
         raise ValueError("--out only works with --headless")
     if ns.server:
-        from projector.display.link import websocket_url
-
         websocket_url(ns.server)  # raises ValueError naming the bad address
     opts = DisplayOptions(
         server=ns.server or None,
         token=ns.token or "",
         name=ns.name,
         monitor=ns.monitor,
-        windowed=ns.windowed,
+        mode=OutputMode.from_flags(headless=ns.headless, windowed=ns.windowed),
         size=ns.size,
         scene=ns.scene,
-        headless=ns.headless,
         frames=ns.frames,
         out=ns.out,
         fps=ns.fps,
@@ -280,18 +277,3 @@ def options_from_args(ns: argparse.Namespace) -> DisplayOptions:
     if ns.media is not None:
         opts.media = ns.media
     return opts
-
-
-def run_display(opts: DisplayOptions) -> int:
-    """Run a display until it is told to stop; returns a process exit code.
-
-    0: stopped normally (frames done, Ctrl+Shift+Q, window closed, SIGTERM/SIGINT).
-    1: the display could not start, or kept failing (a supervisor should restart it).
-    """
-    from projector.display.app import DisplayApp
-
-    try:
-        return DisplayApp(opts).run()
-    except Exception:
-        log.exception("the display stopped on an unexpected error")
-        return 1

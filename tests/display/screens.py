@@ -24,6 +24,7 @@ from projector.core.model import Campaign, Case, CaseStatus, Totals
 from projector.core.state import Message, ShowState
 from projector.display.assets import Assets
 from projector.display.options import DisplayOptions
+from projector.display.output.mode import OutputMode
 
 SIZE = (960, 540)
 FAILURES = Path(
@@ -66,7 +67,7 @@ def live_options(url: str, on_frame: Any, **kw: Any) -> DisplayOptions:
     """A headless display paced in real time against the server at ``url``, on a small frame,
     pinned to ``totals`` and without the demo dossiers, unless ``kw`` says otherwise."""
     settings: dict[str, Any] = {"token": "t", "size": (320, 180), "scene": "totals", "media": None, **kw}
-    return DisplayOptions(server=url, headless=True, realtime=True, on_frame=on_frame, **settings)
+    return DisplayOptions(server=url, mode=OutputMode.HEADLESS, realtime=True, on_frame=on_frame, **settings)
 
 
 def ensure_display() -> None:

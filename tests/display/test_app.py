@@ -19,8 +19,11 @@ from projector.core.calibration import parse_outputs
 from projector.core.protocol import Resync, Snapshot, Status, You
 from projector.core.safe_area import Box, SafeArea, usable_rect
 from projector.core.wire import encode
-from projector.display import DisplayOptions, run_display
-from projector.display.app import DisplayApp, FrameInfo, submit_url_for
+from projector.display import DisplayOptions
+from projector.display.app import DisplayApp, submit_url_for
+from projector.display.frame_info import FrameInfo
+from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 from tests.display.fake_server import FakeServer
 from tests.display.screens import lit_pixels, live_options, sample_state
 from tests.display.test_link import GARBAGE, snapshot, totals
@@ -32,7 +35,7 @@ def test_headless_writes_n_pngs_of_the_requested_size(tmp_path: Path) -> None:
     infos: list[FrameInfo] = []
     opts = DisplayOptions(
         state=sample_state(4321),
-        headless=True,
+        mode=OutputMode.HEADLESS,
         frames=3,
         out=tmp_path,
         size=SMALL,
@@ -53,7 +56,9 @@ def test_headless_advances_the_clock_a_60th_per_frame_so_output_is_deterministic
     for name in ("a", "b"):
         out = tmp_path / name
         run_display(
-            DisplayOptions(state=sample_state(), headless=True, frames=2, out=out, size=SMALL, media=None)
+            DisplayOptions(
+                state=sample_state(), mode=OutputMode.HEADLESS, frames=2, out=out, size=SMALL, media=None
+            )
         )
         runs.append(pygame.image.tobytes(pygame.image.load(str(out / "frame-00002.png")), "RGB"))
     assert runs[0] == runs[1]
@@ -62,7 +67,9 @@ def test_headless_advances_the_clock_a_60th_per_frame_so_output_is_deterministic
 def test_without_a_snapshot_the_ident_card_shows_never_black(tmp_path: Path) -> None:
     infos: list[FrameInfo] = []
     run_display(
-        DisplayOptions(headless=True, frames=2, out=tmp_path, size=SMALL, on_frame=infos.append, media=None)
+        DisplayOptions(
+            mode=OutputMode.HEADLESS, frames=2, out=tmp_path, size=SMALL, on_frame=infos.append, media=None
+        )
     )
     assert {i.scene for i in infos} == {"ident"}
     assert lit_pixels(pygame.image.load(str(tmp_path / "frame-00002.png"))) > 500
@@ -73,7 +80,7 @@ def test_a_pinned_unknown_scene_shows_the_fallback(tmp_path: Path) -> None:
     opts = DisplayOptions(
         state=sample_state(),
         scene="nope",
-        headless=True,
+        mode=OutputMode.HEADLESS,
         frames=2,
         size=SMALL,
         on_frame=infos.append,
@@ -129,7 +136,7 @@ def test_the_display_keeps_the_last_state_while_offline_and_comes_back(
         server=server.url,
         token="t",
         name="facade",
-        headless=True,
+        mode=OutputMode.HEADLESS,
         realtime=True,
         size=SMALL,
         out=tmp_path,
@@ -213,7 +220,7 @@ def test_windowed_mode_quits_on_window_close() -> None:
 
     app = DisplayApp(
         DisplayOptions(
-            state=sample_state(), windowed=True, size=SMALL, fps=240, on_frame=on_frame, media=None
+            state=sample_state(), mode=OutputMode.WINDOW, size=SMALL, fps=240, on_frame=on_frame, media=None
         )
     )
     assert app.run() == 0 and app.frames_drawn == 3
@@ -229,7 +236,9 @@ def test_signals_stop_the_display_cleanly(sig: int) -> None:
         return info.index > 100
 
     app = DisplayApp(
-        DisplayOptions(state=sample_state(), headless=True, size=SMALL, on_frame=on_frame, media=None)
+        DisplayOptions(
+            state=sample_state(), mode=OutputMode.HEADLESS, size=SMALL, on_frame=on_frame, media=None
+        )
     )
     assert app.run() == 0
     assert app.frames_drawn < 10
@@ -312,7 +321,7 @@ def test_an_outputs_safe_area_is_moved_onto_its_slice_of_the_canvas() -> None:
     app = DisplayApp(
         DisplayOptions(
             state=sample_state(),
-            headless=True,
+            mode=OutputMode.HEADLESS,
             outputs=parse_outputs("left:0,0,160x180;right:160,0,160x180"),
             scene="totals",
             on_frame=on_frame,

@@ -12,7 +12,7 @@ import pytest
 
 from projector.core.state import ShowState
 from projector.display.director import MAX_HOLD_SECONDS, Director
-from scenes.base import UnknownScene, get_scene
+from projector.display.scene import UnknownScene, get_scene
 from tests.display.screens import lit_pixels, make_assets, sample_state, surface
 
 SIZE = (160, 90)

@@ -17,8 +17,10 @@ from PIL import Image, ImageChops, ImageStat
 
 from media.dossier import DEMO_DIR
 from media.pipeline import Treatment, prepare_portrait
-from projector.display import DisplayOptions, run_display
-from projector.display.app import FrameInfo
+from projector.display import DisplayOptions
+from projector.display.frame_info import FrameInfo
+from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 from scenes.portrait import PortraitScene
 from tests.test_server_process import ROOT, ServerProcess, create_token
 
@@ -97,7 +99,7 @@ def test_the_show_plays_from_the_cache_after_a_restart_with_the_server_down(tmp_
                 server=server.base,
                 token=display_token,
                 name="facade",
-                headless=True,
+                mode=OutputMode.HEADLESS,
                 realtime=True,
                 size=SIZE,
                 on_frame=on_frame,

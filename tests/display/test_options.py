@@ -10,6 +10,7 @@ import pytest
 
 from projector.display import DisplayOptions, add_display_arguments, options_from_args
 from projector.display.link import backoff_delay, websocket_url
+from projector.display.output.mode import OutputMode
 
 
 def parse(*argv: str) -> DisplayOptions:
@@ -42,13 +43,18 @@ def test_flags_become_options(tmp_path: Path) -> None:
         "20",
     )
     assert opts.server == "http://127.0.0.1:8080" and opts.token == "t0k" and opts.name == "facade"
-    assert opts.monitor == 1 and opts.windowed and opts.size == (1280, 720) and opts.scene == "totals"
+    assert (
+        opts.monitor == 1
+        and opts.mode is OutputMode.WINDOW
+        and opts.size == (1280, 720)
+        and opts.scene == "totals"
+    )
     assert opts.fps == 30 and not opts.offline_mark and opts.media == tmp_path and opts.rotation == 20
 
 
 def test_headless_flags(tmp_path: Path) -> None:
     opts = parse("--headless", "--frames", "5", "--out", str(tmp_path))
-    assert opts.headless and opts.frames == 5 and opts.out == tmp_path
+    assert opts.mode is OutputMode.HEADLESS and opts.frames == 5 and opts.out == tmp_path
     assert opts.render_size() == (1920, 1080)
     with pytest.raises(ValueError, match="--frames"):
         parse("--headless")

@@ -19,9 +19,11 @@ from PIL import Image
 from websockets.asyncio.server import ServerConnection
 
 from projector.core.model import Case
-from projector.display import DisplayOptions, run_display
-from projector.display.app import FrameInfo
+from projector.display import DisplayOptions
 from projector.display.assets import Assets
+from projector.display.frame_info import FrameInfo
+from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 from scenes.portrait import PortraitScene
 from tests.display.fake_server import FakeServer
 from tests.display.screens import live_options, sample_state, surface
@@ -149,7 +151,7 @@ def test_a_display_survives_its_server_being_killed_and_restarted(tmp_path: Path
                 server=server.base,
                 token=display_token,
                 name="facade",
-                headless=True,
+                mode=OutputMode.HEADLESS,
                 realtime=True,
                 size=SMALL,
                 scene="totals",

@@ -11,8 +11,8 @@ from websockets.asyncio.server import ServerConnection
 
 from projector.core.protocol import Thumbnail, ThumbnailRequest
 from projector.core.wire import encode
-from projector.display import run_display
-from projector.display.app import FrameInfo
+from projector.display.frame_info import FrameInfo
+from projector.display.run import run_display
 from tests.display.fake_server import FakeServer
 from tests.display.screens import live_options
 from tests.display.test_link import snapshot

@@ -30,6 +30,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
+from projector.display.output.mode import OutputMode
 from projector.server.app_keys import STORE
 from projector.server.config import Config
 from tests.conftest import RunningServer, start_server
@@ -263,14 +264,15 @@ class HeadlessDisplay:
         return self._stop.is_set()
 
     def _run(self) -> None:
-        from projector.display.options import DisplayOptions, run_display
+        from projector.display.options import DisplayOptions
+        from projector.display.run import run_display
 
         self.exit_code = run_display(
             DisplayOptions(
                 server=self.base,
                 token=self.token,
                 name=self.name,
-                headless=True,
+                mode=OutputMode.HEADLESS,
                 realtime=True,
                 fps=self.fps,
                 size=self.size,

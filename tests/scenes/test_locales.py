@@ -19,9 +19,8 @@ from typing import Any
 import pygame
 import pytest
 
+from projector.display.scene import DEFAULT_TAGLINE, YELLOW, get_scene
 from projector.i18n import Localizer
-from scenes import get_scene
-from scenes.base import DEFAULT_TAGLINE, YELLOW
 from scenes.qr import DEFAULT_TITLE
 from tests.display.screens import FAILURES, make_assets, read_text, sample_state, surface
 

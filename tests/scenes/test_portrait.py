@@ -11,8 +11,8 @@ from typing import Any
 from PIL import Image
 
 from projector.core.model import Case
+from projector.display.scene import YELLOW
 from projector.i18n import Localizer
-from scenes.base import YELLOW
 from scenes.portrait import PortraitScene, first_sentence, initials
 from tests.display.screens import colour_pixels, lit_pixels, make_assets, region, sample_state, surface
 

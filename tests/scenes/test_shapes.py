@@ -25,7 +25,7 @@ from projector.core.state import Message, ShowState
 from projector.display.assets import Assets
 from projector.display.director import Director
 from projector.display.layout import NoRoom, Shape, frame_for, shape_of
-from scenes.base import get_scene
+from projector.display.scene import get_scene
 from scenes.portrait import PortraitScene
 from tests.display.screens import FAILURES, lit_pixels, make_assets, read_text, region, sample_state, surface
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from projector.core.model import Totals
-from projector.display.fonts import installed_faces
-from scenes.base import BLACK, WHITE, YELLOW
+from projector.display.scene import BLACK, WHITE, YELLOW
+from projector.display.text.fonts import installed_faces
 from scenes.totals import CELEBRATION_SECONDS, Counter, TotalsScene
 from tests.display.screens import (
     assert_looks_like,

@@ -20,9 +20,9 @@ import numpy as np
 import pygame
 
 from projector.core.mapping import OutputMapping
-from projector.display.fonts import FontBook
-from projector.display.output_stage import warp_points
-from projector.display.text import TextRenderer
+from projector.display.output.output_stage import warp_points
+from projector.display.text.fonts import FontBook
+from projector.display.text.renderer import TextRenderer
 
 PATTERNS = ("grid", "crosshatch", "bars", "overlap")
 

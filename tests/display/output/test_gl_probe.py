@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from projector.display.gl_probe import ProbeAnswer, parse_answer, run_probe
+from projector.display.output.gl_probe import ProbeAnswer, parse_answer, run_probe
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def child(code: str) -> list[str]:
@@ -62,7 +62,7 @@ def test_the_real_child_answers_with_no_display(monkeypatch: pytest.MonkeyPatch)
 def test_the_display_process_never_makes_a_context_itself() -> None:
     """The bug this guards against: a context made in the display's process breaks SDL's window."""
     script = (
-        "import sys; from projector.display.output_gl import probe_gl; found = probe_gl(); "
+        "import sys; from projector.display.output.output_gl import probe_gl; found = probe_gl(); "
         "print(found.available, 'moderngl' in sys.modules)"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

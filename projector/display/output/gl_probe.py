@@ -8,7 +8,7 @@ A child also keeps a driver that hangs or crashes away from the show: the
 parent waits :data:`PROBE_TIMEOUT` seconds at most and reports what happened
 as the reason OpenGL is not used.
 
-Run as ``python -m projector.display.gl_probe``: prints one JSON line,
+Run as ``python -m projector.display.output.gl_probe``: prints one JSON line,
 ``{"available": bool, "renderer": str, "version": str, "reason": str}``.
 This module imports nothing from the project and no pygame, so the child
 starts quickly and cannot touch SDL.
@@ -29,7 +29,7 @@ from typing import Any
 #: Seconds the child may take; a driver that hangs longer means no OpenGL for this run.
 PROBE_TIMEOUT = 5.0
 #: The folder that holds the ``projector`` package: the child finds it even when not installed.
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ def probe_here() -> ProbeAnswer:
 
 def probe_command() -> list[str]:
     """The child's command line: this interpreter, this module."""
-    return [sys.executable, "-m", "projector.display.gl_probe"]
+    return [sys.executable, "-m", "projector.display.output.gl_probe"]
 
 
 def run_probe(command: Sequence[str] | None = None, timeout: float = PROBE_TIMEOUT) -> ProbeAnswer:

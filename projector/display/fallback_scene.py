@@ -16,8 +16,8 @@ import pygame
 
 from projector.core.model import campaign_text
 from projector.core.state import ShowState
+from projector.display.scene import BLACK, DEFAULT_TAGLINE, WHITE, YELLOW, register
 from projector.i18n.localizer import Localizer
-from scenes.base import BLACK, DEFAULT_TAGLINE, WHITE, YELLOW, register
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets

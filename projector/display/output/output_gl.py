@@ -46,8 +46,8 @@ from projector.core.mapping import (
     mesh_point,
     validate_mapping,
 )
-from projector.display.gl_probe import run_probe
-from projector.display.output_stage import byte_order, gain_and_lift
+from projector.display.output.gl_probe import run_probe
+from projector.display.output.output_stage import byte_order, gain_and_lift
 
 log = logging.getLogger(__name__)
 
@@ -363,7 +363,7 @@ class OutputChoice:
 def probe_gl() -> GLProbe:
     """Whether a standalone context (EGL, then the platform default) can be made, and its renderer.
 
-    Asked in a child process (:mod:`projector.display.gl_probe`): a context made
+    Asked in a child process (:mod:`projector.display.output.gl_probe`): a context made
     here, before SDL opens its window, makes Mesa refuse the window's own
     context, and a driver that hangs or crashes must not take the display with it.
     """

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from projector.display.fitting import TextFitter
-from projector.display.fonts import FontBook
-from projector.display.text import TextRenderer
+from projector.display.text.fitting import TextFitter
+from projector.display.text.fonts import FontBook
+from projector.display.text.renderer import TextRenderer
 
 ASK = "WRITE TO THE PROSECUTOR GENERAL OF BELARUS: FREE ALESIA AND EVERY STUDENT JAILED FOR PEACEFUL PROTEST."
 

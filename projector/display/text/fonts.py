@@ -8,7 +8,7 @@ own character map: SDL reports a glyph for characters a font lacks (the
 
 Every weight on screen is a real font file. The packaged fonts are variable
 and SDL_ttf draws only their default instance (regular), so a bold face uses a
-static instance cut at wght 700 (:mod:`projector.display.font_instances`);
+static instance cut at wght 700 (:mod:`projector.display.text.font_instances`);
 a system font in a bold line is its family's bold file. SDL_ttf's synthetic
 bold is never used: it widens every glyph, marks included, which tears Thai,
 Khmer and Myanmar words apart and merges Arabic dots.
@@ -35,7 +35,7 @@ from typing import BinaryIO
 
 import pygame
 
-from projector.display.font_instances import BOLD, Instances, shared_instances, weight_axis
+from projector.display.text.font_instances import BOLD, Instances, shared_instances, weight_axis
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ import pytest
 
 from projector.core.mapping import OutputMapping, identity_mapping, parse_mapping, regular_mesh
 from projector.core.model import ValidationError
-from projector.display.output_gl import (
+from projector.display.output.output_gl import (
     GL_PACKAGES_HINT,
     GLOutput,
     GLProbe,
@@ -31,11 +31,11 @@ from projector.display.output_gl import (
     mesh_vertices,
     probe_gl,
 )
-from projector.display.output_stage import SoftwareOutput
-from tests.display import output_checks as checks
-from tests.display.output_checks import OUT, STRONG_PIN, mapping, rgb, solid
+from projector.display.output.output_stage import SoftwareOutput
+from tests.display.output import output_checks as checks
+from tests.display.output.output_checks import OUT, STRONG_PIN, mapping, rgb, solid
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -191,8 +191,8 @@ def test_it_draws_into_a_pygame_opengl_window() -> None:
         os.environ["SDL_VIDEODRIVER"] = "offscreen"
         import numpy as np, pygame
         from projector.core.mapping import parse_mapping
-        from projector.display.output_gl import GLOutput, request_gl_attributes
-        from projector.display.output_stage import SoftwareOutput
+        from projector.display.output.output_gl import GLOutput, request_gl_attributes
+        from projector.display.output.output_stage import SoftwareOutput
         pygame.display.init()
         request_gl_attributes()
         pygame.display.set_mode((320, 180), pygame.OPENGL | pygame.DOUBLEBUF)

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import pygame
 
-from projector.display.bidi_runs import (
+from projector.display.text.bidi_runs import (
     BIDI_CONTROLS,
     cluster_starts,
     embedding_levels,
@@ -40,14 +40,14 @@ from projector.display.bidi_runs import (
     script_of,
     visual_order,
 )
-from projector.display.fonts import (
+from projector.display.text.fonts import (
     NEED_NOT,
     Colour,
     FontBook,
     FontFile,
     looks_like_emoji,
 )
-from projector.display.line_breaks import break_opportunities
+from projector.display.text.line_breaks import break_opportunities
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import pygame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projector.display.digits import Digits
-from projector.display.fonts import FontBook, font_coverage, installed_faces
-from projector.display.text import (
+from projector.display.text.digits import Digits
+from projector.display.text.fonts import FontBook, font_coverage, installed_faces
+from projector.display.text.renderer import (
     SurfaceCache,
     TextRenderer,
     clean_text,
@@ -96,7 +96,7 @@ def test_digits_have_one_advance_and_opaque_glyphs_are_cropped_to_their_ink() ->
 
 
 def test_warming_loads_each_font_of_a_face_once_and_then_has_nothing_left() -> None:
-    from projector.display.fonts import FontBook
+    from projector.display.text.fonts import FontBook
 
     book = FontBook()
     steps = book.warm_steps([("strong", [30, 40])])

@@ -12,9 +12,9 @@ import pytest
 
 from projector.core.mapping import OutputMapping, identity_mapping, parse_mapping, regular_mesh
 from projector.core.model import ValidationError
-from projector.display.output_stage import WARP_METHODS, SoftwareOutput, split_regions
-from tests.display import output_checks as checks
-from tests.display.output_checks import OUT, STRONG_PIN, mapping, rgb, solid
+from projector.display.output.output_stage import WARP_METHODS, SoftwareOutput, split_regions
+from tests.display.output import output_checks as checks
+from tests.display.output.output_checks import OUT, STRONG_PIN, mapping, rgb, solid
 
 
 def show(m: OutputMapping, scene: pygame.Surface, method: str = "auto") -> np.ndarray:

@@ -46,9 +46,10 @@ from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
-import fontTools
-from fontTools.ttLib import TTFont, TTLibError
-from fontTools.varLib import instancer
+# fontTools ships no type information.
+import fontTools  # type: ignore[import-untyped]
+from fontTools.ttLib import TTFont, TTLibError  # type: ignore[import-untyped]
+from fontTools.varLib import instancer  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,17 @@
-"""The scene registry: built-ins, unknown names, conflicts and entry-point plug-ins."""
+"""The scene contract the display owns: the registry (built-ins, unknown names, conflicts,
+entry-point plug-ins), parameters, and the display running without the scenes package."""
 
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from typing import Any, ClassVar
 
 import pytest
 
-import scenes.base as base
-from scenes.base import Scene, UnknownScene, get_scene, param_float, register, scene_names
+import projector.display.scene as scene_module
+from projector.display.scene import Scene, UnknownScene, get_scene, param_float, register, scene_names
 
 
 def test_the_built_in_scenes_are_registered() -> None:
@@ -65,9 +68,11 @@ class FakeEntryPoint:
 
 def test_entry_point_plugins_load_and_a_broken_one_is_skipped(monkeypatch: Any, caplog: Any) -> None:
     points = [FakeEntryPoint("plugin-test", PluginScene), FakeEntryPoint("broken", ImportError("no module"))]
-    monkeypatch.setattr(base, "entry_points", lambda group: points if group == base.ENTRY_POINT_GROUP else [])
-    monkeypatch.setattr(base, "_loaded", False)
-    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    monkeypatch.setattr(
+        scene_module, "entry_points", lambda group: points if group == scene_module.ENTRY_POINT_GROUP else []
+    )
+    monkeypatch.setattr(scene_module, "_loaded", False)
+    monkeypatch.setattr(scene_module, "_REGISTRY", dict(scene_module._REGISTRY))
     with caplog.at_level(logging.ERROR):
         assert get_scene("plugin-test") is PluginScene
     assert "broken" in caplog.text
@@ -81,3 +86,16 @@ def test_param_float_clamps_and_ignores_nonsense(caplog: Any) -> None:
     assert param_float({"x": "3"}, "x", 1.0, 0.0, 10.0) == 1.0
     assert param_float({"x": True}, "x", 1.0, 0.0, 10.0) == 1.0
     assert param_float({}, "x", 1.0, 0.0, 10.0) == 1.0
+
+
+def test_the_display_runs_without_importing_the_scenes_package() -> None:
+    # A fresh interpreter: the test session itself has imported ``scenes`` (conftest).
+    code = (
+        "import sys\n"
+        "import projector.display.app, projector.display.director, projector.display.options\n"
+        "from projector.display.scene import get_scene\n"
+        "assert get_scene('fallback').name == 'fallback' and get_scene('blackout').name == 'blackout'\n"
+        "assert not any(m == 'scenes' or m.startswith('scenes.') for m in sys.modules), sorted(sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -6,13 +6,15 @@ Scenes never touch the network or the disk: everything they show arrives
 through ``enter()``/``update()`` and ``assets``, which is what lets the
 director swap a failing scene for the fallback and keeps tests headless.
 
-Third-party scenes register through the ``projector.scenes`` entry point
-group; each entry point names a Scene class.
+The display owns this contract; scenes depend on it, never the reverse. The
+built-in scenes register when whoever starts a display loads the ``scenes``
+package (the ``display`` and ``demo`` commands do); the fallback and blackout cards the director
+itself relies on live in the display. Third-party scenes register through the
+``projector.scenes`` entry point group; each entry point names a Scene class.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
 from collections.abc import Mapping
@@ -31,18 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "projector.scenes"
-#: Imported by name, not through ``scenes/__init__``: an editable install made
-#: before that file existed sees ``scenes`` as a namespace package.
-BUILTIN_MODULES = (
-    "scenes.blackout",
-    "scenes.fallback",
-    "scenes.ident",
-    "scenes.messages",
-    "scenes.portrait",
-    "scenes.qr",
-    "scenes.ticker",
-    "scenes.totals",
-)
 
 # --- house style: a dark facade at night ----------------------------------------------
 BLACK = (0, 0, 0)
@@ -101,16 +91,11 @@ def _qualified(cls: type) -> str:
 
 
 def _ensure_loaded() -> None:
-    """Import the built-in scenes, then plug-ins; a broken plug-in is logged and skipped."""
+    """Load the plug-in scenes once; a broken plug-in is logged and skipped."""
     global _loaded
     if _loaded:
         return
     _loaded = True
-    for module in BUILTIN_MODULES:
-        try:
-            importlib.import_module(module)
-        except Exception:  # one broken scene must not take the others (or the display) down
-            log.exception("built-in scene module %s failed to import", module)
     try:
         found = entry_points(group=ENTRY_POINT_GROUP)
     except Exception:  # a broken installed distribution must not stop the display

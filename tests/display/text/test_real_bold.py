@@ -27,14 +27,14 @@ import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, features
 
-from projector.display import fonts as fonts_module
-from projector.display.font_instances import BOLD, Instances, instance_name
-from projector.display.fonts import FontBook, FontFile, SystemFont, installed_faces, system_fonts
-from projector.display.text import TextRenderer
+from projector.display.text import fonts as fonts_module
+from projector.display.text.font_instances import BOLD, Instances, instance_name
+from projector.display.text.fonts import FontBook, FontFile, SystemFont, installed_faces, system_fonts
+from projector.display.text.renderer import TextRenderer
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SIZE = 64  # a spotlight line
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)
 #: How far a line's width may be from HarfBuzz's: 3 px, or 0.2 px a glyph on a long line.
@@ -224,7 +224,7 @@ def test_a_system_script_with_no_bold_file_is_drawn_regular_and_reported_once(
     if any(f.weight >= 600 for f in _same_family(regular.path)):
         pytest.skip("this machine has a bold Tifinagh file")
     monkeypatch.setattr(fonts_module, "_NO_BOLD_REPORTED", set())
-    with caplog.at_level(logging.WARNING, logger="projector.display.fonts"):
+    with caplog.at_level(logging.WARNING, logger="projector.display.text.fonts"):
         first = book.choose("strong", tifinagh)
         again = FontBook().choose("strong", frozenset(map(ord, "ⵜⴰⵎ")))
     assert first == again == FontFile(regular.path)
@@ -251,8 +251,8 @@ def _thai_source() -> Path:
 _FRESH = """
 import sys
 from pathlib import Path
-from projector.display.fonts import FontBook, FontFile
-from projector.display.font_instances import BOLD
+from projector.display.text.fonts import FontBook, FontFile
+from projector.display.text.font_instances import BOLD
 book = FontBook({"strong": (FontFile(Path(sys.argv[1]), BOLD),)})
 book.load(book.primary("strong"), 64).size("อิสรภาพ")
 print(book.font_source(book.primary("strong")), book.instances.cuts)
@@ -312,7 +312,7 @@ def test_an_unwritable_cache_keeps_the_instance_in_memory(
         folder.chmod(0o555)
     source = _thai_source()
     instances = Instances(folder)
-    with caplog.at_level(logging.WARNING, logger="projector.display.font_instances"):
+    with caplog.at_level(logging.WARNING, logger="projector.display.text.font_instances"):
         book = FontBook({"strong": (FontFile(source, BOLD),)}, instances=instances)
         renderer = TextRenderer(book)
         line = renderer.render(SAMPLES["thai_word"], "strong", SIZE, WHITE, BLACK)

@@ -47,15 +47,17 @@ from projector.core.mapping import (
 )
 from projector.core.model import ValidationError
 from projector.core.protocol import MappingFrame, OutputInfo
-from projector.display.output_gl import (
+from projector.display.output.mode import OutputMode
+from projector.display.output.output_gl import (
     GLOutput,
     OutputChoice,
     decide_output,
     request_gl_attributes,
 )
-from projector.display.output_stage import SoftwareOutput
-from projector.display.patterns import draw_pattern
-from projector.display.text import TextRenderer
+from projector.display.output.output_stage import SoftwareOutput
+from projector.display.output.patterns import draw_pattern
+from projector.display.text.fonts import FontBook
+from projector.display.text.renderer import TextRenderer
 
 if TYPE_CHECKING:
     from projector.display.options import DisplayOptions
@@ -110,7 +112,7 @@ class OutputSet:
 
     outputs: list[Output]
     choice: OutputChoice
-    headless: bool
+    mode: OutputMode
     canvas_size: tuple[int, int]
     #: A separate canvas, made the first time the scene cannot be drawn straight on a window.
     _canvas: pygame.Surface | None = None
@@ -132,8 +134,7 @@ class OutputSet:
         specs: Sequence[OutputSpec],
         *,
         preference: str = "auto",
-        headless: bool = False,
-        windowed: bool = False,
+        mode: OutputMode = OutputMode.FULLSCREEN,
         title: str = "projector",
         keep_dir: Path | None = None,
     ) -> OutputSet:
@@ -143,10 +144,11 @@ class OutputSet:
         context can be made raises ``OutputUnavailable``.
         """
         specs = tuple(specs)
-        choice = _choose(preference, headless=headless, outputs=len(specs))
+        choice = _choose(preference, mode, outputs=len(specs))
         log.info("output stage: %s (%s)", choice.path, choice.reason)
         outputs: list[Output]
-        if headless:
+        windowed = mode is OutputMode.WINDOW
+        if mode is OutputMode.HEADLESS:
             pygame.display.set_mode((1, 1))
             outputs = [_offscreen_output(spec, choice.path) for spec in specs]
         elif len(specs) == 1 and choice.path == "opengl":
@@ -160,7 +162,7 @@ class OutputSet:
             outputs = [_display_output(specs[0], windowed, title)]
         else:
             outputs = [_window_output(spec, windowed, title) for spec in specs]
-        found = cls(outputs, choice, headless, canvas_size(specs), keep_dir=keep_dir)
+        found = cls(outputs, choice, mode, canvas_size(specs), keep_dir=keep_dir)
         found._load_kept()
         return found
 
@@ -296,7 +298,7 @@ class OutputSet:
 
     def present(self) -> None:
         """Show what ``render`` drew: flip each window (nothing to do headless)."""
-        if self.headless:
+        if not self.mode.on_screen:
             return
         for out in self.outputs:
             if out.window is not None:
@@ -310,7 +312,7 @@ class OutputSet:
         if out is None:
             return None
         if isinstance(out.stage, GLOutput):
-            if not self.headless and out.scene is not None:
+            if self.mode.on_screen and out.scene is not None:
                 out.stage.render(out.scene)  # into the back buffer, redrawn before the next swap
             return out.stage.snapshot()
         return out.target
@@ -343,8 +345,6 @@ class OutputSet:
 
     def _text(self) -> TextRenderer:
         if self.text is None:
-            from projector.display.fonts import FontBook
-
             self.text = TextRenderer(FontBook())
         return self.text
 
@@ -476,7 +476,7 @@ def open_outputs(opts: DisplayOptions) -> OutputSet:
     (full screen on ``--monitor`` at its size or ``--size``; a 1280x720 window; headless 1920x1080)."""
     specs = opts.outputs
     if not specs:
-        if opts.headless:
+        if opts.mode is OutputMode.HEADLESS:
             size = opts.render_size() or (1920, 1080)
             monitor = 0
         else:
@@ -485,20 +485,19 @@ def open_outputs(opts: DisplayOptions) -> OutputSet:
             if not 0 <= monitor < len(desktops):
                 log.error("there is no monitor %d (found %d); using monitor 0", monitor, len(desktops))
                 monitor = 0
-            size = opts.size or ((1280, 720) if opts.windowed else desktops[monitor])
+            size = opts.size or ((1280, 720) if opts.mode is OutputMode.WINDOW else desktops[monitor])
         specs = single_output(size, monitor)
     return OutputSet.open(
         specs,
         preference=opts.output_path,
-        headless=opts.headless,
-        windowed=opts.windowed,
+        mode=opts.mode,
         title=f"projector \u2014 {opts.name}",
         keep_dir=opts.cache_dir(),
     )
 
 
-def _choose(preference: str, *, headless: bool, outputs: int) -> OutputChoice:
-    if preference == "auto" and headless:
+def _choose(preference: str, mode: OutputMode, *, outputs: int) -> OutputChoice:
+    if preference == "auto" and mode is OutputMode.HEADLESS:
         return OutputChoice(
             "software", "headless: the software output (--output-path opengl tests the GL one)"
         )

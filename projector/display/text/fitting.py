@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from projector.display.text import TextRenderer
+from projector.display.text.renderer import TextRenderer
 
 CACHE_SIZE = 1024
 #: A run of this many characters with no space is a sentence in a script written without

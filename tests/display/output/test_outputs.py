@@ -20,16 +20,19 @@ from projector.core.calibration import OutputSpec, parse_outputs, single_output
 from projector.core.mapping import OutputMapping, parse_mapping
 from projector.core.protocol import MappingFrame, PatternFrame, Status, Thumbnail, ThumbnailRequest
 from projector.core.wire import encode
-from projector.display import DisplayOptions, run_display
-from projector.display.app import DisplayApp, FrameInfo
-from projector.display.output_stage import SoftwareOutput
-from projector.display.outputs import MAPPINGS_FILE, OutputSet
+from projector.display import DisplayOptions
+from projector.display.app import DisplayApp
+from projector.display.frame_info import FrameInfo
+from projector.display.output.mode import OutputMode
+from projector.display.output.output_stage import SoftwareOutput
+from projector.display.output.outputs import MAPPINGS_FILE, OutputSet
+from projector.display.run import run_display
 from tests.display.fake_server import FakeServer
-from tests.display.output_checks import checkerboard, rgb
+from tests.display.output.output_checks import checkerboard, rgb
 from tests.display.screens import sample_state
 from tests.display.test_link import snapshot
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 W, H = 320, 180
 TWO = "left@0:0,0,320x180;right@1:240,0,320x180"  # an 80 px overlap; canvas 560x180
 WINDOW = [[60.0, 40.0], [140.0, 40.0], [140.0, 120.0], [60.0, 120.0]]  # a "window" mask
@@ -55,7 +58,7 @@ def key(k: int, mod: int = 0) -> None:
 def test_each_output_shows_its_own_slice_of_one_canvas(tmp_path: Path) -> None:
     """Two outputs draw the same pixels as one wide output would, each its slice."""
     wide, split = tmp_path / "wide", tmp_path / "split"
-    common = dict(state=sample_state(), headless=True, frames=2, media=None, scene="totals")
+    common = dict(state=sample_state(), mode=OutputMode.HEADLESS, frames=2, media=None, scene="totals")
     assert run_display(DisplayOptions(out=wide, size=(560, 180), **common)) == 0  # type: ignore[arg-type]
     assert run_display(DisplayOptions(out=split, outputs=parse_outputs(TWO), **common)) == 0  # type: ignore[arg-type]
     assert sorted(p.name for p in split.iterdir()) == [
@@ -71,7 +74,7 @@ def test_each_output_shows_its_own_slice_of_one_canvas(tmp_path: Path) -> None:
 
 
 def test_each_output_has_its_own_mapping() -> None:
-    outputs = OutputSet.open(parse_outputs(TWO), headless=True)
+    outputs = OutputSet.open(parse_outputs(TWO), mode=OutputMode.HEADLESS)
     assert outputs.path == "software" and "headless" in outputs.choice.reason
     assert outputs.set_mapping("left", mapping("left", masks=[WINDOW])) is None
     assert outputs.set_mapping("right", mapping("right", corners=PIN, blend={"left": 80})) is None
@@ -89,7 +92,7 @@ def test_each_output_has_its_own_mapping() -> None:
 
 
 def test_a_mapping_for_another_resolution_is_refused_and_the_last_good_one_kept() -> None:
-    outputs = OutputSet.open(single_output((W, H)), headless=True)
+    outputs = OutputSet.open(single_output((W, H)), mode=OutputMode.HEADLESS)
     good = mapping("main", corners=PIN)
     assert outputs.set_mapping("main", good) is None
     reason = outputs.set_mapping("main", mapping("main", (640, 360)))
@@ -101,7 +104,7 @@ def test_a_mapping_for_another_resolution_is_refused_and_the_last_good_one_kept(
 
 
 def test_a_failing_stage_falls_back_to_the_identity_never_black(monkeypatch: pytest.MonkeyPatch) -> None:
-    outputs = OutputSet.open(single_output((W, H)), headless=True)
+    outputs = OutputSet.open(single_output((W, H)), mode=OutputMode.HEADLESS)
     outputs.set_mapping("main", mapping("main", corners=PIN))
     stage = outputs.outputs[0].stage
     real = SoftwareOutput.render
@@ -123,7 +126,7 @@ def test_a_failing_stage_falls_back_to_the_identity_never_black(monkeypatch: pyt
 
 
 def test_the_scene_is_drawn_straight_on_the_output_until_there_is_something_to_do(tmp_path: Path) -> None:
-    outputs = OutputSet.open(single_output((W, H)), headless=True, keep_dir=tmp_path)
+    outputs = OutputSet.open(single_output((W, H)), mode=OutputMode.HEADLESS, keep_dir=tmp_path)
     target = outputs.outputs[0].target
     assert outputs.surface() is target  # the identity: no copy at all
     outputs.set_mapping("main", mapping("main", corners=PIN))
@@ -136,15 +139,15 @@ def test_the_scene_is_drawn_straight_on_the_output_until_there_is_something_to_d
     # Mappings are kept in the cache folder for a start with no server.
     outputs.set_mapping("main", mapping("main", corners=PIN))
     assert (tmp_path / MAPPINGS_FILE).exists()
-    again = OutputSet.open(single_output((W, H)), headless=True, keep_dir=tmp_path)
+    again = OutputSet.open(single_output((W, H)), mode=OutputMode.HEADLESS, keep_dir=tmp_path)
     assert again.outputs[0].mapping.corners == mapping("main", corners=PIN).corners
     # ... but not one made for another size.
-    other = OutputSet.open(single_output((640, 360)), headless=True, keep_dir=tmp_path)
+    other = OutputSet.open(single_output((640, 360)), mode=OutputMode.HEADLESS, keep_dir=tmp_path)
     assert other.outputs[0].mapping.size == (640, 360) and other.take_error()
 
 
 def test_patterns_are_drawn_through_the_mapping() -> None:
-    outputs = OutputSet.open(single_output((W, H)), headless=True)
+    outputs = OutputSet.open(single_output((W, H)), mode=OutputMode.HEADLESS)
     outputs.set_mapping("main", mapping("main", masks=[WINDOW]))
     outputs.set_pattern("main", "crosshatch")
     blank = pygame.Surface((W, H)).convert()
@@ -187,7 +190,7 @@ def test_the_server_sets_mappings_and_patterns_and_hears_refusals_and_pictures(t
             server=server.url,
             token="t",
             name="facade",
-            headless=True,
+            mode=OutputMode.HEADLESS,
             realtime=True,
             size=(W, H),
             out=tmp_path,
@@ -237,7 +240,7 @@ def _calibrate(keys: list[tuple[int, int]], tmp_path: Path) -> tuple[DisplayApp,
             server=server.url,
             token="t",
             name="facade",
-            headless=True,
+            mode=OutputMode.HEADLESS,
             realtime=True,
             size=(W, H),
             out=tmp_path,
@@ -310,7 +313,7 @@ def test_the_opengl_path_headless_warps_masks_and_reports_itself(tmp_path: Path)
     app = DisplayApp(
         DisplayOptions(
             state=sample_state(),
-            headless=True,
+            mode=OutputMode.HEADLESS,
             frames=2,
             out=tmp_path / "out",
             size=(W, H),
@@ -326,7 +329,7 @@ def test_the_opengl_path_headless_warps_masks_and_reports_itself(tmp_path: Path)
 
 
 def test_several_windows_open_one_per_output() -> None:
-    outputs = OutputSet.open(parse_outputs(TWO), windowed=True)
+    outputs = OutputSet.open(parse_outputs(TWO), mode=OutputMode.WINDOW)
     try:
         assert [o.window is not None for o in outputs.outputs] == [True, True]
         assert [o.target.get_size() for o in outputs.outputs] == [(W, H), (W, H)]  # type: ignore[union-attr]
@@ -346,14 +349,14 @@ def test_an_opengl_window_runs_the_display(tmp_path: Path) -> None:
         os.environ["SDL_VIDEODRIVER"] = "offscreen"
         sys.path.insert(0, {str(ROOT)!r})
         import pygame
-        from projector.display import DisplayOptions
+        from projector.display import DisplayOptions, OutputMode
         from projector.display.app import DisplayApp
         from tests.display.screens import sample_state
         lit = []
         def on_frame(info):
             # The panel's picture of a GL window: drawn again, since a swapped buffer is empty.
             lit.append(int(pygame.surfarray.array3d(app.outputs.picture()).max()))
-        app = DisplayApp(DisplayOptions(state=sample_state(), windowed=True, size=(320, 180), frames=3,
+        app = DisplayApp(DisplayOptions(state=sample_state(), mode=OutputMode.WINDOW, size=(320, 180), frames=3,
                                         fps=240, media=None, output_path="opengl", on_frame=on_frame))
         code = app.run()
         print("PATH", app.outputs.path, app.frames_drawn, code, min(lit))
@@ -368,7 +371,7 @@ def test_forcing_opengl_with_several_outputs_uses_software_and_says_why() -> Non
     outputs = OutputSet.open(
         (OutputSpec("a", 0, (0, 0, W, H)), OutputSpec("b", 0, (W, 0, W, H))),
         preference="opengl",
-        headless=True,
+        mode=OutputMode.HEADLESS,
     )
     assert outputs.path == "software" and "2 outputs" in outputs.choice.reason
     outputs.close()

@@ -14,10 +14,10 @@ import unicodedata
 import pytest
 from icu4py.breakers import WordBreaker
 
-from projector.display import line_breaks
-from projector.display.fonts import FontBook
-from projector.display.line_breaks import break_opportunities, segments, space_breaks
-from projector.display.text import NO_LINE_END, TextRenderer, clean_text
+from projector.display.text import line_breaks
+from projector.display.text.fonts import FontBook
+from projector.display.text.line_breaks import break_opportunities, segments, space_breaks
+from projector.display.text.renderer import NO_LINE_END, TextRenderer, clean_text
 
 SIZE = 32
 

@@ -4,7 +4,7 @@ The golden pictures in ``golden/`` were looked at by a person (Arabic joined
 and right to left, Khmer and Devanagari marks in place, no boxes). To make
 them again after a deliberate change of fonts or layout:
 
-    PROJECTOR_UPDATE_GOLDEN=1 .venv/bin/pytest tests/display/test_text_scripts.py
+    PROJECTOR_UPDATE_GOLDEN=1 .venv/bin/pytest tests/display/text/test_text_scripts.py
 
 and look at every picture before committing it.
 """
@@ -19,11 +19,11 @@ from pathlib import Path
 import pygame
 import pytest
 
-from projector.display import bidi_runs
-from projector.display import fonts as fonts_module
-from projector.display.bidi_runs import clusters, embedding_levels, fallback_levels, paragraph_level
-from projector.display.fonts import FontBook, _system_rank, system_fonts
-from projector.display.text import Layout, TextRenderer
+from projector.display.text import bidi_runs
+from projector.display.text import fonts as fonts_module
+from projector.display.text.bidi_runs import clusters, embedding_levels, fallback_levels, paragraph_level
+from projector.display.text.fonts import FontBook, _system_rank, system_fonts
+from projector.display.text.renderer import Layout, TextRenderer
 from tests.display.screens import side_by_side
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -203,7 +203,7 @@ def test_every_character_drawn_is_in_the_font_of_its_run(renderer: TextRenderer,
 def test_a_character_no_font_has_is_left_out_and_reported_once(caplog: pytest.LogCaptureFixture) -> None:
     renderer = TextRenderer(FontBook())
     for unknown in ("\U0010fffd", "\u0378"):  # private use, unassigned
-        with caplog.at_level(logging.WARNING, logger="projector.display.text"):
+        with caplog.at_level(logging.WARNING, logger="projector.display.text.renderer"):
             caplog.clear()
             with_it = renderer.render(f"abc{unknown} def", "body", SIZE, WHITE, BLACK)
             renderer.render(f"again {unknown}", "body", SIZE, WHITE, BLACK)

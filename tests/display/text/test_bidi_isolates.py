@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projector.display import bidi_runs
-from projector.display.bidi_runs import (
+from projector.display.text import bidi_runs
+from projector.display.text.bidi_runs import (
     BIDI_CONTROLS,
     FSI,
     ISOLATE_OPENERS,
@@ -33,8 +33,8 @@ from projector.display.bidi_runs import (
     isolated,
     paragraph_level,
 )
-from projector.display.fonts import FontBook
-from projector.display.text import Layout, TextRenderer
+from projector.display.text.fonts import FontBook
+from projector.display.text.renderer import Layout, TextRenderer
 
 SIZE = 32
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)

@@ -1,21 +1,10 @@
-"""Blackout, ident and fallback: small scenes a show depends on."""
+"""The ident card: which display this is, its size, its server and whether it is connected."""
 
 from __future__ import annotations
 
 from projector.display.assets import LinkInfo
-from scenes.blackout import BlackoutScene
-from scenes.fallback import FallbackScene
 from scenes.ident import IdentScene
 from tests.display.screens import colour_pixels, lit_pixels, make_assets, region, sample_state, surface
-
-
-def test_blackout_is_all_black_at_once() -> None:
-    out = surface()
-    out.fill((255, 255, 255))
-    scene = BlackoutScene()
-    scene.enter(sample_state(), make_assets(), {})
-    scene.draw(out)
-    assert lit_pixels(out, threshold=1) == 0
 
 
 def test_ident_shows_name_size_server_and_connection() -> None:
@@ -33,16 +22,3 @@ def test_ident_shows_name_size_server_and_connection() -> None:
     scene.draw(out)
     after = region(out, (0, int(50 * scene.u), scene.w, int(30 * scene.u)))
     assert colour_pixels(after, (60, 220, 120)) > colour_pixels(before, (60, 220, 120))
-
-
-def test_fallback_shows_the_campaign_and_total_even_without_assets() -> None:
-    scene = FallbackScene()
-    scene.enter(sample_state(), object(), {})  # type: ignore[arg-type]
-    out = surface((1920, 1080))
-    scene.draw(out)
-    assert lit_pixels(out) > 10_000
-    scene = FallbackScene()
-    scene.enter(sample_state(), make_assets(), {})
-    out = surface()
-    scene.draw(out)
-    assert lit_pixels(out) > 5_000

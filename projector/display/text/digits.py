@@ -21,8 +21,8 @@ import unicodedata
 
 import pygame
 
-from projector.display.fonts import Colour
-from projector.display.text import TextRenderer
+from projector.display.text.fonts import Colour
+from projector.display.text.renderer import TextRenderer
 
 #: Characters whose ink band sets the band all glyphs are cropped to: the digits and the
 #: separators locales use (a comma hangs below the digits, so it must count).

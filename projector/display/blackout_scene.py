@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pygame
 
 from projector.core.state import ShowState
-from scenes.base import BLACK, register
+from projector.display.scene import BLACK, register
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from projector.core.mapping import warp_point
-from projector.display.fonts import FontBook
-from projector.display.patterns import PATTERNS, SIDE_TINTS, YELLOW, draw_overlap, draw_pattern
-from projector.display.text import TextRenderer
-from tests.display.output_checks import OUT, STRONG_PIN, mapping, rgb, solid
+from projector.display.output.patterns import PATTERNS, SIDE_TINTS, YELLOW, draw_overlap, draw_pattern
+from projector.display.text.fonts import FontBook
+from projector.display.text.renderer import TextRenderer
+from tests.display.output.output_checks import OUT, STRONG_PIN, mapping, rgb, solid
 
 
 @pytest.fixture(scope="module")
