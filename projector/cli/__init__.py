@@ -1,5 +1,10 @@
-"""The ``projector`` command and its subcommands (serve, display, demo, cue, media, cases, token)."""
+"""The ``projector`` command and its subcommands (serve, display, demo, cue, media, cases, token).
 
-from projector.cli.main import main
+The entry point is ``projector.cli.main:main``. Importing this package sets nothing
+else up, so ``server.py`` (which needs only ``cli.serve``) never loads pygame.
+"""
 
-__all__ = ["main"]
+import os
+
+# pygame-ce greets stdout on import; a display's start-up errors are meant to be its only words.
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")

@@ -29,12 +29,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from media.dossier import DEMO_DIR
+import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
+from media.dossier import DEMO_DIR, load_dossiers
+from projector.cli.feed import run_feed
+from projector.cli.logs import setup_logging
 from projector.core.model import Action, Campaign, Channel
-from projector.display.options import DisplayOptions, parse_cycle
+from projector.display.options import DisplayOptions, parse_cycle, parse_languages, parse_size
 from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 from projector.server.app import build_app
 from projector.server.config import Config
+from projector.store.sqlite import SqliteStore
 
 log = logging.getLogger("projector.cli.demo")
 
@@ -92,8 +97,6 @@ def history(case_ids: list[str], seed: int = 7) -> list[Action]:
 
 def seed_store(db_path: Path) -> DemoSecrets:
     """Cases, campaign, history, an operator login and tokens for the demo."""
-    from media.dossier import DEMO_DIR, load_dossiers
-    from projector.store.sqlite import SqliteStore
 
     now = time.time()
     store = SqliteStore(db_path)
@@ -152,7 +155,6 @@ class ServerThread:
             self.ready.set()
 
     async def _main(self) -> None:
-        from projector.cli.feed import run_feed
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
@@ -185,7 +187,6 @@ class ServerThread:
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
-    from projector.display.options import parse_languages, parse_size
 
     parser.add_argument(
         "--data-dir", type=Path, help="keep the demo's database here (default: a fresh temp dir)"
@@ -257,7 +258,6 @@ def demo_server(ns: argparse.Namespace) -> Iterator[RunningDemo]:
         data_dir.mkdir(parents=True, exist_ok=True)
         config = replace(Config(), data_dir=data_dir, port=ns.port, host="127.0.0.1")
         demo = seed_store(config.db_path)
-        from media.dossier import load_dossiers
 
         case_ids = [d.case.id for d in load_dossiers(DEMO_DIR)]
         server_thread = ServerThread(config, demo, case_ids, ns.rate)
@@ -269,9 +269,6 @@ def demo_server(ns: argparse.Namespace) -> Iterator[RunningDemo]:
 
 
 def run_demo(ns: argparse.Namespace) -> int:
-    import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
-    from projector.cli.main import setup_logging
-    from projector.display.run import run_display
 
     setup_logging()
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
+from projector.cli import serve as server
+from projector.cli.cue import add_cue_arguments, run_cue
+from projector.cli.demo import add_demo_arguments, run_demo
+from projector.cli.logs import setup_logging
+from projector.cli.media import add_cases_arguments, add_media_arguments, run_cases, run_media
+from projector.display.options import add_display_arguments, options_from_args
+from projector.display.run import run_display
+from projector.display.video import NoVideoDevice, start_video
 from projector.server.config import ConfigError, load_config
+from projector.store.sqlite import SqliteStore
 
 SCOPES = ("ingest", "display", "operator", "admin")
 
 
 def _cmd_serve(ns: argparse.Namespace) -> int:
-    from projector.cli import serve as server
-
     server.serve(server.config_from_args(ns))
     return 0
 
 
 def _cmd_token_create(ns: argparse.Namespace) -> int:
-    from projector.store.sqlite import SqliteStore
-
     config = load_config(overrides={"data_dir": ns.data_dir})
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(config.db_path)
@@ -39,10 +44,6 @@ def _cmd_token_create(ns: argparse.Namespace) -> int:
 
 
 def _cmd_display(ns: argparse.Namespace) -> int:
-    import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
-    from projector.display.options import options_from_args
-    from projector.display.run import run_display
-
     try:
         options = options_from_args(ns)
     except ValueError as exc:
@@ -60,8 +61,6 @@ def _video_ready(command: str) -> bool:
     The display would find out too, but only after the demo's server and the
     logging are up, and its refusal would come wrapped in a log record.
     """
-    from projector.display.video import NoVideoDevice, start_video
-
     try:
         start_video()
     except NoVideoDevice as exc:
@@ -70,23 +69,13 @@ def _video_ready(command: str) -> bool:
     return True
 
 
-def setup_logging() -> None:
-    import logging
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
 def _cmd_demo(ns: argparse.Namespace) -> int:
-    from projector.cli.demo import run_demo
-
     if not ns.headless and not _video_ready("projector demo"):
         return 1  # before the demo seeds a database and starts its server
     return run_demo(ns)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from projector.cli import serve as server
-
     parser = argparse.ArgumentParser(prog="projector", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -102,8 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--data-dir", type=Path, help="the server's data directory (default ./data)")
     create.set_defaults(run=_cmd_token_create)
 
-    from projector.cli.media import add_cases_arguments, add_media_arguments, run_cases, run_media
-
     cases = sub.add_parser("cases", help="import or export case dossiers (folders of case.toml + pictures)")
     add_cases_arguments(cases)
     cases.set_defaults(run=run_cases)
@@ -112,30 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     media.set_defaults(run=run_media)
 
     cue = sub.add_parser("cue", help="show control: go, back, blackout, panic, jump, list, load ...")
-    from projector.cli.cue import add_cue_arguments, run_cue
-
     add_cue_arguments(cue)
     cue.set_defaults(run=run_cue)
 
-    try:
-        from projector.display.options import add_display_arguments
-    except ImportError:  # pragma: no cover - the display needs pygame-ce
-        add_display_arguments = None
-    if add_display_arguments is not None:
-        display = sub.add_parser("display", help="run a display")
-        add_display_arguments(display)
-        display.set_defaults(run=_cmd_display)
-        from projector.cli.demo import add_demo_arguments
-
-        demo = sub.add_parser("demo", help="server + simulated campaign + display, on embedded defaults")
-        add_demo_arguments(demo)
-        demo.set_defaults(run=_cmd_demo)
+    display = sub.add_parser("display", help="run a display")
+    add_display_arguments(display)
+    display.set_defaults(run=_cmd_display)
+    demo = sub.add_parser("demo", help="server + simulated campaign + display, on embedded defaults")
+    add_demo_arguments(demo)
+    demo.set_defaults(run=_cmd_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # pygame-ce greets stdout on import; a display's start-up errors are meant to be its only words.
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     ns = build_parser().parse_args(argv)
     try:
         return int(ns.run(ns))

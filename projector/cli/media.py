@@ -18,7 +18,17 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from media.dossier import DossierError
+from media.exchange import export_dossiers, import_dossiers, temp_dir, unpack_zip, zip_folder
+from media.library import MediaLibrary
+from media.pipeline import MediaError
+from media.variants import prepare
 from projector.cli.http import CliError, request
+from projector.core.state import ShowState
+from projector.server.config import load_config
+from projector.server.media_service import MediaService
+from projector.server.routes.media import media_record
+from projector.store.sqlite import SqliteStore
 
 
 def add_cases_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,9 +69,6 @@ def run_cases(ns: argparse.Namespace) -> int:
 
 
 def _import(ns: argparse.Namespace) -> tuple[list[str], list[str]]:
-    from media.dossier import DossierError
-    from media.exchange import import_dossiers, zip_folder
-    from media.pipeline import MediaError
 
     folder = Path(ns.folder)
     if not folder.is_dir():
@@ -73,7 +80,6 @@ def _import(ns: argparse.Namespace) -> tuple[list[str], list[str]]:
     try:
         result = import_dossiers(folder, library)
         now = time.time()
-        from projector.server.routes.media import media_record
 
         for item in result.media:
             store.add_media(media_record(item, item.path.name, "cli", now))
@@ -87,7 +93,6 @@ def _import(ns: argparse.Namespace) -> tuple[list[str], list[str]]:
 
 
 def _export(ns: argparse.Namespace) -> int:
-    from media.exchange import export_dossiers, temp_dir, unpack_zip
 
     folder = Path(ns.folder)
     if ns.data_dir is None:
@@ -115,9 +120,6 @@ def _export(ns: argparse.Namespace) -> int:
 
 
 def _local(data_dir: Path):  # type: ignore[no-untyped-def]
-    from media.library import MediaLibrary
-    from projector.server.config import load_config
-    from projector.store.sqlite import SqliteStore
 
     config = load_config(overrides={"data_dir": data_dir})
     config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -155,9 +157,6 @@ class ProgressBar:
 
 
 def run_media(ns: argparse.Namespace) -> int:
-    from media.variants import prepare
-    from projector.core.state import ShowState
-    from projector.server.media_service import MediaService
 
     library, store = _local(ns.data_dir)
     try:

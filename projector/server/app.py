@@ -8,6 +8,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from aiohttp import web
@@ -78,8 +79,6 @@ def _load_state(store: Any, config: Config) -> ShowState:
         Message(m.id, m.text, m.name, m.country, m.lang, m.decided_at or m.created_at, m.pinned)
         for m in store.approved_messages(WALL_SIZE)
     )
-    from types import MappingProxyType
-
     return ShowState(
         rev=0,
         campaign=campaign,

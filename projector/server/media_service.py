@@ -22,6 +22,7 @@ from aiohttp import web
 from media.library import MediaLibrary
 from media.variants import VARIANTS, Job, Progress, jobs_for, prepare
 from projector.core.state import CaseUpdated, Event, ShowState
+from projector.server.app_keys import SHOW, STORE
 
 log = logging.getLogger("projector.media")
 
@@ -138,8 +139,6 @@ MEDIA = web.AppKey("media", MediaService)
 
 async def media_ctx(app: web.Application) -> AsyncIterator[None]:
     """Start the variant task once the store is open; stop it before the store closes."""
-    from projector.server.app_keys import SHOW, STORE
-
     service = app[MEDIA]
     store = app[STORE]
     show = app[SHOW]

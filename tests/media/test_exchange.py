@@ -14,7 +14,7 @@ from media.dossier import DEMO_DIR, DossierError, load_dossiers
 from media.exchange import export_dossiers, import_dossiers, unpack_zip, zip_folder
 from media.library import MediaLibrary
 from media.pipeline import MediaError
-from projector.cli import main as cli
+from projector.cli.main import main as cli
 from projector.store.sqlite import SqliteStore
 from tests.conftest import RunningServer
 

@@ -47,9 +47,9 @@ from functools import lru_cache
 from pathlib import Path
 
 # fontTools ships no type information.
-import fontTools  # type: ignore[import-untyped]
-from fontTools.ttLib import TTFont, TTLibError  # type: ignore[import-untyped]
-from fontTools.varLib import instancer  # type: ignore[import-untyped]
+import fontTools
+from fontTools.ttLib import TTFont, TTLibError
+from fontTools.varLib import instancer
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from media.exchange import (
     unpack_zip,
     zip_folder,
 )
-from media.library import Ingested
+from media.library import MAX_UPLOAD_BYTES, Ingested
 from media.pipeline import MediaError
 from media.variants import VARIANTS, Job, make_variant, variant_path
 from projector.core.model import MEDIA_HASH_PATTERN, Case, ValidationError, parse_focus
@@ -109,8 +109,6 @@ async def read_upload(request: web.Request, limit: int) -> bytes:
 
 async def upload(request: web.Request) -> web.Response:
     """``POST /api/v1/media``: one picture, raw bytes. ``?name=`` (or ``X-Filename``) is only for messages."""
-    from media.library import MAX_UPLOAD_BYTES
-
     principal = await require(request, "operator")
     name = (request.query.get("name") or request.headers.get("X-Filename") or "upload")[:200]
     data = await read_upload(request, MAX_UPLOAD_BYTES)
