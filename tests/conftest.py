@@ -129,7 +129,7 @@ async def recv_json(ws: Any, timeout: float = 5.0) -> dict[str, Any]:
 #: Tests that spend minutes mostly waiting on the real clock (the demo runs for two minutes
 #: of real time on a few seconds of CPU): collected first, so that under ``-n`` (pytest-xdist)
 #: one worker waits on them while the others run everything else.
-SLOW_FIRST = ("tests/test_demo.py::test_two_minutes_of_the_demo",)
+SLOW_FIRST = ("tests/cli/test_demo.py::test_two_minutes_of_the_demo",)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

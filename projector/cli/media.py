@@ -132,10 +132,11 @@ def _local(data_dir: Path):  # type: ignore[no-untyped-def]
 class ProgressBar:
     """One line on stderr, redrawn in place on a terminal (plain lines every 10% otherwise)."""
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
+        # Looked up now, not at import: whoever redirected stderr since (a test, a wrapper) gets the lines.
+        self.stream = stream or sys.stderr
         self.width = width
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self._last_tenth = -1
 
     def __call__(self, progress) -> None:  # type: ignore[no-untyped-def]

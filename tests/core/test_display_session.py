@@ -1,7 +1,7 @@
 """The display's websocket conversation without a websocket: ``projector.core.display_session``.
 
 The codes and messages here are the ones the server's handler has always sent
-(see ``tests/test_server.py``), so moving the handler onto the session changes
+(see ``tests/server/test_app.py``), so moving the handler onto the session changes
 nothing a display can see.
 """
 

@@ -22,7 +22,7 @@ from projector.display.frame_info import FrameInfo
 from projector.display.output.mode import OutputMode
 from projector.display.run import run_display
 from scenes.portrait import PortraitScene
-from tests.test_server_process import ROOT, ServerProcess, create_token
+from tests.server.test_process import ROOT, ServerProcess, create_token
 
 SIZE = (480, 270)
 PORTRAIT = DEMO_DIR / "itzel-ramirez" / "portrait.png"

@@ -28,7 +28,7 @@ from scenes.portrait import PortraitScene
 from tests.display.fake_server import FakeServer
 from tests.display.screens import live_options, sample_state, surface
 from tests.display.test_link import snapshot, totals
-from tests.test_server_process import ServerProcess, create_token
+from tests.server.test_process import ServerProcess, create_token
 
 SMALL = (320, 180)
 

@@ -19,9 +19,9 @@ from projector.server.app_keys import HUB, SHOW, STORE
 from projector.store.base import Store
 from projector.store.records import StoreError
 from tests.conftest import RunningServer, recv_json
-from tests.test_http_show import SHOW as FACADE
-from tests.test_http_show import call
-from tests.test_server_process import ServerProcess, create_token
+from tests.server.routes.test_show import SHOW as FACADE
+from tests.server.routes.test_show import call
+from tests.server.test_process import ServerProcess, create_token
 
 
 async def test_the_cue_is_stored_before_any_screen_is_told(

@@ -11,7 +11,7 @@ from aiohttp import web
 from projector.core.model import ValidationError, parse_text
 from projector.server.app_keys import CONFIG, STORE
 from projector.server.web.auth import SESSION_COOKIE, TOKEN_CACHE, authenticate, principal_json, require
-from projector.server.web.errors import ApiError, read_json
+from projector.server.web.errors import ApiError, read_json_object
 from projector.server.web.http import client_address, json_response, limit_public, rfc3339
 
 log = logging.getLogger("projector.accounts")
@@ -19,9 +19,7 @@ log = logging.getLogger("projector.accounts")
 
 async def login(request: web.Request) -> web.Response:
     limit_public(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
+    body = await read_json_object(request)
     username = parse_text(body.get("username"), "username", 100)
     password = parse_text(body.get("password"), "password", 1000)
     store = request.app[STORE]
@@ -82,9 +80,7 @@ async def list_tokens(request: web.Request) -> web.Response:
 
 async def create_token(request: web.Request) -> web.Response:
     await require(request, "admin")
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
+    body = await read_json_object(request)
     scope = body.get("scope")
     if scope not in ("ingest", "display", "operator", "admin"):
         raise ValidationError("scope", "must be one of ingest, display, operator, admin")
@@ -119,9 +115,7 @@ async def list_users(request: web.Request) -> web.Response:
 
 async def create_user(request: web.Request) -> web.Response:
     principal = await require(request, "admin")
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
+    body = await read_json_object(request)
     username = parse_text(body.get("username"), "username", 64)
     password = parse_text(body.get("password"), "password", 1000)
     if len(password) < 10:

@@ -25,7 +25,7 @@ from projector.server.app_keys import SHOW, STORE
 from projector.server.web.auth import (
     require,
 )
-from projector.server.web.errors import read_json
+from projector.server.web.errors import read_json_object
 from projector.server.web.http import json_response
 
 log = logging.getLogger("projector.server")
@@ -45,9 +45,7 @@ def _non_negative_int(body: dict[str, Any], name: str, default: int) -> int:
 
 async def put_campaign(request: web.Request) -> web.Response:
     await require(request, "operator")
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
+    body = await read_json_object(request)
     unknown = set(body) - {"name", "goal", "record", "lang", "tagline", "call_to_action", "translations"}
     if unknown:
         raise ValidationError(sorted(unknown)[0], "unknown field")

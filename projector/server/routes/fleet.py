@@ -45,7 +45,7 @@ from projector.server.fleet import FLEET, Fleet, safe_area_json, safe_areas_json
 from projector.server.panels import PANELS
 from projector.server.routes.mapping import MAPPINGS
 from projector.server.web.auth import require
-from projector.server.web.errors import ApiError, read_json
+from projector.server.web.errors import ApiError, read_json, read_json_object
 from projector.server.web.http import json_response
 from projector.store.fleet import DisplaySettings
 
@@ -78,9 +78,7 @@ async def _fleet_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _body(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
+    body = await read_json_object(request)
     return body
 
 
@@ -112,9 +110,7 @@ async def put_display(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     fleet = request.app[FLEET]
     current = _display(fleet, request.match_info["name"])
-    body = await read_json(request, constants=True) if request.can_read_body else {}
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
+    body = await read_json_object(request, constants=True) if request.can_read_body else {}
     unknown = set(body) - {"name", "groups", "latency_ms", "safe_area", "locale"}
     if unknown:
         raise ValidationError(sorted(unknown)[0], "unknown field")

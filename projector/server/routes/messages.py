@@ -43,7 +43,7 @@ from projector.server.app_keys import CONFIG, SHOW, STORE
 from projector.server.message_preview import PreviewRenderer
 from projector.server.moderation import INTAKE, PREVIEWS, QUEUE, Intake, ModerationQueue, effective_blocklists
 from projector.server.web.auth import authenticate, require
-from projector.server.web.errors import ApiError, read_json
+from projector.server.web.errors import ApiError, read_json, read_json_object
 from projector.server.web.http import client_address, json_response, limit_public, rfc3339
 from projector.server.web.twilio import twiml_empty, verify_signature
 from projector.store.messages import Decision, StoredMessage
@@ -141,9 +141,7 @@ async def submit_message(request: web.Request) -> web.Response:
         raise ApiError(403, "forbidden", f"{principal.role!r} tokens may not submit messages")
     if principal is None:
         limit_public(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
+    body = await read_json_object(request)
     allowed = {"name", "country", "text", "lang"} | ({"sender"} if principal else set())
     unknown = set(body) - allowed
     if unknown:
@@ -352,9 +350,7 @@ async def edit_message(request: web.Request) -> web.Response:
     submissions are; the rules' word lists do not apply to a moderator."""
     principal = await require(request, "operator")
     stored = await _stored(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
+    body = await read_json_object(request)
     unknown = set(body) - {"text", "name"}
     if unknown:
         raise ValidationError(sorted(unknown)[0], "unknown field")

@@ -39,7 +39,7 @@ from projector.server.fleet import FLEET
 from projector.server.show_control import ShowControl
 from projector.server.views import show_json
 from projector.server.web.auth import require
-from projector.server.web.errors import ApiError, read_json
+from projector.server.web.errors import ApiError, read_json, read_json_object
 from projector.store.records import StoreError
 
 log = logging.getLogger("projector.show_control")
@@ -63,9 +63,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
     """An optional JSON object body (a Stream Deck button may send none)."""
     if not request.can_read_body:
         return {}
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
+    body = await read_json_object(request)
     return body
 
 

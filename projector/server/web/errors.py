@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -91,6 +92,14 @@ async def read_json(request: web.Request, *, constants: bool = False) -> object:
         return json.loads(text) if constants else json.loads(text, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
+
+
+async def read_json_object(request: web.Request, *, constants: bool = False) -> dict[str, Any]:
+    """:func:`read_json` for the bodies that must be one JSON object (most of them)."""
+    body = await read_json(request, constants=constants)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    return body
 
 
 def _no_constants(name: str) -> float:

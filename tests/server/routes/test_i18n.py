@@ -19,7 +19,7 @@ from projector.i18n.extract_html import MarkupError, extract_messages
 from projector.server.routes.i18n import catalog_document, localised_submit_page
 from tests.conftest import RunningServer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 TRANSLATED = ("fr", "ar")
 

@@ -20,7 +20,7 @@ from projector.cli.demo import DEMO_CYCLE, add_demo_arguments, demo_server, disp
 from projector.display.app import DisplayApp
 from projector.display.frame_info import FrameInfo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 YELLOW = (255, 221, 0)
 
 

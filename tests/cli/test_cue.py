@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_server_process import ROOT, ServerProcess, create_token
+from tests.server.test_process import ROOT, ServerProcess, create_token
 
 SHOW_TOML = """
 id = "facade"

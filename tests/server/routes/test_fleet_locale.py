@@ -7,7 +7,7 @@ from typing import Any
 
 from projector.server.app_keys import CONFIG
 from tests.conftest import RunningServer, start_server
-from tests.test_http_fleet import connect, listed, next_of
+from tests.server.routes.test_fleet import connect, listed, next_of
 
 
 async def test_an_operator_sets_a_displays_locale_and_the_display_hears_it(live: RunningServer) -> None:
