@@ -24,6 +24,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from media.library import MediaLibrary
 from media.pipeline import MediaError, Treatment, _check_focus, _decode, _treat
 
 log = logging.getLogger(__name__)
@@ -91,8 +92,6 @@ def jobs_for(
     variants: Sequence[Variant] = tuple(VARIANTS.values()),
 ) -> list[Job]:
     """Every (picture, focus) x variant whose file does not exist yet, each once."""
-    from media.library import MediaLibrary
-
     library = MediaLibrary(library_root)
     jobs: dict[Path, Job] = {}
     for media_hash, focus in pictures:

@@ -29,6 +29,7 @@ from projector.core.model import (
     parse_media_hash,
     parse_text,
 )
+from projector.core.protocol import case_to_wire
 
 MAX_NAME_LENGTH = 200
 MAX_STORY_LENGTH = 2000
@@ -154,6 +155,4 @@ def case_from_json(case_id: str, body: object) -> Case:
 
 def case_json(case: Case) -> dict[str, Any]:
     """The JSON ``case_from_json`` reads (the same shape as the wire's)."""
-    from projector.core.protocol import case_to_wire
-
     return case_to_wire(case)

@@ -38,10 +38,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit, urlunsplit
 
 from projector.core.model import MEDIA_HASH_PATTERN
 from projector.core.protocol import Snapshot
 from projector.core.state import ShowState
+from projector.core.wire import decode, encode
+from projector.display.link import websocket_url
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +70,6 @@ def default_cache_dir(name: str) -> Path:
 
 def media_base_url(server: str) -> str:
     """The HTTP base of the server a display's websocket URL names: ``ws://h:p/ws`` -> ``http://h:p``."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    from projector.display.link import websocket_url
-
     parts = urlsplit(websocket_url(server))
     scheme = "https" if parts.scheme == "wss" else "http"
     path = parts.path[: -len("/ws")] if parts.path.endswith("/ws") else parts.path
@@ -174,8 +173,6 @@ class MediaCache:
 
     def load_state(self) -> ShowState | None:
         """The last saved show, or None (none saved, or unreadable: logged)."""
-        from projector.core.wire import decode
-
         path = self.root / STATE_FILE
         try:
             raw = path.read_text(encoding="utf-8")
@@ -438,8 +435,6 @@ class MediaCache:
                 self._state = None
         if not changed and state.rev == self._saved_rev:
             return
-        from projector.core.wire import encode
-
         text = encode(Snapshot(state, time.time()))
         path = self.root / STATE_FILE
         tmp: str | None = None
