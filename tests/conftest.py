@@ -21,8 +21,8 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import scenes  # noqa: F401  (registers the built-in scenes, as the display command does)
 from projector.server.app import ADMIN_PASSWORD_FILE, build_app
-from projector.server.app_keys import STORE
 from projector.server.config import Config
+from projector.server.services import SERVICES
 
 
 @dataclass
@@ -85,7 +85,7 @@ async def start_server(config: Config) -> RunningServer:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    store = app[STORE]
+    store = app[SERVICES].store
     tokens = {}
     for scope in ("ingest", "display", "operator", "admin"):
         _, secret = await store.call(

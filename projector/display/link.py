@@ -25,6 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
 from projector.core.clock import BadSample, ClockFilter
 from projector.core.protocol import (
     MAX_FRAME_BYTES,
@@ -183,9 +186,6 @@ class Link:
             self._stop.wait(delay)
 
     def _session(self) -> str:
-        from websockets.exceptions import ConnectionClosed
-        from websockets.sync.client import connect
-
         with connect(
             self.url,
             open_timeout=self.open_timeout,

@@ -21,10 +21,9 @@ from projector.core.state import (
     Message,
     ShowState,
 )
-from projector.server import osc
-from projector.server.app_keys import CONFIG, HUB, METRICS, PUBLIC_LIMITER, SHOW, SHOW_CONTROL, STORE
 from projector.server.config import Config
-from projector.server.hub import Hub
+from projector.server.media_service import start_media
+from projector.server.moderation import load_moderation
 from projector.server.routes import accounts as http_accounts
 from projector.server.routes import actions, campaign, cases, displays, health
 from projector.server.routes import fleet as http_fleet
@@ -35,16 +34,9 @@ from projector.server.routes import messages as http_messages
 from projector.server.routes import panel as http_panel
 from projector.server.routes import schedule as http_schedule
 from projector.server.routes import show as http_show
-from projector.server.show import Show
+from projector.server.services import SERVICES, build_services
 from projector.server.show_control import restore
-from projector.server.web.auth import (
-    TOKEN_CACHE,
-    TokenCache,
-)
 from projector.server.web.errors import error_middleware
-from projector.server.web.metrics import Metrics
-from projector.server.web.ratelimit import RateLimiter
-from projector.store.writer import StoreWriter
 
 ADMIN_PASSWORD_FILE = "admin-password.txt"
 
@@ -89,52 +81,60 @@ def _load_state(store: Any, config: Config) -> ShowState:
     )
 
 
-async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
-    config = app[CONFIG]
+async def _lifespan(app: web.Application) -> AsyncIterator[None]:
+    """Open the store, rebuild the show, start the services; on the way out, close in reverse:
+    sockets (displays, panels, OSC) first, then the services, then the store."""
+    s = app[SERVICES]
+    config = s.config
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    writer = app[STORE]
-    await asyncio.get_running_loop().run_in_executor(None, writer.start)
-    state = await writer.call(lambda s: _load_state(s, config))
-    app[SHOW].state = await writer.call(lambda s: restore(s, state, time.time()))
-    app[SHOW_CONTROL].attach()
-    where = await writer.call(lambda s: _first_run_admin(s, config.data_dir))
+    await asyncio.get_running_loop().run_in_executor(None, s.store.start)
+    state = await s.store.call(lambda st: _load_state(st, config))
+    s.show.state = await s.store.call(lambda st: restore(st, state, time.time()))
+    s.show_control.attach()
+    where = await s.store.call(lambda st: _first_run_admin(st, config.data_dir))
     if where is not None:
         log.warning("first run: created the admin login; its password is in %s", where)
-    state = app[SHOW].state
+    state = s.show.state
     log.info("loaded %s: %d actions counted, %d cases", config.db_path, state.totals.total, len(state.cases))
+    await load_moderation(s.store, s.intake, s.queue)
+    start_media(s.media, s.store, s.show)
+    s.panels.start()
+    await s.fleet.start(on_change=s.panels.dirty.set)
+    await s.scheduler.start()
+    await s.osc.start()
     yield
-    app[SHOW_CONTROL].close()
-    await app[HUB].close_all()
-    await asyncio.get_running_loop().run_in_executor(None, writer.close)
+    s.osc.close()
+    await s.panels.close()
+    await s.hub.close_all()
+    await s.scheduler.close()
+    await s.fleet.close()
+    await s.media.close()
+    s.previews.close()
+    s.show_control.close()
+    await asyncio.get_running_loop().run_in_executor(None, s.store.close)
 
 
 def build_app(config: Config) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
-    metrics_ = Metrics()
-    hub = Hub(metrics_, totals_rate=config.totals_rate, queue_limit=config.client_queue)
-    app[CONFIG] = config
-    app[METRICS] = metrics_
-    app[HUB] = hub
-    app[SHOW] = Show(ShowState(), hub)
-    app[STORE] = StoreWriter(config.db_path)
-    app[TOKEN_CACHE] = TokenCache()
-    app[PUBLIC_LIMITER] = RateLimiter(config.public_rate_per_minute)
-    app.cleanup_ctx.append(_store_ctx)
-
-    health.add_routes(app)
-    displays.add_routes(app)
-    actions.add_routes(app)
-    campaign.add_routes(app)
-    cases.add_routes(app)
-    http_accounts.add_routes(app)
-    http_messages.add_routes(app)
-    http_show.add_routes(app)
-    # Before the panel's routes: its GET /submit (in the reader's language) is the one that answers.
-    http_i18n.add_routes(app)
-    http_panel.add_routes(app)
-    http_media.add_routes(app)
-    http_fleet.add_routes(app)
-    http_schedule.add_routes(app)
-    http_mapping.add_routes(app)
-    osc.add_routes(app)
+    app[SERVICES] = build_services(config)
+    app.cleanup_ctx.append(_lifespan)
+    # Each area adds its routes; no area's routes depend on another's having been added, except
+    # that the reader's-language GET /submit (i18n) must come before the panel's.
+    for area in (
+        health,
+        displays,
+        actions,
+        campaign,
+        cases,
+        http_accounts,
+        http_messages,
+        http_show,
+        http_i18n,
+        http_panel,
+        http_media,
+        http_fleet,
+        http_schedule,
+        http_mapping,
+    ):
+        area.add_routes(app)
     return app

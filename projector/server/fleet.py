@@ -15,13 +15,13 @@ loaded before its screens are set up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from aiohttp import web
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -33,19 +33,26 @@ from projector.core.health import Observed, alerts, slow_since
 from projector.core.model import ValidationError
 from projector.core.protocol import Command, Status, You
 from projector.core.safe_area import SafeArea, safe_area_to_wire
-from projector.server.app_keys import CONFIG, HUB, METRICS, STORE
-from projector.server.hub import DisplayConnection, DisplayRecord
+from projector.server.hub import DisplayConnection, DisplayRecord, Hub
+from projector.server.web.metrics import Metrics
 from projector.store.fleet import DisplaySettings
+from projector.store.writer import StoreWriter
 
 log = logging.getLogger("projector.server.fleet")
+
+#: How often displays' health is looked at for new alerts.
+SWEEP_INTERVAL = 1.0
 
 #: Close code for a display an operator retired (4000-4999: application codes).
 CLOSE_RETIRED = 4003
 
 
 class Fleet:
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
+    def __init__(self, hub: Hub, store: StoreWriter, metrics: Metrics, public_url: str) -> None:
+        self.hub = hub
+        self.store = store
+        self.public_url = public_url
+        self._sweeper: asyncio.Task[None] | None = None
         #: Operators' settings by hello name (a display with none is called by its hello name).
         self.settings: dict[str, DisplaySettings] = {}
         self.declared: set[str] = set()
@@ -54,17 +61,37 @@ class Fleet:
         #: Read-modify-write of settings, one at a time: two operators editing two outputs'
         #: safe areas at once must not lose either edit across the store's await.
         self._editing = asyncio.Lock()
-        registry = app[METRICS].registry
+        registry = metrics.registry
         self.alerts_raised = Counter(
             "projector_display_alerts_raised", "Alerts raised, by kind", ["alert"], registry=registry
         )
-        registry.register(FleetCollector(app))
+        registry.register(FleetCollector(hub, self))
+
+    async def start(self, on_change: Callable[[], None]) -> None:
+        """Read the settings, then sweep health every ``SWEEP_INTERVAL``; ``on_change`` when alerts change."""
+        await self.load()
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep(on_change), name="fleet-sweep")
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+
+    async def _sweep(self, on_change: Callable[[], None]) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL)
+            try:
+                if self.sweep(time.time()):
+                    on_change()
+            except Exception:
+                log.exception("fleet health sweep failed")
 
     async def load(self) -> None:
         def read(store: Any) -> tuple[list[DisplaySettings], list[str]]:
             return store.fleet_displays(), store.declared_groups()
 
-        displays, groups = await self.app[STORE].call(read)
+        displays, groups = await self.store.call(read)
         self.settings = {d.hello_name: d for d in displays}
         self.declared = set(groups)
 
@@ -85,13 +112,13 @@ class Fleet:
         None when the config does not say: the display then points at its own
         server's ``/submit``, which is right whenever supporters reach that address.
         """
-        public = self.app[CONFIG].public_url.strip().rstrip("/")
+        public = self.public_url.strip().rstrip("/")
         return f"{public}/submit" if public else None
 
     def active(self) -> list[DisplaySettings]:
         """Every display not retired: those with settings and those only ever seen."""
         found = {s.hello_name: s for s in self.settings.values() if s.retired_at is None}
-        for record in self.app[HUB].records.values():
+        for record in self.hub.records.values():
             hello = record.hello_name or record.name
             if hello not in found and hello not in self.settings:
                 found[hello] = DisplaySettings(hello, record.name)
@@ -102,7 +129,7 @@ class Fleet:
         for s in self.settings.values():
             if s.name == name:
                 return s
-        for record in self.app[HUB].records.values():
+        for record in self.hub.records.values():
             if record.name == name:
                 return self.settings_for(record.hello_name or record.name)
         return None
@@ -140,7 +167,7 @@ class Fleet:
     # --- changes from operators ----------------------------------------------------------
 
     def connections(self, hello_name: str) -> list[DisplayConnection]:
-        return [c for c in self.app[HUB].clients if (c.hello_name or c.name) == hello_name]
+        return [c for c in self.hub.clients if (c.hello_name or c.name) == hello_name]
 
     async def update(
         self, hello_name: str, change: Callable[[DisplaySettings], DisplaySettings]
@@ -161,10 +188,10 @@ class Fleet:
             await self._save(new)
 
     async def _save(self, new: DisplaySettings) -> None:
-        await self.app[STORE].call(lambda s: s.save_display(new, time.time()))
+        await self.store.call(lambda s: s.save_display(new, time.time()))
         old = self.settings_for(new.hello_name)
         self.settings[new.hello_name] = new
-        hub = self.app[HUB]
+        hub = self.hub
         if old.name != new.name and old.name in hub.records:
             record = hub.records.pop(old.name)
             record.name = new.name
@@ -179,13 +206,13 @@ class Fleet:
         conns = self.connections(hello_name)
         text = wire.encode(command)
         for conn in conns:
-            self.app[HUB].send(conn, text)
+            self.hub.send(conn, text)
         return len(conns)
 
     async def retire(self, settings: DisplaySettings) -> None:
         """Forget a display and refuse it from now on (until un-retired)."""
         await self.save(replace(settings, retired_at=time.time()))
-        hub = self.app[HUB]
+        hub = self.hub
         hub.records.pop(settings.name, None)
         for conn in self.connections(settings.hello_name):
             hub.detach(conn)
@@ -224,7 +251,7 @@ class Fleet:
         """Look at every display; log and count new alerts. True when any display's alerts changed."""
         changed = False
         current: dict[str, set[str]] = {}
-        for record in list(self.app[HUB].records.values()):
+        for record in list(self.hub.records.values()):
             found = alerts(self.observed(record), now)
             codes = current[record.name] = {a.code for a in found}
             before = self._alerting.get(record.name, set())
@@ -236,9 +263,6 @@ class Fleet:
         changed = changed or set(current) != set(self._alerting)
         self._alerting = current
         return changed
-
-
-FLEET = web.AppKey("fleet", Fleet)
 
 
 def health_json(record: DisplayRecord) -> dict[str, Any]:
@@ -295,11 +319,12 @@ def retired_json(fleet: Fleet) -> list[dict[str, Any]]:
 class FleetCollector(Collector):
     """Per-display gauges, read from the hub's records when Prometheus scrapes."""
 
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
+    def __init__(self, hub: Hub, fleet: Fleet) -> None:
+        self.hub = hub
+        self.fleet = fleet
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        hub, fleet = self.app[HUB], self.app[FLEET]
+        hub, fleet = self.hub, self.fleet
         families = {
             "connected": GaugeMetricFamily(
                 "projector_display_connected", "1 while the display is connected", labels=["display"]

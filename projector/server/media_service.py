@@ -14,15 +14,14 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-
-from aiohttp import web
 
 from media.library import MediaLibrary
 from media.variants import VARIANTS, Job, Progress, jobs_for, prepare
 from projector.core.state import CaseUpdated, Event, ShowState
-from projector.server.app_keys import SHOW, STORE
+from projector.server.show import Show
+from projector.store.writer import StoreWriter
 
 log = logging.getLogger("projector.media")
 
@@ -134,14 +133,9 @@ class MediaService:
             loop.call_soon_threadsafe(call)
 
 
-MEDIA = web.AppKey("media", MediaService)
-
-
-async def media_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Start the variant task once the store is open; stop it before the store closes."""
-    service = app[MEDIA]
-    store = app[STORE]
-    show = app[SHOW]
+def start_media(service: MediaService, store: StoreWriter, show: Show) -> None:
+    """Start the variant task once the store is open (it is closed before the store is)."""
+    loop = asyncio.get_running_loop()
 
     def stored() -> list[str]:
         future = asyncio.run_coroutine_threadsafe(
@@ -149,8 +143,5 @@ async def media_ctx(app: web.Application) -> AsyncIterator[None]:
         )
         return future.result(30)
 
-    loop = asyncio.get_running_loop()
     show.listeners.append(service.on_change)
     service.start(lambda: show.state, stored)
-    yield
-    await service.close()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-
-from aiohttp import web
+from dataclasses import replace
 
 from projector.core.moderation import (
     DEFAULT_BLOCKLIST,
@@ -16,7 +15,7 @@ from projector.core.moderation import (
     parse_blocklist,
     screen,
 )
-from projector.server.message_preview import PreviewRenderer
+from projector.store.writer import StoreWriter
 
 
 class Intake:
@@ -59,11 +58,6 @@ class ModerationQueue:
             listener()
 
 
-INTAKE = web.AppKey("intake", Intake)
-QUEUE = web.AppKey("moderation_queue", ModerationQueue)
-PREVIEWS = web.AppKey("message_previews", PreviewRenderer)
-
-
 def effective_blocklists(edited: dict[str, str]) -> dict[str, frozenset[str]]:
     """The built-in lists, each language replaced by its edited list where there is one
     (so an operator can also remove a built-in entry that is innocent locally)."""
@@ -71,3 +65,10 @@ def effective_blocklists(edited: dict[str, str]) -> dict[str, frozenset[str]]:
     for lang, text in edited.items():
         lists[lang] = parse_blocklist(text)
     return lists
+
+
+async def load_moderation(store: StoreWriter, intake: Intake, queue: ModerationQueue) -> None:
+    """The edited blocklists and the queue's size, once the store is open."""
+    edited, pending = await store.call(lambda s: (s.blocklists(), s.count_messages("pending")))
+    intake.rules = replace(intake.rules, blocklists=effective_blocklists(edited))
+    queue.pending = pending

@@ -34,11 +34,10 @@ import asyncio
 import ipaddress
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from aiohttp import web
 from prometheus_client import Counter
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket, ParseError
@@ -46,8 +45,10 @@ from pythonosc.osc_packet import OscPacket, ParseError
 from projector.core.fleet import parse_cue_time
 from projector.core.model import ValidationError
 from projector.core.state import Back, Command, CommandRefused, Go, Hold, Jump, Panic, Resume, SetBlackout
-from projector.server.app_keys import CONFIG, METRICS, SHOW_CONTROL
-from projector.server.fleet import FLEET
+from projector.server.config import Config
+from projector.server.fleet import Fleet
+from projector.server.show_control import ShowControl
+from projector.server.web.metrics import Metrics
 from projector.store.records import StoreError
 
 log = logging.getLogger("projector.server.osc")
@@ -135,9 +136,10 @@ def command_for(address: str, args: Sequence[Any]) -> tuple[Command, str | None]
 
 
 class OscServer(asyncio.DatagramProtocol):
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
-        config = app[CONFIG]
+    def __init__(self, config: Config, metrics: Metrics, fleet: Fleet, control: ShowControl) -> None:
+        self.config = config
+        self.fleet = fleet
+        self.control = control
         # Checked only when OSC is on: a typo here must not stop a server that does not use it.
         self.allowed = parse_allowed(config.osc_allowed_hosts) if config.osc_port else []
         self.transport: asyncio.DatagramTransport | None = None
@@ -145,7 +147,7 @@ class OscServer(asyncio.DatagramProtocol):
             "projector_osc_messages",
             "OSC messages received, by outcome",
             ["outcome"],
-            registry=app[METRICS].registry,
+            registry=metrics.registry,
         )
         self._logged: dict[str, tuple[float, int]] = {}
         self._pending: set[asyncio.Task[None]] = set()
@@ -167,14 +169,13 @@ class OscServer(asyncio.DatagramProtocol):
             self._handle(timed.message.address, list(timed.message.params), timed.time, addr)
 
     def _handle(self, address: str, args: list[Any], when: float, addr: tuple[str | Any, int]) -> None:
-        app = self.app
         try:
             command, target = command_for(address, args)
             now = time.time()
             timing: dict[str, object] = {"at": when} if when > now + 0.001 else {}
             if isinstance(command, Go | Back | Jump):
-                at = parse_cue_time(timing, now, app[CONFIG].cue_lead)
-                checked = None if target is None else app[FLEET].check_target(target)
+                at = parse_cue_time(timing, now, self.config.cue_lead)
+                checked = None if target is None else self.fleet.check_target(target)
                 command = replace(command, at=at, target=checked)
         except OscError as exc:
             self._refuse(exc.code, exc.message, addr)
@@ -192,7 +193,7 @@ class OscServer(asyncio.DatagramProtocol):
         self, command: Command, address: str, args: list[Any], addr: tuple[str | Any, int]
     ) -> None:
         try:
-            await self.app[SHOW_CONTROL].execute(command)
+            await self.control.execute(command)
         except CommandRefused as exc:
             self._refuse("refused", f"{address}: {exc.message}", addr, code=exc.code)
             return
@@ -230,31 +231,21 @@ class OscServer(asyncio.DatagramProtocol):
         except OSError as exc:  # the sender went away: nothing to tell
             log.debug("OSC reply to %s failed: %s", addr, exc)
 
+    async def start(self) -> None:
+        """Listen on ``osc_port`` (0: OSC is off)."""
+        config = self.config
+        if config.osc_port == 0:
+            return
+        await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: self, local_addr=(config.osc_host, config.osc_port)
+        )
+        log.info(
+            "OSC show control on udp://%s:%d (from %s)",
+            config.osc_host,
+            config.osc_port,
+            config.osc_allowed_hosts,
+        )
 
-OSC = web.AppKey("osc", OscServer)
-
-
-async def _osc_ctx(app: web.Application) -> AsyncIterator[None]:
-    config = app[CONFIG]
-    if config.osc_port == 0:
-        yield
-        return
-    server = app[OSC]
-    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-        lambda: server, local_addr=(config.osc_host, config.osc_port)
-    )
-    log.info(
-        "OSC show control on udp://%s:%d (from %s)",
-        config.osc_host,
-        config.osc_port,
-        config.osc_allowed_hosts,
-    )
-    try:
-        yield
-    finally:
-        transport.close()
-
-
-def add_routes(app: web.Application) -> None:
-    app[OSC] = OscServer(app)
-    app.cleanup_ctx.append(_osc_ctx)
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()

@@ -6,18 +6,17 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from projector.core import wire
 from projector.core.protocol import ThumbnailRequest
 from projector.core.state import Event, ShowState
-from projector.server.app_keys import HUB, SHOW
-from projector.server.fleet import FLEET
-from projector.server.hub import DisplayConnection
-from projector.server.media_service import MEDIA
-from projector.server.moderation import QUEUE
+from projector.server.fleet import Fleet
+from projector.server.hub import DisplayConnection, Hub
+from projector.server.media_service import MediaService
+from projector.server.moderation import ModerationQueue
+from projector.server.show import Show
 from projector.server.views import displays_json, show_json, totals_json
 
 PUSH_INTERVAL = 0.1
@@ -29,8 +28,15 @@ THUMBNAIL_WIDTH = 320
 class PanelHub:
     """The connected panels, and the pushes and thumbnail requests they cause."""
 
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
+    def __init__(
+        self, hub: Hub, show: Show, fleet: Fleet, queue: ModerationQueue, media: MediaService
+    ) -> None:
+        self.hub = hub
+        self.show = show
+        self.fleet = fleet
+        self.queue = queue
+        self.media = media
+        self._task: asyncio.Task[None] | None = None
         self.panels: set[web.WebSocketResponse] = set()
         self.dirty = asyncio.Event()
 
@@ -41,20 +47,20 @@ class PanelHub:
     def display_connected(self, conn: DisplayConnection) -> None:
         """A display that connects while operators watch shows its picture at once."""
         if self.panels and "thumbnail" in conn.capabilities:
-            self.app[HUB].send(conn, wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH)))
+            self.hub.send(conn, wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH)))
         self.dirty.set()
 
     def message(self) -> str:
-        state = self.app[SHOW].state
-        queue = self.app[QUEUE]
+        state = self.show.state
+        queue = self.queue
         return json.dumps(
             {
                 "type": "state",
                 **show_json(state),
                 "totals": totals_json(state),
-                "displays": displays_json(self.app[HUB], self.app[FLEET]),
+                "displays": displays_json(self.hub, self.fleet),
                 "moderation": {"rev": queue.rev, "pending": queue.pending},
-                "media": self.app[MEDIA].progress.as_json() if MEDIA in self.app else None,
+                "media": self.media.progress.as_json(),
             },
             ensure_ascii=False,
         )
@@ -80,26 +86,26 @@ class PanelHub:
             now = time.monotonic()
             if self.panels and now >= next_thumbnails:
                 next_thumbnails = now + THUMBNAIL_INTERVAL
-                hub = self.app[HUB]
+                hub = self.hub
                 request = wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH))
                 for conn in list(hub.clients):
                     if "thumbnail" in conn.capabilities:
                         hub.send(conn, request)
             await asyncio.sleep(PUSH_INTERVAL)
 
+    def start(self) -> None:
+        """Listen for what panels show, and push it from one task."""
+        self.show.listeners.append(self.on_change)
+        self.queue.listeners.append(self.dirty.set)
+        self.media.on_progress.append(self.dirty.set)  # variant progress reaches the Cases tab
+        self._task = asyncio.get_running_loop().create_task(self.run(), name="panel-pushes")
 
-PANELS = web.AppKey("panels", PanelHub)
-
-
-async def panels_ctx(app: web.Application) -> AsyncIterator[None]:
-    panels = app[PANELS]
-    app[SHOW].listeners.append(panels.on_change)
-    app[QUEUE].listeners.append(panels.dirty.set)
-    if MEDIA in app:
-        app[MEDIA].on_progress.append(panels.dirty.set)  # variant progress reaches the Cases tab
-    task = asyncio.get_running_loop().create_task(panels.run(), name="panel-pushes")
-    yield
-    task.cancel()
-    for ws in list(panels.panels):
-        with contextlib.suppress(Exception):
-            await ws.close(code=1001, message=b"server shutting down")
+    async def close(self) -> None:
+        """Stop pushing and close every panel's socket."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for ws in list(self.panels):
+            with contextlib.suppress(Exception):
+                await ws.close(code=1001, message=b"server shutting down")

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 from media.dossier import DEMO_DIR
 from media.library import MAX_UPLOAD_BYTES, MediaLibrary, clean
 from media.pipeline import MediaError
+from projector.server.services import SERVICES
 from tests.conftest import RunningServer
 
 GPS_IFD = 0x8825
@@ -74,9 +75,8 @@ def stored_image(live: RunningServer, media_hash: str) -> Image.Image:
 
 
 def _library(live: RunningServer) -> MediaLibrary:
-    from projector.server.media_service import MEDIA
 
-    return live.app[MEDIA].library
+    return live.app[SERVICES].media.library
 
 
 # --- every bad file -------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from projector.display.output.mode import OutputMode
-from projector.server.app_keys import STORE
 from projector.server.config import Config
+from projector.server.services import SERVICES
 from tests.conftest import RunningServer, start_server
 
 CHROMIUM = os.environ.get("PROJECTOR_CHROMIUM", "/usr/bin/chromium")
@@ -95,7 +95,7 @@ class Panel:
 
     def store(self, fn: Callable[[Any], Any]) -> Any:
         """Run ``fn(store)`` on the store's thread, from the test's thread."""
-        return self.loop.run(self.running.app[STORE].call(fn))
+        return self.loop.run(self.running.app[SERVICES].store.call(fn))
 
     def request(
         self,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
+from projector.server.services import SERVICES
 from tests.panel.conftest import (
     THREE_CUES,
     VIEWER_PASSWORD,
@@ -161,7 +162,6 @@ def test_a_post_without_the_csrf_header_is_refused(server: Panel, page: Page) ->
 
 
 def test_the_live_link_drops_the_panel_says_so_polls_and_comes_back(server: Panel, page: Page) -> None:
-    from projector.server.panels import PANELS
 
     server.load_show(THREE_CUES)
     expect(page.locator("#cue-list .cue")).to_have_count(3)
@@ -176,7 +176,7 @@ def test_the_live_link_drops_the_panel_says_so_polls_and_comes_back(server: Pane
     page.route_web_socket("**/api/v1/panel/ws", panel_socket)
 
     async def drop() -> None:
-        for ws in list(server.running.app[PANELS].panels):
+        for ws in list(server.running.app[SERVICES].panels.panels):
             await ws.close()
 
     server.loop.run(drop())

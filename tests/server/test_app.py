@@ -13,9 +13,9 @@ import pytest
 import websockets
 
 from projector.server.app import ADMIN_PASSWORD_FILE
-from projector.server.app_keys import STORE
 from projector.server.routes import displays
 from projector.server.routes.displays import WS_MAX_MESSAGE
+from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json, start_server
 
 
@@ -176,7 +176,7 @@ async def test_operator_session_needs_csrf_and_manual_tally_records_who(live: Ru
             live.base + "/api/v1/actions", json=tally, headers={"X-CSRF-Token": me["csrf_token"]}
         ) as r:
             assert r.status == 200
-    store = live.app[STORE]
+    store = live.app[SERVICES].store
     entered_by = await store.call(
         lambda s: s._conn.execute("SELECT entered_by FROM actions WHERE id = 'uni-1'").fetchone()[0]
     )
@@ -187,7 +187,7 @@ async def test_wrong_password_and_viewer_limits(live: RunningServer):
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         status, body = await login(live, browser, password="wrong")
         assert status == 401 and body["error"]["code"] == "bad_credentials"
-    store = live.app[STORE]
+    store = live.app[SERVICES].store
     await store.call(lambda s: s.create_user("val", "viewer-password", "viewer", time.time()))
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         status, me = await login(live, browser, "val", "viewer-password")

@@ -16,9 +16,9 @@ from pythonosc.osc_bundle_builder import OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
-from projector.server.app_keys import SHOW
 from projector.server.config import Config
 from projector.server.osc import OscError, command_for, host_allowed, parse_allowed
+from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json, start_server
 
 SHOW_BODY = {
@@ -77,7 +77,7 @@ async def test_go_blackout_and_cue_packets_fire_and_a_display_sees_the_cue(
     osc: tuple[RunningServer, SimpleUDPClient],
 ) -> None:
     live, client = osc
-    show = live.app[SHOW]
+    show = live.app[SERVICES].show
     ws = await live.display("tv")
     assert (await recv_json(ws))["type"] == "snapshot"
     client.send_message("/projector/go", [])
@@ -120,7 +120,7 @@ async def test_a_bundle_time_tag_schedules_the_cue(osc: tuple[RunningServer, Sim
     bundle.add_content(OscMessageBuilder("/projector/go").build())
     client.send(bundle.build())
     assert await reply(client) == ["/projector/ok", "/projector/go"]
-    assert live.app[SHOW].state.program_at == pytest.approx(when, abs=0.001)
+    assert live.app[SERVICES].show.state.program_at == pytest.approx(when, abs=0.001)
 
 
 @pytest.mark.parametrize(
@@ -144,12 +144,12 @@ async def test_wrong_types_and_unknown_addresses_are_refused_with_an_answer(
     osc: tuple[RunningServer, SimpleUDPClient], address: str, args: Any, code: str, words: str
 ) -> None:
     live, client = osc
-    before = live.app[SHOW].state
+    before = live.app[SERVICES].show.state
     client.send_message(address, args)
     answer = await reply(client)
     assert answer[:2] == ["/projector/error", code], answer
     assert words in answer[2]
-    assert live.app[SHOW].state == before
+    assert live.app[SERVICES].show.state == before
 
 
 async def test_garbage_is_counted_and_answered_and_the_server_carries_on(
@@ -170,7 +170,7 @@ async def test_packets_from_an_unknown_host_are_dropped_unanswered(config: Confi
         await live.put_json("/api/v1/show", SHOW_BODY)
         client.send_message("/projector/go", [])
         assert await reply(client, timeout=0.5) == []
-        assert live.app[SHOW].state.program is None
+        assert live.app[SERVICES].show.state.program is None
         assert await metric(live, "unknown_host") == 1
     finally:
         client.close()

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from projector.server.app_keys import HUB, SHOW, STORE
+from projector.server.services import SERVICES
 from projector.store.base import Store
 from projector.store.records import StoreError
 from tests.conftest import RunningServer, recv_json
@@ -29,7 +29,7 @@ async def test_the_cue_is_stored_before_any_screen_is_told(
 ) -> None:
     assert (await call(live, "PUT", "/api/v1/show", FACADE))[0] == 200
     order: list[str] = []
-    writer, hub = live.app[STORE], live.app[HUB]
+    writer, hub = live.app[SERVICES].store, live.app[SERVICES].hub
     real_call, real_publish = writer.call, hub.publish
 
     async def call_and_note(fn: Callable[[Store], Any]) -> Any:
@@ -56,7 +56,7 @@ async def test_a_cue_the_store_cannot_keep_is_not_shown(
     assert (await call(live, "PUT", "/api/v1/show", FACADE))[0] == 200
     ws = await live.display("facade")
     assert (await recv_json(ws))["type"] == "snapshot"
-    writer = live.app[STORE]
+    writer = live.app[SERVICES].store
 
     async def full_disk(fn: Callable[[Store], Any]) -> Any:
         raise StoreError("database or disk is full")
@@ -66,7 +66,7 @@ async def test_a_cue_the_store_cannot_keep_is_not_shown(
     assert status == 503, body
     assert body["error"]["code"] == "store_failed"
     assert "not stored" in body["error"]["message"]
-    assert live.app[SHOW].state.program is None
+    assert live.app[SERVICES].show.state.program is None
     with pytest.raises(asyncio.TimeoutError):
         await recv_json(ws, timeout=0.5)  # no cue frame went out
     monkeypatch.undo()

@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 
 from projector.core.model import ValidationError, parse_text
-from projector.server.app_keys import CONFIG, STORE
-from projector.server.web.auth import SESSION_COOKIE, TOKEN_CACHE, authenticate, principal_json, require
+from projector.server.services import SERVICES
+from projector.server.web.auth import SESSION_COOKIE, authenticate, principal_json, require
 from projector.server.web.errors import ApiError, read_json_object
 from projector.server.web.http import client_address, json_response, limit_public, rfc3339
 
@@ -18,16 +18,16 @@ log = logging.getLogger("projector.accounts")
 
 
 async def login(request: web.Request) -> web.Response:
-    limit_public(request)
+    limit_public(request.app[SERVICES].public_limiter, request)
     body = await read_json_object(request)
     username = parse_text(body.get("username"), "username", 100)
     password = parse_text(body.get("password"), "password", 1000)
-    store = request.app[STORE]
+    store = request.app[SERVICES].store
     user = await store.call(lambda s: s.authenticate(username, password))
     if user is None:
         log.info("failed login for %r from %s", username, client_address(request))
         raise ApiError(401, "bad_credentials", "wrong username or password")
-    ttl = request.app[CONFIG].session_ttl
+    ttl = request.app[SERVICES].config.session_ttl
     secret, csrf = await store.call(lambda s: s.create_session(user.username, time.time(), ttl))
     response = json_response(
         {"username": user.username, "role": user.role, "csrf_token": csrf, "expires_in": ttl}
@@ -48,7 +48,7 @@ async def logout(request: web.Request) -> web.Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         await require(request, "viewer")
-        await request.app[STORE].call(lambda s: s.delete_session(cookie))
+        await request.app[SERVICES].store.call(lambda s: s.delete_session(cookie))
     response = json_response({"logged_out": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
@@ -74,7 +74,7 @@ def _token_json(info: Any) -> dict[str, Any]:
 
 async def list_tokens(request: web.Request) -> web.Response:
     await require(request, "admin")
-    tokens = await request.app[STORE].call(lambda s: s.list_tokens())
+    tokens = await request.app[SERVICES].store.call(lambda s: s.list_tokens())
     return json_response({"tokens": [_token_json(t) for t in tokens]})
 
 
@@ -85,7 +85,9 @@ async def create_token(request: web.Request) -> web.Response:
     if scope not in ("ingest", "display", "operator", "admin"):
         raise ValidationError("scope", "must be one of ingest, display, operator, admin")
     label = parse_text(body.get("label", scope), "label", 100)
-    token_id, secret = await request.app[STORE].call(lambda s: s.create_token(scope, label, time.time()))
+    token_id, secret = await request.app[SERVICES].store.call(
+        lambda s: s.create_token(scope, label, time.time())
+    )
     return json_response({"id": token_id, "scope": scope, "label": label, "token": secret}, status=201)
 
 
@@ -95,15 +97,15 @@ async def revoke_token(request: web.Request) -> web.Response:
         token_id = int(request.match_info["token_id"])
     except ValueError:
         raise ApiError(404, "not_found", "no such token") from None
-    if not await request.app[STORE].call(lambda s: s.revoke_token(token_id)):
+    if not await request.app[SERVICES].store.call(lambda s: s.revoke_token(token_id)):
         raise ApiError(404, "not_found", f"no token {token_id}")
-    request.app[TOKEN_CACHE].clear()
+    request.app[SERVICES].tokens.clear()
     return json_response({"revoked": token_id})
 
 
 async def list_users(request: web.Request) -> web.Response:
     await require(request, "admin")
-    users = await request.app[STORE].call(lambda s: s.list_users())
+    users = await request.app[SERVICES].store.call(lambda s: s.list_users())
     return web.json_response(
         {
             "users": [
@@ -123,7 +125,7 @@ async def create_user(request: web.Request) -> web.Response:
     role = body.get("role")
     if role not in ("admin", "operator", "viewer"):
         raise ValidationError("role", "must be admin, operator or viewer")
-    store = request.app[STORE]
+    store = request.app[SERVICES].store
     if await store.call(lambda s: s.get_user(username)) is not None:
         raise ApiError(409, "exists", f"there is already a user {username!r}")
     user = await store.call(lambda s: s.create_user(username, password, role, time.time()))

@@ -14,7 +14,7 @@ from projector.core.model import (
 from projector.core.state import (
     RecordActions,
 )
-from projector.server.app_keys import CONFIG, METRICS, SHOW, STORE
+from projector.server.services import SERVICES
 from projector.server.views import totals_json
 from projector.server.web.auth import (
     require,
@@ -29,9 +29,9 @@ log = logging.getLogger("projector.server")
 async def post_actions(request: web.Request) -> web.Response:
     principal = await require(request, "ingest")
     body = await read_json(request)
-    show = request.app[SHOW]
-    config = request.app[CONFIG]
-    m = request.app[METRICS]
+    show = request.app[SERVICES].show
+    config = request.app[SERVICES].config
+    m = request.app[SERVICES].metrics
     try:
         actions = parse_actions_body(
             body,
@@ -44,7 +44,7 @@ async def post_actions(request: web.Request) -> web.Response:
         m.requests.labels("invalid").inc()
         raise
     try:
-        result = await request.app[STORE].record(actions)
+        result = await request.app[SERVICES].store.record(actions)
     except StoreError as exc:
         m.requests.labels("error").inc()
         raise ApiError(
@@ -68,7 +68,7 @@ async def post_actions(request: web.Request) -> web.Response:
 
 
 async def get_totals(request: web.Request) -> web.Response:
-    state = request.app[SHOW].state
+    state = request.app[SERVICES].show.state
     return json_response({**totals_json(state), "rev": state.rev})
 
 

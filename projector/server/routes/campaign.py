@@ -21,7 +21,7 @@ from projector.core.protocol import (
 from projector.core.state import (
     SetCampaign,
 )
-from projector.server.app_keys import SHOW, STORE
+from projector.server.services import SERVICES
 from projector.server.web.auth import (
     require,
 )
@@ -32,7 +32,7 @@ log = logging.getLogger("projector.server")
 
 
 async def get_campaign(request: web.Request) -> web.Response:
-    state = request.app[SHOW].state
+    state = request.app[SERVICES].show.state
     return json_response({**campaign_to_wire(state.campaign), "rev": state.rev})
 
 
@@ -49,7 +49,7 @@ async def put_campaign(request: web.Request) -> web.Response:
     unknown = set(body) - {"name", "goal", "record", "lang", "tagline", "call_to_action", "translations"}
     if unknown:
         raise ValidationError(sorted(unknown)[0], "unknown field")
-    show = request.app[SHOW]
+    show = request.app[SERVICES].show
     current = show.state.campaign
     campaign = Campaign(
         name=parse_text(body.get("name", current.name), "name", MAX_CAMPAIGN_TEXT),
@@ -71,7 +71,7 @@ async def put_campaign(request: web.Request) -> web.Response:
             else current.translations
         ),
     )
-    await request.app[STORE].call(lambda s: s.save_campaign(campaign))
+    await request.app[SERVICES].store.call(lambda s: s.save_campaign(campaign))
     show.execute(SetCampaign(campaign))
     return json_response({**campaign_to_wire(campaign), "rev": show.state.rev})
 

@@ -17,8 +17,8 @@ from projector.core.state import (
     RemoveCase,
     UpsertCase,
 )
-from projector.server.app_keys import SHOW, STORE
 from projector.server.routes import media as http_media
+from projector.server.services import SERVICES
 from projector.server.web.auth import (
     require,
 )
@@ -29,12 +29,12 @@ log = logging.getLogger("projector.server")
 
 
 async def list_cases(request: web.Request) -> web.Response:
-    state = request.app[SHOW].state
+    state = request.app[SERVICES].show.state
     return json_response({"cases": [case_to_wire(c) for c in state.cases.values()], "rev": state.rev})
 
 
 async def get_case(request: web.Request) -> web.Response:
-    case = request.app[SHOW].state.cases.get(request.match_info["case_id"])
+    case = request.app[SERVICES].show.state.cases.get(request.match_info["case_id"])
     if case is None:
         raise ApiError(404, "not_found", f"no case {request.match_info['case_id']!r}")
     return json_response(case_to_wire(case))
@@ -48,8 +48,8 @@ async def put_case(request: web.Request) -> web.Response:
     await require(request, "operator")
     case = _parse_case_body(request.match_info["case_id"], await read_json(request))
     await http_media.check_case_media(request, case)
-    await request.app[STORE].call(lambda s: s.upsert_case(case))
-    show = request.app[SHOW]
+    await request.app[SERVICES].store.call(lambda s: s.upsert_case(case))
+    show = request.app[SERVICES].show
     show.execute(UpsertCase(case))
     return json_response({**case_to_wire(case), "rev": show.state.rev})
 
@@ -57,10 +57,10 @@ async def put_case(request: web.Request) -> web.Response:
 async def delete_case(request: web.Request) -> web.Response:
     await require(request, "operator")
     case_id = request.match_info["case_id"]
-    removed = await request.app[STORE].call(lambda s: s.delete_case(case_id))
+    removed = await request.app[SERVICES].store.call(lambda s: s.delete_case(case_id))
     if not removed:
         raise ApiError(404, "not_found", f"no case {case_id!r}")
-    show = request.app[SHOW]
+    show = request.app[SERVICES].show
     show.execute(RemoveCase(case_id))
     return json_response({"deleted": case_id, "rev": show.state.rev})
 

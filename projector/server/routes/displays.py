@@ -29,15 +29,14 @@ from projector.core.display_session import (
     ThumbnailReceived,
 )
 from projector.core.protocol import ProtocolError, Status, Thumbnail
-from projector.server.app_keys import HUB, METRICS, SHOW
-from projector.server.fleet import FLEET, Fleet
+from projector.server.fleet import Fleet
 from projector.server.hub import DisplayConnection
-from projector.server.panels import PANELS
-from projector.server.routes import mapping as http_mapping
+from projector.server.services import SERVICES
 from projector.server.show import Show
-from projector.server.web.auth import Principal, verify_token
+from projector.server.web.auth import verify_token
 from projector.server.web.errors import ApiError
 from projector.server.web.http import client_address
+from projector.server.web.principal import Principal
 
 #: Frames larger than the protocol limit get an error frame; far larger ones
 #: are cut off by aiohttp itself (close code 1009).
@@ -81,8 +80,8 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=15.0, max_msg_size=WS_MAX_MESSAGE, compress=False)
     await ws.prepare(request)
     app, session = request.app, DisplaySession()
-    m, hub, show, fleet = app[METRICS], app[HUB], app[SHOW], app[FLEET]
-    mappings, panels = app[http_mapping.MAPPINGS], app[PANELS]
+    m, hub, show, fleet = app[SERVICES].metrics, app[SERVICES].hub, app[SERVICES].show, app[SERVICES].fleet
+    mappings, panels = app[SERVICES].mappings, app[SERVICES].panels
     try:
         first = await ws.receive(timeout=HELLO_TIMEOUT)
     except TimeoutError:

@@ -23,12 +23,9 @@ display goes back to its own (``--locale``, else the campaign's language).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -40,10 +37,8 @@ from projector.core.model import ValidationError
 from projector.core.protocol import Command
 from projector.core.safe_area import SafeArea, parse_safe_area
 from projector.i18n import UnknownLocale, parse_locale
-from projector.server.app_keys import STORE
-from projector.server.fleet import FLEET, Fleet, safe_area_json, safe_areas_json
-from projector.server.panels import PANELS
-from projector.server.routes.mapping import MAPPINGS
+from projector.server.fleet import Fleet, safe_area_json, safe_areas_json
+from projector.server.services import SERVICES
 from projector.server.web.auth import require
 from projector.server.web.errors import ApiError, read_json, read_json_object
 from projector.server.web.http import json_response
@@ -53,26 +48,6 @@ log = logging.getLogger("projector.server.fleet")
 
 SWEEP_INTERVAL = 1.0
 IDENTIFY_SECONDS = 5.0
-
-
-async def _fleet_ctx(app: web.Application) -> AsyncIterator[None]:
-    fleet = app[FLEET]
-    await fleet.load()
-
-    async def sweep() -> None:
-        while True:
-            await asyncio.sleep(SWEEP_INTERVAL)
-            try:
-                if fleet.sweep(time.time()):
-                    app[PANELS].dirty.set()
-            except Exception:
-                log.exception("fleet health sweep failed")
-
-    task = asyncio.get_running_loop().create_task(sweep(), name="fleet-sweep")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -108,7 +83,7 @@ def _latency(value: object) -> float:
 
 async def put_display(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
-    fleet = request.app[FLEET]
+    fleet = request.app[SERVICES].fleet
     current = _display(fleet, request.match_info["name"])
     body = await read_json_object(request, constants=True) if request.can_read_body else {}
     unknown = set(body) - {"name", "groups", "latency_ms", "safe_area", "locale"}
@@ -160,10 +135,10 @@ def _settings_json(s: DisplaySettings) -> dict[str, Any]:
 
 async def _output_of(request: web.Request) -> tuple[DisplaySettings, str, bool]:
     """(the display, the output named in the path, whether the display reported that output)."""
-    fleet = request.app[FLEET]
+    fleet = request.app[SERVICES].fleet
     display = _display(fleet, request.match_info["name"])
     output = parse_output_name(request.match_info["output"], "output")
-    known = await request.app[MAPPINGS].outputs_of(display.hello_name)
+    known = await request.app[SERVICES].mappings.outputs_of(display.hello_name)
     return display, output, output in known
 
 
@@ -183,13 +158,13 @@ async def get_output_safe_area(request: web.Request) -> web.Response:
 async def put_output_safe_area(request: web.Request) -> web.Response:
     """The safe area of one output, in fractions of that output (null: none)."""
     principal = await require(request, "operator")
-    fleet = request.app[FLEET]
+    fleet = request.app[SERVICES].fleet
     display, output, reported = await _output_of(request)
     area = _safe_area(await read_json(request, constants=True))
     # Clearing is allowed for an output the display no longer has (its stale entry goes);
     # setting one needs a real output, so a typo is not stored and silently ignored.
     if not reported and area is not None:
-        known = await request.app[MAPPINGS].outputs_of(display.hello_name)
+        known = await request.app[SERVICES].mappings.outputs_of(display.hello_name)
         have = ", ".join(known) or "none reported yet"
         raise ValidationError("output", f"display {display.name!r} has no output {output!r} (it has: {have})")
 
@@ -206,7 +181,7 @@ async def put_output_safe_area(request: web.Request) -> web.Response:
 
 async def identify(request: web.Request) -> web.Response:
     await require(request, "operator")
-    fleet = request.app[FLEET]
+    fleet = request.app[SERVICES].fleet
     display = _display(fleet, request.match_info["name"])
     body = await _body(request)
     seconds = body.get("seconds", IDENTIFY_SECONDS)
@@ -217,7 +192,7 @@ async def identify(request: web.Request) -> web.Response:
 
 async def reload(request: web.Request) -> web.Response:
     await require(request, "operator")
-    fleet = request.app[FLEET]
+    fleet = request.app[SERVICES].fleet
     return _command(fleet, _display(fleet, request.match_info["name"]), Command("reload"))
 
 
@@ -229,7 +204,7 @@ def _command(fleet: Fleet, display: DisplaySettings, command: Command) -> web.Re
 
 async def retire(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
-    fleet = request.app[FLEET]
+    fleet = request.app[SERVICES].fleet
     display = _display(fleet, request.match_info["name"])
     await fleet.retire(display)
     log.info("display %r retired by %s", display.name, principal.name)
@@ -238,7 +213,7 @@ async def retire(request: web.Request) -> web.Response:
 
 async def unretire(request: web.Request) -> web.Response:
     await require(request, "operator")
-    fleet = request.app[FLEET]
+    fleet = request.app[SERVICES].fleet
     display = _display(fleet, request.match_info["name"], retired=True)
     await fleet.save(replace(display, retired_at=None))
     return json_response({"unretired": display.name})
@@ -246,7 +221,7 @@ async def unretire(request: web.Request) -> web.Response:
 
 async def list_groups(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    fleet = request.app[FLEET]
+    fleet = request.app[SERVICES].fleet
     return json_response(
         {
             "groups": [
@@ -260,24 +235,22 @@ async def list_groups(request: web.Request) -> web.Response:
 async def put_group(request: web.Request) -> web.Response:
     await require(request, "operator")
     name = parse_group(request.match_info["name"], "name")
-    await request.app[STORE].call(lambda s: s.declare_group(name, time.time()))
-    request.app[FLEET].declared.add(name)
+    await request.app[SERVICES].store.call(lambda s: s.declare_group(name, time.time()))
+    request.app[SERVICES].fleet.declared.add(name)
     return json_response({"name": name, "declared": True})
 
 
 async def delete_group(request: web.Request) -> web.Response:
     await require(request, "operator")
     name = request.match_info["name"]
-    removed = await request.app[STORE].call(lambda s: s.undeclare_group(name))
+    removed = await request.app[SERVICES].store.call(lambda s: s.undeclare_group(name))
     if not removed:
         raise ApiError(404, "unknown_group", f"no declared group {name!r}")
-    request.app[FLEET].declared.discard(name)
+    request.app[SERVICES].fleet.declared.discard(name)
     return json_response({"name": name, "declared": False})
 
 
 def add_routes(app: web.Application) -> None:
-    app[FLEET] = Fleet(app)
-    app.cleanup_ctx.append(_fleet_ctx)
     r = app.router
     r.add_put("/api/v1/displays/{name}", put_display)
     r.add_get("/api/v1/displays/{name}/outputs/{output}/safe-area", get_output_safe_area)

@@ -7,20 +7,22 @@ import logging
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from projector.server.app_keys import HUB, METRICS, SHOW
 from projector.server.openapi.document import openapi_document
+from projector.server.services import SERVICES
 from projector.server.web.http import json_response
 
 log = logging.getLogger("projector.server")
 
 
 async def healthz(request: web.Request) -> web.Response:
-    show = request.app[SHOW]
-    return json_response({"status": "ok", "rev": show.state.rev, "displays": len(request.app[HUB].clients)})
+    show = request.app[SERVICES].show
+    return json_response(
+        {"status": "ok", "rev": show.state.rev, "displays": len(request.app[SERVICES].hub.clients)}
+    )
 
 
 async def metrics(request: web.Request) -> web.Response:
-    body = generate_latest(request.app[METRICS].registry)
+    body = generate_latest(request.app[SERVICES].metrics.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

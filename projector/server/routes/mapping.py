@@ -24,38 +24,29 @@ mappings (and any test pattern an operator left up) right after its snapshot.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from projector.core import wire
-from projector.core.calibration import DEFAULT_OUTPUT, PATTERN_NAMES, parse_pattern
+from projector.core.calibration import PATTERN_NAMES, parse_pattern
 from projector.core.mapping import (
     OutputMapping,
     identity_mapping,
     is_identity,
     mapping_to_wire,
     parse_mapping,
-    validate_mapping,
 )
 from projector.core.model import ValidationError, parse_text
 from projector.core.protocol import (
-    Hello,
     MappingFrame,
-    OutputInfo,
     PatternFrame,
-    ProtocolError,
-    Thumbnail,
     ThumbnailRequest,
 )
-from projector.server.app_keys import HUB, STORE
-from projector.server.fleet import FLEET
-from projector.server.hub import DisplayConnection
+from projector.server.services import SERVICES
 from projector.server.web.auth import require
 from projector.server.web.errors import ApiError, read_json
 from projector.server.web.http import json_response, rfc3339
@@ -70,150 +61,6 @@ MAX_CALIBRATIONS = 50
 MAX_CALIBRATION_NAME = 64
 
 
-@dataclass
-class _Display:
-    """What the server knows of one display's outputs."""
-
-    outputs: dict[str, tuple[int, int]] = field(default_factory=dict)
-    pictures: dict[str, tuple[bytes, float]] = field(default_factory=dict)
-    patterns: dict[str, str] = field(default_factory=dict)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-class Mappings:
-    """The server's side of projection mapping: outputs seen, pictures, patterns; the store keeps mappings."""
-
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
-        self.displays: dict[str, _Display] = {}
-
-    # --- displays and their outputs ------------------------------------------------------------
-
-    def display(self, hello_name: str) -> _Display:
-        found = self.displays.get(hello_name)
-        if found is None:
-            found = self.displays[hello_name] = _Display()
-        return found
-
-    def connections(self, hello_name: str) -> list[DisplayConnection]:
-        return [c for c in self.app[HUB].clients if (c.hello_name or c.name) == hello_name and not c.closed]
-
-    async def outputs_of(self, hello_name: str) -> dict[str, tuple[int, int]]:
-        """The outputs a display reported (this run, or the last time it was connected)."""
-        known = self.displays.get(hello_name)
-        if known is not None and known.outputs:
-            return known.outputs
-        raw = await self.app[STORE].call(lambda s: s.get_setting(f"outputs/{hello_name}"))
-        if not raw:
-            return {}
-        try:
-            outputs = {str(o["name"]): (int(o["size"][0]), int(o["size"][1])) for o in json.loads(raw)}
-        except (ValueError, KeyError, TypeError, IndexError):
-            log.warning("ignoring the stored outputs of %r", hello_name)
-            return {}
-        known = self.display(hello_name)
-        if not known.outputs:  # a hello may have come while the store was read
-            known.outputs = outputs
-        return known.outputs
-
-    async def load(self, hello_name: str, output: str) -> OutputMapping | None:
-        """The stored mapping (None: the identity)."""
-        raw = await self.app[STORE].call(lambda s: s.get_setting(_mapping_key(hello_name, output)))
-        if not raw or raw == "null":
-            return None
-        try:
-            return parse_mapping(json.loads(raw))
-        except (ValueError, ValidationError) as exc:
-            log.warning("ignoring the stored mapping of %s/%s: %s", hello_name, output, exc)
-            return None
-
-    async def store(self, hello_name: str, output: str, mapping: OutputMapping | None) -> None:
-        value = "null" if mapping is None or is_identity(mapping) else json.dumps(mapping_to_wire(mapping))
-        await self.app[STORE].call(lambda s: s.set_setting(_mapping_key(hello_name, output), value))
-
-    def push(self, hello_name: str, frame: MappingFrame | PatternFrame) -> bool:
-        """Send a frame to the display if it is connected and speaks mapping; True if sent."""
-        sent = False
-        for conn in self.connections(hello_name):
-            if "mapping" in conn.capabilities:
-                self.app[HUB].send(conn, wire.encode(frame))
-                sent = True
-        return sent
-
-    async def connected(self, conn: DisplayConnection, hello: Hello) -> None:
-        """A display said hello: remember its outputs, send it their mappings and patterns.
-
-        Never raises: a store that fails here must not cost the display its connection.
-        """
-        try:
-            await self._connected(conn, hello)
-        except Exception:
-            log.exception("could not send display %r its mappings", conn.name)
-
-    async def _connected(self, conn: DisplayConnection, hello: Hello) -> None:
-        hello_name = conn.hello_name or conn.name
-        outputs = hello.outputs or (OutputInfo(DEFAULT_OUTPUT, hello.resolution),)
-        known = self.display(hello_name)
-        sizes = {o.name: o.size for o in outputs}
-        before, known.outputs = known.outputs, sizes  # at once: before the snapshot is even sent
-        if sizes != before:
-            text = json.dumps([{"name": o.name, "size": list(o.size)} for o in outputs])
-            await self.app[STORE].call(lambda s: s.set_setting(f"outputs/{hello_name}", text))
-        if "mapping" not in conn.capabilities:
-            return
-        for output in sizes:
-            mapping = await self.load(hello_name, output)
-            if mapping is not None:
-                # Sent even when made for another size: the display refuses it and says why.
-                self.app[HUB].send(conn, wire.encode(MappingFrame(output, mapping)))
-            if output in known.patterns:
-                self.app[HUB].send(conn, wire.encode(PatternFrame(output, known.patterns[output])))
-
-    async def from_display(self, conn: DisplayConnection, frame: object) -> bool:
-        """Frames of the mapping protocol from a display; False for any other frame."""
-        hello_name = conn.hello_name or conn.name
-        if isinstance(frame, Thumbnail) and frame.output is not None:
-            try:
-                image = base64.b64decode(frame.data, validate=True)
-            except ValueError:
-                raise ProtocolError("bad_field", "thumbnail.data: not base64") from None
-            if not image.startswith(b"\xff\xd8"):
-                raise ProtocolError("bad_field", "thumbnail.data: not a JPEG")
-            known = self.display(hello_name)
-            known.pictures[frame.output] = (image, time.time())
-            known.arrived.set()
-            return True
-        if isinstance(frame, MappingFrame):
-            # The display was calibrated from its keyboard: check, keep, and echo it back.
-            sizes = await self.outputs_of(hello_name)
-            if frame.output not in sizes:
-                raise ProtocolError(
-                    "bad_field", f"mapping.output: this display has no output {frame.output!r}"
-                )
-            mapping = frame.mapping
-            if mapping is not None:
-                try:
-                    validate_mapping(mapping, expected_size=sizes[frame.output])
-                except ValidationError as exc:
-                    raise ProtocolError("bad_field", f"mapping.mapping.{exc.field}: {exc.message}") from None
-            try:
-                await self.store(hello_name, frame.output, mapping)
-            except Exception as exc:
-                log.exception("could not store the keyboard calibration of %r", conn.name)
-                raise ProtocolError("store_failed", f"the calibration was not stored: {exc}") from None
-            log.info("display %r calibrated output %r from its keyboard", conn.name, frame.output)
-            self.push(hello_name, MappingFrame(frame.output, mapping))
-            return True
-        return False
-
-
-MAPPINGS = web.AppKey("mappings", Mappings)
-
-
-def _mapping_key(hello_name: str, output: str) -> str:
-    return f"mapping/{hello_name}/{output}"
-
-
 def _calibrations_key(hello_name: str, output: str) -> str:
     return f"calibrations/{hello_name}/{output}"
 
@@ -224,10 +71,10 @@ def _calibrations_key(hello_name: str, output: str) -> str:
 async def _target(request: web.Request) -> tuple[str, str]:
     """(display name, its hello name) of ``{name}``; 404 if no such display was ever seen."""
     name = request.match_info["name"]
-    found = request.app[FLEET].find(name)
+    found = request.app[SERVICES].fleet.find(name)
     if found is not None:
         return found.name, found.hello_name
-    if await request.app[MAPPINGS].outputs_of(name):
+    if await request.app[SERVICES].mappings.outputs_of(name):
         return name, name
     raise ApiError(404, "unknown_display", f"no display called {name!r}")
 
@@ -236,7 +83,7 @@ async def _output(request: web.Request) -> tuple[str, str, str, tuple[int, int]]
     """(display name, hello name, output, the output's size) of the request's path."""
     name, hello_name = await _target(request)
     output = request.match_info["output"]
-    sizes = await request.app[MAPPINGS].outputs_of(hello_name)
+    sizes = await request.app[SERVICES].mappings.outputs_of(hello_name)
     if output not in sizes:
         have = ", ".join(sizes) or "none reported yet"
         raise ApiError(404, "unknown_output", f"display {name!r} has no output {output!r} (it has: {have})")
@@ -256,7 +103,9 @@ def _mapping_json(output: str, size: tuple[int, int], mapping: OutputMapping | N
 
 
 async def _calibrations(request: web.Request, hello_name: str, output: str) -> dict[str, Any]:
-    raw = await request.app[STORE].call(lambda s: s.get_setting(_calibrations_key(hello_name, output)))
+    raw = await request.app[SERVICES].store.call(
+        lambda s: s.get_setting(_calibrations_key(hello_name, output))
+    )
     try:
         found = json.loads(raw) if raw else {}
     except ValueError:
@@ -277,7 +126,7 @@ def _calibration_list(saved: dict[str, Any]) -> list[dict[str, Any]]:
 async def list_outputs(request: web.Request) -> web.Response:
     await require(request, "viewer")
     name, hello_name = await _target(request)
-    mappings = request.app[MAPPINGS]
+    mappings = request.app[SERVICES].mappings
     known = mappings.display(hello_name)
     sizes = await mappings.outputs_of(hello_name)
     conns = mappings.connections(hello_name)
@@ -312,7 +161,7 @@ async def put_mapping(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     name, hello_name, output, size = await _output(request)
     mapping = _parse_for(await read_json(request, constants=True), output, size)
-    mappings = request.app[MAPPINGS]
+    mappings = request.app[SERVICES].mappings
     await mappings.store(hello_name, output, mapping)
     pushed = mappings.push(hello_name, MappingFrame(output, mapping))
     log.debug("mapping of %s/%s set by %s", name, output, principal.name)
@@ -322,7 +171,7 @@ async def put_mapping(request: web.Request) -> web.Response:
 async def delete_mapping(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     name, hello_name, output, size = await _output(request)
-    mappings = request.app[MAPPINGS]
+    mappings = request.app[SERVICES].mappings
     await mappings.store(hello_name, output, None)
     pushed = mappings.push(hello_name, MappingFrame(output, None))
     log.info("mapping of %s/%s reset to the identity by %s", name, output, principal.name)
@@ -336,7 +185,7 @@ async def post_pattern(request: web.Request) -> web.Response:
     if not isinstance(body, dict) or set(body) - {"pattern"}:
         raise ValidationError("pattern", 'expected {"pattern": name or null}')
     pattern = parse_pattern(body.get("pattern"))
-    mappings = request.app[MAPPINGS]
+    mappings = request.app[SERVICES].mappings
     known = mappings.display(hello_name)
     if pattern is None:
         known.patterns.pop(output, None)
@@ -350,13 +199,13 @@ async def get_picture(request: web.Request) -> web.Response:
     """The output's picture as its projector gets it; asks the display for a fresh one and waits a moment."""
     await require(request, "viewer")
     _, hello_name, output, _ = await _output(request)
-    mappings = request.app[MAPPINGS]
+    mappings = request.app[SERVICES].mappings
     known = mappings.display(hello_name)
     asked = time.time()
     sent = False
     for conn in mappings.connections(hello_name):
         if "thumbnail" in conn.capabilities:
-            request.app[HUB].send(conn, wire.encode(ThumbnailRequest(PICTURE_WIDTH, output)))
+            request.app[SERVICES].hub.send(conn, wire.encode(ThumbnailRequest(PICTURE_WIDTH, output)))
             sent = True
     deadline = time.monotonic() + PICTURE_WAIT
     while sent and (known.pictures.get(output, (b"", 0.0))[1] < asked) and time.monotonic() < deadline:
@@ -392,14 +241,16 @@ async def save_calibration(request: web.Request) -> web.Response:
         except ValidationError as exc:
             raise ValidationError(f"mapping.{exc.field}", exc.message) from None
     else:
-        mapping = await request.app[MAPPINGS].load(hello_name, output)
+        mapping = await request.app[SERVICES].mappings.load(hello_name, output)
     saved = await _calibrations(request, hello_name, output)
     if label not in saved and len(saved) >= MAX_CALIBRATIONS:
         raise ValidationError("name", f"at most {MAX_CALIBRATIONS} saved calibrations per output; delete one")
     wire_form = mapping_to_wire(mapping if mapping is not None else identity_mapping(output, size))
     saved[label] = {"mapping": wire_form, "saved_at": time.time(), "saved_by": principal.name}
     text = json.dumps(saved)
-    await request.app[STORE].call(lambda s: s.set_setting(_calibrations_key(hello_name, output), text))
+    await request.app[SERVICES].store.call(
+        lambda s: s.set_setting(_calibrations_key(hello_name, output), text)
+    )
     return json_response({"output": output, "saved": label, "calibrations": _calibration_list(saved)}, 201)
 
 
@@ -412,7 +263,7 @@ async def load_calibration(request: web.Request) -> web.Response:
     if not isinstance(entry, dict):
         raise ApiError(404, "not_found", f"no saved calibration {label!r} for output {output!r}")
     mapping = _parse_for(entry.get("mapping"), output, size)
-    mappings = request.app[MAPPINGS]
+    mappings = request.app[SERVICES].mappings
     await mappings.store(hello_name, output, mapping)
     pushed = mappings.push(hello_name, MappingFrame(output, mapping))
     return json_response({**_mapping_json(output, size, mapping), "loaded": label, "pushed": pushed})
@@ -426,12 +277,13 @@ async def delete_calibration(request: web.Request) -> web.Response:
     if saved.pop(label, None) is None:
         raise ApiError(404, "not_found", f"no saved calibration {label!r} for output {output!r}")
     text = json.dumps(saved)
-    await request.app[STORE].call(lambda s: s.set_setting(_calibrations_key(hello_name, output), text))
+    await request.app[SERVICES].store.call(
+        lambda s: s.set_setting(_calibrations_key(hello_name, output), text)
+    )
     return json_response({"output": output, "deleted": label, "calibrations": _calibration_list(saved)})
 
 
 def add_routes(app: web.Application) -> None:
-    app[MAPPINGS] = Mappings(app)
     r = app.router
     base = "/api/v1/displays/{name}/outputs"
     one = base + "/{output}"

@@ -35,11 +35,11 @@ from media.pipeline import MediaError
 from media.variants import VARIANTS, Job, make_variant, variant_path
 from projector.core.model import MEDIA_HASH_PATTERN, Case, ValidationError, parse_focus
 from projector.core.state import UpsertCase
-from projector.server.app_keys import CONFIG, SHOW, STORE
-from projector.server.media_service import MEDIA, MediaService, media_ctx
-from projector.server.web.auth import Principal, authenticate, require
+from projector.server.services import SERVICES
+from projector.server.web.auth import authenticate, require
 from projector.server.web.errors import ApiError
 from projector.server.web.http import json_response, rfc3339
+from projector.server.web.principal import Principal
 from projector.store.media import MediaRecord
 
 log = logging.getLogger("projector.media")
@@ -112,7 +112,7 @@ async def upload(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     name = (request.query.get("name") or request.headers.get("X-Filename") or "upload")[:200]
     data = await read_upload(request, MAX_UPLOAD_BYTES)
-    service = request.app[MEDIA]
+    service = request.app[SERVICES].media
     loop = asyncio.get_running_loop()
     try:
         ingested = await loop.run_in_executor(None, service.library.ingest, data, name)
@@ -121,8 +121,8 @@ async def upload(request: web.Request) -> web.Response:
         raise ApiError(status, code, str(exc), "file") from None
     face = ingested.faces
     record = media_record(ingested, Path(name.replace("\\", "/")).name or None, principal.name, time.time())
-    new = await request.app[STORE].call(lambda s: s.add_media(record))
-    stored = record if new else await request.app[STORE].call(lambda s: s.get_media(record.hash))
+    new = await request.app[SERVICES].store.call(lambda s: s.add_media(record))
+    stored = record if new else await request.app[SERVICES].store.call(lambda s: s.get_media(record.hash))
     service.want_variants()
     body = {
         **media_json(stored or record),
@@ -136,14 +136,14 @@ async def upload(request: web.Request) -> web.Response:
 
 async def list_media(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    records = await request.app[STORE].call(lambda s: s.list_media())
+    records = await request.app[SERVICES].store.call(lambda s: s.list_media())
     return json_response({"media": [media_json(r) for r in records]})
 
 
 async def media_info(request: web.Request) -> web.Response:
     await _reader(request)
     media_hash = _media_hash(request)
-    record = await request.app[STORE].call(lambda s: s.get_media(media_hash))
+    record = await request.app[SERVICES].store.call(lambda s: s.get_media(media_hash))
     if record is None:
         raise ApiError(404, "not_found", f"no media {media_hash}")
     return json_response(media_json(record))
@@ -153,11 +153,11 @@ async def get_media(request: web.Request) -> web.StreamResponse:
     """The picture itself: ETag = hash, byte ranges, immutable."""
     await _reader(request)
     media_hash = _media_hash(request)
-    service = request.app[MEDIA]
+    service = request.app[SERVICES].media
     path = service.library.path_of(media_hash)
     if not path.is_file():
         raise ApiError(404, "not_found", f"no media {media_hash}")
-    record = await request.app[STORE].call(lambda s: s.get_media(media_hash))
+    record = await request.app[SERVICES].store.call(lambda s: s.get_media(media_hash))
     mime = record.mime if record is not None else "application/octet-stream"
     return await send_file(request, path, media_hash, mime)
 
@@ -176,7 +176,7 @@ async def get_variant(request: web.Request) -> web.StreamResponse:
             focus = parse_focus([float(v) for v in request.query["focus"].split(",")], "focus")
         except ValueError:
             raise ValidationError("focus", "must be x,y with two numbers from 0 to 1") from None
-    service = request.app[MEDIA]
+    service = request.app[SERVICES].media
     source = service.library.path_of(media_hash)
     if not source.is_file():
         raise ApiError(404, "not_found", f"no media {media_hash}")
@@ -194,12 +194,12 @@ async def get_variant(request: web.Request) -> web.StreamResponse:
 
 async def progress(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    return json_response(request.app[MEDIA].progress.as_json())
+    return json_response(request.app[SERVICES].media.progress.as_json())
 
 
 async def prepare_now(request: web.Request) -> web.Response:
     await require(request, "operator")
-    service = request.app[MEDIA]
+    service = request.app[SERVICES].media
     service.want_variants()
     return json_response(service.progress.as_json(), status=202)
 
@@ -209,7 +209,9 @@ async def check_case_media(request: web.Request, case: Case) -> None:
     wanted = case.media()
     if not wanted:
         return
-    known = await request.app[STORE].call(lambda s: {h for h in wanted if s.get_media(h) is not None})
+    known = await request.app[SERVICES].store.call(
+        lambda s: {h for h in wanted if s.get_media(h) is not None}
+    )
     for i, media_hash in enumerate(wanted):
         if media_hash not in known:
             field = (
@@ -242,8 +244,8 @@ def media_record(item: Ingested, name: str | None, who: str, now: float) -> Medi
 async def export_zip(request: web.Request) -> web.Response:
     """``GET /api/v1/dossiers.zip``: every case as a dossier folder with its pictures."""
     await require(request, "viewer")
-    cases = list(request.app[SHOW].state.cases.values())
-    library = request.app[MEDIA].library
+    cases = list(request.app[SERVICES].show.state.cases.values())
+    library = request.app[SERVICES].media.library
 
     def build() -> bytes:
         with temp_dir() as tmp:
@@ -262,7 +264,7 @@ async def import_zip(request: web.Request) -> web.Response:
     """``POST /api/v1/dossiers.zip``: add or update every case in the archive (all or nothing)."""
     principal = await require(request, "operator")
     data = await read_upload(request, MAX_ZIP_BYTES)
-    library = request.app[MEDIA].library
+    library = request.app[SERVICES].media.library
 
     def unpack_and_import() -> ImportResult:
         with temp_dir() as tmp:
@@ -293,11 +295,11 @@ async def store_import(app: web.Application, result: ImportResult, who: str) -> 
         for case in result.cases:
             s.upsert_case(case)
 
-    await app[STORE].call(persist)
-    show = app[SHOW]
+    await app[SERVICES].store.call(persist)
+    show = app[SERVICES].show
     for case in result.cases:
         show.execute(UpsertCase(case))
-    app[MEDIA].want_variants()
+    app[SERVICES].media.want_variants()
     return [c.id for c in result.cases]
 
 
@@ -374,8 +376,6 @@ async def send_file(request: web.Request, path: Path, etag: str, mime: str) -> w
 
 
 def add_routes(app: web.Application) -> None:
-    app[MEDIA] = MediaService(app[CONFIG].data_dir)
-    app.cleanup_ctx.append(media_ctx)
     r = app.router
     r.add_post("/api/v1/media", upload)
     r.add_get("/api/v1/media", list_media)

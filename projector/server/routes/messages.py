@@ -22,7 +22,6 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -31,7 +30,6 @@ from aiohttp import web
 
 from projector.core.model import Action, Channel, ValidationError, is_country_code, parse_country
 from projector.core.moderation import (
-    Rules,
     Screened,
     Verdict,
     normalize,
@@ -39,9 +37,8 @@ from projector.core.moderation import (
 )
 from projector.core.state import Message, RecordActions, RetractMessage, ShowMessage
 from projector.server import language
-from projector.server.app_keys import CONFIG, SHOW, STORE
-from projector.server.message_preview import PreviewRenderer
-from projector.server.moderation import INTAKE, PREVIEWS, QUEUE, Intake, ModerationQueue, effective_blocklists
+from projector.server.moderation import effective_blocklists
+from projector.server.services import SERVICES
 from projector.server.web.auth import authenticate, require
 from projector.server.web.errors import ApiError, read_json, read_json_object
 from projector.server.web.http import client_address, json_response, limit_public, rfc3339
@@ -66,8 +63,8 @@ def _wall_message(m: StoredMessage) -> Message:
 
 
 async def _changed(request: web.Request) -> None:
-    pending = await request.app[STORE].call(lambda s: s.count_messages("pending"))
-    request.app[QUEUE].changed(pending)
+    pending = await request.app[SERVICES].store.call(lambda s: s.count_messages("pending"))
+    request.app[SERVICES].queue.changed(pending)
 
 
 async def _take_in(
@@ -91,11 +88,11 @@ async def _take_in(
         elif notes:
             s.log_decision("held", "rules", now, message_id, sender, notes)
 
-    await request.app[STORE].call(save)
+    await request.app[SERVICES].store.call(save)
     if screened.reasons:
         log.info("message %s from %s: %s (%s)", message_id, source, status, notes)
     if status == "approved":
-        request.app[SHOW].execute(
+        request.app[SERVICES].show.execute(
             ShowMessage(Message(message_id, screened.text, screened.name, country, lang))
         )
     await _changed(request)
@@ -140,7 +137,7 @@ async def submit_message(request: web.Request) -> web.Response:
     if principal is not None and not principal.can("ingest"):
         raise ApiError(403, "forbidden", f"{principal.role!r} tokens may not submit messages")
     if principal is None:
-        limit_public(request)
+        limit_public(request.app[SERVICES].public_limiter, request)
     body = await read_json_object(request)
     allowed = {"name", "country", "text", "lang"} | ({"sender"} if principal else set())
     unknown = set(body) - allowed
@@ -162,13 +159,13 @@ async def submit_message(request: web.Request) -> web.Response:
     else:
         source = "web"
         sender, new_cookie = _web_sender(request)
-    store = request.app[STORE]
+    store = request.app[SERVICES].store
     if await store.call(lambda s: s.is_blocked(sender)):
         raise ApiError(403, "sender_blocked", "messages from this sender are no longer accepted")
     if lang is None:
         lang = await _detect(text)
     now = time.time()
-    screened = request.app[INTAKE].screen(text, name, lang, source, sender, now)
+    screened = request.app[SERVICES].intake.screen(text, name, lang, source, sender, now)
     message_id = uuid.uuid4().hex
     status = await _take_in(request, message_id, screened, country, lang, source, sender, now)
     if status == "rejected":
@@ -206,7 +203,7 @@ async def twilio_sms(request: web.Request) -> web.Response:
     action and the message count once. A blocked number still counts as an
     action (the supporter did act), but its text is not kept.
     """
-    config = request.app[CONFIG]
+    config = request.app[SERVICES].config
     if not config.twilio_auth_token:
         raise ApiError(
             503, "not_configured", "the SMS webhook needs twilio_auth_token (PROJECTOR_TWILIO_AUTH_TOKEN)"
@@ -227,17 +224,17 @@ async def twilio_sms(request: web.Request) -> web.Response:
     country = _sms_country(number, config.sms_default_country)
     if country is not None:
         action = Action(message_id, Channel.SMS, country, 1, None, None, "sms", "twilio")
-        result = await request.app[STORE].record([action])
+        result = await request.app[SERVICES].store.record([action])
         if result.accepted:
-            request.app[SHOW].execute(RecordActions(result.accepted), now=result.received_at)
+            request.app[SERVICES].show.execute(RecordActions(result.accepted), now=result.received_at)
     else:
         log.warning("SMS %s from a number with no country and no sms_default_country: not counted", sid)
-    store = request.app[STORE]
+    store = request.app[SERVICES].store
     sender = "sms:" + hmac.new(config.twilio_auth_token.encode(), number.encode(), "sha256").hexdigest()[:24]
     known = await store.call(lambda s: s.get_message(message_id) is not None or s.is_blocked(sender))
     if not known:
         lang = await _detect(text)
-        screened = request.app[INTAKE].screen(text, "", lang, "sms", sender, now)
+        screened = request.app[SERVICES].intake.screen(text, "", lang, "sms", sender, now)
         await _take_in(request, message_id, screened, country, lang, "sms", sender, now)
     return web.Response(text=twiml_empty(), content_type="text/xml")
 
@@ -288,15 +285,15 @@ async def list_messages(request: web.Request) -> web.Response:
     if status not in ("pending", "approved", "rejected"):
         raise ValidationError("status", "must be pending, approved or rejected")
     limit = _limit(request, 200, 1000)
-    store = request.app[STORE]
+    store = request.app[SERVICES].store
     rows, pending = await store.call(lambda s: (s.list_messages(status, limit), s.count_messages("pending")))
-    queue = request.app[QUEUE]
+    queue = request.app[SERVICES].queue
     return json_response({"messages": [message_json(m) for m in rows], "pending": pending, "rev": queue.rev})
 
 
 async def _stored(request: web.Request) -> StoredMessage:
     message_id = request.match_info["message_id"]
-    stored = await request.app[STORE].call(lambda s: s.get_message(message_id))
+    stored = await request.app[SERVICES].store.call(lambda s: s.get_message(message_id))
     if stored is None:
         raise ApiError(404, "not_found", f"no message {message_id!r}")
     return stored
@@ -304,7 +301,7 @@ async def _stored(request: web.Request) -> StoredMessage:
 
 def _publish(request: web.Request, m: StoredMessage) -> int:
     """Put the message's current form on the wall, or take it off; returns the show's rev."""
-    show = request.app[SHOW]
+    show = request.app[SERVICES].show
     if m.status == "approved":
         show.execute(ShowMessage(_wall_message(m)))
     else:
@@ -313,7 +310,7 @@ def _publish(request: web.Request, m: StoredMessage) -> int:
 
 
 async def _after(request: web.Request, message_id: str) -> web.Response:
-    stored = await request.app[STORE].call(lambda s: s.get_message(message_id))
+    stored = await request.app[SERVICES].store.call(lambda s: s.get_message(message_id))
     assert stored is not None
     rev = _publish(request, stored)
     await _changed(request)
@@ -325,7 +322,9 @@ async def decide_message(request: web.Request) -> web.Response:
     stored = await _stored(request)
     status = {"approve": "approved", "reject": "rejected"}[request.match_info["decision"]]
     now = time.time()
-    await request.app[STORE].call(lambda s: s.set_message_status(stored.id, status, principal.name, now))
+    await request.app[SERVICES].store.call(
+        lambda s: s.set_message_status(stored.id, status, principal.name, now)
+    )
     log.info("message %s %s by %s", stored.id, status, principal.name)
     return await _after(request, stored.id)
 
@@ -339,7 +338,7 @@ async def pin_message(request: web.Request) -> web.Response:
         raise ApiError(409, "rejected", "a rejected message cannot be pinned; approve it first")
     now = time.time()
     try:
-        await request.app[STORE].call(lambda s: s.set_pinned(stored.id, pinned, principal.name, now))
+        await request.app[SERVICES].store.call(lambda s: s.set_pinned(stored.id, pinned, principal.name, now))
     except ValueError as exc:
         raise ApiError(409, "too_many_pinned", str(exc)) from None
     return await _after(request, stored.id)
@@ -354,7 +353,7 @@ async def edit_message(request: web.Request) -> web.Response:
     unknown = set(body) - {"text", "name"}
     if unknown:
         raise ValidationError(sorted(unknown)[0], "unknown field")
-    rules = request.app[INTAKE].rules
+    rules = request.app[SERVICES].intake.rules
     text = normalize(_text_field(body, "text", required=True))
     name = normalize(_text_field(body, "name", required=False)) if "name" in body else stored.name
     if not text:
@@ -364,7 +363,9 @@ async def edit_message(request: web.Request) -> web.Response:
     if len(name) > rules.max_name_length:
         raise ValidationError("name", f"must be at most {rules.max_name_length} characters")
     now = time.time()
-    await request.app[STORE].call(lambda s: s.edit_message(stored.id, text, name, principal.name, now))
+    await request.app[SERVICES].store.call(
+        lambda s: s.edit_message(stored.id, text, name, principal.name, now)
+    )
     return await _after(request, stored.id)
 
 
@@ -376,10 +377,10 @@ async def block_sender(request: web.Request) -> web.Response:
         raise ApiError(409, "no_sender", "this message has no sender to block")
     sender = stored.sender
     now = time.time()
-    ids = await request.app[STORE].call(
+    ids = await request.app[SERVICES].store.call(
         lambda s: s.block_sender(sender, principal.name, now, f"message {stored.id}")
     )
-    show = request.app[SHOW]
+    show = request.app[SERVICES].show
     for message_id in ids:
         show.execute(RetractMessage(message_id))
     await _changed(request)
@@ -389,7 +390,7 @@ async def block_sender(request: web.Request) -> web.Response:
 
 async def list_blocked(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    rows = await request.app[STORE].call(lambda s: s.blocked_senders())
+    rows = await request.app[SERVICES].store.call(lambda s: s.blocked_senders())
     return json_response(
         {"senders": [{"sender": b.sender, "at": rfc3339(b.at), "by": b.by, "reason": b.reason} for b in rows]}
     )
@@ -398,7 +399,9 @@ async def list_blocked(request: web.Request) -> web.Response:
 async def unblock_sender(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     sender = request.match_info["sender"]
-    if not await request.app[STORE].call(lambda s: s.unblock_sender(sender, principal.name, time.time())):
+    if not await request.app[SERVICES].store.call(
+        lambda s: s.unblock_sender(sender, principal.name, time.time())
+    ):
         raise ApiError(404, "not_found", f"sender {sender!r} is not blocked")
     await _changed(request)
     return web.Response(status=204)
@@ -408,7 +411,7 @@ async def message_preview(request: web.Request) -> web.Response:
     """The message as the wall will draw it (PNG), for the moderation queue."""
     await require(request, "viewer")
     stored = await _stored(request)
-    png = await request.app[PREVIEWS].png(_wall_message(stored))
+    png = await request.app[SERVICES].previews.png(_wall_message(stored))
     return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "private, max-age=60"})
 
 
@@ -416,13 +419,13 @@ async def moderation_log(request: web.Request) -> web.Response:
     await require(request, "viewer")
     limit = _limit(request, 100, 1000)
     message_id = request.query.get("message")
-    rows = await request.app[STORE].call(lambda s: s.moderation_log(limit, message_id))
+    rows = await request.app[SERVICES].store.call(lambda s: s.moderation_log(limit, message_id))
     return json_response({"decisions": [decision_json(d) for d in rows]})
 
 
 async def list_blocklists(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    edited = await request.app[STORE].call(lambda s: s.blocklists())
+    edited = await request.app[SERVICES].store.call(lambda s: s.blocklists())
     lists = effective_blocklists(edited)
     return json_response(
         {
@@ -450,34 +453,18 @@ async def put_blocklist(request: web.Request) -> web.Response:
         if not isinstance(entry, str) or not entry.strip() or len(entry) > 100 or "\n" in entry:
             raise ValidationError(f"entries[{i}]", "must be a non-empty line of at most 100 characters")
     text = "\n".join(e.strip() for e in entries)
-    store = request.app[STORE]
+    store = request.app[SERVICES].store
     now = time.time()
     await store.call(lambda s: s.set_blocklist(lang, text, principal.name, now))
     edited = await store.call(lambda s: s.blocklists())
-    intake = request.app[INTAKE]
+    intake = request.app[SERVICES].intake
     intake.rules = replace(intake.rules, blocklists=effective_blocklists(edited))
     await _changed(request)
     log.info("blocklist %s set by %s (%d entries)", lang, principal.name, len(entries))
     return json_response({"lang": lang, "entries": sorted(parse_blocklist(text)), "edited": True})
 
 
-async def _intake_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Load the edited blocklists and the queue's size once the store is open."""
-    store = app[STORE]
-    edited, pending = await store.call(lambda s: (s.blocklists(), s.count_messages("pending")))
-    intake = app[INTAKE]
-    intake.rules = replace(intake.rules, blocklists=effective_blocklists(edited))
-    app[QUEUE].pending = pending
-    yield
-    app[PREVIEWS].close()
-
-
 def add_routes(app: web.Application) -> None:
-    config = app[CONFIG]
-    app[INTAKE] = Intake(Rules(trusted_sources=config.trusted))
-    app[QUEUE] = ModerationQueue()
-    app[PREVIEWS] = PreviewRenderer()
-    app.cleanup_ctx.append(_intake_ctx)
     r = app.router
     r.add_post("/api/v1/sms/twilio", twilio_sms)
     r.add_post("/api/v1/messages", submit_message)

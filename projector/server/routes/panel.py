@@ -15,9 +15,8 @@ import time
 from aiohttp import WSMsgType, web
 
 from projector.core.model import ValidationError
-from projector.server.app_keys import HUB, STORE
-from projector.server.fleet import FLEET, retired_json
-from projector.server.panels import PANELS, PanelHub, panels_ctx
+from projector.server.fleet import retired_json
+from projector.server.services import SERVICES
 from projector.server.views import displays_json
 from projector.server.web.auth import require
 from projector.server.web.errors import ApiError
@@ -35,7 +34,7 @@ async def panel_socket(request: web.Request) -> web.WebSocketResponse:
         raise ApiError(403, "forbidden", f"websocket from another origin ({origin}) refused")
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
-    panels = request.app[PANELS]
+    panels = request.app[SERVICES].panels
     panels.panels.add(ws)
     try:
         await ws.send_str(panels.message())
@@ -49,15 +48,15 @@ async def panel_socket(request: web.Request) -> web.WebSocketResponse:
 
 async def list_displays(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    fleet = request.app[FLEET]
+    fleet = request.app[SERVICES].fleet
     return web.json_response(
-        {"displays": displays_json(request.app[HUB], fleet), "retired": retired_json(fleet)}
+        {"displays": displays_json(request.app[SERVICES].hub, fleet), "retired": retired_json(fleet)}
     )
 
 
 async def display_thumbnail(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    record = request.app[HUB].records.get(request.match_info["name"])
+    record = request.app[SERVICES].hub.records.get(request.match_info["name"])
     if record is None or record.thumbnail is None:
         raise ApiError(404, "not_found", "no thumbnail from that display yet")
     return web.Response(
@@ -75,7 +74,7 @@ async def actions_per_hour(request: web.Request) -> web.Response:
         raise ValidationError("hours", "must be between 1 and 744")
     now = time.time()
     first = int(now // 3600 - hours + 1) * 3600
-    rows = await request.app[STORE].call(lambda s: s.actions_per_hour(first))
+    rows = await request.app[SERVICES].store.call(lambda s: s.actions_per_hour(first))
     buckets: dict[int, dict[str, int]] = {first + 3600 * i: {} for i in range(hours)}
     for hour, channel, count in rows:
         if hour in buckets:
@@ -100,8 +99,6 @@ async def panel_redirect(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app[PANELS] = PanelHub(app)
-    app.cleanup_ctx.append(panels_ctx)
     r = app.router
     r.add_get("/api/v1/panel/ws", panel_socket)
     r.add_get("/api/v1/displays", list_displays)

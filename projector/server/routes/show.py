@@ -34,9 +34,7 @@ from projector.core.state import (
     Resume,
     SetBlackout,
 )
-from projector.server.app_keys import CONFIG, SHOW, SHOW_CONTROL, STORE
-from projector.server.fleet import FLEET
-from projector.server.show_control import ShowControl
+from projector.server.services import SERVICES
 from projector.server.views import show_json
 from projector.server.web.auth import require
 from projector.server.web.errors import ApiError, read_json, read_json_object
@@ -49,14 +47,14 @@ MAX_TOML_BYTES = 512 * 1024
 
 async def _execute(request: web.Request, command: Command) -> web.Response:
     """Persist, then change: the reply, and every screen, follow the stored cue."""
-    control = request.app[SHOW_CONTROL]
+    control = request.app[SERVICES].show_control
     try:
         await control.execute(command)
     except CommandRefused as exc:
         raise ApiError(409, exc.code, exc.message) from None
     except StoreError as exc:
         raise ApiError(503, "store_failed", f"the cue was not stored, nothing changed; retry: {exc}") from exc
-    return web.json_response(show_json(request.app[SHOW].state))
+    return web.json_response(show_json(request.app[SERVICES].show.state))
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -69,12 +67,12 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 async def get_show(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    return web.json_response(show_json(request.app[SHOW].state))
+    return web.json_response(show_json(request.app[SERVICES].show.state))
 
 
 async def put_show(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
-    show = parse_show(await read_json(request), request.app[SHOW_CONTROL].scenes)
+    show = parse_show(await read_json(request), request.app[SERVICES].show_control.scenes)
     _check_targets(request, show)
     log.info("show %r (%d cues) loaded by %s", show.id, len(show.cues), principal.name)
     return await _execute(request, LoadShow(show))
@@ -99,7 +97,7 @@ def show_to_toml(show: Show) -> str:
 
 async def export_show(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    show = request.app[SHOW].state.show
+    show = request.app[SERVICES].show.state.show
     if show is None:
         raise ApiError(404, "no_show", "no show is loaded")
     return web.Response(
@@ -120,14 +118,14 @@ async def import_show(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid_utf8", "the show file is not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ApiError(400, "malformed_toml", f"the show file is not valid TOML: {exc}") from None
-    show = parse_show(data, request.app[SHOW_CONTROL].scenes)
+    show = parse_show(data, request.app[SERVICES].show_control.scenes)
     _check_targets(request, show)
     return await _execute(request, LoadShow(show))
 
 
 def _check_targets(request: web.Request, show: Show) -> None:
     """Cue targets must name groups and displays that exist (issue 8, ``projector.server.fleet``)."""
-    request.app[FLEET].check_show(show)
+    request.app[SERVICES].fleet.check_show(show)
 
 
 def _cue_handler(make: Callable[[dict[str, Any]], Command]) -> Callable[[web.Request], Any]:
@@ -146,8 +144,8 @@ def _timed(request: web.Request, command: Command, body: dict[str, Any]) -> Comm
     and for whom (``target``: all, group:<name>, display:<name>)."""
     if not isinstance(command, Go | Back | Jump):
         return command
-    at = parse_cue_time(body, time.time(), request.app[CONFIG].cue_lead)
-    target = None if body.get("target") is None else request.app[FLEET].check_target(body["target"])
+    at = parse_cue_time(body, time.time(), request.app[SERVICES].config.cue_lead)
+    target = None if body.get("target") is None else request.app[SERVICES].fleet.check_target(body["target"])
     return dataclasses.replace(command, at=at, target=target)
 
 
@@ -176,11 +174,10 @@ def _blackout(body: dict[str, Any]) -> Command:
 
 async def list_scenes(request: web.Request) -> web.Response:
     await require(request, "viewer")
-    return web.json_response({"scenes": sorted(request.app[SHOW_CONTROL].scenes - {"fallback"})})
+    return web.json_response({"scenes": sorted(request.app[SERVICES].show_control.scenes - {"fallback"})})
 
 
 def add_routes(app: web.Application) -> None:
-    app[SHOW_CONTROL] = ShowControl(app[SHOW], app[STORE])
     r = app.router
     r.add_get("/api/v1/show", get_show)
     r.add_put("/api/v1/show", put_show)

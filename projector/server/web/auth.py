@@ -15,64 +15,16 @@ from __future__ import annotations
 
 import hmac
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from projector.server.app_keys import STORE
+from projector.server.services import SERVICES
 from projector.server.web.errors import ApiError
+from projector.server.web.principal import Principal
 
 SESSION_COOKIE = "projector_session"
 CSRF_HEADER = "X-CSRF-Token"
-
-GRANTS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"admin", "operator", "viewer", "ingest"}),
-    "operator": frozenset({"operator", "viewer", "ingest"}),
-    "viewer": frozenset({"viewer"}),
-    "ingest": frozenset({"ingest"}),
-    "display": frozenset({"display"}),
-}
-
-#: How long a verified token is trusted without asking the store again. Short,
-#: so a token revoked from the command line stops working within seconds.
-TOKEN_CACHE_SECONDS = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    kind: str  # "token" or "session"
-    name: str  # token label or username: recorded with what they do
-    role: str  # token scope or user role
-    csrf_token: str | None = None
-
-    def can(self, permission: str) -> bool:
-        return permission in GRANTS.get(self.role, frozenset())
-
-
-class TokenCache:
-    """Verified tokens for a few seconds, so a busy ingest path skips the store."""
-
-    def __init__(self, ttl: float = TOKEN_CACHE_SECONDS) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, tuple[Principal | None, float]] = {}
-
-    def get(self, secret: str, now: float) -> tuple[bool, Principal | None]:
-        entry = self._entries.get(secret)
-        if entry is None or entry[1] < now:
-            return False, None
-        return True, entry[0]
-
-    def put(self, secret: str, principal: Principal | None, now: float) -> None:
-        if len(self._entries) > 10_000:
-            self._entries.clear()
-        self._entries[secret] = (principal, now + self.ttl)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
-TOKEN_CACHE = web.AppKey("token_cache", TokenCache)
 
 
 async def authenticate(request: web.Request) -> Principal | None:
@@ -85,7 +37,7 @@ async def authenticate(request: web.Request) -> Principal | None:
         return await verify_token(request.app, secret.strip())
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        session = await request.app[STORE].call(lambda s: s.get_session(cookie, time.time()))
+        session = await request.app[SERVICES].store.call(lambda s: s.get_session(cookie, time.time()))
         if session is None:
             raise ApiError(401, "session_expired", "your session has expired; log in again")
         return Principal("session", session.username, session.role, session.csrf_token)
@@ -93,11 +45,11 @@ async def authenticate(request: web.Request) -> Principal | None:
 
 
 async def verify_token(app: web.Application, secret: str) -> Principal:
-    cache = app[TOKEN_CACHE]
+    cache = app[SERVICES].tokens
     now = time.monotonic()
     hit, principal = cache.get(secret, now)
     if not hit:
-        info = await app[STORE].call(lambda s: s.verify_token(secret))
+        info = await app[SERVICES].store.call(lambda s: s.verify_token(secret))
         principal = None if info is None else Principal("token", info.label or f"token-{info.id}", info.scope)
         cache.put(secret, principal, now)
     if principal is None:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from projector.server.app_keys import PUBLIC_LIMITER
 from projector.server.web.errors import ApiError
+from projector.server.web.ratelimit import RateLimiter
 
 
 def json_response(data: object, status: int = 200) -> web.Response:
@@ -30,9 +30,8 @@ def client_address(request: web.Request) -> str:
     return request.remote or "unknown"
 
 
-def limit_public(request: web.Request) -> None:
+def limit_public(limiter: RateLimiter, request: web.Request) -> None:
     """Public endpoints (login, the message form) are rate-limited per address."""
-    limiter = request.app[PUBLIC_LIMITER]
     key = client_address(request)
     if not limiter.allow(key, time.monotonic()):
         raise ApiError(429, "rate_limited", f"too many requests; retry in {limiter.retry_after(key):.0f} s")

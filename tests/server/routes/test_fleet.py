@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from projector.server.app_keys import CONFIG, STORE
 from projector.server.config import Config
+from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json, start_server
 
 
@@ -310,7 +310,9 @@ async def put_raw(live: RunningServer, path: str, text: str) -> tuple[int, Any]:
 
 
 async def viewer_session(live: RunningServer) -> aiohttp.ClientSession:
-    await live.app[STORE].call(lambda s: s.create_user("vera", "viewer-password-1", "viewer", time.time()))
+    await live.app[SERVICES].store.call(
+        lambda s: s.create_user("vera", "viewer-password-1", "viewer", time.time())
+    )
     browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
     async with browser.post(
         live.base + "/api/v1/login", json={"username": "vera", "password": "viewer-password-1"}
@@ -349,7 +351,7 @@ async def test_a_safe_area_is_stored_listed_and_reaches_the_display_as_a_you_fra
     assert status == 200
     await ws.close()
     # Stored: a server started afresh on the same data tells the display in its snapshot.
-    again = await start_server(live.app[CONFIG])
+    again = await start_server(live.app[SERVICES].config)
     try:
         ws, snap = await connect(again, "facade")
         assert snap["you"]["safe_area"] == FACADE

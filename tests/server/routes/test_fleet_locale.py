@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projector.server.app_keys import CONFIG
+from projector.server.services import SERVICES
 from tests.conftest import RunningServer, start_server
 from tests.server.routes.test_fleet import connect, listed, next_of
 
@@ -25,7 +25,7 @@ async def test_an_operator_sets_a_displays_locale_and_the_display_hears_it(live:
     assert status == 200
     await ws.close()
     # Kept in the store: a server started afresh on the same data says so in the snapshot.
-    again = await start_server(live.app[CONFIG])
+    again = await start_server(live.app[SERVICES].config)
     try:
         ws, snap = await connect(again, "galata")
         assert snap["you"]["locale"] == "ar-MA"
@@ -72,7 +72,7 @@ async def test_the_campaigns_words_per_language_are_stored_and_reach_the_display
     status, body = await live.put_json("/api/v1/campaign", {"goal": 5})
     assert status == 200 and body["translations"]["tr"]["name"] == "Haklar İçin Yaz"
     await ws.close()
-    again = await start_server(live.app[CONFIG])
+    again = await start_server(live.app[SERVICES].config)
     try:
         status, body = await again.get("/api/v1/campaign")
         assert status == 200 and body["tagline"] == "Actions for human rights"

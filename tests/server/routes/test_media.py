@@ -10,7 +10,7 @@ import json
 from PIL import Image
 
 from media.dossier import DEMO_DIR
-from projector.server.media_service import MEDIA
+from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json
 
 
@@ -27,7 +27,7 @@ async def test_variants_are_prepared_in_the_background_and_progress_is_reported(
         {"name": "Ramon", "country": "PH", "portrait": media["hash"], "focus": [0.5, 0.35]},
     )
     assert status == 200
-    variants = live.app[MEDIA].library.variants_root / media["hash"][:2] / media["hash"]
+    variants = live.app[SERVICES].media.library.variants_root / media["hash"][:2] / media["hash"]
     wanted = {"thumb.jpg", "portrait-1080@0.500,0.350.jpg", "cutout-1080@0.500,0.350.png"}
     for _ in range(300):  # the upload's batch (the thumbnail), then the case's (its four variants)
         status, progress = await live.get("/api/v1/media/progress", token="operator")
@@ -69,9 +69,8 @@ async def test_a_display_reports_which_pictures_it_has(live: RunningServer) -> N
 
 
 async def test_the_panel_state_carries_the_variant_progress(live: RunningServer) -> None:
-    from projector.server.panels import PANELS
 
-    message = json.loads(live.app[PANELS].message())
+    message = json.loads(live.app[SERVICES].panels.message())
     assert set(message["media"]) >= {"total", "done", "failed", "running"}
 
 

@@ -7,8 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from projector.server.app_keys import PUBLIC_LIMITER
-from projector.server.moderation import INTAKE
+from projector.server.services import SERVICES
 from projector.server.web.twilio import compute_signature
 from tests.conftest import RunningServer, start_server
 
@@ -49,7 +48,7 @@ async def test_refused_messages_get_a_reason_and_are_kept_as_rejected(live: Runn
 
 
 async def test_markup_rtl_tricks_and_zalgo_are_held_as_plain_clean_text(live: RunningServer):
-    live.app[INTAKE].rules = replace(live.app[INTAKE].rules, flood_max=10)
+    live.app[SERVICES].intake.rules = replace(live.app[SERVICES].intake.rules, flood_max=10)
     for text in (
         "<script>alert(1)</script> free them",
         "\u202egnorts yats",
@@ -66,7 +65,7 @@ async def test_markup_rtl_tricks_and_zalgo_are_held_as_plain_clean_text(live: Ru
 
 
 async def test_a_flood_from_one_address_is_refused(live: RunningServer, monkeypatch):
-    live.app[PUBLIC_LIMITER].burst = 1000.0
+    live.app[SERVICES].public_limiter.burst = 1000.0
     results = [await submit(live, {"text": f"message number {i} for Ayşe"}) for i in range(5)]
     assert [s for s, _ in results[:3]] == [202, 202, 202]
     assert results[3][0] == 422 and "flood" in results[3][1]["error"]["message"]

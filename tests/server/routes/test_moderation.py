@@ -8,8 +8,7 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from projector.server.app_keys import PUBLIC_LIMITER, SHOW
-from projector.server.moderation import INTAKE, QUEUE
+from projector.server.services import SERVICES
 from projector.store.messages import MAX_PINNED
 from tests.conftest import RunningServer, start_server
 
@@ -26,25 +25,25 @@ async def act(live: RunningServer, message_id: str, what: str, body: object = No
 
 
 def wall(live: RunningServer) -> dict[str, object]:
-    return {m.id: m for m in live.app[SHOW].state.wall}
+    return {m.id: m for m in live.app[SERVICES].show.state.wall}
 
 
 @pytest.fixture(autouse=True)
 def generous_limits(live: RunningServer) -> None:
-    live.app[PUBLIC_LIMITER].burst = 1000.0
-    live.app[INTAKE].rules = replace(live.app[INTAKE].rules, flood_max=50)
+    live.app[SERVICES].public_limiter.burst = 1000.0
+    live.app[SERVICES].intake.rules = replace(live.app[SERVICES].intake.rules, flood_max=50)
 
 
 async def test_approve_reject_and_every_decision_is_logged_with_who(live: RunningServer):
     a = (await submit(live, "Stay strong, Ayşe"))["id"]
     b = (await submit(live, "Free them all"))["id"]
-    assert live.app[QUEUE].pending == 2
+    assert live.app[SERVICES].queue.pending == 2
     status, body = await act(live, a, "approve")
     assert status == 200 and body["status"] == "approved" and body["decided_by"] == "test-operator"
     assert a in wall(live)
     assert (await act(live, b, "reject"))[0] == 200
     assert (await act(live, a, "reject"))[0] == 200  # changing one's mind takes it off the screens
-    assert a not in wall(live) and live.app[QUEUE].pending == 0
+    assert a not in wall(live) and live.app[SERVICES].queue.pending == 0
     _, log = await live.get("/api/v1/moderation/log", token="operator")
     got = [(d["decision"], d["message_id"], d["by"]) for d in log["decisions"]]
     assert got == [

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from projector.server.app_keys import SHOW
 from projector.server.config import Config
-from projector.server.routes.schedule import SCHEDULER
+from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json, start_server
 
 IST = ZoneInfo("Europe/Istanbul")
@@ -49,7 +48,7 @@ class FakeClock:
 async def zoned(config: Config) -> AsyncIterator[tuple[RunningServer, FakeClock]]:
     running = await start_server(replace(config, timezone="Europe/Istanbul"))
     clock = FakeClock(WEDNESDAY)
-    running.app[SCHEDULER].clock = clock
+    running.app[SERVICES].scheduler.clock = clock
     try:
         yield running, clock
     finally:
@@ -140,8 +139,8 @@ async def test_the_scheduler_runs_the_night_and_the_lobby_and_falls_back_to_the_
 ) -> None:
     live, clock = zoned
     await setup_fleet(live)
-    scheduler = live.app[SCHEDULER]
-    state = lambda: live.app[SHOW].state  # noqa: E731
+    scheduler = live.app[SERVICES].scheduler
+    state = lambda: live.app[SERVICES].show.state  # noqa: E731
     status, body = await live.put_json("/api/v1/schedules/default", {"show": "day"})
     assert status == 200 and body["default"] == "day"
     status, body = await live.put_json("/api/v1/schedules/default", {"show": "ghost"})
@@ -186,7 +185,7 @@ async def test_a_display_follows_a_scheduled_show(zoned: tuple[RunningServer, Fa
     entry = {"target": "all", "what": "show:night", "date": "2026-11-25", "start": "20:00", "end": "21:00"}
     status, body = await live.post("/api/v1/schedules", entry, token="operator")
     assert status == 201, body
-    await live.app[SCHEDULER].tick(clock.set(20, 0))
+    await live.app[SERVICES].scheduler.tick(clock.set(20, 0))
     kinds = []
     while len(kinds) < 3:
         frame = await recv_json(ws)

@@ -8,7 +8,7 @@ import time
 import aiohttp
 import pytest
 
-from projector.server.app_keys import STORE
+from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json, start_server
 
 SHOW = {
@@ -178,7 +178,7 @@ async def test_a_restarted_server_puts_the_screens_back(config, live: RunningSer
 
 async def test_a_viewer_session_can_look_but_not_operate(live: RunningServer):
     await call(live, "PUT", "/api/v1/show", SHOW)
-    store = live.app[STORE]
+    store = live.app[SERVICES].store
     await store.call(lambda s: s.create_user("vera", "viewer-password-1", "viewer", time.time()))
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         async with browser.post(

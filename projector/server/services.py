@@ -1,0 +1,91 @@
+"""Every long-lived object of one server, built in one place with its dependencies spelt out.
+
+``build_services`` makes them; the application's lifespan (``app.py``) opens the
+store, starts them, and closes them in reverse: sockets first, then services,
+then the store. Handlers reach them as ``request.app[SERVICES]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from projector.core.moderation import Rules
+from projector.core.state import ShowState
+from projector.server.config import Config
+from projector.server.fleet import Fleet
+from projector.server.hub import Hub
+from projector.server.mappings import Mappings
+from projector.server.media_service import MediaService
+from projector.server.message_preview import PreviewRenderer
+from projector.server.moderation import Intake, ModerationQueue
+from projector.server.osc import OscServer
+from projector.server.panels import PanelHub
+from projector.server.scheduler import Scheduler
+from projector.server.show import Show
+from projector.server.show_control import ShowControl
+from projector.server.web.metrics import Metrics
+from projector.server.web.principal import TokenCache
+from projector.server.web.ratelimit import RateLimiter
+from projector.store.writer import StoreWriter
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    config: Config
+    metrics: Metrics
+    #: The store, on its own writer thread.
+    store: StoreWriter
+    #: Connected displays and the frames they are sent.
+    hub: Hub
+    #: The live state and the one way to change it.
+    show: Show
+    #: Cue changes: decided, stored, then shown.
+    show_control: ShowControl
+    tokens: TokenCache
+    #: The public message form's rate limit, per address.
+    public_limiter: RateLimiter
+    intake: Intake
+    queue: ModerationQueue
+    previews: PreviewRenderer
+    media: MediaService
+    fleet: Fleet
+    mappings: Mappings
+    panels: PanelHub
+    scheduler: Scheduler
+    osc: OscServer
+
+
+SERVICES = web.AppKey("services", Services)
+
+
+def build_services(config: Config) -> Services:
+    """Construct (not start) every service; nothing here touches the disk or the network."""
+    metrics = Metrics()
+    hub = Hub(metrics, totals_rate=config.totals_rate, queue_limit=config.client_queue)
+    store = StoreWriter(config.db_path)
+    show = Show(ShowState(), hub)
+    control = ShowControl(show, store)
+    queue = ModerationQueue()
+    media = MediaService(config.data_dir)
+    fleet = Fleet(hub, store, metrics, config.public_url)
+    return Services(
+        config=config,
+        metrics=metrics,
+        store=store,
+        hub=hub,
+        show=show,
+        show_control=control,
+        tokens=TokenCache(),
+        public_limiter=RateLimiter(config.public_rate_per_minute),
+        intake=Intake(Rules(trusted_sources=config.trusted)),
+        queue=queue,
+        previews=PreviewRenderer(),
+        media=media,
+        fleet=fleet,
+        mappings=Mappings(hub, store),
+        panels=PanelHub(hub, show, fleet, queue, media),
+        scheduler=Scheduler(store, show, control, config.zone),
+        osc=OscServer(config, metrics, fleet, control),
+    )
