@@ -79,8 +79,11 @@ class PanelHub:
         """Push on change (at most every ``PUSH_INTERVAL``) and every ``REFRESH_INTERVAL``."""
         next_thumbnails = 0.0
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that arrives as
+            # the event is set, and close() would then wait forever for a loop that never ends.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.dirty.wait(), REFRESH_INTERVAL)
+                async with asyncio.timeout(REFRESH_INTERVAL):
+                    await self.dirty.wait()
             self.dirty.clear()
             await self.push()
             now = time.monotonic()
