@@ -116,7 +116,7 @@ def build_app(config: Config) -> web.Application:
     app[METRICS] = metrics_
     app[HUB] = hub
     app[SHOW] = Show(ShowState(), hub)
-    app[STORE] = StoreWriter(config.db_path)
+    app[STORE] = StoreWriter(config.db_path, database=config.database)
     app[TOKEN_CACHE] = TokenCache()
     app[PUBLIC_LIMITER] = RateLimiter(config.public_rate_per_minute)
     app.cleanup_ctx.append(_store_ctx)

@@ -48,8 +48,6 @@ from projector.store.messages import MESSAGE_STATUSES, MessagesMixin
 from projector.store.records import RecordResult, StoreError
 from projector.store.settings import SettingsMixin
 
-#: URL schemes that name a PostgreSQL database (libpq accepts both).
-URL_SCHEMES = ("postgresql://", "postgres://")
 #: Seconds to wait for the server when connecting, unless the URL says otherwise:
 #: an unreachable host must fail the start, not hang it.
 CONNECT_TIMEOUT_S = 10
@@ -218,10 +216,6 @@ ACTIONS_INSERT_NEW = (
 _REFUSED: tuple[type[Exception], ...] = (psycopg.DataError, psycopg.IntegrityError)
 
 
-def is_postgres_url(database: str) -> bool:
-    return database.startswith(URL_SCHEMES)
-
-
 def describe_url(url: str) -> str:
     """The URL without its password, for logs and errors; the URL itself if libpq cannot parse it."""
     try:
@@ -345,8 +339,7 @@ class PostgresStore(
     _HOUR_OF = "(floor(received_at / 3600) * 3600)::bigint"
 
     def __init__(self, url: str) -> None:
-        if not is_postgres_url(url):
-            raise StoreError(f"not a PostgreSQL URL (postgresql://...): {describe_url(url)}")
+        """Connect and migrate; ``url`` is a ``postgresql://`` URL or any libpq connection string."""
         self._conn = PgConnection(url)
         self.where = self._conn.where
         try:
