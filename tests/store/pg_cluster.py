@@ -141,7 +141,10 @@ class PostgresCluster:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "immediate", "-w")
+            if (self.data_dir / "postmaster.pid").exists():
+                self._run(
+                    str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "immediate", "-w"
+                )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -162,15 +165,24 @@ class PostgresCluster:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
+def cluster_for_tests() -> PostgresCluster:
+    """A started cluster; without PostgreSQL, a skip with the reason (a failure under ``CI=true``)."""
     try:
         cluster = PostgresCluster()
     except PostgresMissing as exc:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true and {exc}", pytrace=False)
         pytest.skip(str(exc))
-    cluster.start()
+    try:
+        return cluster.start()
+    except BaseException:
+        cluster.stop()
+        raise
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    cluster = cluster_for_tests()
     try:
         yield cluster
     finally:
