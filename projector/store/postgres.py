@@ -10,8 +10,8 @@ psycopg's ``%s``. What differs lives here:
   while holding an advisory lock, so several nodes starting together migrate once,
   and a database whose schema is newer than this code is refused with the version named.
 - ``record_actions``: a group of batches is one ``INSERT ... SELECT FROM unnest(...)
-  ON CONFLICT (id) DO NOTHING RETURNING id`` and one commit: one round trip however many
-  requests the writer grouped. The unique index on ``id`` makes a retried id count once
+  ON CONFLICT (id) DO NOTHING RETURNING id``, run as its own transaction: one round trip
+  however many requests the writer grouped. The unique index on ``id`` makes a retried id count once
   even when two nodes insert it at the same moment (the second waits for the first's
   commit, then skips it). Actions are checked in Python first, so the database refusing a
   batch is rare; when it does, the group is redone batch by batch under savepoints, so
@@ -447,10 +447,10 @@ class PostgresStore(
             planned.append((candidates, len(batch)))
         stored: set[str] = set()
         if rows:
-            raw = self._conn.raw
-            with raw.transaction():
-                cursor = raw.execute(ACTIONS_INSERT_NEW, [received_at, *_columns(rows)])
-                stored = {row[0] for row in cursor.fetchall()}
+            # One statement in autocommit mode is its own transaction: atomic, and committed
+            # (flushed, with synchronous_commit on) when it returns. No BEGIN or COMMIT round trips.
+            cursor = self._conn.raw.execute(ACTIONS_INSERT_NEW, [received_at, *_columns(rows)], binary=True)
+            stored = {row[0] for row in cursor.fetchall()}
         results = []
         for plan in planned:
             if isinstance(plan, RecordResult):
@@ -478,7 +478,9 @@ class PostgresStore(
                 try:
                     if rows:
                         with raw.transaction():  # a savepoint
-                            cursor = raw.execute(ACTIONS_INSERT_NEW, [received_at, *_columns(rows)])
+                            cursor = raw.execute(
+                                ACTIONS_INSERT_NEW, [received_at, *_columns(rows)], binary=True
+                            )
                             stored = {row[0] for row in cursor.fetchall()}
                 except _REFUSED as exc:
                     error = f"batch refused by the database: {_one_line(exc)}"
