@@ -199,6 +199,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE shows (id text PRIMARY KEY, name text NOT NULL, body text NOT NULL, updated_at double precision NOT NULL);
     """,
+    # The shared event log of several nodes (events.py): gapless revisions, appended under a lock.
+    # ``at`` (the deciding node's clock) is for people; revisions order events.
+    """
+    CREATE TABLE events (
+        rev bigint PRIMARY KEY CHECK (rev >= 1),
+        at double precision NOT NULL,
+        node text NOT NULL,
+        body text NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
