@@ -31,6 +31,7 @@ from typing import Any
 import psycopg
 
 from projector.store.postgres import PgConnection, PostgresStore
+from projector.store.records import StoreError
 
 #: Advisory lock keys ("PJTR" and a number; 1 and 2 are the store's, see postgres.py).
 EVENTS_LOCK = 0x504A5452_0003
@@ -146,7 +147,7 @@ class TimerLease:
                 self._conn.raw.execute("SELECT 1")
                 return True
             row = self._conn.execute("SELECT pg_try_advisory_lock(?)", (TIMER_LOCK,)).fetchone()
-        except psycopg.OperationalError:
+        except (psycopg.OperationalError, StoreError):
             self._held = False  # the session (and with it the lock) is gone; try again next time
             return False
         self._held = row is not None and bool(row[0])

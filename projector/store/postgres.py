@@ -22,7 +22,7 @@ psycopg's ``%s``. What differs lives here:
   every node on the database as ``BEGIN IMMEDIATE`` serialises them on SQLite, so the
   read-then-write rules (the pin limit, schedule overlaps) hold across nodes too.
 - A connection that broke (the database restarted) is replaced at the next call: the call
-  that met the break fails, the ones after it work again.
+  that met the break raises ``StoreError`` (the server's 503), the ones after it work again.
 
 Like ``SqliteStore`` it is synchronous and used from one thread (``StoreWriter``'s).
 """
@@ -283,7 +283,17 @@ class PgConnection:
         return self._raw
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[tuple[Any, ...]]:
-        return self.raw.execute(_pg_sql(sql), parameters)
+        with self.unavailable_as_store_error():
+            return self.raw.execute(_pg_sql(sql), parameters)
+
+    @contextmanager
+    def unavailable_as_store_error(self) -> Iterator[None]:
+        """A lost connection, a database restarting, a deadlock: ``StoreError``, which the
+        server answers with 503 (retry), not 500; the next call connects again."""
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"database {self.where} unavailable: {_one_line(exc)}") from exc
 
     def close(self) -> None:
         self._raw.close()
@@ -422,10 +432,11 @@ class PostgresStore(
     @contextmanager
     def _transaction(self) -> Iterator[PgConnection]:
         """A transaction holding the write lock (see the module's docstring) until it ends."""
-        raw = self._conn.raw
-        with raw.transaction():
-            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            yield self._conn
+        with self._conn.unavailable_as_store_error():
+            raw = self._conn.raw
+            with raw.transaction():
+                raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                yield self._conn
 
     # --- the action log ---------------------------------------------------------------------
 
@@ -436,10 +447,11 @@ class PostgresStore(
         commit. An id already stored, or seen earlier in this call, is a duplicate. Raises
         if the commit fails (the connection or the database is gone): then nothing is stored.
         """
-        try:
-            return self._record_together(batches, received_at)
-        except _REFUSED:
-            return self._record_each(batches, received_at)
+        with self._conn.unavailable_as_store_error():
+            try:
+                return self._record_together(batches, received_at)
+            except _REFUSED:
+                return self._record_each(batches, received_at)
 
     def _record_together(self, batches: Sequence[Sequence[Action]], received_at: float) -> list[RecordResult]:
         claimed: set[str] = set()

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.store.pg_cluster import cluster_for_tests
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -140,3 +142,30 @@ def test_a_database_setting_that_is_not_a_url_is_named(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "database must be a postgresql:// URL" in done.stderr and "pw" not in done.stderr
+
+
+def test_a_database_that_goes_away_and_comes_back(tmp_path: Path) -> None:
+    """Writes answer 503 while PostgreSQL is down, reads of the live state go on, and the
+    server recovers by itself when the database is back."""
+    cluster = cluster_for_tests()  # its own: this test stops it
+    try:
+        url = cluster.url(cluster.create_database())
+        made = _projector(
+            "token", "create", "--scope", "ingest", "--database", url, "--data-dir", str(tmp_path)
+        )
+        token = made.stdout.strip().splitlines()[-1]
+        with _server(tmp_path / "node", _env(PROJECTOR_DATABASE=url)) as base:
+            action = {"id": "before", "channel": "letter", "country": "DE"}
+            assert _http("POST", base + "/api/v1/actions", token, action)[0] == 200
+            cluster.pause()
+            for i in range(3):
+                status, reply = _http("POST", base + "/api/v1/actions", token, {**action, "id": f"down-{i}"})
+                assert status == 503, reply
+                assert reply["error"]["code"] == "store_failed"
+            assert _http("GET", base + "/api/v1/totals")[1]["total"] == 1  # the live state still answers
+            cluster.resume()
+            status, reply = _http("POST", base + "/api/v1/actions", token, {**action, "id": "after"})
+            assert (status, reply["accepted"]) == (200, 1)
+            assert _http("GET", base + "/api/v1/totals")[1]["total"] == 2
+    finally:
+        cluster.stop()

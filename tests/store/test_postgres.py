@@ -181,17 +181,28 @@ def test_a_nul_character_refuses_only_its_batch(postgres_url: str) -> None:
 # --- a database that restarts ----------------------------------------------------------------------
 
 
+def kill(store: PostgresStore) -> None:
+    """End the store's session from outside, as a database restart would."""
+    pid = store._conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    with psycopg.connect(store._conn.url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
 def test_a_broken_connection_is_replaced_at_the_next_call(postgres_url: str) -> None:
     with PostgresStore(postgres_url) as store:
         store.record_actions([[act("a")]], 1.0)
-        pid = store._conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-        with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        with pytest.raises(psycopg.OperationalError):
-            store.action_count()  # the call that meets the break fails ...
+        kill(store)
+        with pytest.raises(StoreError, match="unavailable"):
+            store.action_count()  # the call that meets the break fails (the server's 503) ...
         assert store.action_count() == 1  # ... the next one has a new connection
         [result] = store.record_actions([[act("a"), act("b")]], 2.0)
         assert [a.id for a in result.accepted] == ["b"] and result.duplicates == 1
+        for call in (lambda: store.set_setting("k", "v"), lambda: store.record_actions([[act("c")]], 3.0)):
+            kill(store)
+            with pytest.raises(StoreError, match="unavailable"):
+                call()
+            call()  # the retry works
+        assert store.get_setting("k") == "v" and store.action_count() == 3
 
 
 def test_the_write_lock_serialises_writers_across_nodes(postgres_url: str) -> None:
