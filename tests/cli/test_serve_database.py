@@ -169,3 +169,17 @@ def test_a_database_that_goes_away_and_comes_back(tmp_path: Path) -> None:
             assert _http("GET", base + "/api/v1/totals")[1]["total"] == 2
     finally:
         cluster.stop()
+
+
+def test_cases_and_media_tools_work_on_the_postgres_store(tmp_path: Path, postgres_url: str) -> None:
+    data = tmp_path / "data"
+    env = _env(PROJECTOR_DATABASE=postgres_url)
+    done = _projector(
+        "cases", "import", str(ROOT / "media" / "demo"), "--data-dir", str(data), env=env, timeout=180
+    )
+    assert done.returncode == 0, done.stderr
+    assert "imported 8 case(s)" in done.stdout
+    done = _projector("cases", "export", str(tmp_path / "out"), "--data-dir", str(data), env=env)
+    assert done.returncode == 0 and "exported 8 case(s)" in done.stdout, done.stderr
+    assert not (data / "projector.db").exists()  # the cases went to PostgreSQL, the pictures to the data dir
+    assert (data / "media").is_dir()
