@@ -30,7 +30,6 @@ Like ``SqliteStore`` it is synchronous and used from one thread (``StoreWriter``
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -227,7 +226,7 @@ _REFUSED: tuple[type[Exception], ...] = (psycopg.DataError, psycopg.IntegrityErr
 
 
 def describe_url(url: str) -> str:
-    """The URL without its password, for logs and errors; the URL itself if libpq cannot parse it."""
+    """The URL without its password, for logs and errors (unparseable: not shown at all, it may hold one)."""
     try:
         parts = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.ProgrammingError:
@@ -310,12 +309,13 @@ def _checked_row(action: Action, received_at: float) -> tuple[Any, ...]:
         raise TypeError(f"expected an action, got {type(action).__name__}")
     if not isinstance(action.channel, Channel):
         raise TypeError(f"channel must be a Channel, got {action.channel!r}")
+    # What SQLite accepts, no more and no less: its CHECK wants an integer (a bool binds as one).
     count = action.count
-    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COUNT:
+    if not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         raise ValueError(f"count must be a whole number from 1 to {MAX_COUNT}, got {count!r}")
     at = action.at
-    if at is not None and (isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at)):
-        raise ValueError(f"at must be a finite number of seconds, got {at!r}")
+    if at is not None and not isinstance(at, int | float):
+        raise TypeError(f"at must be a number of seconds, got {at!r}")
     texts = {"id": action.id, "country": action.country}
     optional = {"case": action.case, "source": action.source, "entered_by": action.entered_by}
     for name, value in (texts | optional).items():
@@ -330,7 +330,7 @@ def _checked_row(action: Action, received_at: float) -> tuple[Any, ...]:
         action.channel.value,
         action.country,
         action.case,
-        count,
+        int(count),
         None if at is None else float(at),
         action.source,
         action.entered_by,
