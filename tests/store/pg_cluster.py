@@ -87,14 +87,17 @@ class PostgresCluster:
 
     def __init__(self, *, durable: bool = False) -> None:
         self.bin_dir = find_bin_dir()
-        self.root = Path(tempfile.mkdtemp(prefix="projector-pg-"))
+        root_user = os.geteuid() == 0
+        # As root, under /tmp: the postgres user must be able to reach the directory, and a
+        # TMPDIR of root's own (/root/tmp) would stop it at the parent.
+        self.root = Path(tempfile.mkdtemp(prefix="projector-pg-", dir="/tmp" if root_user else None))
         self.data_dir = self.root / "data"
         self.socket_dir = self.root  # short: a socket path has a ~100-byte limit
         self.log_file = self.root / "server.log"
         self.port = _free_port()
         self._durable = durable
         self._run_as: list[str] = []
-        if os.geteuid() == 0:
+        if root_user:
             user = _system_user()
             shutil.chown(self.root, user)
             self._run_as = ["runuser", "-u", user, "--"]
