@@ -14,18 +14,23 @@ as a database on another machine would be. Two tables:
    drives it: many clients POSTing one action each (group commit shares commits) and a
    few clients POSTing batches of 1,000; the same server on SQLite beside it.
 
-One node only: several nodes do not share a live state yet (see the README's "Scaling
-out"), so a multi-node ingest figure would not mean what it says. Not a test.
+3. Several writer processes (1, 2, 3), each with its own ``PostgresStore``, writing at
+   once: how the shared action log scales with the number of nodes writing to it.
+
+Through the server, one node only: several nodes do not share a live show yet (see the
+README's "Scaling out"), so a multi-node server figure would not mean what it says. Not a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +98,38 @@ def sqlite_store_rate(path: Path, actions: list[Action], batch: int) -> float:
         return _rate(len(actions), run)
 
 
+def _writer_process(url: str, actions: list[Action], batch: int, start_at: float, out: Queue[float]) -> None:
+    with PostgresStore(url) as store:
+        time.sleep(max(0.0, start_at - time.time()))  # every writer starts at the same moment
+        out.put(_rate(len(actions), lambda: _record_all(store, actions, batch)))
+
+
+def _record_all(store: PostgresStore, actions: list[Action], batch: int) -> None:
+    for i in range(0, len(actions), batch):
+        store.record_actions([actions[i : i + batch]], time.time())
+
+
+def pg_writers_rate(cluster: PostgresCluster, writers: int, per_writer: int, batch: int) -> float:
+    """Actions/s of ``writers`` processes, each with its own store (as nodes would), all at once.
+
+    Each writes its own ids; the total is the sum of their rates (they start together and
+    write as much each)."""
+    url = _fresh(cluster)
+    context = multiprocessing.get_context("spawn")
+    out: Queue[float] = context.Queue()
+    start_at = time.time() + 2.0
+    processes = [
+        context.Process(target=_writer_process, args=(url, make_actions(per_writer), batch, start_at, out))
+        for _ in range(writers)
+    ]
+    for p in processes:
+        p.start()
+    rates = [out.get(timeout=300) for _ in processes]
+    for p in processes:
+        p.join()
+    return sum(rates)
+
+
 def through_server(
     data_dir: Path, seconds: float, clients: int, batch_clients: int, **settings: Any
 ) -> tuple[float, float]:
@@ -114,6 +151,7 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=2_000, help="actions in the one-per-commit runs")
     parser.add_argument("--clients", type=int, default=64, help="concurrent single-action clients")
     parser.add_argument("--batch-clients", type=int, default=16, help="concurrent clients posting batches")
+    parser.add_argument("--writers", default="1,2,3", help="writer processes to compare, comma separated")
     args = parser.parse_args()
     cluster = PostgresCluster(durable=True).start()
     try:
@@ -167,6 +205,17 @@ def main() -> None:
                     ],
                 )
             )
+            writers = [int(n) for n in args.writers.split(",")]
+            print()
+            print(
+                "Several writer processes on one database (as several nodes' stores would write), actions/s:"
+            )
+            rows = []
+            for n in writers:
+                batched = pg_writers_rate(cluster, n, args.rows // n, 1000)
+                single = pg_writers_rate(cluster, n, args.singles, 1)
+                rows.append([str(n), f"{batched:,.0f}", f"{single:,.0f}"])
+            print(table(["writers", "batches of 1,000", "one action per commit"], rows))
             pg_url = cluster.url(cluster.create_database(), tcp=True)
             pg_http = through_server(
                 tmp_path / "pg-node", args.seconds, args.clients, args.batch_clients, database=pg_url
