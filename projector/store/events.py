@@ -83,6 +83,12 @@ class EventLog:
         possibly none. They are stored with the next revisions and announced, in one
         transaction; if ``decide`` raises, nothing is stored.
         """
+        with self._conn.unavailable_as_store_error():
+            return self._append(known, decide, now)
+
+    def _append(
+        self, known: int, decide: Callable[[list[LoggedEvent]], Sequence[str]], now: float | None
+    ) -> tuple[list[LoggedEvent], list[LoggedEvent]]:
         raw = self._conn.raw
         with raw.transaction():
             raw.execute("SELECT pg_advisory_xact_lock(%s)", (EVENTS_LOCK,))
