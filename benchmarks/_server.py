@@ -18,7 +18,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def create_token(data_dir: Path, scope: str) -> str:
+def create_token(data_dir: Path, scope: str, **settings: object) -> str:
+    """A new token in the store the settings name (``database=URL``: PostgreSQL)."""
     out = subprocess.run(
         [
             sys.executable,
@@ -32,6 +33,7 @@ def create_token(data_dir: Path, scope: str) -> str:
             str(data_dir),
         ],
         cwd=ROOT,
+        env={**os.environ, **{f"PROJECTOR_{k.upper()}": str(v) for k, v in settings.items()}},
         capture_output=True,
         text=True,
         check=True,

@@ -14,31 +14,31 @@ from projector.cli.cue import add_cue_arguments, run_cue
 from projector.cli.demo import add_demo_arguments, run_demo
 from projector.cli.logs import setup_logging
 from projector.cli.media import add_cases_arguments, add_media_arguments, run_cases, run_media
+from projector.cli.serve import add_database_argument
 from projector.display.options import add_display_arguments, options_from_args
 from projector.display.run import run_display
 from projector.display.video import NoVideoDevice, start_video
 from projector.server.config import ConfigError, load_config
-from projector.store.sqlite import SqliteStore
+from projector.store.database import describe, open_store
+from projector.store.records import StoreError
 
 SCOPES = ("ingest", "display", "operator", "admin")
 
 
 def _cmd_serve(ns: argparse.Namespace) -> int:
-    server.serve(server.config_from_args(ns))
-    return 0
+    return server.serve(server.config_from_args(ns))
 
 
 def _cmd_token_create(ns: argparse.Namespace) -> int:
-    config = load_config(overrides={"data_dir": ns.data_dir})
+    config = load_config(overrides={"data_dir": ns.data_dir, "database": ns.database})
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(config.db_path)
+    store = open_store(config.database, config.db_path)
     try:
         token_id, secret = store.create_token(ns.scope, ns.label or ns.scope, time.time())
     finally:
         store.close()
-    print(
-        f"created {ns.scope} token #{token_id} in {config.db_path}; it is shown only once:", file=sys.stderr
-    )
+    where = describe(config.database, config.db_path)
+    print(f"created {ns.scope} token #{token_id} in {where}; it is shown only once:", file=sys.stderr)
     print(secret)
     return 0
 
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--scope", required=True, choices=SCOPES)
     create.add_argument("--label", help="who or what uses it (recorded with their actions)")
     create.add_argument("--data-dir", type=Path, help="the server's data directory (default ./data)")
+    add_database_argument(create)
     create.set_defaults(run=_cmd_token_create)
 
     cases = sub.add_parser("cases", help="import or export case dossiers (folders of case.toml + pictures)")
@@ -118,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"projector: {exc}", file=sys.stderr)
         return 2
+    except StoreError as exc:  # a wrong or unreachable database, named without its password
+        print(f"projector: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

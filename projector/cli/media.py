@@ -24,11 +24,12 @@ from media.library import MediaLibrary
 from media.pipeline import MediaError
 from media.variants import prepare
 from projector.cli.http import CliError, request
+from projector.cli.serve import add_database_argument
 from projector.core.state import ShowState
 from projector.server.config import load_config
 from projector.server.media_service import MediaService
 from projector.server.routes.media import media_record
-from projector.store.sqlite import SqliteStore
+from projector.store.database import open_store
 
 
 def add_cases_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,12 +40,14 @@ def add_cases_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="work on a stopped server's data directory instead of over HTTP"
     )
+    add_database_argument(parser)  # with --data-dir: the server's database, if not SQLite there
 
 
 def add_media_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("prepare",), help="prepare: make every missing variant")
     parser.add_argument("--data-dir", type=Path, help="the server's data directory (default ./data)")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: every core)")
+    add_database_argument(parser)
 
 
 def _http(ns: argparse.Namespace, method: str, path: str, body: bytes | None, ctype: str) -> bytes:
@@ -76,7 +79,7 @@ def _import(ns: argparse.Namespace) -> tuple[list[str], list[str]]:
     if ns.data_dir is None:
         reply = json.loads(_http(ns, "POST", "/api/v1/dossiers.zip", zip_folder(folder), "application/zip"))
         return list(reply["imported"]), list(reply["warnings"])
-    library, store = _local(ns.data_dir)
+    library, store = _local(ns.data_dir, ns.database)
     try:
         result = import_dossiers(folder, library)
         now = time.time()
@@ -109,7 +112,7 @@ def _export(ns: argparse.Namespace) -> int:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(path.read_bytes())
         return count
-    library, store = _local(ns.data_dir)
+    library, store = _local(ns.data_dir, ns.database)
     try:
         cases = store.list_cases()
         for warning in export_dossiers(cases, library, folder):
@@ -119,11 +122,11 @@ def _export(ns: argparse.Namespace) -> int:
     return len(cases)
 
 
-def _local(data_dir: Path):  # type: ignore[no-untyped-def]
+def _local(data_dir: Path, database: str | None):  # type: ignore[no-untyped-def]
 
-    config = load_config(overrides={"data_dir": data_dir})
+    config = load_config(overrides={"data_dir": data_dir, "database": database})
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    return MediaLibrary(config.data_dir / "media"), SqliteStore(config.db_path)
+    return MediaLibrary(config.data_dir / "media"), open_store(config.database, config.db_path)
 
 
 # --- media prepare ---------------------------------------------------------------------------------
@@ -159,7 +162,7 @@ class ProgressBar:
 
 def run_media(ns: argparse.Namespace) -> int:
 
-    library, store = _local(ns.data_dir)
+    library, store = _local(ns.data_dir, ns.database)
     try:
         cases = store.list_cases()
         stored = [m.hash for m in store.list_media()]

@@ -12,6 +12,8 @@ from aiohttp import web
 
 from projector.server.app import build_app
 from projector.server.config import Config, ConfigError, load_config
+from projector.store.database import describe
+from projector.store.records import StoreError
 
 log = logging.getLogger("projector.server")
 
@@ -24,6 +26,16 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--goal", type=int, help="campaign goal (seeds the store on first run)")
     parser.add_argument("--record", type=int, help="last year's record (seeds the store on first run)")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING")
+    add_database_argument(parser)
+
+
+def add_database_argument(parser: argparse.ArgumentParser) -> None:
+    """``--database``, for every command that opens the store (the server and the local tools)."""
+    parser.add_argument(
+        "--database",
+        help="postgresql://user:password@host/dbname: the PostgreSQL database servers share"
+        " (default: SQLite in the data directory; $PROJECTOR_DATABASE)",
+    )
 
 
 def config_from_args(ns: argparse.Namespace) -> Config:
@@ -36,6 +48,7 @@ def config_from_args(ns: argparse.Namespace) -> Config:
             "goal": ns.goal,
             "record": ns.record,
             "log_level": ns.log_level,
+            "database": ns.database,
         },
     )
 
@@ -48,10 +61,24 @@ def setup_logging(level: str) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
-def serve(config: Config) -> None:
+def serve(config: Config) -> int:
+    """Run until stopped; 1 (after one log line saying why) when the store cannot be opened."""
     setup_logging(config.log_level)
-    log.info("projector server on http://%s:%d (data in %s)", config.host, config.port, config.data_dir)
-    web.run_app(build_app(config), host=config.host, port=config.port, print=None, access_log=None)
+    store = describe(config.database, config.db_path)
+    log.info(
+        "projector server on http://%s:%d (data in %s, store %s)",
+        config.host,
+        config.port,
+        config.data_dir,
+        store,
+    )
+    try:
+        web.run_app(build_app(config), host=config.host, port=config.port, print=None, access_log=None)
+    except StoreError as exc:
+        # A wrong or unreachable database: the message names it (never its password) and why.
+        log.error("cannot open the store: %s", exc)
+        return 1
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,8 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"projector: {exc}", file=sys.stderr)
         return 2
-    serve(config)
-    return 0
+    return serve(config)
 
 
 if __name__ == "__main__":

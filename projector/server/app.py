@@ -37,6 +37,7 @@ from projector.server.routes import show as http_show
 from projector.server.services import SERVICES, build_services
 from projector.server.show_control import restore
 from projector.server.web.errors import error_middleware
+from projector.store.database import describe
 
 ADMIN_PASSWORD_FILE = "admin-password.txt"
 
@@ -95,7 +96,12 @@ async def _lifespan(app: web.Application) -> AsyncIterator[None]:
     if where is not None:
         log.warning("first run: created the admin login; its password is in %s", where)
     state = s.show.state
-    log.info("loaded %s: %d actions counted, %d cases", config.db_path, state.totals.total, len(state.cases))
+    log.info(
+        "loaded %s: %d actions counted, %d cases",
+        describe(config.database, config.db_path),
+        state.totals.total,
+        len(state.cases),
+    )
     await load_moderation(s.store, s.intake, s.queue)
     start_media(s.media, s.store, s.show)
     s.panels.start()

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from projector.core.model import Case, CaseStatus, ValidationError, parse_case_id, parse_country, parse_text
+from projector.store.database import check_database
 
 CONFIG_FILE_NAME = "projector.toml"
 
@@ -69,6 +70,10 @@ class Config:
     osc_host: str = "127.0.0.1"
     osc_allowed_hosts: str = "127.0.0.1,::1"
     log_level: str = "INFO"
+    #: Where the store lives: empty, SQLite (``projector.db`` in ``data_dir``); a
+    #: ``postgresql://user:password@host:port/dbname`` URL, that PostgreSQL database (the
+    #: ``postgres`` extra), which several servers may share.
+    database: str = ""
     cases: tuple[Case, ...] = field(default=())
 
     @property
@@ -198,6 +203,10 @@ def load_config(
         raise ConfigError(f"osc_port must be 0-65535, got {config.osc_port}")
     if config.cue_lead > 10:
         raise ConfigError(f"cue_lead must be at most 10 seconds, got {config.cue_lead}")
+    try:
+        check_database(config.database)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if config.timezone:
         try:
             config.zone  # noqa: B018 - raises for an unknown zone

@@ -64,7 +64,7 @@ def build_services(config: Config) -> Services:
     """Construct (not start) every service; nothing here touches the disk or the network."""
     metrics = Metrics()
     hub = Hub(metrics, totals_rate=config.totals_rate, queue_limit=config.client_queue)
-    store = StoreWriter(config.db_path)
+    store = StoreWriter(config.db_path, database=config.database)
     show = Show(ShowState(), hub)
     control = ShowControl(show, store)
     queue = ModerationQueue()

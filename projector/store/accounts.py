@@ -7,7 +7,6 @@ every lookup, so demoting someone takes effect at once.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -67,12 +66,14 @@ class AccountsMixin(StoreBase):
         secret = security.new_token_secret()
         prefix = secret[: security.TOKEN_DISPLAY_LENGTH]
         with self._transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO tokens (scope, label, prefix, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            # RETURNING, not lastrowid: PostgreSQL has no lastrowid. fetchall() ends the statement
+            # before the commit.
+            [(token_id,)] = conn.execute(
+                "INSERT INTO tokens (scope, label, prefix, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (scope, label, prefix, security.hash_token(secret), now),
-            )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid, secret
+            ).fetchall()
+        return int(token_id), secret
 
     def verify_token(self, secret: str) -> TokenInfo | None:
         """The live token with this secret, or None (unknown or revoked).
@@ -120,7 +121,7 @@ class AccountsMixin(StoreBase):
                     "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
                     (username, password_hash, role, now),
                 )
-        except sqlite3.IntegrityError:
+        except self._INTEGRITY_ERRORS:
             raise ValueError(f"user {username!r} already exists") from None
         return User(username, role, now)
 

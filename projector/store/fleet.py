@@ -219,9 +219,9 @@ class FleetMixin(StoreBase):
                 (entry.target,),
             ).fetchall()
             check_overlaps(entry, [_entry(r) for r in rows])
-            cursor = conn.execute(
+            [(new_id,)] = conn.execute(
                 "INSERT INTO schedules (target, what, days, on_date, start_min, end_min, label, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     entry.target,
                     entry.what,
@@ -232,11 +232,9 @@ class FleetMixin(StoreBase):
                     entry.label,
                     now.timestamp(),
                 ),
-            )
-            new_id = cursor.lastrowid
-        assert new_id is not None
+            ).fetchall()
         return Entry(
-            entry.target, entry.what, entry.start, entry.end, entry.days, entry.on, entry.label, new_id
+            entry.target, entry.what, entry.start, entry.end, entry.days, entry.on, entry.label, int(new_id)
         )
 
     def delete_schedule(self, entry_id: int) -> bool:

@@ -273,7 +273,7 @@ class MessagesMixin(StoreBase):
         """The latest ``limit`` approved messages and every pinned one, in approval order, to rebuild the wall."""
         rows = self._conn.execute(
             f"SELECT * FROM (SELECT {self._MESSAGE_COLUMNS} FROM messages WHERE status = 'approved'"
-            " ORDER BY decided_at DESC, id DESC LIMIT ?)"
+            " ORDER BY decided_at DESC, id DESC LIMIT ?) AS latest"
             f" UNION SELECT {self._MESSAGE_COLUMNS} FROM messages WHERE status = 'approved' AND pinned = 1"
             " ORDER BY decided_at, id",
             (limit,),

@@ -18,34 +18,27 @@ action is acknowledged only after that.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-from projector.core.model import (
-    CAMPAIGN_TEXT_FIELDS,
-    DEFAULT_LANG,
-    Action,
-    Campaign,
-    CampaignText,
-    Case,
-    CaseStatus,
-    Totals,
-)
+from projector.core.model import Action, CaseStatus
 from projector.store.accounts import TOKEN_SCOPES, USER_ROLES, AccountsMixin
+from projector.store.actionlog import ACTION_COLUMNS, ActionLogMixin, action_row, first_of_each_id
 from projector.store.connection import StoreBase
 from projector.store.fleet import FLEET_MIGRATION, LOCALE_MIGRATION, SAFE_AREA_MIGRATION, FleetMixin
-from projector.store.media import CASE_COLUMNS, MEDIA_MIGRATION, MediaMixin, case_from_row, case_row
+from projector.store.media import MEDIA_MIGRATION, MediaMixin
 from projector.store.messages import MESSAGE_STATUSES, MESSAGES_MIGRATION, MessagesMixin
 
-# Re-exported (the "as" form says so to mypy): callers import both from here since before records.py.
+# RecordResult and StoreError are re-exported (the "as" form says so to mypy): callers import
+# both from here since before records.py.
 from projector.store.records import RecordResult as RecordResult
 from projector.store.records import StoreError as StoreError
+from projector.store.settings import SettingsMixin
 
 #: Marks the file as ours (``PRAGMA application_id``): "PJTR".
 APPLICATION_ID = 0x504A5452
@@ -139,10 +132,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-ACTIONS_INSERT = (
-    "INSERT INTO actions (id, channel, country, case_id, count, at, received_at, source, entered_by)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+ACTIONS_INSERT = f"INSERT INTO actions ({ACTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #: The same, skipping an id already stored (only that: a broken CHECK still fails).
 ACTIONS_INSERT_NEW = ACTIONS_INSERT + " ON CONFLICT (id) DO NOTHING"
 
@@ -161,20 +151,6 @@ _BAD_DATA: tuple[type[Exception], ...] = (
 _REFUSED: tuple[type[Exception], ...] = (sqlite3.Error, *_BAD_DATA)
 
 
-def _action_row(action: Action, received_at: float) -> tuple[Any, ...]:
-    return (
-        action.id,
-        action.channel.value,
-        action.country,
-        action.case,
-        action.count,
-        action.at,
-        received_at,
-        action.source,
-        action.entered_by,
-    )
-
-
 def _statements(script: str) -> Iterator[str]:
     """Split a migration into statements (``executescript`` would commit our transaction)."""
     pending = ""
@@ -187,17 +163,13 @@ def _statements(script: str) -> Iterator[str]:
         raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:60]!r}")
 
 
-def _first_of_each_id(batch: Sequence[Action], seen: set[str]) -> list[Action]:
-    """The batch without ids seen earlier in this call or repeated within it."""
-    first: dict[str, Action] = {}
-    for action in batch:
-        if action.id not in seen and action.id not in first:
-            first[action.id] = action
-    return list(first.values())
-
-
-class SqliteStore(AccountsMixin, MessagesMixin, MediaMixin, FleetMixin, StoreBase):
+class SqliteStore(
+    ActionLogMixin, SettingsMixin, AccountsMixin, MessagesMixin, MediaMixin, FleetMixin, StoreBase
+):
     """All persistent state of one server, in one SQLite file; meets ``Store`` (``base.py``)."""
+
+    _conn: sqlite3.Connection
+    _INTEGRITY_ERRORS = (sqlite3.IntegrityError,)
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -301,6 +273,18 @@ class SqliteStore(AccountsMixin, MessagesMixin, MediaMixin, FleetMixin, StoreBas
     def close(self) -> None:
         self._conn.close()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any error."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+
     def __enter__(self) -> SqliteStore:
         return self
 
@@ -327,8 +311,8 @@ class SqliteStore(AccountsMixin, MessagesMixin, MediaMixin, FleetMixin, StoreBas
 
     def _record_batch(self, batch: Sequence[Action], received_at: float, seen: set[str]) -> RecordResult:
         try:
-            candidates = _first_of_each_id(batch, seen)
-            rows = [_action_row(a, received_at) for a in candidates]
+            candidates = first_of_each_id(batch, seen)
+            rows = [action_row(a, received_at) for a in candidates]
         except _BAD_DATA as exc:
             return RecordResult(error=f"invalid action: {exc}", received_at=received_at)
         if not rows:
@@ -375,127 +359,3 @@ class SqliteStore(AccountsMixin, MessagesMixin, MediaMixin, FleetMixin, StoreBas
         if savepoint:
             self._conn.execute("ROLLBACK TO batch")
             self._conn.execute("RELEASE batch")
-
-    def action_count(self) -> int:
-        """Rows in the log (an offline tally of 500 letters is one row)."""
-        return int(self._conn.execute("SELECT count(*) FROM actions").fetchone()[0])
-
-    def load_totals(self) -> Totals:
-        """Totals derived from the log, exactly as ``Totals.add`` would count them."""
-        return Totals.of(
-            total=int(self._conn.execute("SELECT coalesce(sum(count), 0) FROM actions").fetchone()[0]),
-            by_channel=self._sum_by("channel"),
-            by_case=self._sum_by("case_id"),
-            by_country=self._sum_by("country"),
-        )
-
-    def _sum_by(self, column: str) -> dict[str, int]:
-        sql = f"SELECT {column}, sum(count) FROM actions WHERE {column} IS NOT NULL GROUP BY {column}"
-        return {key: int(total) for key, total in self._conn.execute(sql)}
-
-    def record_beaten_at(self, record: int) -> float | None:
-        """When the running total (in log order) first went above ``record``."""
-        if record <= 0:
-            return None
-        row = self._conn.execute(
-            "SELECT received_at FROM ("
-            " SELECT seq, received_at, sum(count) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS running"
-            " FROM actions"
-            ") WHERE running > ? ORDER BY seq LIMIT 1",
-            (record,),
-        ).fetchone()
-        return None if row is None else float(row[0])
-
-    def actions_per_hour(self, since: float) -> list[tuple[int, str, int]]:
-        """``(hour_start, channel, count)`` for every hour from ``since``, for charts."""
-        rows = self._conn.execute(
-            "SELECT CAST(received_at / 3600 AS INTEGER) * 3600 AS hour, channel, sum(count)"
-            " FROM actions WHERE received_at >= ? GROUP BY hour, channel ORDER BY hour, channel",
-            (since,),
-        )
-        return [(int(hour), str(channel), int(total)) for hour, channel, total in rows]
-
-    # --- settings and campaign ----------------------------------------------------
-
-    def get_setting(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_setting(self, key: str, value: str) -> None:
-        with self._transaction() as conn:
-            self._put_setting(conn, key, value)
-
-    @staticmethod
-    def _put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
-        conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-    def load_campaign(self) -> Campaign | None:
-        name = self.get_setting("campaign.name")
-        if name is None:
-            return None
-        # The campaign's language and words per language came with issue 13: absent in an
-        # older store, they are the defaults (English, the scenes' own words).
-        translations = json.loads(self.get_setting("campaign.translations") or "{}")
-        return Campaign(
-            name=name,
-            goal=int(self.get_setting("campaign.goal") or 0),
-            record=int(self.get_setting("campaign.record") or 0),
-            lang=self.get_setting("campaign.lang") or DEFAULT_LANG,
-            tagline=self.get_setting("campaign.tagline") or "",
-            call_to_action=self.get_setting("campaign.call_to_action") or "",
-            translations=MappingProxyType(
-                {lang: CampaignText(**fields) for lang, fields in translations.items()}
-            ),
-        )
-
-    def save_campaign(self, campaign: Campaign) -> None:
-        translations = {
-            lang: {name: getattr(text, name) for name in CAMPAIGN_TEXT_FIELDS}
-            for lang, text in campaign.translations.items()
-        }
-        with self._transaction() as conn:
-            self._put_setting(conn, "campaign.name", campaign.name)
-            self._put_setting(conn, "campaign.goal", str(campaign.goal))
-            self._put_setting(conn, "campaign.record", str(campaign.record))
-            self._put_setting(conn, "campaign.lang", campaign.lang)
-            self._put_setting(conn, "campaign.tagline", campaign.tagline)
-            self._put_setting(conn, "campaign.call_to_action", campaign.call_to_action)
-            self._put_setting(conn, "campaign.translations", json.dumps(translations, ensure_ascii=False))
-
-    # --- cases ----------------------------------------------------------------------
-
-    _CASE_COLUMNS = CASE_COLUMNS  # with the columns of the media migration: see store/media.py
-
-    @staticmethod
-    def _case(row: tuple[Any, ...]) -> Case:
-        return case_from_row(row)
-
-    def list_cases(self) -> list[Case]:
-        """Cases in the order they were first created."""
-        rows = self._conn.execute(f"SELECT {self._CASE_COLUMNS} FROM cases ORDER BY rowid")
-        return [self._case(row) for row in rows]
-
-    def get_case(self, case_id: str) -> Case | None:
-        sql = f"SELECT {self._CASE_COLUMNS} FROM cases WHERE id = ?"
-        row = self._conn.execute(sql, (case_id,)).fetchone()
-        return None if row is None else self._case(row)
-
-    def upsert_case(self, case: Case) -> None:
-        with self._transaction() as conn:
-            conn.execute(
-                f"INSERT INTO cases ({self._CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,"
-                " story = excluded.story, ask = excluded.ask, status = excluded.status,"
-                " portrait = excluded.portrait, lang = excluded.lang, translations = excluded.translations,"
-                " focus = excluded.focus, portraits = excluded.portraits",
-                case_row(case),
-            )
-
-    def delete_case(self, case_id: str) -> bool:
-        """Forget a case. Its actions stay in the log and in ``by_case``."""
-        with self._transaction() as conn:
-            return conn.execute("DELETE FROM cases WHERE id = ?", (case_id,)).rowcount > 0

@@ -12,8 +12,9 @@ Other store operations (tokens, users, cases, messages, reads) go through
 ``call`` on the same thread, in arrival order with the action writes.
 
 The writer is typed against the ``Store`` protocol (``base.py``), not the SQLite
-class: it opens its store through a factory, so a PostgreSQL store plugs in by
-passing its own factory; ``StoreWriter(path)`` keeps opening a ``SqliteStore``.
+class: it opens its store through a factory. ``StoreWriter(path)`` opens a
+``SqliteStore``; ``StoreWriter(path, database=url)`` the PostgreSQL database the
+``database`` setting names (``database.py``); ``factory`` any other store.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from typing import Any, TypeVar
 
 from projector.core.model import Action
 from projector.store.base import Store
+from projector.store.database import describe, store_factory
 from projector.store.records import RecordResult, StoreError
-from projector.store.sqlite import SqliteStore
 
 T = TypeVar("T")
 
@@ -104,7 +105,9 @@ class StoreWriter:
 
     ``factory`` opens the store; it is called on the writer thread (a sqlite3
     connection must stay on the thread that made it), by ``start``. Without
-    one, a ``SqliteStore`` is opened on ``path``.
+    one, the store the ``database`` setting names is opened: empty, a
+    ``SqliteStore`` on ``path``; a ``postgresql://`` URL, that database (a
+    malformed setting raises ``ValueError`` here, naming it).
 
     ``commits`` counts the groups committed, ``failed_commits`` the groups whose
     commit failed; with many concurrent callers ``commits`` stays far below the
@@ -118,10 +121,12 @@ class StoreWriter:
         *,
         max_group_actions: int = MAX_GROUP_ACTIONS,
         factory: Callable[[], Store] | None = None,
+        database: str = "",
     ) -> None:
-        # ``path`` names the store in errors even when a factory opens it.
         self.path = Path(path)
-        self._factory: Callable[[], Store] = factory or self._open_sqlite
+        # What errors call the store: the file, or the URL without its password.
+        self.name = describe(database, self.path)
+        self._factory: Callable[[], Store] = factory or store_factory(database, self.path)
         self._clock = clock
         self._max_group_actions = max_group_actions
         self._queue: queue.SimpleQueue[_Request | _Stop] = queue.SimpleQueue()
@@ -130,9 +135,6 @@ class StoreWriter:
         self._closed = False
         self.commits = 0
         self.failed_commits = 0
-
-    def _open_sqlite(self) -> Store:
-        return SqliteStore(self.path)
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -199,7 +201,7 @@ class StoreWriter:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise StoreError(f"store writer for {self.path} is closed")
+            raise StoreError(f"store writer for {self.name} is closed")
         if self._thread is None:
             raise RuntimeError("StoreWriter.start() was not called")
 
@@ -285,4 +287,4 @@ class StoreWriter:
             except queue.Empty:
                 return
             if isinstance(request, _Request):
-                _settle(request, error=StoreError(f"store writer for {self.path} stopped"))
+                _settle(request, error=StoreError(f"store writer for {self.name} stopped"))

@@ -67,6 +67,14 @@ def test_a_count_beyond_64_bits_refuses_its_batch(store: Store) -> None:
     assert store.action_count() == 0
 
 
+def test_a_count_below_one_refuses_only_its_batch(store: Store) -> None:
+    first, bad, last = store.record_actions([[act("a")], [act("b"), act("zero", count=0)], [act("b")]], 1.0)
+    assert [a.id for a in first.accepted] == ["a"]
+    assert bad.error is not None and bad.accepted == ()
+    assert [a.id for a in last.accepted] == ["b"]  # the refused batch's "b" was never stored
+    assert store.load_totals().total == 2
+
+
 # --- totals ---------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
-"""``SqliteStore`` meets the ``Store`` protocol, checked twice.
+"""``SqliteStore`` and ``PostgresStore`` meet the ``Store`` protocol, checked twice.
 
-Statically: ``_is_a_store`` only type-checks if ``SqliteStore`` has every
+Statically: ``_is_a_store`` only type-checks if each store has every
 member of ``Store`` with a compatible signature (run ``mypy --strict`` on this
 file). At run time: the tests below, so a plain ``pytest`` run notices a
 method added to the protocol but not to the store, or a signature that drifted.
@@ -11,13 +11,20 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import pytest
+
 from projector.store.base import Store
+from projector.store.postgres import PostgresStore
 from projector.store.sqlite import SqliteStore
 from projector.store.writer import StoreWriter
 
 
 def _is_a_store(store: SqliteStore) -> Store:
     return store  # mypy: SqliteStore is structurally a Store
+
+
+def _postgres_is_a_store(store: PostgresStore) -> Store:
+    return store  # mypy: PostgresStore is structurally a Store
 
 
 def _protocol_members() -> list[str]:
@@ -31,10 +38,11 @@ def test_the_protocol_lists_what_the_callers_use() -> None:
     assert {"record_actions", "load_totals", "verify_token", "add_message", "save_display"} <= set(members)
 
 
-def test_sqlite_store_has_every_member_with_the_same_parameters() -> None:
+@pytest.mark.parametrize("implementation", [SqliteStore, PostgresStore], ids=["sqlite", "postgres"])
+def test_each_store_has_every_member_with_the_same_parameters(implementation: type[Store]) -> None:
     for name in _protocol_members():
-        implemented = getattr(SqliteStore, name, None)
-        assert callable(implemented), f"SqliteStore lacks {name}"
+        implemented = getattr(implementation, name, None)
+        assert callable(implemented), f"{implementation.__name__} lacks {name}"
         wanted = [
             (p.name, p.kind, p.default) for p in inspect.signature(getattr(Store, name)).parameters.values()
         ]
@@ -42,10 +50,13 @@ def test_sqlite_store_has_every_member_with_the_same_parameters() -> None:
         assert found == wanted, name
 
 
-def test_the_only_public_sqlite_extra_is_sqlite_specific() -> None:
+def test_the_only_public_extras_are_database_specific() -> None:
     # A public method the server may call must be on the protocol, or a second store would lack it.
-    extras = {name for name in dir(SqliteStore) if not name.startswith("_")} - set(_protocol_members())
-    assert extras == {"journal_mode"}  # SQLite's own; ``path`` is an instance attribute, not listed
+    def extras(implementation: type[object]) -> set[str]:
+        return {name for name in dir(implementation) if not name.startswith("_")} - set(_protocol_members())
+
+    assert extras(SqliteStore) == {"journal_mode"}  # SQLite's own; ``path`` is an instance attribute
+    assert extras(PostgresStore) == {"schema_version"}  # ``where`` is an instance attribute
 
 
 def test_an_opened_sqlite_store_is_a_store(tmp_path: Path) -> None:

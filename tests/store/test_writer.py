@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from projector.core.model import Action, Channel
@@ -183,7 +184,7 @@ CHILD = textwrap.dedent(
             sys.stdout.flush()
 
     async def main():
-        writer = StoreWriter(Path(sys.argv[1]))
+        writer = StoreWriter(Path(sys.argv[1]), database=sys.argv[2])
         writer.start()
         print("ready", flush=True)
         await asyncio.gather(*(client(writer, n) for n in range(8)))
@@ -193,11 +194,15 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_every_acknowledged_action_survives_sigkill(tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_every_acknowledged_action_survives_sigkill(
+    tmp_path: Path, database: str, request: pytest.FixtureRequest
+) -> None:
     path = tmp_path / "projector.db"
+    url = request.getfixturevalue("postgres_url") if database == "postgres" else ""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path)],
+        [sys.executable, "-c", CHILD, str(path), url],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -219,6 +224,12 @@ def test_every_acknowledged_action_survives_sigkill(tmp_path: Path) -> None:
     acknowledged.extend(rest.splitlines(keepends=True))
     ids = [line[:-1] for line in acknowledged if line.endswith("\n")]  # a torn last line was never whole
     assert len(ids) >= 600, errors
+    if url:
+        with psycopg.connect(url) as conn:
+            stored = {row[0] for row in conn.execute("SELECT id FROM actions WHERE id = ANY(%s)", (ids,))}
+        missing = [i for i in ids if i not in stored]  # the unique index rules out doubles
+        assert not missing, f"{len(missing)} acknowledged actions lost, e.g. {missing[:5]}"
+        return
     with SqliteStore(path) as store:
         assert store.action_count() >= len(ids)
     with sqlite3.connect(path) as conn:
@@ -226,3 +237,19 @@ def test_every_acknowledged_action_survives_sigkill(tmp_path: Path) -> None:
         rows = dict(conn.execute("SELECT id, count(*) FROM actions GROUP BY id").fetchall())
     missing = [i for i in ids if rows.get(i) != 1]
     assert not missing, f"{len(missing)} acknowledged actions lost, e.g. {missing[:5]}"
+
+
+async def test_group_commit_on_postgres(postgres_url: str) -> None:
+    writer = StoreWriter(Path("unused.db"), database=postgres_url)
+    writer.start()
+    try:
+        results = await asyncio.gather(*(writer.record([act(f"p{i}"), act("shared")]) for i in range(200)))
+        assert sum(len(r.accepted) for r in results) == 201
+        assert writer.commits < 200  # the requests shared commits
+        assert await writer.call(lambda s: s.load_totals().total) == 201
+        with pytest.raises(StoreError, match="closed"):
+            await writer.aclose()
+            await writer.record([act("late")])
+    finally:
+        await writer.aclose()
+    assert writer.name.startswith("postgresql://projector@")  # what its errors call it

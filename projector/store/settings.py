@@ -1,0 +1,96 @@
+"""Settings, the campaign and the case list: the same SQL on every store."""
+
+from __future__ import annotations
+
+import json
+from types import MappingProxyType
+from typing import Any
+
+from projector.core.model import CAMPAIGN_TEXT_FIELDS, DEFAULT_LANG, Campaign, CampaignText, Case
+from projector.store.connection import Connection, StoreBase
+from projector.store.media import CASE_COLUMNS, case_from_row, case_row
+
+
+class SettingsMixin(StoreBase):
+    def get_setting(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._transaction() as conn:
+            self._put_setting(conn, key, value)
+
+    @staticmethod
+    def _put_setting(conn: Connection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def load_campaign(self) -> Campaign | None:
+        name = self.get_setting("campaign.name")
+        if name is None:
+            return None
+        # The campaign's language and words per language came with issue 13: absent in an
+        # older store, they are the defaults (English, the scenes' own words).
+        translations = json.loads(self.get_setting("campaign.translations") or "{}")
+        return Campaign(
+            name=name,
+            goal=int(self.get_setting("campaign.goal") or 0),
+            record=int(self.get_setting("campaign.record") or 0),
+            lang=self.get_setting("campaign.lang") or DEFAULT_LANG,
+            tagline=self.get_setting("campaign.tagline") or "",
+            call_to_action=self.get_setting("campaign.call_to_action") or "",
+            translations=MappingProxyType(
+                {lang: CampaignText(**fields) for lang, fields in translations.items()}
+            ),
+        )
+
+    def save_campaign(self, campaign: Campaign) -> None:
+        translations = {
+            lang: {name: getattr(text, name) for name in CAMPAIGN_TEXT_FIELDS}
+            for lang, text in campaign.translations.items()
+        }
+        with self._transaction() as conn:
+            self._put_setting(conn, "campaign.name", campaign.name)
+            self._put_setting(conn, "campaign.goal", str(campaign.goal))
+            self._put_setting(conn, "campaign.record", str(campaign.record))
+            self._put_setting(conn, "campaign.lang", campaign.lang)
+            self._put_setting(conn, "campaign.tagline", campaign.tagline)
+            self._put_setting(conn, "campaign.call_to_action", campaign.call_to_action)
+            self._put_setting(conn, "campaign.translations", json.dumps(translations, ensure_ascii=False))
+
+    # --- cases ----------------------------------------------------------------------
+
+    _CASE_COLUMNS = CASE_COLUMNS  # with the columns of the media migration: see store/media.py
+
+    @staticmethod
+    def _case(row: tuple[Any, ...]) -> Case:
+        return case_from_row(row)
+
+    def list_cases(self) -> list[Case]:
+        """Cases in the order they were first created."""
+        rows = self._conn.execute(f"SELECT {self._CASE_COLUMNS} FROM cases ORDER BY {self._CASE_ORDER}")
+        return [self._case(row) for row in rows]
+
+    def get_case(self, case_id: str) -> Case | None:
+        sql = f"SELECT {self._CASE_COLUMNS} FROM cases WHERE id = ?"
+        row = self._conn.execute(sql, (case_id,)).fetchone()
+        return None if row is None else self._case(row)
+
+    def upsert_case(self, case: Case) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                f"INSERT INTO cases ({self._CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,"
+                " story = excluded.story, ask = excluded.ask, status = excluded.status,"
+                " portrait = excluded.portrait, lang = excluded.lang, translations = excluded.translations,"
+                " focus = excluded.focus, portraits = excluded.portraits",
+                case_row(case),
+            )
+
+    def delete_case(self, case_id: str) -> bool:
+        """Forget a case. Its actions stay in the log and in ``by_case``."""
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM cases WHERE id = ?", (case_id,)).rowcount > 0
