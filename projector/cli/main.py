@@ -10,6 +10,7 @@ from pathlib import Path
 
 import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
 from projector.cli import serve as server
+from projector.cli.backup import add_backup_arguments, add_restore_arguments, run_backup, run_restore
 from projector.cli.cue import add_cue_arguments, run_cue
 from projector.cli.demo import add_demo_arguments, run_demo
 from projector.cli.logs import setup_logging
@@ -26,7 +27,7 @@ SCOPES = ("ingest", "display", "operator", "admin")
 
 
 def _cmd_serve(ns: argparse.Namespace) -> int:
-    return server.serve(server.config_from_args(ns))
+    return server.serve(server.config_from_args(ns), init=ns.init)
 
 
 def _cmd_token_create(ns: argparse.Namespace) -> int:
@@ -98,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     media = sub.add_parser("media", help="media store: prepare every picture variant ahead of time")
     add_media_arguments(media)
     media.set_defaults(run=run_media)
+
+    backup = sub.add_parser("backup", help="copy the database while the server runs (SQLite)")
+    add_backup_arguments(backup)
+    backup.set_defaults(run=run_backup)
+    restore = sub.add_parser("restore", help="put a backup in place of the database (server stopped)")
+    add_restore_arguments(restore)
+    restore.set_defaults(run=run_restore)
 
     cue = sub.add_parser("cue", help="show control: go, back, blackout, panic, jump, list, load ...")
     add_cue_arguments(cue)

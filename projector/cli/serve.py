@@ -13,6 +13,7 @@ from aiohttp import web
 from projector.server.app import build_app
 from projector.server.config import Config, ConfigError, load_config
 from projector.store.database import describe
+from projector.store.preflight import DatabaseRefused
 from projector.store.records import StoreError
 
 log = logging.getLogger("projector.server")
@@ -27,6 +28,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--record", type=int, help="last year's record (seeds the store on first run)")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING")
     add_database_argument(parser)
+    parser.add_argument(
+        "--init",
+        action="store_true",
+        help="begin a new, empty database where the old one is missing, empty or damaged"
+        " (the old file is kept beside it); without it the server refuses to start on one",
+    )
 
 
 def add_database_argument(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +68,7 @@ def setup_logging(level: str) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
-def serve(config: Config) -> int:
+def serve(config: Config, *, init: bool = False) -> int:
     """Run until stopped; 1 (after one log line saying why) when the store cannot be opened."""
     setup_logging(config.log_level)
     store = describe(config.database, config.db_path)
@@ -73,7 +80,12 @@ def serve(config: Config) -> int:
         store,
     )
     try:
-        web.run_app(build_app(config), host=config.host, port=config.port, print=None, access_log=None)
+        web.run_app(
+            build_app(config, init=init), host=config.host, port=config.port, print=None, access_log=None
+        )
+    except DatabaseRefused as exc:
+        log.error("refusing to start: %s", exc)
+        return 1
     except StoreError as exc:
         # A wrong or unreachable database: the message names it (never its password) and why.
         log.error("cannot open the store: %s", exc)
@@ -84,12 +96,13 @@ def serve(config: Config) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="server.py", description="Run the projector server.")
     add_serve_arguments(parser)
+    ns = parser.parse_args(argv)
     try:
-        config = config_from_args(parser.parse_args(argv))
+        config = config_from_args(ns)
     except ConfigError as exc:
         print(f"projector: {exc}", file=sys.stderr)
         return 2
-    return serve(config)
+    return serve(config, init=ns.init)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -37,7 +39,9 @@ from projector.server.routes import show as http_show
 from projector.server.services import SERVICES, build_services
 from projector.server.show_control import restore
 from projector.server.web.errors import error_middleware
+from projector.store.data_lock import DataDirLock
 from projector.store.database import describe
+from projector.store.preflight import check_sqlite_file
 
 ADMIN_PASSWORD_FILE = "admin-password.txt"
 
@@ -45,15 +49,26 @@ log = logging.getLogger("projector.server")
 
 
 def _first_run_admin(store: Any, data_dir: Path) -> str | None:
-    """Create the first admin and write its password to a file only its owner can read."""
+    """Create the first admin and write its password to a new file only its owner can read.
+
+    An existing password file is never overwritten: if one is there (a database begun again
+    with --init), the new password goes to a file of its own beside it.
+    """
     if store.has_users():
         return None
     password = secrets.token_urlsafe(16)
     store.create_user("admin", password, "admin", time.time())
     path = data_dir / ADMIN_PASSWORD_FILE
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_text(f"username: admin\npassword: {password}\n", encoding="utf-8")
+    n = 1
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            break
+        except FileExistsError:
+            n += 1
+            path = data_dir / f"admin-password-{n}.txt"
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f"username: admin\npassword: {password}\n")
     return str(path)
 
 
@@ -82,13 +97,31 @@ def _load_state(store: Any, config: Config) -> ShowState:
     )
 
 
-async def _lifespan(app: web.Application) -> AsyncIterator[None]:
+def _open_sqlite_checked(config: Config, lock: DataDirLock, init: bool) -> None:
+    """One server per data directory, and its SQLite file checked before SQLite may start it anew."""
+    lock.acquire()
+    try:
+        check_sqlite_file(config.db_path, config.data_dir, init=init)
+    except BaseException:
+        lock.release()
+        raise
+
+
+async def _lifespan(app: web.Application, *, init: bool = False) -> AsyncIterator[None]:
     """Open the store, rebuild the show, start the services; on the way out, close in reverse:
     sockets (displays, panels, OSC) first, then the services, then the store."""
     s = app[SERVICES]
     config = s.config
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    await asyncio.get_running_loop().run_in_executor(None, s.store.start)
+    loop = asyncio.get_running_loop()
+    lock = DataDirLock(config.data_dir)
+    if not config.database:
+        await loop.run_in_executor(None, _open_sqlite_checked, config, lock, init)
+    try:
+        await loop.run_in_executor(None, s.store.start)
+    except BaseException:
+        lock.release()
+        raise
     state = await s.store.call(lambda st: _load_state(st, config))
     s.show.state = await s.store.call(lambda st: restore(st, state, time.time()))
     s.show_control.attach()
@@ -118,12 +151,15 @@ async def _lifespan(app: web.Application) -> AsyncIterator[None]:
     s.previews.close()
     s.show_control.close()
     await asyncio.get_running_loop().run_in_executor(None, s.store.close)
+    lock.release()
 
 
-def build_app(config: Config) -> web.Application:
+def build_app(config: Config, *, init: bool = False) -> web.Application:
+    """The server. ``init``: begin a new database where the old one is missing or damaged
+    (``projector serve --init``); without it such a start is refused (``store/preflight.py``)."""
     app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
     app[SERVICES] = build_services(config)
-    app.cleanup_ctx.append(_lifespan)
+    app.cleanup_ctx.append(functools.partial(_lifespan, init=init))
     # Each area adds its routes; no area's routes depend on another's having been added, except
     # that the reader's-language GET /submit (i18n) must come before the panel's.
     for area in (

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from projector.store.base import Store
+from projector.store.preflight import check_sqlite_file
 from projector.store.records import StoreError
 from projector.store.sqlite import SqliteStore
 
@@ -66,5 +67,10 @@ def store_factory(database: str, sqlite_path: Path) -> Callable[[], Store]:
 
 
 def open_store(database: str, sqlite_path: Path) -> Store:
-    """Open the store now: for the command-line tools, which use it and close it."""
+    """Open the store now: for the command-line tools, which use it and close it.
+
+    A SQLite file is checked first as the server checks it: a tool must not start a new,
+    empty database where the campaign's was damaged or deleted (``preflight.py``)."""
+    if not database:
+        check_sqlite_file(sqlite_path, sqlite_path.parent, init=False)
     return store_factory(database, sqlite_path)()

@@ -55,10 +55,20 @@ class ServerProcess:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
+        #: More flags for the next start (``--init``).
+        self.start_args: tuple[str, ...] = ()
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "server.py", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            [
+                sys.executable,
+                "server.py",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                *self.start_args,
+            ],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
