@@ -27,8 +27,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from aiohttp import web
-
 import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
 from media.dossier import DEMO_DIR, load_dossiers
 from projector.cli.feed import run_feed
@@ -39,6 +37,7 @@ from projector.display.output.mode import OutputMode
 from projector.display.run import run_display
 from projector.server.app import build_app
 from projector.server.config import Config
+from projector.server.listen import listen, runner_for
 from projector.store.sqlite import SqliteStore
 
 log = logging.getLogger("projector.cli.demo")
@@ -158,16 +157,14 @@ class ServerThread:
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        runner = web.AppRunner(build_app(self.config), access_log=None)
+        runner = runner_for(build_app(self.config))
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self.config.host, self.config.port)
-            await site.start()
+            site = await listen(runner, self.config)
         except OSError:
             log.warning("port %d is busy; using a free one", self.config.port)
-            site = web.TCPSite(runner, self.config.host, 0)
-            await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            site = await listen(runner, self.config, port=0)
+        self.port = site.bound_port
         self.ready.set()
         base = f"http://{self.config.host}:{self.port}"
         feed = asyncio.create_task(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiohttp import web
-
 from projector.server.app import build_app
 from projector.server.config import Config, ConfigError, load_config
+from projector.server.listen import serve_until_stopped
 from projector.store.database import describe
 from projector.store.preflight import DatabaseRefused
 from projector.store.records import StoreError
@@ -80,9 +80,7 @@ def serve(config: Config, *, init: bool = False) -> int:
         store,
     )
     try:
-        web.run_app(
-            build_app(config, init=init), host=config.host, port=config.port, print=None, access_log=None
-        )
+        asyncio.run(serve_until_stopped(build_app(config, init=init)))
     except DatabaseRefused as exc:
         log.error("refusing to start: %s", exc)
         return 1

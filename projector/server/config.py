@@ -45,6 +45,15 @@ class Config:
     session_ttl: float = 12 * 3600.0
     #: Public endpoints (message form, login): requests per minute per address.
     public_rate_per_minute: int = 30
+    #: Open connections at once, from one address and in all (0: the open-file limit, less
+    #: what the server keeps for itself). One address is often a whole venue behind NAT, with
+    #: its displays, panels and phones, so its share is generous; idle sockets give way first.
+    max_connections_per_address: int = 1024
+    max_connections: int = 0
+    #: Seconds a new connection has to finish sending its first request's headers.
+    header_timeout: float = 10.0
+    #: Seconds an idle keep-alive connection stays open between requests.
+    keepalive_timeout: float = 30.0
     #: Twilio's auth token: the SMS webhook verifies X-Twilio-Signature with it
     #: (the webhook answers 503 while it is not set).
     twilio_auth_token: str = ""
@@ -197,6 +206,10 @@ def load_config(
     config = replace(Config(), **values, cases=cases)
     if not 0 < config.totals_rate <= 1000:
         raise ConfigError(f"totals_rate must be between 0 and 1000 updates/s, got {config.totals_rate}")
+    if config.max_connections_per_address < 1 or config.max_connections < 0:
+        raise ConfigError("max_connections_per_address must be at least 1 and max_connections at least 0")
+    if not 0 < config.header_timeout <= 300 or not 0 < config.keepalive_timeout <= 3600:
+        raise ConfigError("header_timeout must be 0-300 s and keepalive_timeout 0-3600 s (above 0)")
     if not 0 <= config.port <= 65535:
         raise ConfigError(f"port must be 0-65535, got {config.port}")
     if not 0 <= config.osc_port <= 65535:

@@ -17,6 +17,12 @@ class Metrics:
         self.requests = Counter(
             "projector_ingest_requests", "Ingest requests by outcome", ["outcome"], registry=self.registry
         )
+        self.connections_refused = Counter(
+            "projector_connections_refused",
+            "Connections refused or closed by the connection guard, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
         self.displays = Gauge("projector_displays_connected", "Connected displays", registry=self.registry)
         self.broadcast_lag = Histogram(
             "projector_broadcast_lag_seconds",

@@ -1,0 +1,146 @@
+"""Idle and silent sockets cannot starve the server: a real server process, real sockets."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from projector.server.web.connections import ConnectionGuard
+from tests.server.test_process import ROOT, free_port
+
+ATTACKER = "127.0.0.2"  # all of 127/8 is loopback on Linux: a second "address" on one machine
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PROJECTOR_MAX_CONNECTIONS_PER_ADDRESS": "100",
+        "PROJECTOR_MAX_CONNECTIONS": "160",
+        "PROJECTOR_HEADER_TIMEOUT": "2",
+    }
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "server.py", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1).read()
+            break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+    text = (tmp_path / "server.log").read_text()
+    # Refusals are counted, and logged at most once per reason per ten seconds.
+    assert text.count("header_timeout") <= 2, text[-2000:]
+
+
+def _silent_sockets(port: int, n: int, source: str) -> list[socket.socket]:
+    out = []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind((source, 0))
+        s.settimeout(5)
+        try:
+            s.connect(("127.0.0.1", port))
+            s.send(b"G")  # one byte of a request, then nothing
+        except OSError:
+            s.close()
+            continue
+        out.append(s)
+    return out
+
+
+def _closed_by_server(s: socket.socket) -> bool:
+    try:
+        s.settimeout(0.2)
+        return s.recv(1) == b""
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except TimeoutError:
+        return False
+
+
+def _healthz_seconds(base: str) -> float:
+    t = time.monotonic()
+    assert urllib.request.urlopen(base + "/healthz", timeout=5).status == 200
+    return time.monotonic() - t
+
+
+def test_silent_sockets_give_way_and_health_keeps_answering(server: str) -> None:
+    port = int(server.rsplit(":", 1)[1])
+    idle = _silent_sockets(port, 400, ATTACKER)  # four times the per-address cap
+    try:
+        # The server kept answering others the whole time, at once.
+        assert _healthz_seconds(server) < 1.0
+        # Over the cap, older silent sockets were closed to let newer ones in: never more than 100 open.
+        time.sleep(0.3)
+        still_open = [s for s in idle if not _closed_by_server(s)]
+        assert len(still_open) <= 100
+        # And after the header timeout, none of them is left.
+        time.sleep(2.5)
+        assert all(_closed_by_server(s) for s in still_open)
+        assert _healthz_seconds(server) < 1.0
+        metrics = urllib.request.urlopen(server + "/metrics", timeout=5).read().decode()
+        assert 'projector_connections_refused_total{reason="evicted_idle"}' in metrics
+        assert 'projector_connections_refused_total{reason="header_timeout"}' in metrics
+    finally:
+        for s in idle:
+            s.close()
+
+
+def test_a_slow_but_complete_request_is_served(server: str) -> None:
+    port = int(server.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        for chunk in (b"GET /hea", b"lthz HTTP/1.1\r\nHost: x\r\n", b"\r\n"):
+            s.send(chunk)
+            time.sleep(0.5)  # 1.5 s in all: inside the 2 s header timeout
+        s.settimeout(5)
+        assert s.recv(100).startswith(b"HTTP/1.1 200")
+
+
+def test_the_guard_prefers_giving_way_to_refusing() -> None:
+    reasons: list[str] = []
+    guard = ConnectionGuard(per_address=2, total=3, header_timeout=5, on_refused=reasons.append)
+
+    class Conn:
+        def __init__(self, address: str) -> None:
+            self.address = address
+            self.evicted = False
+
+        def evict(self) -> None:
+            self.evicted = True
+
+    a1, a2, a3 = Conn("a"), Conn("a"), Conn("a")
+    assert guard.admit(a1) and guard.admit(a2)  # type: ignore[arg-type]
+    guard.started(a2)  # a2 finished its headers: it is a real client now
+    assert guard.admit(a3)  # type: ignore[arg-type]
+    assert a1.evicted and not a2.evicted and reasons == ["evicted_idle"]
+    guard.started(a3)  # type: ignore[arg-type]
+    assert not guard.admit(Conn("a"))  # type: ignore[arg-type]  # nobody idle left to give way
+    assert reasons[-1] == "per_address"
+    b = Conn("b")
+    assert guard.admit(b)  # type: ignore[arg-type]
+    guard.started(b)  # type: ignore[arg-type]
+    assert not guard.admit(Conn("c")) and reasons[-1] == "total"  # type: ignore[arg-type]
+    guard.release(b)  # type: ignore[arg-type]
+    assert guard.admit(Conn("c"))  # type: ignore[arg-type]
