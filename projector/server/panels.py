@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -19,10 +21,61 @@ from projector.server.moderation import ModerationQueue
 from projector.server.show import Show
 from projector.server.views import displays_json, show_json, totals_json
 
+log = logging.getLogger("projector.panel")
+
 PUSH_INTERVAL = 0.1
 REFRESH_INTERVAL = 2.0
 THUMBNAIL_INTERVAL = 5.0
 THUMBNAIL_WIDTH = 320
+#: A panel that takes longer than this to take one push, or lets this much pile up unread in
+#: its socket, is dropped (its browser reconnects and polls meanwhile); the others never wait for it.
+SEND_TIMEOUT = 10.0
+MAX_UNSENT_BYTES = 4 * 1024 * 1024
+
+
+class PanelClient:
+    """One panel's socket with its own sender: it only ever needs the newest state, so a push
+    replaces an unsent one, and a socket that stops reading costs one message, not a queue."""
+
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport | None) -> None:
+        self.ws = ws
+        self.transport = transport
+        self.latest: str | None = None
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def offer(self, text: str) -> None:
+        self.latest = text
+        self.ready.set()
+
+    def behind(self) -> bool:
+        buffered = self.transport.get_write_buffer_size() if self.transport is not None else 0
+        return buffered > MAX_UNSENT_BYTES
+
+    async def run(self, on_dropped: Callable[[PanelClient, str], None]) -> None:
+        while True:
+            await self.ready.wait()
+            self.ready.clear()
+            text, self.latest = self.latest, None
+            if text is None:
+                continue
+            try:
+                async with asyncio.timeout(SEND_TIMEOUT):
+                    await self.ws.send_str(text)
+            except TimeoutError:
+                on_dropped(self, f"took over {SEND_TIMEOUT:.0f} s to take a push")
+                return
+            except (ConnectionError, RuntimeError):
+                on_dropped(self, "")
+                return
+            if self.behind():
+                on_dropped(self, "stopped reading")
+                return
+
+    def abort(self) -> None:
+        """Close at once, without the closing handshake a stuck reader would never answer."""
+        if self.transport is not None:
+            self.transport.abort()
 
 
 class PanelHub:
@@ -37,8 +90,27 @@ class PanelHub:
         self.queue = queue
         self.media = media
         self._task: asyncio.Task[None] | None = None
-        self.panels: set[web.WebSocketResponse] = set()
+        #: Every connected panel's socket and its sender.
+        self.panels: dict[web.WebSocketResponse, PanelClient] = {}
         self.dirty = asyncio.Event()
+
+    def join(self, ws: web.WebSocketResponse, transport: asyncio.Transport | None) -> PanelClient:
+        """A panel connected: it gets the whole state now, and every push after."""
+        client = self.panels[ws] = PanelClient(ws, transport)
+        client.task = asyncio.get_running_loop().create_task(client.run(self._dropped), name="panel-sender")
+        client.offer(self.message())
+        return client
+
+    def leave(self, client: PanelClient) -> None:
+        self.panels.pop(client.ws, None)
+        if client.task is not None and client.task is not asyncio.current_task():
+            client.task.cancel()
+
+    def _dropped(self, client: PanelClient, why: str) -> None:
+        if why:
+            log.warning("dropped a panel that %s; the others carry on", why)
+        self.leave(client)
+        client.abort()
 
     def on_change(self, state: ShowState, events: list[Event]) -> None:
         if self.panels:
@@ -65,15 +137,13 @@ class PanelHub:
             ensure_ascii=False,
         )
 
-    async def push(self) -> None:
+    def push(self) -> None:
+        """The state, encoded once, offered to every panel's sender (none of them is waited for)."""
         if not self.panels:
             return
         text = self.message()
-        for ws in list(self.panels):
-            try:
-                await ws.send_str(text)
-            except (ConnectionError, RuntimeError):
-                self.panels.discard(ws)
+        for client in list(self.panels.values()):
+            client.offer(text)
 
     async def run(self) -> None:
         """Push on change (at most every ``PUSH_INTERVAL``) and every ``REFRESH_INTERVAL``."""
@@ -85,7 +155,7 @@ class PanelHub:
                 async with asyncio.timeout(REFRESH_INTERVAL):
                     await self.dirty.wait()
             self.dirty.clear()
-            await self.push()
+            self.push()
             now = time.monotonic()
             if self.panels and now >= next_thumbnails:
                 next_thumbnails = now + THUMBNAIL_INTERVAL
@@ -109,6 +179,9 @@ class PanelHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for ws in list(self.panels):
+        for client in list(self.panels.values()):
+            self.leave(client)
             with contextlib.suppress(Exception):
-                await ws.close(code=1001, message=b"server shutting down")
+                async with asyncio.timeout(1.0):
+                    await client.ws.close(code=1001, message=b"server shutting down")
+            client.abort()

@@ -9,6 +9,7 @@ times and thumbnails, actions per hour for the chart, and the static panel files
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -35,14 +36,14 @@ async def panel_socket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     panels = request.app[SERVICES].panels
-    panels.panels.add(ws)
+    transport = request.transport
+    client = panels.join(ws, transport if isinstance(transport, asyncio.Transport) else None)
     try:
-        await ws.send_str(panels.message())
         async for msg in ws:  # the panel only listens; anything it sends is ignored
             if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                 break
     finally:
-        panels.panels.discard(ws)
+        panels.leave(client)
     return ws
 
 
