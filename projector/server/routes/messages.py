@@ -24,6 +24,7 @@ import time
 import uuid
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qsl
 
 import phonenumbers
 from aiohttp import web
@@ -49,6 +50,8 @@ log = logging.getLogger("projector.messages")
 
 #: Longer than any rule allows, so the rules can say "too long"; a bound on what is read at all.
 MAX_RAW_LENGTH = 20_000
+#: The SMS webhook's whole form, in bytes.
+MAX_SMS_BYTES = 64 * 1024
 SENDER_COOKIE = "projector_sender"
 _LANG = re.compile(r"^(\*|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
 #: A blocklist is for words, not books: bounds what one edit can make every screening scan.
@@ -208,8 +211,18 @@ async def twilio_sms(request: web.Request) -> web.Response:
         raise ApiError(
             503, "not_configured", "the SMS webhook needs twilio_auth_token (PROJECTOR_TWILIO_AUTH_TOKEN)"
         )
-    form = await request.post()
-    params = [(k, v) for k, v in form.items() if isinstance(v, str)]
+    # Capped before any work: Twilio's form for the longest SMS (1,600 characters) is a few kB, and
+    # the signature check hashes every byte of it on the event loop.
+    if request.content_length is not None and request.content_length > MAX_SMS_BYTES:
+        raise ApiError(413, "too_large", f"an SMS webhook body is at most {MAX_SMS_BYTES} bytes")
+    raw = await request.content.read(MAX_SMS_BYTES + 1)
+    if len(raw) > MAX_SMS_BYTES or not request.content.at_eof():
+        raise ApiError(413, "too_large", f"an SMS webhook body is at most {MAX_SMS_BYTES} bytes")
+    try:
+        params = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise ApiError(400, "bad_request", "the SMS webhook body is not UTF-8") from None
+    form = dict(params)
     url = config.public_url.rstrip("/") + request.path_qs if config.public_url else str(request.url)
     if not verify_signature(
         config.twilio_auth_token, url, params, request.headers.get("X-Twilio-Signature", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 
 import pytest
@@ -171,3 +172,16 @@ async def test_lone_surrogates_in_json_are_dropped_not_stored(live: RunningServe
     (pending,) = await messages(live, "pending")
     assert pending["text"] == "Stay strong Ayşe !"
     pending["text"].encode("utf-8")  # storable and sendable as it is
+
+
+async def test_a_huge_signed_sms_is_refused_before_any_work(with_twilio: RunningServer):
+    live = with_twilio
+    params = {"MessageSid": "SMhuge", "From": "+905321234567", "To": "+441234567890", "Body": "x" * 7_800_000}
+    started = time.monotonic()
+    status, body = await sms(live, params)
+    assert status == 413 and "at most" in body
+    assert time.monotonic() - started < 3.0
+    assert (await live.get("/api/v1/totals"))[1]["total"] == 0  # not counted, not kept
+    # A normal one right after is fine.
+    status, _ = await sms(live, {**params, "MessageSid": "SMok", "Body": "Ayşe"})
+    assert status == 200
