@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import scenes  # noqa: F401  (the built-in scenes register on import; the display never imports them)
+from projector import __version__
 from projector.cli import serve as server
 from projector.cli.backup import add_backup_arguments, add_restore_arguments, run_backup, run_restore
 from projector.cli.cue import add_cue_arguments, run_cue
@@ -78,6 +79,7 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="projector", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"projector {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the server")
