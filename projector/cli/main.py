@@ -17,6 +17,7 @@ from projector.cli.demo import add_demo_arguments, run_demo
 from projector.cli.logs import setup_logging
 from projector.cli.media import add_cases_arguments, add_media_arguments, run_cases, run_media
 from projector.cli.serve import add_database_argument
+from projector.cli.service import add_install_arguments, add_uninstall_arguments, run_install, run_uninstall
 from projector.display.options import add_display_arguments, options_from_args
 from projector.display.run import run_display
 from projector.display.video import NoVideoDevice, start_video
@@ -109,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_restore_arguments(restore)
     restore.set_defaults(run=run_restore)
 
+    install = sub.add_parser("install-service", help="a systemd unit for the display or the server (root)")
+    add_install_arguments(install)
+    install.set_defaults(run=run_install)
+    uninstall = sub.add_parser("uninstall-service", help="remove what install-service made")
+    add_uninstall_arguments(uninstall)
+    uninstall.set_defaults(run=run_uninstall)
+
     cue = sub.add_parser("cue", help="show control: go, back, blackout, panic, jump, list, load ...")
     add_cue_arguments(cue)
     cue.set_defaults(run=run_cue)
@@ -123,7 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ns = build_parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    passed_on: list[str] = []
+    if args[:1] == ["install-service"] and "--" in args:
+        # Everything after "--" is the service's own command line, kept as given.
+        cut = args.index("--")
+        args, passed_on = args[:cut], args[cut + 1 :]
+    ns = build_parser().parse_args(args)
+    if passed_on:
+        ns.flags = passed_on
     try:
         return int(ns.run(ns))
     except ConfigError as exc:
