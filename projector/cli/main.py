@@ -14,6 +14,7 @@ from projector.cli import serve as server
 from projector.cli.backup import add_backup_arguments, add_restore_arguments, run_backup, run_restore
 from projector.cli.cue import add_cue_arguments, run_cue
 from projector.cli.demo import add_demo_arguments, run_demo
+from projector.cli.doctor import add_doctor_arguments, run_doctor
 from projector.cli.logs import setup_logging
 from projector.cli.media import add_cases_arguments, add_media_arguments, run_cases, run_media
 from projector.cli.serve import add_database_argument
@@ -116,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     uninstall = sub.add_parser("uninstall-service", help="remove what install-service made")
     add_uninstall_arguments(uninstall)
     uninstall.set_defaults(run=run_uninstall)
+
+    doctor = sub.add_parser("doctor", help="check a display or server machine before the show")
+    add_doctor_arguments(doctor)
+    doctor.set_defaults(run=run_doctor)
 
     cue = sub.add_parser("cue", help="show control: go, back, blackout, panic, jump, list, load ...")
     add_cue_arguments(cue)
