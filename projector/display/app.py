@@ -184,9 +184,8 @@ class DisplayApp:
                 outputs = self.outputs.infos() if self.outputs is not None else ()
                 hello = Hello(opts.name[:100], opts.token, PROTOCOL_VERSION, size, CAPABILITIES, outputs)
                 base, cap = opts.backoff
-                self.link = Link(
-                    websocket_url(opts.server), hello, self.inbox, backoff_base=base, backoff_cap=cap
-                )
+                urls = [websocket_url(s) for s in (opts.servers or (opts.server,))]
+                self.link = Link(urls, hello, self.inbox, backoff_base=base, backoff_cap=cap)
                 self.link.start()
             if opts.out is not None:
                 Path(opts.out).mkdir(parents=True, exist_ok=True)

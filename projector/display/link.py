@@ -19,9 +19,10 @@ import itertools
 import logging
 import queue
 import random
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -107,12 +108,40 @@ def backoff_delay(
     return float(rng() * min(cap, base * float(2 ** min(max(attempt, 0), 30))))
 
 
+def endpoints(urls: Sequence[str]) -> list[tuple[str, tuple[str, int] | None]]:
+    """Every (URL, address) to try, in order: each URL's host resolved to all its addresses, so a
+    DNS name with several servers behind it fails over like a list of URLs. An address that does
+    not resolve now is kept as (URL, None): the next round resolves it again."""
+    found: list[tuple[str, tuple[str, int] | None]] = []
+    for url in urls:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "wss" else 80)
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            found.append((url, None))
+            continue
+        seen: list[tuple[str, int]] = []
+        for info in infos:
+            address = (str(info[4][0]), int(info[4][1]))
+            if address not in seen:
+                seen.append(address)
+        found.extend((url, a) for a in seen)
+    return found
+
+
 class Link:
-    """The websocket client thread. ``start()`` once, ``send()`` any time, ``close()`` at exit."""
+    """The websocket client thread. ``start()`` once, ``send()`` any time, ``close()`` at exit.
+
+    ``url`` may be several (a list of servers, each possibly a DNS name with several addresses):
+    when the connection drops, every other server is tried at once, in turn, before backing off,
+    so a display whose node dies is on another within one round of connection attempts.
+    """
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         hello: Hello,
         inbox: queue.SimpleQueue[Inbound],
         *,
@@ -121,7 +150,9 @@ class Link:
         ping_every: float = PING_EVERY,
         open_timeout: float = 10.0,
     ) -> None:
-        self.url = url
+        self.urls = [url] if isinstance(url, str) else list(url)
+        self.url = self.urls[0]  # the one connected to (or last tried)
+        self._turn = 0
         self.hello = hello
         self.inbox = inbox
         self.outbox: queue.Queue[Frame] = queue.Queue(maxsize=64)
@@ -168,26 +199,40 @@ class Link:
     # --- the thread -----------------------------------------------------------------------
 
     def _run(self) -> None:
+        failed_in_a_row = 0
         while not self._stop.is_set():
+            candidates = endpoints(self.urls)
+            self.url, address = candidates[self._turn % len(candidates)]
             reason = "closed"
+            connected_before = self.connections
             try:
-                reason = self._session()
+                reason = self._session(address)
             except Exception as exc:  # network errors, handshake refusals, anything: retry
                 reason = _describe(exc)
                 log.debug("link session ended", exc_info=True)
             if self._stop.is_set():
                 break
             self._notify(False, reason)
-            delay = backoff_delay(self.attempt, self.backoff_base, self.backoff_cap)
-            if reason == "reload":
+            self._turn += 1
+            # A session that got in resets the round: the others are tried at once, in turn.
+            failed_in_a_row = 1 if self.connections > connected_before else failed_in_a_row + 1
+            if reason == "reload" or failed_in_a_row < len(candidates):
                 delay = 0.0
-            self.attempt += 1
+            else:
+                delay = backoff_delay(self.attempt, self.backoff_base, self.backoff_cap)
+                self.attempt += 1
+                failed_in_a_row = 0
             log.info("link to %s down (%s); retrying in %.1fs", self.url, reason, delay)
             self._stop.wait(delay)
 
-    def _session(self) -> str:
+    def _session(self, address: tuple[str, int] | None = None) -> str:
+        sock = None
+        if address is not None:
+            # Connect to this one address ourselves; the URL still names the host (Host, TLS SNI).
+            sock = socket.create_connection(address, timeout=self.open_timeout)
         with connect(
             self.url,
+            sock=sock,
             open_timeout=self.open_timeout,
             close_timeout=2.0,
             max_size=MAX_FRAME_BYTES,

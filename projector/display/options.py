@@ -46,7 +46,10 @@ class DisplayOptions:
     """Everything a display needs; every field has a default that works on a venue laptop."""
 
     #: ``ws://host:port/ws`` or ``http://host:port`` (``/ws`` is derived). None: no server.
+    #: The first of ``servers``: pictures and the QR code's form come from it.
     server: str | None = None
+    #: Every server the link may use, in order (``--server a,b``): it fails over between them.
+    servers: tuple[str, ...] = ()
     token: str = ""
     name: str = field(default_factory=socket.gethostname)
     #: Which monitor gets the full-screen window (0 = primary).
@@ -190,7 +193,11 @@ def _seconds(text: str) -> float:
 
 def add_display_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``projector display`` flags (``projector demo`` may reuse some of them)."""
-    parser.add_argument("--server", help="server URL: ws://host:port/ws or http://host:port")
+    parser.add_argument(
+        "--server",
+        help="server URL: ws://host:port/ws or http://host:port; several, comma separated, to fail over"
+        " between nodes (a DNS name with several addresses fails over too)",
+    )
     parser.add_argument(
         "--token",
         default=os.environ.get(TOKEN_ENV, ""),
@@ -251,10 +258,12 @@ def options_from_args(ns: argparse.Namespace) -> DisplayOptions:
         raise ValueError("--headless needs --frames N")
     if ns.out is not None and not ns.headless:
         raise ValueError("--out only works with --headless")
-    if ns.server:
-        websocket_url(ns.server)  # raises ValueError naming the bad address
+    servers = tuple(s.strip() for s in (ns.server or "").split(",") if s.strip())
+    for server in servers:
+        websocket_url(server)  # raises ValueError naming the bad address
     opts = DisplayOptions(
-        server=ns.server or None,
+        server=servers[0] if servers else None,
+        servers=servers,
         token=ns.token or "",
         name=ns.name,
         monitor=ns.monitor,

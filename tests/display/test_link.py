@@ -13,7 +13,7 @@ from projector.core.model import Totals
 from projector.core.protocol import ErrorFrame, EventFrame, Hello, Ping, Resync, Snapshot, Status, event_frame
 from projector.core.state import TotalsChanged
 from projector.core.wire import encode
-from projector.display.link import Inbound, Link, LinkState
+from projector.display.link import Inbound, Link, LinkState, endpoints
 from tests.display.fake_server import FakeServer
 from tests.display.screens import sample_state
 
@@ -143,3 +143,37 @@ def test_stale_frames_queued_while_offline_are_not_sent() -> None:
     for i in range(100):
         link.send(Resync(i))
     assert link.outbox.qsize() == 64  # bounded: a display offline for days does not grow
+
+
+async def serve_until_stopped(ws: ServerConnection, n: int) -> None:
+    await ws.send(snapshot(700, 20))
+    await ws.wait_closed()
+
+
+def test_a_dead_node_fails_over_to_the_next_at_once_without_backing_off() -> None:
+    first = FakeServer(comeback).start()
+    second = FakeServer(serve_until_stopped).start()
+    inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
+    # A long backoff: only an immediate failover can reach the second node in time.
+    link = Link([first.url, second.url], HELLO, inbox, backoff_base=30.0, backoff_cap=30.0, ping_every=0)
+    link.start()
+    try:
+        got = drain(inbox, lambda items: any(isinstance(i, Snapshot) for i in items))
+        assert [i.state.totals.total for i in got if isinstance(i, Snapshot)] == [500]
+        started = time.monotonic()
+        first.stop()  # the node dies
+        got = drain(inbox, lambda items: any(isinstance(i, Snapshot) for i in items), timeout=5)
+        assert [i.state.totals.total for i in got if isinstance(i, Snapshot)] == [700]
+        assert time.monotonic() - started < 3.0
+        assert link.url == second.url
+    finally:
+        link.close(timeout=1)
+        first.stop()
+        second.stop()
+
+
+def test_a_name_with_several_addresses_is_every_address() -> None:
+    found = endpoints(["ws://localhost:8080/ws", "ws://127.0.0.1:9/ws", "ws://no-such-host.invalid/ws"])
+    assert ("ws://127.0.0.1:9/ws", ("127.0.0.1", 9)) in found
+    assert ("ws://no-such-host.invalid/ws", None) in found  # tried again next round
+    assert [url for url, _ in found].count("ws://localhost:8080/ws") >= 1

@@ -133,3 +133,11 @@ def test_languages_and_the_cache_come_from_flags(tmp_path) -> None:  # issue 7
     assert default.cache_dir() is not None and default.cache_dir().name == "lobby_tv"
     headless = options_from_args(parser.parse_args(["--server", "http://h:1", "--headless", "--frames", "1"]))
     assert headless.cache_dir() is None  # a render never picks up a show from an earlier run
+
+
+def test_several_servers_to_fail_over_between() -> None:
+    opts = parse("--server", "http://node-a:8080, http://node-b:8080")
+    assert opts.servers == ("http://node-a:8080", "http://node-b:8080")
+    assert opts.server == "http://node-a:8080"  # pictures and the form's address come from the first
+    with pytest.raises(ValueError, match="not a server address"):
+        parse("--server", "http://node-a:8080,ftp://nope")
