@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+from aiohttp import WSMsgType
+
 from projector.core import wire
 from projector.core.model import Action, Channel
 from projector.core.protocol import Pong, Snapshot
@@ -23,10 +25,15 @@ class FakeSocket:
         self.closed_with: int | None = None
         self._release = asyncio.Event()
 
-    async def send_str(self, text: str) -> None:
+    async def send_frame(self, payload: bytes, opcode: WSMsgType) -> None:
+        assert opcode == WSMsgType.TEXT
         if self.stalled:
             await self._release.wait()
-        self.frames.append(json.loads(text))
+        self.frames.append(json.loads(payload))
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_with is not None
 
     async def close(self, code: int = 1000, message: bytes = b"") -> None:
         self.closed_with = code

@@ -116,6 +116,8 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
         capabilities=hello.capabilities,
         address=client_address(request),
         connected_at=now,
+        # The hub writes shared frames straight to this socket while the display keeps up.
+        transport=request.transport,
         hello_name=hello.name,
     )
     hub.attach(conn, _snapshot_for(fleet, show, conn))
