@@ -50,6 +50,13 @@ CLOSE_TOO_SLOW = 1013
 #: where the transport would pause its writer anyway.
 BACKLOG_BYTES = 64 * 1024
 
+#: ``writer_limit`` for a display's ``WebSocketResponse``. aiohttp checks whether
+#: the socket must drain only after this many bytes; at 0 it checks before every
+#: frame, so the writer task leaves a display's backlog in the backlog (where
+#: totals merge and an overflow drops the display) instead of moving it into an
+#: unbounded transport buffer. The shared frames never go through that writer.
+WRITER_LIMIT = 0
+
 
 def _ws_text_frame(payload: bytes) -> bytes:
     """One unmasked, uncompressed, final text frame (RFC 6455 5.2), as a server sends it."""
@@ -104,6 +111,10 @@ class DisplayRecord:
     slow_since: float | None = None
     last_error: str | None = None
     last_error_at: float | None = None
+    #: Connections attached under this record: it stays connected until the last
+    #: one goes (a counter, not a scan of every client per detach, which made a
+    #: mass reconnect of 2,000 displays quadratic).
+    connections: int = 0
 
 
 @dataclass(eq=False)
@@ -155,13 +166,14 @@ class Hub:
     # --- connections -------------------------------------------------------------
 
     def attach(self, conn: DisplayConnection, snapshot_text: str) -> None:
-        """Register a display; its first frame is the snapshot, queued in the same
+        """Register a display; its first frame is the snapshot, sent or queued in the same
         step, so no event can fall between the snapshot and the stream."""
         self.clients.add(conn)
         record = self.records.get(conn.name) or DisplayRecord(conn.name, conn.address, conn.resolution)
         record.address, record.resolution, record.connected = conn.address, conn.resolution, True
         record.hello_name = conn.hello_name or conn.name
         record.connected_at = record.last_seen = conn.connected_at
+        record.connections += 1
         conn.record = self.records[conn.name] = record
         self.metrics.displays.set(len(self.clients))
         conn.task = asyncio.get_running_loop().create_task(self._writer(conn), name=f"display:{conn.name}")
@@ -171,13 +183,11 @@ class Hub:
         conn.closed = True
         conn.wake.set()
         # Another connection under the same name may have taken over the record.
-        if (
-            conn in self.clients
-            and conn.record is not None
-            and not any(c.record is conn.record for c in self.clients if c is not conn)
-        ):
-            conn.record.connected = False
-            conn.record.last_seen = time.time()
+        if conn in self.clients and conn.record is not None:
+            conn.record.connections -= 1
+            if conn.record.connections <= 0:
+                conn.record.connected = False
+                conn.record.last_seen = time.time()
         self.clients.discard(conn)
         self.metrics.displays.set(len(self.clients))
 

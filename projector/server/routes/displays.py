@@ -31,7 +31,7 @@ from projector.core.display_session import (
 from projector.core.protocol import ProtocolError, Status, Thumbnail
 from projector.server.app_keys import HUB, METRICS, SHOW
 from projector.server.fleet import FLEET, Fleet
-from projector.server.hub import DisplayConnection
+from projector.server.hub import WRITER_LIMIT, DisplayConnection
 from projector.server.panels import PANELS
 from projector.server.routes import mapping as http_mapping
 from projector.server.show import Show
@@ -78,7 +78,9 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
     """The display websocket: hello -> snapshot -> events (see DESIGN.md, wire protocol)."""
     # No permessage-deflate: compressing every frame for every display costs more
     # CPU than the bytes it saves on a LAN, and fan-out is CPU-bound.
-    ws = web.WebSocketResponse(heartbeat=15.0, max_msg_size=WS_MAX_MESSAGE, compress=False)
+    ws = web.WebSocketResponse(
+        heartbeat=15.0, max_msg_size=WS_MAX_MESSAGE, compress=False, writer_limit=WRITER_LIMIT
+    )
     await ws.prepare(request)
     app, session = request.app, DisplaySession()
     m, hub, show, fleet = app[METRICS], app[HUB], app[SHOW], app[FLEET]
