@@ -18,7 +18,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def create_token(data_dir: Path, scope: str) -> str:
+def create_token(data_dir: Path, scope: str, root: Path = ROOT) -> str:
     out = subprocess.run(
         [
             sys.executable,
@@ -31,7 +31,7 @@ def create_token(data_dir: Path, scope: str) -> str:
             "--data-dir",
             str(data_dir),
         ],
-        cwd=ROOT,
+        cwd=root,
         capture_output=True,
         text=True,
         check=True,
@@ -40,8 +40,10 @@ def create_token(data_dir: Path, scope: str) -> str:
 
 
 class BenchServer:
-    def __init__(self, data_dir: Path, **settings: object) -> None:
+    def __init__(self, data_dir: Path, root: Path = ROOT, **settings: object) -> None:
+        """``root``: the checkout whose ``server.py`` runs (another one, to compare)."""
         self.data_dir = data_dir
+        self.root = root
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **{f"PROJECTOR_{k.upper()}": str(v) for k, v in settings.items()}}
@@ -51,7 +53,7 @@ class BenchServer:
     def __enter__(self) -> BenchServer:
         self.proc = subprocess.Popen(
             [sys.executable, "server.py", "--port", str(self.port), "--data-dir", str(self.data_dir)],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
         )
         deadline = time.monotonic() + 30
