@@ -372,6 +372,9 @@ class Result:
     rate: float
     missing: int
     cpu: float
+    #: Share of (ack, display) pairs where the display had the totals before the
+    #: feed had the ack (the delay counts as 0): the frame went out with no wait.
+    early: float
 
 
 def measure(
@@ -400,7 +403,7 @@ def measure(
             if p.is_alive():
                 p.kill()
     delays: list[float] = []
-    missing = 0
+    missing = early = 0
     sample = acks[:: max(1, len(acks) // 200)]
     for received in results:
         revs = [r for r, _ in received]
@@ -409,10 +412,11 @@ def measure(
             if i == len(revs):
                 missing += 1
                 continue
+            early += received[i][1] <= t_ack
             delays.append(max(0.0, received[i][1] - t_ack) * 1000)
     q = statistics.quantiles(delays, n=100)
     frames = sum(len(r) for r in results)
-    return Result(q[49], q[98], frames / len(results) / args.seconds, missing, cpu)
+    return Result(q[49], q[98], frames / len(results) / args.seconds, missing, cpu, early / len(delays))
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes]) -> None:
@@ -536,6 +540,7 @@ def main() -> None:
                         f"{r.p99 / base.p99:.2f}" if base else "-",
                         f"{r.rate:.1f}",
                         f"{r.missing}",
+                        f"{100 * r.early:.0f} %",
                         f"{r.cpu:.2f}",
                     ]
                 )
@@ -553,6 +558,7 @@ def main() -> None:
                 "p99 / websockets",
                 "totals/display/s",
                 "missed",
+                "before ack",
                 "server CPU",
             ],
             rows,
