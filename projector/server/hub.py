@@ -258,8 +258,9 @@ class Hub:
         framed = item.framed
         direct = 0
         for conn in list(self.clients):
-            if self._writable(conn):
-                conn.transport.write(framed)  # type: ignore[union-attr]  # _writable checked it
+            transport = self._keeping_up(conn)
+            if transport is not None:
+                transport.write(framed)
                 direct += 1
                 continue
             tail = conn.buffer[-1] if conn.buffer else None
@@ -276,8 +277,9 @@ class Hub:
         framed = item.framed
         direct = 0
         for conn in list(self.clients):
-            if self._writable(conn):
-                conn.transport.write(framed)  # type: ignore[union-attr]  # _writable checked it
+            transport = self._keeping_up(conn)
+            if transport is not None:
+                transport.write(framed)
                 direct += 1
             else:
                 self._queue(conn, item)
@@ -288,23 +290,26 @@ class Hub:
             self.metrics.broadcast_lag.observe(self.clock() - item.created)
 
     @staticmethod
-    def _writable(conn: DisplayConnection) -> bool:
-        """True when a frame can go straight to the display's socket: nothing is
+    def _keeping_up(conn: DisplayConnection) -> asyncio.Transport | None:
+        """The display's socket, when a frame can go straight to it: nothing is
         queued before it, the socket is open, and the kernel took everything so
         far (or nearly: a display that stopped reading fills its kernel buffer,
         then this, and from then on its frames wait in its backlog)."""
         transport = conn.transport
-        return (
-            transport is not None
-            and not conn.buffer
-            and transport.get_write_buffer_size() <= BACKLOG_BYTES
-            and not transport.is_closing()
-            and not conn.ws.closed
-        )
+        if (
+            transport is None
+            or conn.buffer
+            or transport.get_write_buffer_size() > BACKLOG_BYTES
+            or transport.is_closing()
+            or conn.ws.closed
+        ):
+            return None
+        return transport
 
     def _deliver(self, conn: DisplayConnection, item: _Outgoing) -> None:
-        if self._writable(conn):
-            conn.transport.write(item.framed)  # type: ignore[union-attr]  # _writable checked it
+        transport = self._keeping_up(conn)
+        if transport is not None:
+            transport.write(item.framed)
             self.metrics.broadcast_lag.observe(self.clock() - item.created)
         else:
             self._queue(conn, item)

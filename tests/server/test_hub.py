@@ -269,3 +269,47 @@ async def test_at_2000_displays_one_that_stops_reading_is_dropped_and_the_others
         for d in displays:
             d.transport.abort()
         await runner.cleanup()
+
+
+async def test_a_late_timer_does_not_push_the_later_slots_back():
+    """20 frames a second stay 20 when the loop is busy: a slot served late still
+    counts as its own, so the next one is due on the grid, not an interval later."""
+    clock = Clock()
+    hub = Hub(Metrics(), totals_rate=20, clock=clock)
+    ws = FakeSocket()
+    connect(hub, ws)
+    state, events = totals_events(ShowState(), 1)
+    hub.publish(events)  # slot 1000.00: at once
+    clock.now = 1000.01
+    state, events = totals_events(state, 1)
+    hub.publish(events)  # waits for the slot at 1000.05
+    clock.now = 1000.07  # ... whose timer fires 20 ms late
+    await asyncio.sleep(0.06)
+    await settle()
+    assert len(ws.frames) == 3
+    clock.now = 1000.10
+    state, events = totals_events(state, 1)
+    hub.publish(events)  # the slot at 1000.10 is due now, not at 1000.12
+    await settle()
+    assert len(ws.frames) == 4 and ws.frames[-1]["total"] == 3
+    clock.now = 1000.11
+    state, events = totals_events(state, 1)
+    hub.publish(events)  # but never two in one slot
+    await settle()
+    assert len(ws.frames) == 4
+
+
+async def test_a_slot_missed_by_more_than_an_interval_is_not_made_up_with_a_burst():
+    clock = Clock()
+    # One frame a second, so that the held frame's real timer is far beyond the test.
+    hub = Hub(Metrics(), totals_rate=1, clock=clock)
+    ws = FakeSocket()
+    connect(hub, ws)
+    state = ShowState()
+    for now in (1000.0, 1010.0, 1010.2):  # quiet seconds, then two actions 200 ms apart
+        clock.now = now
+        state, events = totals_events(state, 1)
+        hub.publish(events)
+        await settle()
+    # the third waits an interval after the second instead of catching up on the grid
+    assert [f.get("total") for f in ws.frames[1:]] == [1, 2]
