@@ -18,8 +18,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def create_token(data_dir: Path, scope: str, **settings: object) -> str:
-    """A new token in the store the settings name (``database=URL``: PostgreSQL)."""
+def create_token(data_dir: Path, scope: str, root: Path = ROOT, **settings: object) -> str:
+    """A new token in the store the settings name (``database=URL``: PostgreSQL), made by the
+    checkout at ``root`` (another one, to compare)."""
     out = subprocess.run(
         [
             sys.executable,
@@ -32,7 +33,7 @@ def create_token(data_dir: Path, scope: str, **settings: object) -> str:
             "--data-dir",
             str(data_dir),
         ],
-        cwd=ROOT,
+        cwd=root,
         env={**os.environ, **{f"PROJECTOR_{k.upper()}": str(v) for k, v in settings.items()}},
         capture_output=True,
         text=True,
@@ -42,8 +43,10 @@ def create_token(data_dir: Path, scope: str, **settings: object) -> str:
 
 
 class BenchServer:
-    def __init__(self, data_dir: Path, **settings: object) -> None:
+    def __init__(self, data_dir: Path, root: Path = ROOT, **settings: object) -> None:
+        """``root``: the checkout whose ``server.py`` runs (another one, to compare)."""
         self.data_dir = data_dir
+        self.root = root
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **{f"PROJECTOR_{k.upper()}": str(v) for k, v in settings.items()}}
@@ -53,7 +56,7 @@ class BenchServer:
     def __enter__(self) -> BenchServer:
         self.proc = subprocess.Popen(
             [sys.executable, "server.py", "--port", str(self.port), "--data-dir", str(self.data_dir)],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
         )
         deadline = time.monotonic() + 30

@@ -1,19 +1,26 @@
 """Fan-out of show events to connected displays.
 
-Each display has its own bounded buffer and its own writer task, so a stalled
-display only ever delays itself. Totals are coalesced twice:
+A frame is encoded once, to JSON and then to one complete websocket frame (header
+and payload bytes), and that same bytes object is written straight to the socket
+of every display that keeps up: no task, lock, future or per-display encoding per
+frame (the profile of 2,000 displays was mostly task wake-ups around
+``send_str``). A display whose socket is full (bytes waiting in user space) gets
+its frames in its own bounded backlog instead, which its own writer task drains
+with flow control, so a stalled display only ever delays itself. Totals are
+coalesced twice:
 
-* globally, to at most ``totals_rate`` broadcasts per second: a totals update is
-  sent at once when the last one went out long enough ago, otherwise the latest
-  value waits for the next slot (so the stream always ends on the latest value);
-* per display, when a display is still behind: an unsent totals frame at the
-  tail of its buffer is replaced by the newer one.
+* globally, to ``totals_rate`` broadcasts per second: a totals update is sent at
+  once when the last one went out long enough ago, otherwise the latest value
+  waits for the next slot (so the stream always ends on the latest value). Slots
+  keep to a fixed grid: a timer that fires late (a busy loop) does not push every
+  later slot back, which used to cost displays a frame or more per second;
+* per display, when a display is behind: an unsent totals frame at the tail of
+  its backlog is replaced by the newer one.
 
 A merged frame keeps the first rev it covers (``from``), so the replica can
-tell a merge from a gap. Every frame is encoded once for all displays; only
-per-display merges re-encode. Other events are never merged or dropped: a
-display whose buffer overflows is disconnected and gets a fresh snapshot when
-it reconnects.
+tell a merge from a gap. Only per-display merges re-encode. Other events are
+never merged or dropped: a display whose backlog overflows is disconnected and
+gets a fresh snapshot when it reconnects.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from projector.core import wire
 from projector.core.protocol import EventFrame, Status
@@ -38,13 +45,49 @@ log = logging.getLogger("projector.server.hub")
 #: WebSocket close code for "too far behind, reconnect" (1013: try again later).
 CLOSE_TOO_SLOW = 1013
 
+#: Bytes a display's transport may hold in user space (its kernel buffer is full)
+#: before its frames go to its backlog instead: asyncio's default high-water mark,
+#: where the transport would pause its writer anyway.
+BACKLOG_BYTES = 64 * 1024
+
+#: ``writer_limit`` for a display's ``WebSocketResponse``. aiohttp checks whether
+#: the socket must drain only after this many bytes; at 0 it checks before every
+#: frame, so the writer task leaves a display's backlog in the backlog (where
+#: totals merge and an overflow drops the display) instead of moving it into an
+#: unbounded transport buffer. The shared frames never go through that writer.
+WRITER_LIMIT = 0
+
+
+def _ws_text_frame(payload: bytes) -> bytes:
+    """One unmasked, uncompressed, final text frame (RFC 6455 5.2), as a server sends it."""
+    n = len(payload)
+    if n < 126:
+        header = bytes((0x81, n))
+    elif n < 65536:
+        header = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return header + payload
+
 
 @dataclass(slots=True)
 class _Outgoing:
-    text: str
+    payload: bytes
     created: float
     #: Set for totals frames, which may be merged with a newer one while unsent.
     totals: EventFrame | None = None
+    #: The whole websocket frame, built on first use and shared by every display.
+    _framed: bytes | None = None
+
+    @classmethod
+    def of(cls, text: str, created: float, totals: EventFrame | None = None) -> _Outgoing:
+        return cls(text.encode(), created, totals)
+
+    @property
+    def framed(self) -> bytes:
+        if self._framed is None:
+            self._framed = _ws_text_frame(self.payload)
+        return self._framed
 
 
 @dataclass(eq=False)
@@ -68,6 +111,10 @@ class DisplayRecord:
     slow_since: float | None = None
     last_error: str | None = None
     last_error_at: float | None = None
+    #: Connections attached under this record: it stays connected until the last
+    #: one goes (a counter, not a scan of every client per detach, which made a
+    #: mass reconnect of 2,000 displays quadratic).
+    connections: int = 0
 
 
 @dataclass(eq=False)
@@ -80,6 +127,10 @@ class DisplayConnection:
     capabilities: tuple[str, ...]
     address: str
     connected_at: float
+    #: The socket under ``ws`` (``request.transport``). With it, frames are written
+    #: to it directly while the display keeps up; without it (a test's fake socket),
+    #: every frame goes through ``ws.send_frame`` from the writer task.
+    transport: asyncio.Transport | None = None
     status: Status | None = None
     status_at: float | None = None
     buffer: deque[_Outgoing] = field(default_factory=deque)
@@ -115,30 +166,28 @@ class Hub:
     # --- connections -------------------------------------------------------------
 
     def attach(self, conn: DisplayConnection, snapshot_text: str) -> None:
-        """Register a display; its first frame is the snapshot, queued in the same
+        """Register a display; its first frame is the snapshot, sent or queued in the same
         step, so no event can fall between the snapshot and the stream."""
-        conn.buffer.append(_Outgoing(snapshot_text, self.clock()))
         self.clients.add(conn)
         record = self.records.get(conn.name) or DisplayRecord(conn.name, conn.address, conn.resolution)
         record.address, record.resolution, record.connected = conn.address, conn.resolution, True
         record.hello_name = conn.hello_name or conn.name
         record.connected_at = record.last_seen = conn.connected_at
+        record.connections += 1
         conn.record = self.records[conn.name] = record
         self.metrics.displays.set(len(self.clients))
         conn.task = asyncio.get_running_loop().create_task(self._writer(conn), name=f"display:{conn.name}")
-        conn.wake.set()
+        self._deliver(conn, _Outgoing.of(snapshot_text, self.clock()))
 
     def detach(self, conn: DisplayConnection) -> None:
         conn.closed = True
         conn.wake.set()
         # Another connection under the same name may have taken over the record.
-        if (
-            conn in self.clients
-            and conn.record is not None
-            and not any(c.record is conn.record for c in self.clients if c is not conn)
-        ):
-            conn.record.connected = False
-            conn.record.last_seen = time.time()
+        if conn in self.clients and conn.record is not None:
+            conn.record.connections -= 1
+            if conn.record.connections <= 0:
+                conn.record.connected = False
+                conn.record.last_seen = time.time()
         self.clients.discard(conn)
         self.metrics.displays.set(len(self.clients))
 
@@ -148,10 +197,8 @@ class Hub:
         self.send(conn, snapshot_text)
 
     def send(self, conn: DisplayConnection, text: str) -> None:
-        """Queue a frame for one display (pong, error, snapshot)."""
-        conn.buffer.append(_Outgoing(text, self.clock()))
-        self._check_limit(conn)
-        conn.wake.set()
+        """Send a frame to one display (pong, error, snapshot)."""
+        self._deliver(conn, _Outgoing.of(text, self.clock()))
 
     async def close_all(self) -> None:
         if self._timer is not None:
@@ -176,20 +223,25 @@ class Hub:
                 # Order matters: totals decided before this event go out first.
                 self.flush_totals()
                 frame = EventFrame(event, event.rev)
-                self._broadcast(_Outgoing(wire.encode(frame), self.clock()))
+                self._broadcast(_Outgoing.of(wire.encode(frame), self.clock()))
 
     def _schedule_totals(self) -> None:
-        wait = self._last_totals + self.interval - self.clock()
+        slot = self._last_totals + self.interval
+        wait = slot - self.clock()
         if wait <= 0:
-            self.flush_totals()
+            self._flush_totals(slot)
         elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(wait, self._on_timer)
+            self._timer = asyncio.get_running_loop().call_later(wait, self._on_timer, slot)
 
-    def _on_timer(self) -> None:
+    def _on_timer(self, slot: float) -> None:
         self._timer = None
-        self.flush_totals()
+        self._flush_totals(slot)
 
     def flush_totals(self) -> None:
+        """Send the pending totals now (another event must not overtake them)."""
+        self._flush_totals(None)
+
+    def _flush_totals(self, slot: float | None) -> None:
         frame = self._pending
         if frame is None:
             return
@@ -197,23 +249,75 @@ class Hub:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self._last_totals = self.clock()
-        item = _Outgoing(wire.encode(frame), self._pending_created, frame)
+        now = self.clock()
+        # The frame counts for the slot it was due in, so a late timer does not push
+        # every later slot back; a slot missed by a whole interval or more is not
+        # made up with a burst. A flush out of turn (``slot`` None) starts afresh.
+        self._last_totals = slot if slot is not None and now - slot < self.interval else now
+        item = _Outgoing.of(wire.encode(frame), self._pending_created, frame)
+        framed = item.framed
+        direct = 0
         for conn in list(self.clients):
+            transport = self._keeping_up(conn)
+            if transport is not None:
+                transport.write(framed)
+                direct += 1
+                continue
             tail = conn.buffer[-1] if conn.buffer else None
             if tail is not None and tail.totals is not None:
                 merged = EventFrame(frame.event, tail.totals.first_rev)
-                conn.buffer[-1] = _Outgoing(wire.encode(merged), tail.created, merged)
+                conn.buffer[-1] = _Outgoing.of(wire.encode(merged), tail.created, merged)
+                conn.wake.set()
             else:
-                conn.buffer.append(item)
-                self._check_limit(conn)
-            conn.wake.set()
+                self._queue(conn, item)
+        if direct:
+            self.metrics.broadcast_lag.observe(self.clock() - item.created)
 
     def _broadcast(self, item: _Outgoing) -> None:
+        framed = item.framed
+        direct = 0
         for conn in list(self.clients):
-            conn.buffer.append(item)
-            self._check_limit(conn)
-            conn.wake.set()
+            transport = self._keeping_up(conn)
+            if transport is not None:
+                transport.write(framed)
+                direct += 1
+            else:
+                self._queue(conn, item)
+        if direct:
+            # One observation per broadcast, not per display: every direct write
+            # happened in this one pass, so they share the lag (a histogram
+            # observation per display and frame was a visible cost at 2,000).
+            self.metrics.broadcast_lag.observe(self.clock() - item.created)
+
+    @staticmethod
+    def _keeping_up(conn: DisplayConnection) -> asyncio.Transport | None:
+        """The display's socket, when a frame can go straight to it: nothing is
+        queued before it, the socket is open, and the kernel took everything so
+        far (or nearly: a display that stopped reading fills its kernel buffer,
+        then this, and from then on its frames wait in its backlog)."""
+        transport = conn.transport
+        if (
+            transport is None
+            or conn.buffer
+            or transport.get_write_buffer_size() > BACKLOG_BYTES
+            or transport.is_closing()
+            or conn.ws.closed
+        ):
+            return None
+        return transport
+
+    def _deliver(self, conn: DisplayConnection, item: _Outgoing) -> None:
+        transport = self._keeping_up(conn)
+        if transport is not None:
+            transport.write(item.framed)
+            self.metrics.broadcast_lag.observe(self.clock() - item.created)
+        else:
+            self._queue(conn, item)
+
+    def _queue(self, conn: DisplayConnection, item: _Outgoing) -> None:
+        conn.buffer.append(item)
+        self._check_limit(conn)
+        conn.wake.set()
 
     def _check_limit(self, conn: DisplayConnection) -> None:
         if len(conn.buffer) <= self.queue_limit or conn.closed:
@@ -235,9 +339,10 @@ class Hub:
                     await conn.wake.wait()
                     continue
                 item = conn.buffer.popleft()
-                # Blocks only this display's task when its socket is full; aiohttp's
-                # heartbeat closes a connection that stops answering pings.
-                await conn.ws.send_str(item.text)
+                # Blocks only this display's task when its socket is full (aiohttp
+                # waits for the transport to drain); aiohttp's heartbeat closes a
+                # connection that stops answering pings.
+                await conn.ws.send_frame(item.payload, WSMsgType.TEXT)
                 lag.observe(self.clock() - item.created)
         except (ConnectionError, RuntimeError) as exc:
             log.info("display %r: send failed: %s", conn.name, exc)

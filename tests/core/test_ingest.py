@@ -119,3 +119,75 @@ def test_the_fast_path_agrees_with_the_checked_path(raw):
         assert isinstance(fast, tuple)
     else:
         assert fast == checked
+
+
+import json  # noqa: E402
+
+from projector.core.ingest import decode_actions  # noqa: E402
+
+_rows = st.dictionaries(
+    st.sampled_from(["id", "channel", "country", "case", "count", "source", "at", "zz"]),
+    st.one_of(
+        _values, st.sampled_from(["2026-11-27T10:00:00+01:00", "2026-11-27T10:00:00", "2999-01-01T00:00:00Z"])
+    ),
+)
+
+
+def _checked(body):
+    try:
+        return parse_actions_body(body, CASES, max_batch=3, entered_by="op", max_at=4e9)
+    except ValidationError as exc:
+        return ("error", exc.field)
+
+
+@settings(deadline=None, max_examples=400)
+@given(
+    st.one_of(
+        _rows,
+        st.fixed_dictionaries({"actions": st.lists(_rows, max_size=4)}),
+        st.fixed_dictionaries({"actions": st.lists(_rows, max_size=2)}, optional={"zz": _values}),
+    ),
+    st.booleans(),
+)
+def test_the_msgspec_lane_accepts_only_what_the_checked_path_accepts_with_the_same_actions(body, ascii_only):
+    raw = json.dumps(body, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    fast = decode_actions(raw, CASES, max_batch=3, entered_by="op", max_at=4e9)
+    if fast is not None:
+        assert fast == _checked(json.loads(raw.decode("utf-8", "surrogatepass")))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"id":"a","channel":"email","country":"FR"}',
+        b'{"actions":[{"id":"a","channel":"email","country":"FR"},{"id":"b","channel":"sms","country":"KE",'
+        b'"case":"ayse","count":3,"at":"2026-11-27T10:00:00Z","source":"gateway"}]}',
+        b'{"id":"\\u00e9t\\u00e9","channel":"letter","country":"TR","id":"x2"}',  # escapes; the last key wins
+    ],
+)
+def test_common_bodies_take_the_msgspec_lane_and_give_what_the_checked_path_gives(raw):
+    fast = decode_actions(raw, CASES, max_batch=3, entered_by="op", max_at=4e9)
+    assert fast is not None and fast == _checked(json.loads(raw))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"id":"a","channel":"email","country":"fr"}',  # valid, but normalised by the checked path
+        b'{"id":"a","channel":"email","country":"FR","count":1.0}',
+        b'{"id":"a","channel":"email","country":"FR","count":true}',
+        b'{"id":"a","channel":"email","country":"FR","entered_by":"me"}',
+        b'{"id":"\\ud800","channel":"email","country":"FR"}',
+        b'{"id":"a","channel":"email","country":"FR"} x',
+        b'{"id":"a","channel":"email","country":"FR","count":NaN}',
+        b'\xef\xbb\xbf{"id":"a","channel":"email","country":"FR"}',
+        b'{"id":"a","channel":"email","country":"FR","source":"actions"}',
+        b'{"actions":[]}',
+        b'{"actions":[{"id":"a","channel":"email","country":"FR"}],"actions2":1}',
+        b'{"id":"a","channel":"email","country":"FR","at":1795082400}',
+        b"[]",
+        b"\xff",
+    ],
+)
+def test_everything_else_goes_to_the_checked_path(raw):
+    assert decode_actions(raw, CASES, max_batch=3, entered_by="op", max_at=4e9) is None

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+
+from aiohttp import WSMsgType, web
 
 from projector.core import wire
 from projector.core.model import Action, Channel
 from projector.core.protocol import Pong, Snapshot
 from projector.core.replica import Outcome, Replica
 from projector.core.state import Message, RecordActions, ShowMessage, ShowState, reduce
-from projector.server.hub import CLOSE_TOO_SLOW, DisplayConnection, Hub
+from projector.server.hub import CLOSE_TOO_SLOW, WRITER_LIMIT, DisplayConnection, Hub
 from projector.server.web.metrics import Metrics
 
 
@@ -23,10 +26,15 @@ class FakeSocket:
         self.closed_with: int | None = None
         self._release = asyncio.Event()
 
-    async def send_str(self, text: str) -> None:
+    async def send_frame(self, payload: bytes, opcode: WSMsgType) -> None:
+        assert opcode == WSMsgType.TEXT
         if self.stalled:
             await self._release.wait()
-        self.frames.append(json.loads(text))
+        self.frames.append(json.loads(payload))
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_with is not None
 
     async def close(self, code: int = 1000, message: bytes = b"") -> None:
         self.closed_with = code
@@ -136,3 +144,172 @@ async def test_a_display_that_falls_too_far_behind_is_dropped_and_counted():
     assert slow.closed_with == CLOSE_TOO_SLOW
     assert metrics.queue_drops._value.get() == 1
     assert metrics.displays._value.get() == 0
+
+
+class RawDisplay(asyncio.Protocol):
+    """A websocket client cut to what the test needs (upgrade, then count text frames),
+    so that 2,000 of them connect in a second or two in this one process."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.upgraded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.buffer = bytearray()
+        self.texts: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.write(
+            f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.upgraded.done():
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            del self.buffer[: end + 4]
+            self.upgraded.set_result(None)
+        while len(self.buffer) >= 2:
+            n, start = self.buffer[1] & 0x7F, 2
+            if n == 126:
+                n, start = int.from_bytes(self.buffer[2:4], "big"), 4
+            elif n == 127:
+                n, start = int.from_bytes(self.buffer[2:10], "big"), 10
+            if len(self.buffer) < start + n:
+                return
+            if self.buffer[0] & 0x0F == 0x1:
+                self.texts.append(bytes(self.buffer[start : start + n]))
+            del self.buffer[: start + n]
+
+
+async def test_at_2000_displays_one_that_stops_reading_is_dropped_and_the_others_get_every_frame():
+    metrics = Metrics()
+    hub = Hub(metrics, queue_limit=20)
+    conns: dict[str, DisplayConnection] = {}
+
+    async def display_socket(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(compress=False, writer_limit=WRITER_LIMIT)
+        await ws.prepare(request)
+        name = f"d{len(conns)}"
+        conn = DisplayConnection(ws, name, (1920, 1080), (), "127.0.0.1", 0.0, transport=request.transport)
+        conns[name] = conn
+        hub.attach(conn, wire.encode(Pong(0, 0.0, 0.0)))
+        try:
+            async for _ in ws:
+                pass
+        finally:
+            hub.detach(conn)
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws", display_socket)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    loop = asyncio.get_running_loop()
+    displays: list[RawDisplay] = []
+    try:
+        # The display that will stop reading connects first, with small socket
+        # buffers on both ends so that it fills up after a few frames, not megabytes.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        _, stalled = await loop.create_connection(lambda: RawDisplay(port), sock=sock)
+        displays.append(stalled)
+        await stalled.upgraded
+        while "d0" not in conns:
+            await asyncio.sleep(0.01)
+        stalled_conn = conns["d0"]
+        server_sock = stalled_conn.ws.get_extra_info("socket")
+        server_sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        stalled.transport.pause_reading()
+
+        for _ in range(40):  # in waves, so the listen backlog never overflows
+            wave = [
+                await loop.create_connection(lambda: RawDisplay(port), "127.0.0.1", port) for _ in range(50)
+            ]
+            displays += [d for _, d in wave]
+        await asyncio.gather(*(d.upgraded for d in displays))
+        others = displays[1:]
+        while len(hub.clients) < 2001:
+            await asyncio.sleep(0.01)
+
+        # Fill the stalled display's socket until its own backlog starts (with no
+        # await, so that its writer task cannot take the frame off the backlog yet).
+        filler = wire.encode(Pong(0, 0.0, 0.0)) + " " * 8000
+        while not stalled_conn.buffer:
+            hub.send(stalled_conn, filler)
+
+        state = ShowState()
+        for i in range(30):
+            state, events = reduce(state, ShowMessage(Message(f"m{i}", "x")), 0.0)
+            hub.publish(events)
+            # Nobody else needed a backlog: every other frame went straight to its socket.
+            assert all(not c.buffer for c in hub.clients if c is not stalled_conn)
+            await asyncio.sleep(0)
+
+        assert stalled_conn.closed and stalled_conn not in hub.clients
+        assert metrics.queue_drops._value.get() == 1
+        assert len(hub.clients) == 2000
+        deadline = loop.time() + 30
+        while any(len(d.texts) < 31 for d in others) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        for d in others:
+            revs = [json.loads(t)["rev"] for t in d.texts[1:]]
+            assert revs == list(range(1, 31))
+    finally:
+        # Hang up first: the server's handlers end when their clients go.
+        for d in displays:
+            d.transport.abort()
+        await runner.cleanup()
+
+
+async def test_a_late_timer_does_not_push_the_later_slots_back():
+    """20 frames a second stay 20 when the loop is busy: a slot served late still
+    counts as its own, so the next one is due on the grid, not an interval later."""
+    clock = Clock()
+    hub = Hub(Metrics(), totals_rate=20, clock=clock)
+    ws = FakeSocket()
+    connect(hub, ws)
+    state, events = totals_events(ShowState(), 1)
+    hub.publish(events)  # slot 1000.00: at once
+    clock.now = 1000.01
+    state, events = totals_events(state, 1)
+    hub.publish(events)  # waits for the slot at 1000.05
+    clock.now = 1000.07  # ... whose timer fires 20 ms late
+    await asyncio.sleep(0.06)
+    await settle()
+    assert len(ws.frames) == 3
+    clock.now = 1000.10
+    state, events = totals_events(state, 1)
+    hub.publish(events)  # the slot at 1000.10 is due now, not at 1000.12
+    await settle()
+    assert len(ws.frames) == 4 and ws.frames[-1]["total"] == 3
+    clock.now = 1000.11
+    state, events = totals_events(state, 1)
+    hub.publish(events)  # but never two in one slot
+    await settle()
+    assert len(ws.frames) == 4
+
+
+async def test_a_slot_missed_by_more_than_an_interval_is_not_made_up_with_a_burst():
+    clock = Clock()
+    # One frame a second, so that the held frame's real timer is far beyond the test.
+    hub = Hub(Metrics(), totals_rate=1, clock=clock)
+    ws = FakeSocket()
+    connect(hub, ws)
+    state = ShowState()
+    for now in (1000.0, 1010.0, 1010.2):  # quiet seconds, then two actions 200 ms apart
+        clock.now = now
+        state, events = totals_events(state, 1)
+        hub.publish(events)
+        await settle()
+    # the third waits an interval after the second instead of catching up on the grid
+    assert [f.get("total") for f in ws.frames[1:]] == [1, 2]

@@ -30,7 +30,7 @@ from projector.core.display_session import (
 )
 from projector.core.protocol import ProtocolError, Status, Thumbnail
 from projector.server.fleet import Fleet
-from projector.server.hub import DisplayConnection
+from projector.server.hub import WRITER_LIMIT, DisplayConnection
 from projector.server.services import SERVICES
 from projector.server.show import Show
 from projector.server.web.auth import verify_token
@@ -77,7 +77,9 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
     """The display websocket: hello -> snapshot -> events (see DESIGN.md, wire protocol)."""
     # No permessage-deflate: compressing every frame for every display costs more
     # CPU than the bytes it saves on a LAN, and fan-out is CPU-bound.
-    ws = web.WebSocketResponse(heartbeat=15.0, max_msg_size=WS_MAX_MESSAGE, compress=False)
+    ws = web.WebSocketResponse(
+        heartbeat=15.0, max_msg_size=WS_MAX_MESSAGE, compress=False, writer_limit=WRITER_LIMIT
+    )
     await ws.prepare(request)
     app, session = request.app, DisplaySession()
     m, hub, show, fleet = app[SERVICES].metrics, app[SERVICES].hub, app[SERVICES].show, app[SERVICES].fleet
@@ -115,6 +117,8 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
         capabilities=hello.capabilities,
         address=client_address(request),
         connected_at=now,
+        # The hub writes shared frames straight to this socket while the display keeps up.
+        transport=request.transport,
         hello_name=hello.name,
     )
     hub.attach(conn, _snapshot_for(fleet, show, conn))

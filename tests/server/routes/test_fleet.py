@@ -351,6 +351,9 @@ async def test_a_safe_area_is_stored_listed_and_reaches_the_display_as_a_you_fra
     assert status == 200
     await ws.close()
     # Stored: a server started afresh on the same data tells the display in its snapshot.
+    # One server per data directory: this one stops before the next starts on its data.
+    await live.session.close()
+    await live.runner.cleanup()
     again = await start_server(live.app[SERVICES].config)
     try:
         ws, snap = await connect(again, "facade")

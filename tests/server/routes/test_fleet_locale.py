@@ -25,6 +25,9 @@ async def test_an_operator_sets_a_displays_locale_and_the_display_hears_it(live:
     assert status == 200
     await ws.close()
     # Kept in the store: a server started afresh on the same data says so in the snapshot.
+    # One server per data directory: this one stops before the next starts on its data.
+    await live.session.close()
+    await live.runner.cleanup()
     again = await start_server(live.app[SERVICES].config)
     try:
         ws, snap = await connect(again, "galata")
@@ -72,6 +75,9 @@ async def test_the_campaigns_words_per_language_are_stored_and_reach_the_display
     status, body = await live.put_json("/api/v1/campaign", {"goal": 5})
     assert status == 200 and body["translations"]["tr"]["name"] == "Haklar İçin Yaz"
     await ws.close()
+    # One server per data directory: this one stops before the next starts on its data.
+    await live.session.close()
+    await live.runner.cleanup()
     again = await start_server(live.app[SERVICES].config)
     try:
         status, body = await again.get("/api/v1/campaign")
