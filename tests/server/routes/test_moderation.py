@@ -206,7 +206,9 @@ async def test_the_preview_is_the_wall_drawing_the_message(live: RunningServer):
 
 async def test_trusted_integrators_are_approved_and_others_wait(config):
     # Its own data directory: the autouse fixture's server already runs on config's (one server per data dir).
-    trusted = replace(config, data_dir=config.data_dir.parent / "trusted", trusted_sources="token:test-ingest")
+    trusted = replace(
+        config, data_dir=config.data_dir.parent / "trusted", trusted_sources="token:test-ingest"
+    )
     live = await start_server(trusted)
     try:
         status, body = await live.post(
