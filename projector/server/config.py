@@ -40,6 +40,15 @@ class Config:
     totals_rate: float = 20.0
     #: Frames a display may fall behind by before it is dropped (it resyncs on return).
     client_queue: int = 1000
+    #: Displays no operator has set up (named, grouped, retired: fleet settings) are
+    #: forgotten this many seconds after they were last seen. 30 minutes: longer than a
+    #: reboot or a mobile network's outage, so the panel still shows a screen that dropped
+    #: (with its last error), yet a flood of hellos under made-up names is gone within it.
+    unknown_display_ttl: float = 1800.0
+    #: At most this many such displays are remembered at once (the oldest disconnected go
+    #: first). A real fleet of unconfigured screens is tens; 200 keeps ``/api/v1/displays``
+    #: and every panel push small however many names a hostile client makes up.
+    max_unknown_displays: int = 200
     max_batch: int = 10_000
     max_body_bytes: int = 8 * 1024 * 1024
     session_ttl: float = 12 * 3600.0

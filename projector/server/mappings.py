@@ -27,7 +27,7 @@ from projector.core.mapping import (
 )
 from projector.core.model import ValidationError
 from projector.core.protocol import Hello, MappingFrame, OutputInfo, PatternFrame, ProtocolError, Thumbnail
-from projector.server.hub import DisplayConnection, Hub
+from projector.server.hub import DisplayConnection, DisplayRecord, Hub
 from projector.store.writer import StoreWriter
 
 log = logging.getLogger("projector.mapping")
@@ -54,6 +54,14 @@ class Mappings:
         self.hub = hub
         self._store = store
         self.displays: dict[str, _Display] = {}
+        hub.on_forget.append(self.forget)
+
+    def forget(self, record: DisplayRecord) -> None:
+        """The hub forgot a display: drop its outputs and pictures here too (they come back
+        with its next hello; its stored mappings stay in the store)."""
+        hello_name = record.hello_name or record.name
+        if not self.connections(hello_name):
+            self.displays.pop(hello_name, None)
 
     # --- displays and their outputs ------------------------------------------------------------
 

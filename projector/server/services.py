@@ -63,7 +63,13 @@ SERVICES = web.AppKey("services", Services)
 def build_services(config: Config) -> Services:
     """Construct (not start) every service; nothing here touches the disk or the network."""
     metrics = Metrics()
-    hub = Hub(metrics, totals_rate=config.totals_rate, queue_limit=config.client_queue)
+    hub = Hub(
+        metrics,
+        totals_rate=config.totals_rate,
+        queue_limit=config.client_queue,
+        unknown_ttl=config.unknown_display_ttl,
+        max_unknown=config.max_unknown_displays,
+    )
     store = StoreWriter(config.db_path, database=config.database)
     show = Show(ShowState(), hub)
     control = ShowControl(show, store)
