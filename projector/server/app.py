@@ -116,6 +116,7 @@ async def _lifespan(app: web.Application) -> AsyncIterator[None]:
     await s.fleet.close()
     await s.media.close()
     s.previews.close()
+    s.passwords.close()
     s.show_control.close()
     await asyncio.get_running_loop().run_in_executor(None, s.store.close)
 

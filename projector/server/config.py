@@ -50,6 +50,12 @@ class Config:
     #: and every panel push small however many names a hostile client makes up.
     max_unknown_displays: int = 200
     max_batch: int = 10_000
+    #: Password checks (scrypt, ~50 ms and 16 MiB each) run on this many threads of their
+    #: own, never on the store's writer; at most ``login_queue`` more wait, and a login
+    #: beyond that is answered 503 with Retry-After at once. One thread is 20 logins a
+    #: second, plenty for operators, and leaves the other cores to ingest and displays.
+    login_workers: int = 1
+    login_queue: int = 8
     max_body_bytes: int = 8 * 1024 * 1024
     session_ttl: float = 12 * 3600.0
     #: Public endpoints (message form, login): requests per minute per address.
@@ -204,6 +210,8 @@ def load_config(
     take(env, "environment", lambda n: f"PROJECTOR_{n.upper()}")
     take(flags, "command line")
     config = replace(Config(), **values, cases=cases)
+    if not 1 <= config.login_workers <= 8:
+        raise ConfigError(f"login_workers must be between 1 and 8, got {config.login_workers}")
     if not 0 < config.totals_rate <= 1000:
         raise ConfigError(f"totals_rate must be between 0 and 1000 updates/s, got {config.totals_rate}")
     if not 0 <= config.port <= 65535:

@@ -114,7 +114,19 @@ class Store(Protocol):
         """Add an account; ``ValueError`` if the name (regardless of case) is taken."""
         ...
 
+    def create_user_hashed(self, username: str, password_hash: str, role: str, now: float) -> User:
+        """``create_user`` with the password already hashed (``security.hash_password``)."""
+        ...
+
     def get_user(self, username: str) -> User | None: ...
+
+    def login_record(self, username: str) -> tuple[User, str] | None:
+        """The user and their stored password hash (None: no such user)."""
+        ...
+
+    def replace_password_hash(self, username: str, old_hash: str, new_hash: str) -> bool:
+        """Store a rehash of the same password unless it changed since ``old_hash``; True if stored."""
+        ...
 
     def list_users(self) -> list[User]: ...
 
