@@ -55,6 +55,11 @@ class Config:
     #: beyond that is answered 503 with Retry-After at once. One thread is 20 logins a
     #: second, plenty for operators, and leaves the other cores to ingest and displays.
     login_workers: int = 1
+    #: Bytes of variants at focus points no case uses (the panel's preview of a focus not
+    #: yet saved; anyone with a display token may ask for any point). Past it the least
+    #: recently used go; cases' variants are never counted nor evicted. ~1 MB each at
+    #: 4K: 500 MB is a few hundred previews, small beside the data dir's media.
+    variant_cache_bytes: int = 500 * 1024 * 1024
     login_queue: int = 8
     max_body_bytes: int = 8 * 1024 * 1024
     session_ttl: float = 12 * 3600.0

@@ -77,7 +77,7 @@ def build_services(config: Config) -> Services:
     show = Show(ShowState(), hub)
     control = ShowControl(show, store)
     queue = ModerationQueue()
-    media = MediaService(config.data_dir)
+    media = MediaService(config.data_dir, adhoc_bytes=config.variant_cache_bytes)
     fleet = Fleet(hub, store, metrics, config.public_url)
     return Services(
         config=config,
