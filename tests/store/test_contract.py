@@ -152,6 +152,14 @@ def test_settings_and_campaign_survive_a_restart(open_store: StoreFactory) -> No
         assert s.load_campaign() == Campaign("Write for Rights 2026", goal=100_000, record=80_000)
 
 
+def test_a_setting_can_be_deleted(store: Store) -> None:
+    store.set_setting("outputs/lobby", "[]")
+    store.set_setting("outputs/hall", "[]")
+    assert store.delete_setting("outputs/lobby") is True
+    assert store.delete_setting("outputs/lobby") is False
+    assert store.get_setting("outputs/lobby") is None and store.get_setting("outputs/hall") == "[]"
+
+
 def test_cases_upsert_list_get_delete(store: Store) -> None:
     a = Case("case-a", "Ana", "MX", story="s", ask="free her")
     b = Case("case-b", "Bo", "KH", portrait="bo.jpg")

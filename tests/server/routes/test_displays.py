@@ -12,6 +12,7 @@ import pytest
 import websockets
 
 from projector.server.config import Config
+from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json
 
 
@@ -95,6 +96,18 @@ async def test_displays_from_hellos_are_bounded_and_an_operator_named_one_is_kep
     while (names := await _names(live)) != ["Main stage"] and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
     assert names == ["Main stage"]
+    # The outputs each hello stored went with them; the operator's display keeps its own.
+    store = live.app[SERVICES].store
+    assert await store.call(lambda s: s.get_setting("outputs/stage")) is not None
+    for _ in range(50):
+        left = await store.call(
+            lambda s: [s.get_setting(f"outputs/flood-{b}-{i}") for b in range(15) for i in range(10)]
+        )
+        if not any(left):
+            break
+        await asyncio.sleep(0.1)
+    assert not any(left)
+    assert not live.app[SERVICES].mappings.displays.keys() - {"stage"}
     # A connected display is never forgotten, however long ago it said hello.
     ws = await live.display("still-here")
     assert (await recv_json(ws))["type"] == "snapshot"
