@@ -136,3 +136,23 @@ async def test_a_display_that_falls_too_far_behind_is_dropped_and_counted():
     assert slow.closed_with == CLOSE_TOO_SLOW
     assert metrics.queue_drops._value.get() == 1
     assert metrics.displays._value.get() == 0
+
+
+async def test_records_of_displays_no_operator_set_up_are_capped_and_expire():
+    hub = Hub(Metrics(), unknown_ttl=60.0, max_unknown=3)
+    hub.configured = lambda hello_name: hello_name == "stage"
+    forgotten: list[str] = []
+    hub.on_forget.append(lambda record: forgotten.append(record.name))
+    stage = connect(hub, FakeSocket(), "stage")
+    hub.detach(stage)
+    for i in range(6):  # each disconnects before the next says hello
+        hub.detach(connect(hub, FakeSocket(), f"made-up-{i}"))
+    live = connect(hub, FakeSocket(), "live")
+    # The cap counts unconfigured records (the connected one too); the oldest idle go first.
+    assert sorted(hub.records) == ["live", "made-up-4", "made-up-5", "stage"]
+    assert forgotten == ["made-up-0", "made-up-1", "made-up-2", "made-up-3"]
+    # Past the expiry only the connected display and the configured one are left.
+    later = max(r.last_seen for r in hub.records.values()) + 61
+    hub.forget_unknown(later)
+    assert sorted(hub.records) == ["live", "stage"]
+    hub.detach(live)
