@@ -50,6 +50,12 @@ class PasswordHasher:
     def pending(self) -> int:
         return self._pending
 
+    def check_room(self) -> None:
+        """Raise ``HasherBusy`` now if a check would be refused, before any other work is
+        done for a login (its store read would queue on the writer with ingest)."""
+        if self._pending >= self.limit:
+            raise HasherBusy()
+
     async def verify(self, password: str, encoded: str | None) -> bool:
         """Whether ``password`` matches ``encoded``; None (no such user) costs one check too."""
         if encoded is None:

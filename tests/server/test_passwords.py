@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 import time
 import uuid
@@ -17,7 +18,7 @@ from projector.server.passwords import HasherBusy, PasswordHasher
 from projector.server.services import SERVICES
 from projector.store import security
 from tests.conftest import RunningServer
-from tests.server.test_process import ServerProcess, create_token
+from tests.server.test_process import ROOT, ServerProcess, create_token
 
 
 async def test_the_hasher_checks_with_the_stores_kdf() -> None:
@@ -56,10 +57,13 @@ async def test_a_full_queue_is_refused_at_once_and_frees_as_checks_end(
         with pytest.raises(HasherBusy):
             await hasher.verify("pw", "scrypt$x")
         assert time.perf_counter() - started < 0.05  # refused, not queued
+        with pytest.raises(HasherBusy):
+            hasher.check_room()  # what a login asks before it reads the store
         gate.set()
         assert await asyncio.gather(*waiting) == [False, False, False]
         await asyncio.sleep(0.01)  # the slots are given back from the worker thread
         assert hasher.pending == 0
+        hasher.check_room()
         assert not await hasher.verify("pw", "scrypt$x")
     finally:
         hasher.close()
@@ -96,25 +100,21 @@ async def _ingest_latencies(base: str, token: str, stop: float) -> list[float]:
                 assert r.status == 200, await r.text()
                 await r.read()
             out.append(time.perf_counter() - started)
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
     return out
 
 
-async def _wrong_logins(base: str, stop: float) -> dict[int, int]:
-    answers: dict[int, int] = {}
-    data = json.dumps({"username": "admin", "password": "not-the-password"})
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=16)) as http:
-
-        async def client() -> None:
-            while time.perf_counter() < stop:
-                async with http.post(
-                    base + "/api/v1/login", data=data, headers={"Content-Type": "application/json"}
-                ) as r:
-                    await r.read()
-                    answers[r.status] = answers.get(r.status, 0) + 1
-
-        await asyncio.gather(*(client() for _ in range(16)))
-    return answers
+async def _busy_seen(base: str, within: float) -> bool:
+    """Whether a login is refused 503 (the flood has filled the pool) within ``within`` s."""
+    data = {"username": "admin", "password": "probe"}
+    deadline = time.monotonic() + within
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            async with http.post(base + "/api/v1/login", json=data) as r:
+                if r.status == 503:
+                    return True
+            await asyncio.sleep(0.02)
+    return False
 
 
 async def test_ingest_latency_holds_while_wrong_logins_flood_a_real_server(
@@ -125,18 +125,38 @@ async def test_ingest_latency_holds_while_wrong_logins_flood_a_real_server(
     server = ServerProcess(tmp_path / "data")
     token = create_token(server.data_dir, "ingest")
     server.start()
+    flood: asyncio.subprocess.Process | None = None
     try:
         await _ingest_latencies(server.base, token, time.perf_counter() + 0.5)  # warm up
-        stop = time.perf_counter() + 3.0
-        flood = asyncio.ensure_future(_wrong_logins(server.base, stop + 0.3))
-        await asyncio.sleep(0.3)  # the password pool's queue is full by now
-        latencies = sorted(await _ingest_latencies(server.base, token, stop))
-        answers = await flood
+        # 16 clients in a process of their own (the flood must not share this loop).
+        flood = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.server.login_flood_client",
+            server.base,
+            "6",
+            "16",
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert await _busy_seen(server.base, 5.0), "the flood never filled the password pool"
+        latencies = sorted(await _ingest_latencies(server.base, token, time.perf_counter() + 2.5))
+        assert flood.returncode is None  # the flood lasted the whole measurement
+        out, _ = await flood.communicate()
+        answers = {int(k): v for k, v in json.loads(out).items()}
     finally:
+        if flood is not None and flood.returncode is None:
+            flood.kill()
+            await flood.wait()
         server.kill()
-    # On the store's writer thread the same flood took ingest's p99 to over a second.
+    # On the store's writer thread every ingest waited behind the queued checks: p50 ~0.7 s,
+    # p99 over a second (benchmarks/login_flood.py). Now ingest only shares the CPU: on an
+    # idle 2-core machine p99 is ~15 ms, but here the flood's 16 clients and the hash thread
+    # take most of two cores shared with other test workers, so the bounds leave room.
+    p50 = latencies[len(latencies) // 2]
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-    assert len(latencies) >= 50 and p99 < 0.2, (len(latencies), p99)
+    assert len(latencies) >= 50, len(latencies)
+    assert p50 < 0.05 and p99 < 0.5, (len(latencies), p50, latencies[-5:])
     # Logins were checked all along (401) and the excess refused at once (503), not queued.
     assert answers.get(401, 0) >= 10 and answers.get(503, 0) > 0, answers
     assert set(answers) <= {401, 503}, answers

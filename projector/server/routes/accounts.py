@@ -27,9 +27,11 @@ async def login(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     store, passwords = services.store, services.passwords
     # The store only reads the hash; the check runs on the password pool (see passwords.py),
-    # so a flood of wrong logins never waits in line with action ingest on the writer.
-    found = await store.call(lambda s: s.login_record(username))
+    # so a flood of wrong logins never waits in line with action ingest on the writer. A full
+    # pool is answered before the store read, so the excess of a flood costs the store nothing.
     try:
+        passwords.check_room()
+        found = await store.call(lambda s: s.login_record(username))
         ok = await passwords.verify(password, found[1] if found is not None else None)
     except HasherBusy as exc:
         raise _busy(exc) from None
