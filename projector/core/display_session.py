@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from projector.core import wire
+from projector.core.fleet import parse_display_name
+from projector.core.model import ValidationError
 from projector.core.protocol import (
     SUPPORTED_VERSIONS,
     ErrorFrame,
@@ -200,6 +202,15 @@ class DisplaySession:
                 "unsupported_protocol",
                 f"protocol {frame.protocol} not supported; server speaks {supported}",
                 CLOSE_PROTOCOL_ERROR,
+            )
+        try:
+            # The rules of an operator's rename: a name with '/' or a control character
+            # could not be edited on the panel afterwards (nor shown safely in a log line).
+            parse_display_name(frame.name, "hello.name")
+        except ValidationError as exc:
+            self._errors["bad_field"] += 1
+            return self._refuse(
+                "bad_field", f"{exc.field}: {exc.message}", CLOSE_PROTOCOL_ERROR, bad_frame=True
             )
         self.hello = frame
         self.phase = Phase.AUTHORIZING

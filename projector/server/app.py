@@ -149,6 +149,7 @@ async def _lifespan(app: web.Application, *, init: bool = False) -> AsyncIterato
     await s.fleet.close()
     await s.media.close()
     s.previews.close()
+    s.passwords.close()
     s.show_control.close()
     await asyncio.get_running_loop().run_in_executor(None, s.store.close)
     lock.release()

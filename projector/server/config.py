@@ -40,7 +40,27 @@ class Config:
     totals_rate: float = 20.0
     #: Frames a display may fall behind by before it is dropped (it resyncs on return).
     client_queue: int = 1000
+    #: Displays no operator has set up (named, grouped, retired: fleet settings) are
+    #: forgotten this many seconds after they were last seen. 30 minutes: longer than a
+    #: reboot or a mobile network's outage, so the panel still shows a screen that dropped
+    #: (with its last error), yet a flood of hellos under made-up names is gone within it.
+    unknown_display_ttl: float = 1800.0
+    #: At most this many such displays are remembered at once (the oldest disconnected go
+    #: first). A real fleet of unconfigured screens is tens; 200 keeps ``/api/v1/displays``
+    #: and every panel push small however many names a hostile client makes up.
+    max_unknown_displays: int = 200
     max_batch: int = 10_000
+    #: Password checks (scrypt, ~50 ms and 16 MiB each) run on this many threads of their
+    #: own, never on the store's writer; at most ``login_queue`` more wait, and a login
+    #: beyond that is answered 503 with Retry-After at once. One thread is 20 logins a
+    #: second, plenty for operators, and leaves the other cores to ingest and displays.
+    login_workers: int = 1
+    #: Bytes of variants at focus points no case uses (the panel's preview of a focus not
+    #: yet saved; anyone with a display token may ask for any point). Past it the least
+    #: recently used go; cases' variants are never counted nor evicted. ~1 MB each at
+    #: 4K: 500 MB is a few hundred previews, small beside the data dir's media.
+    variant_cache_bytes: int = 500 * 1024 * 1024
+    login_queue: int = 8
     max_body_bytes: int = 8 * 1024 * 1024
     session_ttl: float = 12 * 3600.0
     #: Public endpoints (message form, login): requests per minute per address.
@@ -204,6 +224,8 @@ def load_config(
     take(env, "environment", lambda n: f"PROJECTOR_{n.upper()}")
     take(flags, "command line")
     config = replace(Config(), **values, cases=cases)
+    if not 1 <= config.login_workers <= 8:
+        raise ConfigError(f"login_workers must be between 1 and 8, got {config.login_workers}")
     if not 0 < config.totals_rate <= 1000:
         raise ConfigError(f"totals_rate must be between 0 and 1000 updates/s, got {config.totals_rate}")
     if config.max_connections_per_address < 1 or config.max_connections < 0:

@@ -66,6 +66,12 @@ class Fleet:
             "projector_display_alerts_raised", "Alerts raised, by kind", ["alert"], registry=registry
         )
         registry.register(FleetCollector(hub, self))
+        # A display an operator named, grouped or retired is kept in the hub's records for
+        # good; only never-configured ones expire (see ``Hub.forget_unknown``).
+        hub.configured = self.configured
+
+    def configured(self, hello_name: str) -> bool:
+        return hello_name in self.settings
 
     async def start(self, on_change: Callable[[], None]) -> None:
         """Read the settings, then sweep health every ``SWEEP_INTERVAL``; ``on_change`` when alerts change."""
@@ -248,8 +254,11 @@ class Fleet:
         return [{"code": a.code, "level": a.level, "message": a.message} for a in found]
 
     def sweep(self, now: float) -> bool:
-        """Look at every display; log and count new alerts. True when any display's alerts changed."""
-        changed = False
+        """Forget idle unknown displays, then look at every display; log and count new alerts.
+
+        True when a display was forgotten or any display's alerts changed (the panel pushes).
+        """
+        changed = bool(self.hub.forget_unknown(now))
         current: dict[str, set[str]] = {}
         for record in list(self.hub.records.values()):
             found = alerts(self.observed(record), now)

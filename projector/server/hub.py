@@ -150,14 +150,27 @@ class Hub:
         totals_rate: float = 20.0,
         queue_limit: int = 1000,
         clock: Callable[[], float] = time.monotonic,
+        unknown_ttl: float = 1800.0,
+        max_unknown: int = 200,
     ) -> None:
         self.metrics = metrics
         self.interval = 1.0 / totals_rate
         self.queue_limit = queue_limit
         self.clock = clock
         self.clients: set[DisplayConnection] = set()
-        #: Every display seen since the server started, by name, for the panel.
+        #: Displays seen since the server started, by name, for the panel. Bounded: a
+        #: display no operator has configured is forgotten ``unknown_ttl`` seconds after it
+        #: was last seen, and at most ``max_unknown`` of them are kept (oldest
+        #: disconnected first), so a flood of hellos under made-up names cannot grow this,
+        #: ``/api/v1/displays`` and every panel push without end.
         self.records: dict[str, DisplayRecord] = {}
+        self.unknown_ttl = unknown_ttl
+        self.max_unknown = max_unknown
+        #: Whether a display (by hello name) has operators' settings and is kept for good;
+        #: the fleet sets this (the hub does not know the store).
+        self.configured: Callable[[str], bool] = lambda hello_name: False
+        #: Called with each record forgotten, so services keyed by display drop theirs too.
+        self.on_forget: list[Callable[[DisplayRecord], None]] = []
         self._pending: EventFrame | None = None
         self._pending_created = 0.0
         self._last_totals = float("-inf")
@@ -175,6 +188,7 @@ class Hub:
         record.connected_at = record.last_seen = conn.connected_at
         record.connections += 1
         conn.record = self.records[conn.name] = record
+        self.forget_unknown(time.time())
         self.metrics.displays.set(len(self.clients))
         conn.task = asyncio.get_running_loop().create_task(self._writer(conn), name=f"display:{conn.name}")
         self._deliver(conn, _Outgoing.of(snapshot_text, self.clock()))
@@ -190,6 +204,26 @@ class Hub:
                 conn.record.last_seen = time.time()
         self.clients.discard(conn)
         self.metrics.displays.set(len(self.clients))
+
+    def forget_unknown(self, now: float) -> list[DisplayRecord]:
+        """Drop records of unconfigured displays that are not connected and were last seen
+        over ``unknown_ttl`` ago, then the oldest disconnected ones beyond ``max_unknown``.
+
+        A connected display is never dropped (the server's connection caps bound those);
+        nor is one with operators' settings (named, grouped: someone set it up).
+        """
+        unknown = [r for r in self.records.values() if not self.configured(r.hello_name or r.name)]
+        idle = sorted((r for r in unknown if not r.connected), key=lambda r: r.last_seen)
+        over = len(unknown) - self.max_unknown
+        gone = [r for i, r in enumerate(idle) if i < over or now - r.last_seen > self.unknown_ttl]
+        for record in gone:
+            if self.records.get(record.name) is record:
+                del self.records[record.name]
+            for listener in self.on_forget:
+                listener(record)
+        if gone:  # debug: under a flood of hellos this runs for every one
+            log.debug("forgot %d display(s) no operator set up (idle or over the cap)", len(gone))
+        return gone
 
     def resync(self, conn: DisplayConnection, snapshot_text: str) -> None:
         """Replace whatever the display has not received yet with a fresh snapshot."""

@@ -27,7 +27,7 @@ from projector.core.mapping import (
 )
 from projector.core.model import ValidationError
 from projector.core.protocol import Hello, MappingFrame, OutputInfo, PatternFrame, ProtocolError, Thumbnail
-from projector.server.hub import DisplayConnection, Hub
+from projector.server.hub import DisplayConnection, DisplayRecord, Hub
 from projector.store.writer import StoreWriter
 
 log = logging.getLogger("projector.mapping")
@@ -54,6 +54,29 @@ class Mappings:
         self.hub = hub
         self._store = store
         self.displays: dict[str, _Display] = {}
+        #: Store deletions of forgotten displays' outputs, kept until done (asyncio holds
+        #: only weak references to tasks).
+        self._forgetting: set[asyncio.Task[None]] = set()
+        hub.on_forget.append(self.forget)
+
+    def forget(self, record: DisplayRecord) -> None:
+        """The hub forgot a display: drop its outputs and pictures here and in the store too,
+        or a flood of made-up names would leave a row each. They come back with its next
+        hello (stored after this deletion: the store runs calls in order); mappings someone
+        calibrated stay in the store."""
+        hello_name = record.hello_name or record.name
+        if self.connections(hello_name):
+            return
+        self.displays.pop(hello_name, None)
+        task = asyncio.get_running_loop().create_task(self._forget_outputs(hello_name))
+        self._forgetting.add(task)
+        task.add_done_callback(self._forgetting.discard)
+
+    async def _forget_outputs(self, hello_name: str) -> None:
+        try:
+            await self._store.call(lambda s: s.delete_setting(f"outputs/{hello_name}"))
+        except Exception:
+            log.exception("could not forget the outputs of display %r", hello_name)
 
     # --- displays and their outputs ------------------------------------------------------------
 

@@ -18,9 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from media.library import MediaLibrary
-from media.variants import VARIANTS, Job, Progress, jobs_for, prepare
+from media.variants import VARIANTS, Job, Progress, Variant, jobs_for, prepare, variant_path
 from projector.core.state import CaseUpdated, Event, ShowState
 from projector.server.show import Show
+from projector.server.variant_cache import VariantCache, snap
 from projector.store.writer import StoreWriter
 
 log = logging.getLogger("projector.media")
@@ -32,8 +33,12 @@ def default_workers() -> int:
 
 
 class MediaService:
-    def __init__(self, data_dir: Path, workers: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, workers: int | None = None, adhoc_bytes: int = 500 * 1024 * 1024
+    ) -> None:
         self.library = MediaLibrary(Path(data_dir) / "media")
+        #: Variants at focus points no case uses, on a grid, evicted past ``adhoc_bytes``.
+        self.adhoc = VariantCache(self.library.root / "variants-adhoc", adhoc_bytes)
         self.workers = workers if workers is not None else default_workers()
         self.progress = Progress()
         self.progress.finished = self.progress.started
@@ -50,6 +55,8 @@ class MediaService:
     def start(self, state: Callable[[], ShowState], media: Callable[[], list[str]]) -> None:
         """``state()`` gives the show (its cases); ``media()`` every stored hash (blocking: run in a thread)."""
         self._state, self._media = state, media
+        # At start-up, before any request: a few hundred files at most (the bound / ~1 MB).
+        self.adhoc.load()
         self._wake = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="media-variants")
         self.want_variants()
@@ -79,6 +86,28 @@ class MediaService:
                 out.append((case.portrait, case.focus))
             out.extend((p.media, p.focus) for p in case.portraits)
         return out
+
+    def variant_target(
+        self,
+        state: ShowState,
+        media_hash: str,
+        variant: Variant,
+        focus: tuple[float, float] | None,
+    ) -> tuple[Path, tuple[float, float] | None, bool]:
+        """Where a requested variant lives, the focus to make it with, and whether it is ad hoc.
+
+        A focus a case uses (exactly, or once snapped to the grid) is that case's file,
+        kept for good; any other focus is snapped to the grid and cached in ``adhoc``.
+        """
+        root = self.library.variants_root
+        if focus is None or not variant.uses_focus:
+            return variant_path(root, media_hash, variant, focus), focus, False
+        cased = {f for h, f in self.pictures(state) if h == media_hash and f is not None}
+        for candidate in (focus, snap(focus)):
+            path = variant_path(root, media_hash, variant, candidate)
+            if any(variant_path(root, media_hash, variant, f) == path for f in cased):
+                return path, candidate, False
+        return self.adhoc.path(media_hash, variant, focus), snap(focus), True
 
     async def _run(self) -> None:
         assert self._wake is not None and self._state is not None and self._media is not None

@@ -22,6 +22,7 @@ from projector.server.message_preview import PreviewRenderer
 from projector.server.moderation import Intake, ModerationQueue
 from projector.server.osc import OscServer
 from projector.server.panels import PanelHub
+from projector.server.passwords import PasswordHasher
 from projector.server.scheduler import Scheduler
 from projector.server.show import Show
 from projector.server.show_control import ShowControl
@@ -44,6 +45,8 @@ class Services:
     #: Cue changes: decided, stored, then shown.
     show_control: ShowControl
     tokens: TokenCache
+    #: Password hashing and checks, on a small bounded pool of their own.
+    passwords: PasswordHasher
     #: The public message form's rate limit, per address.
     public_limiter: RateLimiter
     intake: Intake
@@ -63,12 +66,18 @@ SERVICES = web.AppKey("services", Services)
 def build_services(config: Config) -> Services:
     """Construct (not start) every service; nothing here touches the disk or the network."""
     metrics = Metrics()
-    hub = Hub(metrics, totals_rate=config.totals_rate, queue_limit=config.client_queue)
+    hub = Hub(
+        metrics,
+        totals_rate=config.totals_rate,
+        queue_limit=config.client_queue,
+        unknown_ttl=config.unknown_display_ttl,
+        max_unknown=config.max_unknown_displays,
+    )
     store = StoreWriter(config.db_path, database=config.database)
     show = Show(ShowState(), hub)
     control = ShowControl(show, store)
     queue = ModerationQueue()
-    media = MediaService(config.data_dir)
+    media = MediaService(config.data_dir, adhoc_bytes=config.variant_cache_bytes)
     fleet = Fleet(hub, store, metrics, config.public_url)
     return Services(
         config=config,
@@ -78,6 +87,7 @@ def build_services(config: Config) -> Services:
         show=show,
         show_control=control,
         tokens=TokenCache(),
+        passwords=PasswordHasher(config.login_workers, config.login_queue),
         public_limiter=RateLimiter(config.public_rate_per_minute),
         intake=Intake(Rules(trusted_sources=config.trusted)),
         queue=queue,

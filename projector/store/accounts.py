@@ -111,10 +111,13 @@ class AccountsMixin(StoreBase):
 
     def create_user(self, username: str, password: str, role: str, now: float) -> User:
         """Add an operator account. Names are unique regardless of case."""
-        check_choice("role", role, USER_ROLES)
-        if not username or len(username) > MAX_USERNAME_LENGTH or not username.isprintable():
-            raise ValueError(f"username must be 1-{MAX_USERNAME_LENGTH} printable characters")
-        password_hash = security.hash_password(password)
+        _check_new_user(username, role)
+        return self.create_user_hashed(username, security.hash_password(password), role, now)
+
+    def create_user_hashed(self, username: str, password_hash: str, role: str, now: float) -> User:
+        """``create_user`` with the password already hashed: the server hashes on its own
+        pool (``projector.server.passwords``), never on the store's writer thread."""
+        _check_new_user(username, role)
         try:
             with self._transaction() as conn:
                 conn.execute(
@@ -157,6 +160,23 @@ class AccountsMixin(StoreBase):
                     (security.hash_password(password), name),
                 )
         return User(name, role, created_at)
+
+    def login_record(self, username: str) -> tuple[User, str] | None:
+        """The user and their stored password hash, so the (slow) check can run elsewhere."""
+        row = self._conn.execute(
+            "SELECT username, role, created_at, password_hash FROM users WHERE username = ?", (username,)
+        ).fetchone()
+        return None if row is None else (User(row[0], row[1], row[2]), row[3])
+
+    def replace_password_hash(self, username: str, old_hash: str, new_hash: str) -> bool:
+        """Store a rehash of the same password (stronger parameters), unless the password
+        changed since ``old_hash`` was read; True if stored."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?",
+                (new_hash, username, old_hash),
+            )
+            return cursor.rowcount > 0
 
     def set_password(self, username: str, password: str) -> bool:
         """Change a password and end that user's sessions. False if no such user."""
@@ -205,3 +225,9 @@ class AccountsMixin(StoreBase):
     def delete_session(self, secret: str) -> None:
         with self._transaction() as conn:
             conn.execute("DELETE FROM sessions WHERE secret_hash = ?", (security.hash_token(secret),))
+
+
+def _check_new_user(username: str, role: str) -> None:
+    check_choice("role", role, USER_ROLES)
+    if not username or len(username) > MAX_USERNAME_LENGTH or not username.isprintable():
+        raise ValueError(f"username must be 1-{MAX_USERNAME_LENGTH} printable characters")

@@ -20,6 +20,11 @@ class SettingsMixin(StoreBase):
         with self._transaction() as conn:
             self._put_setting(conn, key, value)
 
+    def delete_setting(self, key: str) -> bool:
+        """Remove a setting; True if there was one."""
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM settings WHERE key = ?", (key,)).rowcount > 0
+
     @staticmethod
     def _put_setting(conn: Connection, key: str, value: str) -> None:
         conn.execute(

@@ -97,6 +97,15 @@ def test_a_binary_hello_is_refused():
         ('{"v": 1, "type": "teleport"}', "unknown_type", None),
         ('{"v": 9, "type": "hello"}', "unsupported_version", None),
         ("x" * (2 * 1024 * 1024), "too_big", None),
+        # A hello name follows the operator's rename rules (parse_display_name).
+        (hello_text(name="lobby/left"), "bad_field",
+         "hello.name: must not contain control characters or '/'"),
+        (hello_text(name="lobby\x1b[2J"), "bad_field",
+         "hello.name: must not contain control characters or '/'"),
+        (hello_text(name="lobby\u202e"), "bad_field",
+         "hello.name: must not contain control characters or '/'"),
+        (hello_text(name=" lobby"), "bad_field", "hello.name: must not start or end with a space"),
+        (hello_text(name="   "), "bad_field", "hello.name: must be a non-empty name"),
     ],
 )  # fmt: skip
 def test_bad_hellos_are_refused_with_a_protocol_error_close(text: str, code: str, message: str | None):
@@ -111,6 +120,14 @@ def test_bad_hellos_are_refused_with_a_protocol_error_close(text: str, code: str
     decoded = code in ("expected_hello", "unsupported_protocol")
     assert refusal.bad_frame is not decoded
     assert dict(session.health.errors) == ({} if decoded else {code: 1})
+
+
+def test_a_hello_name_of_the_longest_rename_is_let_in_and_one_more_is_refused():
+    # The same limit as a rename (MAX_DISPLAY_NAME), whichever check meets it first.
+    assert isinstance(DisplaySession().receive_hello(hello_text(name="é" * 100)), Hello)
+    refusal = DisplaySession().receive_hello(hello_text(name="é" * 101))
+    assert isinstance(refusal, Refusal) and refusal.code == "bad_field"
+    assert refusal.close_code == CLOSE_PROTOCOL_ERROR
 
 
 @pytest.mark.parametrize(

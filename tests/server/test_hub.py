@@ -313,3 +313,23 @@ async def test_a_slot_missed_by_more_than_an_interval_is_not_made_up_with_a_burs
         await settle()
     # the third waits an interval after the second instead of catching up on the grid
     assert [f.get("total") for f in ws.frames[1:]] == [1, 2]
+
+
+async def test_records_of_displays_no_operator_set_up_are_capped_and_expire():
+    hub = Hub(Metrics(), unknown_ttl=60.0, max_unknown=3)
+    hub.configured = lambda hello_name: hello_name == "stage"
+    forgotten: list[str] = []
+    hub.on_forget.append(lambda record: forgotten.append(record.name))
+    stage = connect(hub, FakeSocket(), "stage")
+    hub.detach(stage)
+    for i in range(6):  # each disconnects before the next says hello
+        hub.detach(connect(hub, FakeSocket(), f"made-up-{i}"))
+    live = connect(hub, FakeSocket(), "live")
+    # The cap counts unconfigured records (the connected one too); the oldest idle go first.
+    assert sorted(hub.records) == ["live", "made-up-4", "made-up-5", "stage"]
+    assert forgotten == ["made-up-0", "made-up-1", "made-up-2", "made-up-3"]
+    # Past the expiry only the connected display and the configured one are left.
+    later = max(r.last_seen for r in hub.records.values()) + 61
+    hub.forget_unknown(later)
+    assert sorted(hub.records) == ["live", "stage"]
+    hub.detach(live)

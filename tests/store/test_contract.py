@@ -11,6 +11,7 @@ from contextlib import closing
 import pytest
 
 from projector.core.model import Action, Campaign, Case, CaseStatus, Channel, Totals
+from projector.store import security
 from projector.store.base import Store
 from tests.store.support import StoreFactory, act
 
@@ -151,6 +152,14 @@ def test_settings_and_campaign_survive_a_restart(open_store: StoreFactory) -> No
         assert s.load_campaign() == Campaign("Write for Rights 2026", goal=100_000, record=80_000)
 
 
+def test_a_setting_can_be_deleted(store: Store) -> None:
+    store.set_setting("outputs/lobby", "[]")
+    store.set_setting("outputs/hall", "[]")
+    assert store.delete_setting("outputs/lobby") is True
+    assert store.delete_setting("outputs/lobby") is False
+    assert store.get_setting("outputs/lobby") is None and store.get_setting("outputs/hall") == "[]"
+
+
 def test_cases_upsert_list_get_delete(store: Store) -> None:
     a = Case("case-a", "Ana", "MX", story="s", ask="free her")
     b = Case("case-b", "Bo", "KH", portrait="bo.jpg")
@@ -213,6 +222,23 @@ def test_passwords_are_checked(store: Store) -> None:
     assert store.authenticate("Maria", "wrong") is None
     assert store.authenticate("nobody", "s3cret-enough") is None
     assert store.get_user("Maria") == user and store.get_user("nobody") is None
+
+
+def test_the_store_keeps_hashes_made_elsewhere(store: Store) -> None:
+    # The server hashes on its own pool; the store only reads and writes the hash.
+    user = store.create_user_hashed("Ana", security.hash_password("pw-of-ana"), "admin", 1.0)
+    found = store.login_record("ana")  # names ignore case here too
+    assert found is not None and found[0] == user
+    assert security.verify_password("pw-of-ana", found[1])
+    assert store.login_record("nobody") is None
+    stronger = security.hash_password("pw-of-ana")
+    assert store.replace_password_hash("Ana", "scrypt$not-the-current-hash", stronger) is False
+    assert store.replace_password_hash("Ana", found[1], stronger) is True
+    assert store.login_record("Ana") == (user, stronger)
+    with pytest.raises(ValueError, match="already exists"):
+        store.create_user_hashed("ANA", stronger, "viewer", 2.0)
+    with pytest.raises(ValueError, match="'root'"):
+        store.create_user_hashed("bo", stronger, "root", 2.0)
 
 
 def test_user_rules(store: Store) -> None:

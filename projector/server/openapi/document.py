@@ -37,6 +37,23 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): _json(_ERROR, text[c]) for c in codes}
 
 
+def _login_op() -> dict[str, Any]:
+    op = _op(
+        "Log in; sets the session cookie and returns the CSRF token",
+        body={
+            "type": "object",
+            "required": ["username", "password"],
+            "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+        },
+        errors=(400, 401, 422, 429),
+    )
+    # Password checks run on a bounded pool of their own (projector.server.passwords).
+    op["responses"]["503"] = _json(
+        _ERROR, "`busy`: too many logins at once; retry after the seconds in `Retry-After`"
+    )
+    return op
+
+
 def _op(
     summary: str,
     *,
@@ -444,17 +461,7 @@ def openapi_document() -> dict[str, Any]:
             },
             **_media_paths(operator),
             **_i18n_paths(),
-            "/api/v1/login": {
-                "post": _op(
-                    "Log in; sets the session cookie and returns the CSRF token",
-                    body={
-                        "type": "object",
-                        "required": ["username", "password"],
-                        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-                    },
-                    errors=(400, 401, 422, 429),
-                )
-            },
+            "/api/v1/login": {"post": _login_op()},
             "/api/v1/logout": {"post": _op("End the session")},
             "/api/v1/me": {"get": _op("Who am I", security=operator, errors=(401,))},
             "/api/v1/tokens": {

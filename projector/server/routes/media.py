@@ -32,7 +32,7 @@ from media.exchange import (
 )
 from media.library import MAX_UPLOAD_BYTES, Ingested
 from media.pipeline import MediaError
-from media.variants import VARIANTS, Job, make_variant, variant_path
+from media.variants import VARIANTS, Job, make_variant
 from projector.core.model import MEDIA_HASH_PATTERN, Case, ValidationError, parse_focus
 from projector.core.state import UpsertCase
 from projector.server.services import SERVICES
@@ -176,20 +176,34 @@ async def get_variant(request: web.Request) -> web.StreamResponse:
             focus = parse_focus([float(v) for v in request.query["focus"].split(",")], "focus")
         except ValueError:
             raise ValidationError("focus", "must be x,y with two numbers from 0 to 1") from None
-    service = request.app[SERVICES].media
+    services = request.app[SERVICES]
+    service = services.media
     source = service.library.path_of(media_hash)
     if not source.is_file():
         raise ApiError(404, "not_found", f"no media {media_hash}")
-    target = variant_path(service.library.variants_root, media_hash, variant, focus)
-    if not target.is_file():
-        job = Job(media_hash, variant.name, source, target, focus)
-        try:
-            await asyncio.get_running_loop().run_in_executor(None, make_variant, job)
-        except MediaError as exc:
-            raise ApiError(422, "bad_image", str(exc)) from None
+    # Any focus a caller names would be a new file for good: only cases' focus points are
+    # kept; the rest snap to a grid and live in a cache bounded by bytes (variant_cache.py).
+    target, focus, adhoc = service.variant_target(services.show.state, media_hash, variant, focus)
     mime = "image/png" if variant.extension == ".png" else "image/jpeg"
     etag = f"{media_hash}-{target.stem}"
-    return await send_file(request, target, etag, mime)
+    if not adhoc:
+        await _make_variant(Job(media_hash, variant.name, source, target, focus))
+        return await send_file(request, target, etag, mime)
+    with service.adhoc.using(target):
+        size = await _make_variant(Job(media_hash, variant.name, source, target, focus))
+        if size is not None:
+            service.adhoc.added(target, size)
+        return await send_file(request, target, etag, mime)
+
+
+async def _make_variant(job: Job) -> int | None:
+    """Make a variant unless its file exists; its size when made now."""
+    if job.target.is_file():
+        return None
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, make_variant, job)
+    except MediaError as exc:
+        raise ApiError(422, "bad_image", str(exc)) from None
 
 
 async def progress(request: web.Request) -> web.Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -19,12 +19,22 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class ApiError(Exception):
     """Raised by handlers; turned into a JSON error response by the middleware."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        #: Extra response headers (``Retry-After`` on a 503 or 429).
+        self.headers = dict(headers or {})
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
@@ -52,7 +62,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except ApiError as exc:
         log.info("%s %s -> %d %s: %s", request.method, request.path, exc.status, exc.code, exc.message)
-        return error_response(exc.status, exc.code, exc.message, exc.field)
+        response = error_response(exc.status, exc.code, exc.message, exc.field)
+        response.headers.update(exc.headers)
+        return response
     except ValidationError as exc:
         log.info("%s %s -> 422 invalid %s: %s", request.method, request.path, exc.field, exc.message)
         return error_response(422, "invalid", str(exc), exc.field)

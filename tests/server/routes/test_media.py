@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from media.dossier import DEMO_DIR
+from projector.server.config import Config
 from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json
 
@@ -78,3 +82,81 @@ def test_clean_png_bytes_are_small() -> None:  # a guard on what the fixtures ab
     out = io.BytesIO()
     Image.open(DEMO_DIR / "ramon-dizon" / "portrait.png").save(out, "PNG")
     assert len(out.getvalue()) < 8 * 1024 * 1024
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    # A small bound for ad-hoc variants, so 200 requests pass it many times over.
+    return replace(Config(), data_dir=tmp_path / "data", port=0, variant_cache_bytes=ADHOC_BOUND)
+
+
+ADHOC_BOUND = 1_000_000
+
+
+def _noisy_png() -> bytes:
+    """A small picture that does not compress to nothing (each variant tens of KB)."""
+    image = Image.effect_noise((240, 320), 80).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+async def _variant(live: RunningServer, media_hash: str, focus: str) -> tuple[int, str]:
+    headers = {"Authorization": f"Bearer {live.tokens['display']}"}
+    url = f"{live.base}/api/v1/media/{media_hash}/variants/portrait-1080?focus={focus}"
+    async with live.session.get(url, headers=headers) as r:
+        await r.read()
+        return r.status, r.headers.get("ETag", "")
+
+
+def _files(root: Path) -> dict[Path, int]:
+    return {p: p.stat().st_size for p in root.rglob("*") if p.is_file()} if root.is_dir() else {}
+
+
+async def test_variants_at_any_focus_are_bounded_on_disk_and_cases_variants_are_kept(
+    live: RunningServer,
+) -> None:
+    headers = {"Authorization": f"Bearer {live.tokens['operator']}", "Content-Type": "image/png"}
+    async with live.session.post(live.base + "/api/v1/media", data=_noisy_png(), headers=headers) as r:
+        assert r.status in (200, 201), await r.text()
+        media_hash = (await r.json())["hash"]
+    status, _ = await live.put_json(
+        "/api/v1/cases/ramon",
+        {"name": "Ramon", "country": "PH", "portrait": media_hash, "focus": [0.437, 0.291]},
+    )
+    assert status == 200
+    service = live.app[SERVICES].media
+    case_file = service.library.variants_root / media_hash[:2] / media_hash / "portrait-1080@0.437,0.291.jpg"
+    for _ in range(300):
+        if case_file.is_file() and not service.progress.running:
+            break
+        await asyncio.sleep(0.1)
+    assert case_file.is_file()
+    adhoc_root = service.adhoc.root
+
+    # Nearby points snap to one grid point: one file, one ETag.
+    first = await _variant(live, media_hash, "0.501,0.302")
+    second = await _variant(live, media_hash, "0.499,0.298")
+    assert first[0] == second[0] == 200 and first[1] == second[1]
+    assert len(_files(adhoc_root)) == 1
+    # The case's own focus is the case's file, made ahead and not counted in the cache.
+    status, etag = await _variant(live, media_hash, "0.437,0.291")
+    assert status == 200 and "0.437,0.291" in etag and len(_files(adhoc_root)) == 1
+
+    # 200 distinct points (each a grid point, nudged off it), four at a time.
+    points = [f"{(i % 20) / 20 + 0.01:.3f},{(i // 20) / 20 + 0.01:.3f}" for i in range(200)]
+    sizes: set[int] = set()
+    for start in range(0, 200, 4):
+        answers = await asyncio.gather(*(_variant(live, media_hash, p) for p in points[start : start + 4]))
+        assert all(status == 200 for status, _ in answers), answers
+        files = _files(adhoc_root)
+        sizes.update(files.values())
+        # Past the bound only by the few files being sent at that moment.
+        assert sum(files.values()) <= ADHOC_BOUND + 4 * max(files.values()), sum(files.values())
+    files = _files(adhoc_root)
+    assert sum(files.values()) <= ADHOC_BOUND, sum(files.values())
+    assert 200 * min(sizes) > 2 * ADHOC_BOUND  # so the bound was really met (and kept)
+    assert len(files) < 200 and service.adhoc.total == sum(files.values())
+    # Least recently used went first: the last point asked for is still there.
+    assert any(p.name == "portrait-1080@0.950,0.450.jpg" for p in files)
+    assert case_file.is_file()
