@@ -79,6 +79,11 @@ async def read_json(request: web.Request, *, constants: bool = False) -> object:
     ``constants``: read ``NaN`` and ``Infinity`` as numbers instead of refusing the body
     as malformed, for bodies whose validator then names the field that holds one (a
     mapping's corner, a safe area's margin): "corners[2].x must be finite" helps more.
+
+    An object that names a key twice is refused (400 ``duplicate_key``): parsers
+    disagree on which one wins (Python takes the last, others the first), so a
+    proxy or a validator in front could have checked a different value than the
+    one we would act on.
     """
     content_type = request.content_type
     if content_type not in ("application/json", "application/x-json") and not content_type.endswith("+json"):
@@ -89,7 +94,11 @@ async def read_json(request: web.Request, *, constants: bool = False) -> object:
     except UnicodeDecodeError as exc:
         raise ApiError(400, "invalid_utf8", f"body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text) if constants else json.loads(text, parse_constant=_no_constants)
+        if constants:
+            return json.loads(text, object_pairs_hook=_unique_keys)
+        return json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
+    except DuplicateKeyError as exc:
+        raise ApiError(400, "duplicate_key", str(exc), exc.key) from None
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
 
@@ -100,6 +109,23 @@ async def read_json_object(request: web.Request, *, constants: bool = False) -> 
     if not isinstance(body, dict):
         raise ValidationError("body", "must be a JSON object")
     return body
+
+
+class DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"body names the key {key!r} more than once")
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(key)
+            seen.add(key)
+    return obj
 
 
 def _no_constants(name: str) -> float:
