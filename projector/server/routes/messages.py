@@ -32,6 +32,7 @@ from projector.core.model import Action, Channel, ValidationError, is_country_co
 from projector.core.moderation import (
     Screened,
     Verdict,
+    is_blank,
     normalize,
     parse_blocklist,
 )
@@ -112,7 +113,7 @@ def _text_field(body: dict[str, Any], name: str, *, required: bool) -> str:
         raise ValidationError(name, "must be a string")
     if len(value) > MAX_RAW_LENGTH:
         raise ValidationError(name, f"must be at most {MAX_RAW_LENGTH} characters")
-    if required and not value.strip():
+    if required and is_blank(value):  # only zero-width joiners, BOMs, bidi marks is empty too
         raise ValidationError(name, "must not be empty")
     return value
 
@@ -356,7 +357,7 @@ async def edit_message(request: web.Request) -> web.Response:
     rules = request.app[SERVICES].intake.rules
     text = normalize(_text_field(body, "text", required=True))
     name = normalize(_text_field(body, "name", required=False)) if "name" in body else stored.name
-    if not text:
+    if is_blank(text):
         raise ValidationError("text", "must not be empty after removing invisible characters")
     if len(text) > rules.max_length:
         raise ValidationError("text", f"must be at most {rules.max_length} characters (is {len(text)})")

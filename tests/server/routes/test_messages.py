@@ -47,6 +47,17 @@ async def test_refused_messages_get_a_reason_and_are_kept_as_rejected(live: Runn
     assert await messages(live, "pending") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["\u200d\u200d\u200d\u200d\u200d", "\u200b\ufeff\u200e\u200f", "\u3164\u2800 \u200d", "\ufeff"],
+)
+async def test_a_message_of_only_invisible_characters_is_refused_as_empty(live: RunningServer, text):
+    status, body = await submit(live, {"text": text, "name": "Sam"})
+    assert status == 422, body
+    assert body["error"]["field"] == "text" and "empty" in body["error"]["message"]
+    assert await messages(live, "pending") == [] and await messages(live, "approved") == []
+
+
 async def test_markup_rtl_tricks_and_zalgo_are_held_as_plain_clean_text(live: RunningServer):
     live.app[SERVICES].intake.rules = replace(live.app[SERVICES].intake.rules, flood_max=10)
     for text in (
@@ -131,6 +142,16 @@ async def test_a_flood_from_one_number_is_counted_but_not_shown(with_twilio: Run
     assert (await live.get("/api/v1/totals"))[1]["by_channel"] == {"sms": 6}
     assert len(await messages(live, "pending")) == 3
     assert len(await messages(live, "rejected")) == 3
+
+
+async def test_an_sms_of_only_zero_width_joiners_is_counted_but_rejected_as_empty(
+    with_twilio: RunningServer,
+):
+    params = {"MessageSid": "SM-blank", "From": "+33612345678", "Body": "\u200d\u200d\u200d\u200b"}
+    assert (await sms(with_twilio, params))[0] == 200
+    assert await messages(with_twilio, "pending") == []
+    (rejected,) = await messages(with_twilio, "rejected")
+    assert rejected["text"] == "" and "empty message" in rejected["notes"]
 
 
 async def test_the_sms_webhook_is_closed_until_configured(live: RunningServer):

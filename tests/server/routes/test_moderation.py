@@ -79,6 +79,8 @@ async def test_an_edit_changes_the_wall_and_the_log_keeps_the_original(live: Run
         ({}, "text"),
         ({"text": ""}, "text"),
         ({"text": "\u200b\u202e"}, "text"),
+        ({"text": "\u200d\u200d\u200c\u200d"}, "text"),  # joiners alone: normalize keeps them
+        ({"text": "\u3164 \u2800"}, "text"),
         ({"text": "x" * 281}, "text"),
         ({"text": 5}, "text"),
         ({"text": "ok", "colour": "red"}, "colour"),
