@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from projector.display.options import add_display_arguments, options_from_args
 from projector.display.run import run_display
 from projector.display.video import NoVideoDevice, start_video
 from projector.server.config import ConfigError, load_config
+from projector.store.records import StoreError, is_disk_full
 from projector.store.sqlite import SqliteStore
 
 SCOPES = ("ingest", "display", "operator", "admin")
@@ -30,12 +32,22 @@ def _cmd_serve(ns: argparse.Namespace) -> int:
 
 def _cmd_token_create(ns: argparse.Namespace) -> int:
     config = load_config(overrides={"data_dir": ns.data_dir})
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(config.db_path)
+    # A store that cannot be written (a full disk, a damaged file) is one line saying so,
+    # and exit status 1: whoever runs this is setting up a show, not reading a traceback.
     try:
-        token_id, secret = store.create_token(ns.scope, ns.label or ns.scope, time.time())
-    finally:
-        store.close()
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        store = SqliteStore(config.db_path)
+        try:
+            token_id, secret = store.create_token(ns.scope, ns.label or ns.scope, time.time())
+        finally:
+            store.close()
+    except (StoreError, sqlite3.Error, OSError) as exc:
+        if is_disk_full(exc):
+            reason = f"the disk holding {config.data_dir} is full"
+        else:
+            reason = " ".join(str(exc).split())
+        print(f"projector token create: {reason}; no token was created", file=sys.stderr)
+        return 1
     print(
         f"created {ns.scope} token #{token_id} in {config.db_path}; it is shown only once:", file=sys.stderr
     )

@@ -41,6 +41,13 @@ class Intake:
             self._history.popitem(last=False)
         return screened
 
+    def forget(self, sender: str, at: float) -> None:
+        """Take back the message screened at ``at``: it was not stored (a full disk), so
+        the sender's retry must not count as a flood or a duplicate of it."""
+        history = self._history.get(sender)
+        if history is not None:
+            self._history[sender] = SenderHistory(tuple(e for e in history.entries if e[0] != at))
+
 
 class ModerationQueue:
     """What operator panels watch: a revision that moves on every change to the

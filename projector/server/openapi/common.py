@@ -150,7 +150,7 @@ ERROR_TEXT = {
     415: "Content-Type is not application/json",
     422: "A field is invalid; `error.field` names it",
     429: "Rate limited",
-    503: "The store could not make the change durable; nothing changed, retry",
+    503: "The store could not make the change durable (`store_failed`; `storage_full`: the disk is full); nothing changed, retry after `Retry-After` seconds",
 }
 
 

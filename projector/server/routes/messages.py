@@ -166,9 +166,14 @@ async def submit_message(request: web.Request) -> web.Response:
     if lang is None:
         lang = await _detect(text)
     now = time.time()
-    screened = request.app[SERVICES].intake.screen(text, name, lang, source, sender, now)
+    intake = request.app[SERVICES].intake
+    screened = intake.screen(text, name, lang, source, sender, now)
     message_id = uuid.uuid4().hex
-    status = await _take_in(request, message_id, screened, country, lang, source, sender, now)
+    try:
+        status = await _take_in(request, message_id, screened, country, lang, source, sender, now)
+    except Exception:
+        intake.forget(sender, now)  # not stored: the supporter's retry is not a duplicate
+        raise
     if status == "rejected":
         raise ApiError(422, "rejected", f"this message cannot be shown: {screened.reasons[0]}", "text")
     response = json_response(
@@ -235,8 +240,13 @@ async def twilio_sms(request: web.Request) -> web.Response:
     known = await store.call(lambda s: s.get_message(message_id) is not None or s.is_blocked(sender))
     if not known:
         lang = await _detect(text)
-        screened = request.app[SERVICES].intake.screen(text, "", lang, "sms", sender, now)
-        await _take_in(request, message_id, screened, country, lang, "sms", sender, now)
+        intake = request.app[SERVICES].intake
+        screened = intake.screen(text, "", lang, "sms", sender, now)
+        try:
+            await _take_in(request, message_id, screened, country, lang, "sms", sender, now)
+        except Exception:
+            intake.forget(sender, now)  # Twilio retries a 503: that retry is not a duplicate
+            raise
     return web.Response(text=twiml_empty(), content_type="text/xml")
 
 

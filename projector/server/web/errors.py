@@ -1,4 +1,12 @@
-"""JSON error bodies for every failure: ``{"error": {"code", "message", "field"?}}``."""
+"""JSON error bodies for every failure: ``{"error": {"code", "message", "field"?}}``.
+
+A full disk is not a bug: every write answers 503 ``storage_full`` with a
+``Retry-After`` (as a failed action commit already answered 503 ``store_failed``),
+logged in one line, and the service comes back by itself once space is freed.
+503 rather than 507: clients and proxies know to retry a 503 after
+``Retry-After``; 507 is WebDAV's and most clients treat it as final.
+The message never carries the failing file's path (an ``OSError`` names it).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +18,16 @@ from typing import Any
 from aiohttp import web
 
 from projector.core.model import ValidationError
+from projector.store.records import is_disk_full
 
 log = logging.getLogger("projector.http")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: Seconds a client is asked to wait before retrying a write the store could not keep.
+RETRY_AFTER_S = 30
+#: 503 codes that mean "not stored, retry": they carry ``Retry-After``.
+_RETRY_CODES = frozenset({"store_failed", "storage_full"})
 
 
 class ApiError(Exception):
@@ -34,6 +48,14 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return web.json_response({"error": body}, status=status)
 
 
+def storage_full_response() -> web.Response:
+    response = error_response(
+        503, "storage_full", "the server's disk is full: nothing was stored; retry later"
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -52,7 +74,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except ApiError as exc:
         log.info("%s %s -> %d %s: %s", request.method, request.path, exc.status, exc.code, exc.message)
-        return error_response(exc.status, exc.code, exc.message, exc.field)
+        response = error_response(exc.status, exc.code, exc.message, exc.field)
+        if exc.status == 503 and exc.code in _RETRY_CODES:
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
     except ValidationError as exc:
         log.info("%s %s -> 422 invalid %s: %s", request.method, request.path, exc.field, exc.message)
         return error_response(422, "invalid", str(exc), exc.field)
@@ -68,7 +93,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
-    except Exception:
+    except Exception as exc:
+        if is_disk_full(exc):
+            log.error("%s %s -> 503 storage_full: %s", request.method, request.path, exc)
+            return storage_full_response()
         log.exception("unhandled error in %s %s", request.method, request.path)
         return error_response(500, "internal", "internal server error; the event has been logged")
 
