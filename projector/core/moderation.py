@@ -344,6 +344,10 @@ class Rules:
     blocklists: Mapping[str, frozenset[str]] = field(default_factory=lambda: DEFAULT_BLOCKLIST)
     flood_window: float = 600.0
     flood_max: int = 3
+    #: Messages from one address (the public form) in ``flood_window``, whatever cookies
+    #: they carry: bounds a script that collects sender cookies; high enough for a
+    #: venue's shared wifi.
+    address_flood_max: int = 30
     duplicate_window: float = 3600.0
     trusted_sources: frozenset[str] = frozenset()
 
