@@ -58,8 +58,11 @@ if zipfile.bz2 is not None:  # type: ignore[attr-defined]
 if zipfile.lzma is not None:  # type: ignore[attr-defined]
     _READABLE_METHODS.add(zipfile.ZIP_LZMA)
 #: What reading a damaged member raises: a bad CRC or header (BadZipFile), a corrupt
-#: deflate stream (zlib.error), bzip2/LZMA garbage (OSError, LZMAError is one), a cut-off stream.
-_DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError)
+#: deflate stream (zlib.error), bzip2 garbage (OSError), LZMA garbage (LZMAError), a
+#: cut-off stream (EOFError).
+_DAMAGED: tuple[type[Exception], ...] = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError)
+if zipfile.lzma is not None:  # type: ignore[attr-defined]
+    _DAMAGED += (zipfile.lzma.LZMAError,)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

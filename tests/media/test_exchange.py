@@ -320,3 +320,15 @@ async def test_errors_inside_an_archive_name_the_member_not_a_server_path(
     assert message.startswith("ayse-test/"), message
     assert words in message
     assert tempfile.gettempdir() not in message and "projector-dossiers-" not in message
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_garbage_in_a_bzip2_or_lzma_member_names_the_member(tmp_path: Path, method: int) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as archive:
+        archive.writestr("ayse-test/case.toml", b"x" * 5000)
+    data = bytearray(out.getvalue())
+    start = _member_data_offset(bytes(data), "ayse-test/case.toml")
+    data[start + 4 : start + 30] = b"\x55" * 26
+    with pytest.raises(DossierError, match=r"^ayse-test/case\.toml: damaged in the archive"):
+        unpack_zip(bytes(data), tmp_path / "x")
