@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import struct
 import time
 import zlib
@@ -389,3 +390,14 @@ async def test_variants_are_served_and_made_on_demand(live: RunningServer) -> No
     assert status == 200 and Image.open(io.BytesIO(data)).size == (806, 1080)
     assert (await fetch(live, f"/api/v1/media/{body['hash']}/variants/nope"))[0] == 404
     assert (await fetch(live, f"/api/v1/media/{body['hash']}/variants/thumb?focus=2,2"))[0] == 422
+
+
+async def test_a_damaged_stored_picture_names_its_hash_not_the_server_path(live: RunningServer) -> None:
+    status, body = await upload(live, jpeg())
+    assert status == 201, body
+    _library(live).path_of(body["hash"]).write_bytes(b"\xff\xd8\xff damaged on the server's disk")
+    status, data, _ = await fetch(live, f"/api/v1/media/{body['hash']}/variants/thumb?focus=0.3,0.3")
+    assert status == 422, data
+    message = json.loads(data)["error"]["message"]
+    assert message.startswith(f"media {body['hash']}: ")
+    assert str(live.app[SERVICES].config.data_dir) not in message and "/media/" not in message

@@ -184,8 +184,8 @@ async def get_variant(request: web.Request) -> web.StreamResponse:
         job = Job(media_hash, variant.name, source, target, focus)
         try:
             await asyncio.get_running_loop().run_in_executor(None, make_variant, job)
-        except MediaError as exc:
-            raise ApiError(422, "bad_image", str(exc)) from None
+        except MediaError as exc:  # its path is the server's file: name the picture by its hash
+            raise ApiError(422, "bad_image", f"media {media_hash}: {exc.reason}") from None
     mime = "image/png" if variant.extension == ".png" else "image/jpeg"
     etag = f"{media_hash}-{target.stem}"
     return await send_file(request, target, etag, mime)
