@@ -10,7 +10,11 @@ from one server imports into another unchanged (pictures keep their hashes).
 
 Zip files from strangers are hostile until proven otherwise: members with
 absolute paths, ``..``, links or odd names are refused, and so are archives
-that unpack to more files or bytes than a campaign's dossiers need.
+that unpack to more files or bytes than a campaign's dossiers need. A member
+that cannot be read (a bad CRC, a corrupt deflate stream, a password, a
+compression method we do not have) is a ``DossierError`` naming that member,
+never a bare library exception. Errors name files as they are in the archive
+(``ayse/portrait.jpg``), never where the server unpacked them.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import re
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -37,6 +42,7 @@ __all__ = [
     "MAX_ZIP_BYTES",
     "ImportResult",
     "export_dossiers",
+    "import_archive",
     "import_dossiers",
     "unpack_zip",
     "zip_folder",
@@ -45,6 +51,18 @@ __all__ = [
 #: Largest dossier archive accepted, packed and unpacked.
 MAX_ZIP_BYTES = 512 * 1024 * 1024
 MAX_ZIP_MEMBERS = 5000
+#: Compression methods ``zipfile`` reads here (bzip2 and LZMA only when Python was built with them).
+_READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+if zipfile.bz2 is not None:  # type: ignore[attr-defined]
+    _READABLE_METHODS.add(zipfile.ZIP_BZIP2)
+if zipfile.lzma is not None:  # type: ignore[attr-defined]
+    _READABLE_METHODS.add(zipfile.ZIP_LZMA)
+#: What reading a damaged member raises: a bad CRC or header (BadZipFile), a corrupt
+#: deflate stream (zlib.error), bzip2 garbage (OSError), LZMA garbage (LZMAError), a
+#: cut-off stream (EOFError).
+_DAMAGED: tuple[type[Exception], ...] = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError)
+if zipfile.lzma is not None:  # type: ignore[attr-defined]
+    _DAMAGED += (zipfile.lzma.LZMAError,)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -68,7 +86,10 @@ def import_dossiers(root: Path, library: MediaLibrary) -> ImportResult:
 
     def take(path: Path) -> Ingested:
         data = _read_picture(path)
-        item = library.ingest(data, str(path))
+        try:
+            item = library.ingest(data, str(path))
+        except MediaError as exc:  # the upload checks name the file alone; here its folder says whose
+            raise MediaError(path, exc.reason) from None
         ingested.setdefault(item.hash, item)
         return item
 
@@ -211,14 +232,46 @@ def unpack_zip(data: bytes | Path, dest: Path) -> Path:
                 continue
             target = dest.joinpath(*PurePosixPath(info.filename).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with archive.open(info) as src, target.open("wb") as out:
-                while chunk := src.read(1 << 20):
-                    written += len(chunk)
-                    if written > info.file_size:  # a lying header: stop at what it declared
-                        raise DossierError(Path(info.filename), "larger than its zip header says")
-                    out.write(chunk)
+            with target.open("wb") as out:
+                _extract(archive, info, out)
     return _dossier_root(dest)
+
+
+def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out: io.BufferedWriter) -> None:
+    """Copy one member, turning whatever a damaged member raises into a DossierError naming it.
+
+    Writes to ``out`` are outside the ``try``: a full disk is the server's
+    trouble, not the archive's, and must not be reported as a bad member.
+    """
+    where = Path(info.filename)
+    written = 0
+    try:
+        src = archive.open(info)
+    except _DAMAGED as exc:
+        raise DossierError(where, f"damaged in the archive ({_zip_reason(exc)})") from None
+    except (RuntimeError, NotImplementedError) as exc:  # a password, or a method checked too late
+        raise DossierError(where, f"cannot be read ({exc})") from None
+    with src:
+        while True:
+            try:
+                chunk = src.read(1 << 20)
+            except _DAMAGED as exc:
+                raise DossierError(where, f"damaged in the archive ({_zip_reason(exc)})") from None
+            if not chunk:
+                return
+            written += len(chunk)
+            if written > info.file_size:  # a lying header: stop at what it declared
+                raise DossierError(where, "larger than its zip header says")
+            out.write(chunk)
+
+
+def _zip_reason(exc: BaseException) -> str:
+    """The library's words for what is wrong, without any file system path they might carry."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, zlib.error):
+        return f"corrupt compressed data: {exc}"
+    return str(exc) or type(exc).__name__
 
 
 def _check_member(info: zipfile.ZipInfo) -> None:
@@ -229,9 +282,18 @@ def _check_member(info: zipfile.ZipInfo) -> None:
     parts = PurePosixPath(name).parts
     if any(part in ("..", ".") for part in parts) or len(parts) > 4:
         raise DossierError(where, "path leaves the archive's folder or nests too deep")
-    mode = info.external_attr >> 16
-    if mode and (stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))):
+    # Only a file type that is there and is not a plain file or folder is refused:
+    # ``zipfile.writestr`` (and many tools) store permission bits with no type at all.
+    kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0
+    if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
         raise DossierError(where, "links and special files are not allowed in a dossier archive")
+    if info.flag_bits & 0x1:
+        raise DossierError(where, "is encrypted; dossier archives must not have a password")
+    if info.compress_type not in _READABLE_METHODS:
+        raise DossierError(
+            where,
+            f"uses compression method {info.compress_type}, which this server cannot read (use deflate)",
+        )
     if info.file_size > MAX_UPLOAD_BYTES + 1024 * 1024:
         raise DossierError(where, f"{info.file_size:,} bytes is larger than any picture may be")
 
@@ -244,6 +306,40 @@ def _dossier_root(dest: Path) -> Path:
     if len(children) == 1 and children[0].is_dir():
         return children[0]
     return dest
+
+
+def import_archive(data: bytes, library: MediaLibrary) -> ImportResult:
+    """Unpack a dossier zip into a temporary folder and import it (``import_dossiers``).
+
+    Errors name files relative to the archive: the temporary folder is the
+    server's business, and its path in a message would tell a stranger about
+    the machine.
+    """
+    with temp_dir() as tmp:
+        try:
+            return import_dossiers(unpack_zip(data, Path(tmp)), library)
+        except DossierError as exc:
+            raise DossierError(_inside(exc.path, tmp), _scrub(exc.reason, tmp)) from None
+        except MediaError as exc:
+            raise MediaError(_inside(exc.path, tmp), _scrub(exc.reason, tmp)) from None
+
+
+def _inside(path: Path, root: str) -> Path:
+    if not Path(path).is_absolute():  # already named as in the archive
+        return Path(path)
+    try:
+        return Path(path).relative_to(Path(root).resolve())
+    except ValueError:
+        try:
+            return Path(path).relative_to(root)
+        except ValueError:
+            return Path(Path(path).name)  # never a server path, whatever else it was
+
+
+def _scrub(reason: str, root: str) -> str:
+    for prefix in {str(Path(root).resolve()), root}:
+        reason = reason.replace(prefix + os.sep, "").replace(prefix, "archive")
+    return reason
 
 
 def temp_dir(prefix: str = "projector-dossiers-") -> tempfile.TemporaryDirectory[str]:

@@ -96,6 +96,9 @@ def clean(data: bytes, name: str = "upload") -> Cleaned:
         notes.append("CMYK colours converted to RGB")
     elif mode.startswith("I;16") or mode in ("I", "F"):
         notes.append(f"{'16' if mode.startswith('I;16') else '32'}-bit picture converted to 8-bit")
+    elif fmt == "PNG" and _png_bit_depth(data) == 16:
+        # Pillow decodes 16-bit colour PNGs to 8-bit "RGB"/"RGBA", so the mode alone hides it.
+        notes.append("16-bit picture converted to 8-bit")
     orientation = _orientation(header)
     if orientation not in (None, 1):
         notes.append("turned upright by its EXIF orientation")
@@ -127,13 +130,22 @@ def _already_clean(data: bytes, header: Image.Image, fmt: str, frames: int, orie
     if fmt == "PNG":
         # Read the chunk list itself: text chunks after the pixels are not in ``info``,
         # and asking Pillow for them would decode (and could hide) the pixels.
+        # The bit depth too: Pillow reports a 16-bit colour PNG as mode "RGB", and kept
+        # byte for byte it would reach every display at twice the size we promise.
         chunks = _png_chunks(data)
-        return chunks is not None and chunks <= _PLAIN_PNG_CHUNKS
+        return chunks is not None and chunks <= _PLAIN_PNG_CHUNKS and _png_bit_depth(data) != 16
     return False
 
 
 #: Chunks of a PNG that say nothing about a person, a place or a device.
 _PLAIN_PNG_CHUNKS = frozenset({b"IHDR", b"IDAT", b"IEND", b"gAMA", b"sRGB", b"cHRM", b"pHYs"})
+
+
+def _png_bit_depth(data: bytes) -> int | None:
+    """The bit depth in a PNG's IHDR (the first chunk, so at a fixed offset), or None."""
+    if len(data) < 25 or data[12:16] != b"IHDR":
+        return None
+    return data[24]
 
 
 def _png_chunks(data: bytes) -> set[bytes] | None:

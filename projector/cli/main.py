@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from projector.display.run import run_display
 from projector.display.video import NoVideoDevice, start_video
 from projector.server.config import ConfigError, load_config
 from projector.store.database import describe, open_store
-from projector.store.records import StoreError
+from projector.store.records import StoreError, is_disk_full
 
 SCOPES = ("ingest", "display", "operator", "admin")
 
@@ -35,12 +36,22 @@ def _cmd_serve(ns: argparse.Namespace) -> int:
 
 def _cmd_token_create(ns: argparse.Namespace) -> int:
     config = load_config(overrides={"data_dir": ns.data_dir, "database": ns.database})
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(config.database, config.db_path)
+    # A store that cannot be written (a full disk, a damaged file) is one line saying so,
+    # and exit status 1: whoever runs this is setting up a show, not reading a traceback.
     try:
-        token_id, secret = store.create_token(ns.scope, ns.label or ns.scope, time.time())
-    finally:
-        store.close()
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        store = open_store(config.database, config.db_path)
+        try:
+            token_id, secret = store.create_token(ns.scope, ns.label or ns.scope, time.time())
+        finally:
+            store.close()
+    except (StoreError, sqlite3.Error, OSError) as exc:
+        if is_disk_full(exc):
+            reason = f"the disk holding {config.data_dir} is full"
+        else:
+            reason = " ".join(str(exc).split())
+        print(f"projector token create: {reason}; no token was created", file=sys.stderr)
+        return 1
     where = describe(config.database, config.db_path)
     print(f"created {ns.scope} token #{token_id} in {where}; it is shown only once:", file=sys.stderr)
     print(secret)

@@ -49,6 +49,24 @@ def _drop_invisibles(text: str) -> str:
     return "".join(out)
 
 
+#: What draws nothing: controls, format characters (ZWJ, ZWSP, BOM, bidi marks,
+#: tags), separators, and marks, which have no base to sit on in such a text.
+_INVISIBLE_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"))
+#: Letters and symbols that draw nothing all the same, the usual filler of
+#: "blank" names and messages: Hangul fillers, the empty braille cell, Khmer
+#: inherent vowels.
+_BLANK_GRAPHICS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` would draw nothing at all: empty, or only invisible characters.
+
+    ``normalize`` keeps ZWJ and ZWNJ (they shape the letters around them), so a
+    text of only joiners survives it; this is the test for "empty" after that.
+    """
+    return all(unicodedata.category(ch) in _INVISIBLE_CATEGORIES or ch in _BLANK_GRAPHICS for ch in text)
+
+
 def _cap_marks(text: str, max_marks: int) -> str:
     out: list[str] = []
     run = 0
@@ -326,6 +344,10 @@ class Rules:
     blocklists: Mapping[str, frozenset[str]] = field(default_factory=lambda: DEFAULT_BLOCKLIST)
     flood_window: float = 600.0
     flood_max: int = 3
+    #: Messages from one address (the public form) in ``flood_window``, whatever cookies
+    #: they carry: bounds a script that collects sender cookies; high enough for a
+    #: venue's shared wifi.
+    address_flood_max: int = 30
     duplicate_window: float = 3600.0
     trusted_sources: frozenset[str] = frozenset()
 
@@ -414,6 +436,8 @@ def screen(
         return Screened("", "", Verdict.REJECT, tuple(reasons))
 
     clean_name, name_kinds = _strip_contacts_detail(normalize(name))
+    if is_blank(clean_name):  # a "name" of fillers is no name: the message is anonymous
+        clean_name = ""
     for kind in name_kinds:
         reasons.append(f"{kind} removed from name")
     if len(clean_name) > rules.max_name_length:
@@ -427,7 +451,8 @@ def screen(
     clean, kinds = _strip_contacts_detail(normalize(text))
     for kind in kinds:
         reasons.append(f"{kind} removed")
-    if not clean:
+    if is_blank(clean):
+        clean = ""
         reasons.append("empty message")
         reject = True
     elif len(clean) < rules.min_length:

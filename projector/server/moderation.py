@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -26,6 +26,11 @@ class Intake:
         self.rules = rules
         self.max_senders = max_senders
         self._history: OrderedDict[str, SenderHistory] = OrderedDict()
+        # In memory only, and bounded like the histories: addresses are personal data,
+        # and what they are needed for (flood, a block that follows a cookie change)
+        # is a matter of hours.
+        self._address_posts: OrderedDict[str, deque[float]] = OrderedDict()
+        self._sender_address: OrderedDict[str, str] = OrderedDict()
 
     def screen(
         self, text: str, name: str, lang: str | None, source: str, sender: str, now: float
@@ -40,6 +45,34 @@ class Intake:
         while len(self._history) > self.max_senders:
             self._history.popitem(last=False)
         return screened
+
+    def address_posts(self, sender: str, address: str, now: float) -> int:
+        """Note a public-form post from ``address`` by ``sender``; returns the posts from that
+        address in the flood window, this one included."""
+        posts = self._address_posts.pop(address, deque())
+        while posts and now - posts[0] >= self.rules.flood_window:
+            posts.popleft()
+        posts.append(now)
+        while len(posts) > self.rules.address_flood_max + 1:  # enough to say "too many"
+            posts.popleft()
+        self._address_posts[address] = posts
+        self._sender_address.pop(sender, None)
+        self._sender_address[sender] = address
+        for table in (self._address_posts, self._sender_address):
+            while len(table) > self.max_senders:
+                table.popitem(last=False)
+        return len(posts)
+
+    def address_of(self, sender: str) -> str | None:
+        """The address ``sender`` last posted from, while the server remembers it."""
+        return self._sender_address.get(sender)
+
+    def forget(self, sender: str, at: float) -> None:
+        """Take back the message screened at ``at``: it was not stored (a full disk), so
+        the sender's retry must not count as a flood or a duplicate of it."""
+        history = self._history.get(sender)
+        if history is not None:
+            self._history[sender] = SenderHistory(tuple(e for e in history.entries if e[0] != at))
 
 
 class ModerationQueue:

@@ -25,7 +25,11 @@ minute) and counted in ``projector_osc_messages{outcome}``.
 
 python-osc parses the packets; its ``AsyncIOOSCUDPServer`` is not used because
 its dispatcher sleeps (blocking the server's loop) on a future time tag and
-swallows malformed packets without a word.
+swallows malformed packets without a word. Its parser recurses once per nested
+bundle, so a packet of bundles nested a few thousand deep would raise
+RecursionError (a long traceback per packet); ``bundle_depth`` measures the
+nesting first, without recursion, and a packet deeper than ``MAX_BUNDLE_DEPTH``
+is refused as malformed before python-osc sees it.
 """
 
 from __future__ import annotations
@@ -56,6 +60,10 @@ log = logging.getLogger("projector.server.osc")
 PREFIX = "/projector/"
 LOG_BURST = 5
 LOG_WINDOW = 60.0
+#: No desk nests bundles more than a level or two; this leaves room and stays far
+#: below the interpreter's recursion limit whatever the caller's stack depth.
+MAX_BUNDLE_DEPTH = 16
+_BUNDLE = b"#bundle\x00"
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -78,6 +86,32 @@ def parse_allowed(text: str) -> list[Network]:
         except ValueError:
             raise ValueError(f"osc_allowed_hosts: {item!r} is not an IP address or network") from None
     return networks
+
+
+def bundle_depth(data: bytes, stop_at: int = MAX_BUNDLE_DEPTH + 1) -> int:
+    """How deeply bundles nest in ``data`` (0: a plain message), counting no further than ``stop_at``.
+
+    Walks element headers with an explicit stack, so its cost is bounded by the
+    packet's size and not by Python's stack. A size field that does not fit is
+    left for the parser to report: this only measures nesting.
+    """
+    deepest = 0
+    stack = [(0, len(data), 1)] if data.startswith(_BUNDLE) else []
+    while stack:
+        start, end, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest >= stop_at:
+            return deepest
+        offset = start + 16  # "#bundle\0" and the 8-byte time tag
+        while offset + 4 <= end:
+            size = int.from_bytes(data[offset : offset + 4], "big")
+            offset += 4
+            if size <= 0 or offset + size > end:
+                break
+            if data.startswith(_BUNDLE, offset):
+                stack.append((offset, offset + size, depth + 1))
+            offset += size
+    return deepest
 
 
 def host_allowed(host: str, allowed: Sequence[Network]) -> bool:
@@ -159,6 +193,14 @@ class OscServer(asyncio.DatagramProtocol):
         host = str(addr[0])
         if not host_allowed(host, self.allowed):
             self._refuse("unknown_host", f"packet from {host}, which is not in osc_allowed_hosts")
+            return
+        depth = bundle_depth(data)
+        if depth > MAX_BUNDLE_DEPTH:
+            self._refuse(
+                "malformed",
+                f"malformed packet from {host}: bundles nested more than {MAX_BUNDLE_DEPTH} deep",
+                addr,
+            )
             return
         try:
             packet = OscPacket(data)

@@ -24,6 +24,7 @@ from projector.server.osc import OscServer
 from projector.server.panels import PanelHub
 from projector.server.passwords import PasswordHasher
 from projector.server.scheduler import Scheduler
+from projector.server.senders import SenderSigner
 from projector.server.show import Show
 from projector.server.show_control import ShowControl
 from projector.server.web.metrics import Metrics
@@ -58,6 +59,8 @@ class Services:
     panels: PanelHub
     scheduler: Scheduler
     osc: OscServer
+    #: Signs and checks the public form's sender cookies.
+    senders: SenderSigner
 
 
 SERVICES = web.AppKey("services", Services)
@@ -98,4 +101,5 @@ def build_services(config: Config) -> Services:
         panels=PanelHub(hub, show, fleet, queue, media),
         scheduler=Scheduler(store, show, control, config.zone),
         osc=OscServer(config, metrics, fleet, control),
+        senders=SenderSigner(store),
     )

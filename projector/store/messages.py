@@ -322,6 +322,11 @@ class MessagesMixin(StoreBase):
             is not None
         )
 
+    def blocked_at(self, sender: str) -> float | None:
+        """When ``sender`` was blocked, or None: for blocks that lapse (an address's)."""
+        row = self._conn.execute("SELECT at FROM blocked_senders WHERE sender = ?", (sender,)).fetchone()
+        return None if row is None else float(row[0])
+
     def blocked_senders(self) -> list[BlockedSender]:
         rows = self._conn.execute("SELECT sender, at, by, reason FROM blocked_senders ORDER BY at DESC")
         return [BlockedSender(*row) for row in rows]

@@ -29,7 +29,7 @@ from projector.store.records import StoreError
 log = logging.getLogger("projector.store")
 
 #: Files and folders only an installed server leaves in its data directory.
-INSTALL_TRACES = ("admin-password.txt", "media", "sender-key", "backups")
+INSTALL_TRACES = ("admin-password.txt", "media", "backups")
 SQLITE_HEADER = b"SQLite format 3\x00"
 #: The header is the first 100 bytes of the first page.
 HEADER_SIZE = 100

@@ -12,6 +12,7 @@ from projector.core.moderation import (
     SenderHistory,
     Verdict,
     find_blocked,
+    is_blank,
     message_key,
     normalize,
     parse_blocklist,
@@ -203,6 +204,33 @@ def test_empty_and_whitespace_only_rejected():
     for text in ("", "   \n\t  ", "\u202e\u200b", "\x00\x01"):
         got = run(text)
         assert got.verdict is Verdict.REJECT and "empty message" in got.reasons
+
+
+INVISIBLE_ONLY = [
+    "\u200d\u200d\u200d\u200d",  # zero-width joiners: normalize keeps them for shaping
+    "\u200c\u200d \u200c",
+    "\u200b\ufeff\u2060",  # ZWSP, BOM, word joiner
+    "\u200e\u200f\u061c\u2066\u2069",  # bidi marks and isolates
+    "\u3164\u3164\u115f",  # Hangul fillers
+    "\u2800\u2800\u2800",  # the blank braille cell
+    "\u034f\ufe0f\u0301\u200d",  # marks with nothing to sit on
+    "\u00ad\U000e0041\U000e0042",  # soft hyphen, tag characters
+]
+
+
+@pytest.mark.parametrize("text", INVISIBLE_ONLY)
+def test_a_text_of_only_invisible_characters_is_empty(text):
+    assert is_blank(text)
+    got = run(text)
+    assert got.verdict is Verdict.REJECT and "empty message" in got.reasons and got.text == ""
+    assert run("Free her", name=text).name == ""  # and a blank name is no name
+
+
+@pytest.mark.parametrize(
+    "text", ["\U0001f469\u200d\U0001f469\u200d\U0001f467", "a", "\u0645\u200c\u06cc", "\u2764\ufe0f"]
+)
+def test_a_text_with_anything_visible_is_not_blank(text):
+    assert not is_blank(text)
 
 
 def test_too_short_fires_and_does_not():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import stat
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -196,3 +197,138 @@ def test_the_cli_imports_and_exports_a_data_directory(
     assert "40/40 variants" in err and "40 made, 0 failed" in err
     assert cli(["media", "prepare", "--data-dir", str(data)]) == 0
     assert "nothing to prepare" in capsys.readouterr().err
+
+
+# --- damaged archives over HTTP: every one a 422 naming the member, none a 500 ---------------------
+
+
+def writestr_zip(root: Path, method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """Every file under ``root`` added with ``writestr``: permission bits, no file-type bits."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as archive:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                archive.writestr(path.relative_to(root).as_posix(), path.read_bytes())
+    return out.getvalue()
+
+
+def _member_data_offset(data: bytes, name: str) -> int:
+    """Where a member's (compressed) bytes start: after its local header, name and extra field."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    local = info.header_offset
+    name_len = int.from_bytes(data[local + 26 : local + 28], "little")
+    extra_len = int.from_bytes(data[local + 28 : local + 30], "little")
+    return local + 30 + name_len + extra_len
+
+
+def bad_crc(root: Path) -> bytes:
+    data = bytearray(writestr_zip(root, zipfile.ZIP_STORED))
+    start = _member_data_offset(bytes(data), "ayse-test/case.toml")
+    data[start] ^= 0x01  # the stored text changes by one bit; its CRC does not
+    return bytes(data)
+
+
+def corrupt_deflate(root: Path) -> bytes:
+    data = bytearray(writestr_zip(root))
+    start = _member_data_offset(bytes(data), "ayse-test/case.toml")
+    data[start] = 0xFF  # a final block of the reserved type 3: "invalid block type"
+    return bytes(data)
+
+
+def _central_entry(data: bytes, name: str) -> int:
+    """Where a member's record in the central directory starts."""
+    at = data.index(b"PK\x01\x02")
+    while data[at + 46 : at + 46 + len(name)] != name.encode():
+        at = data.index(b"PK\x01\x02", at + 4)
+    return at
+
+
+def encrypted(root: Path) -> bytes:
+    """The encryption flag set on one member, in its local and central headers."""
+    data = bytearray(writestr_zip(root, zipfile.ZIP_STORED))
+    name = "ayse-test/case.toml"
+    local = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(name).header_offset
+    data[local + 6] |= 0x01
+    data[_central_entry(bytes(data), name) + 8] |= 0x01
+    return bytes(data)
+
+
+def unknown_method(root: Path) -> bytes:
+    """Method 99 (AES, in WinZip's scheme) on one member, in its local and central headers."""
+    data = bytearray(writestr_zip(root, zipfile.ZIP_STORED))
+    name = "ayse-test/case.toml"
+    local = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(name).header_offset
+    data[local + 8 : local + 10] = (99).to_bytes(2, "little")
+    central = _central_entry(bytes(data), name)
+    data[central + 10 : central + 12] = (99).to_bytes(2, "little")
+    return bytes(data)
+
+
+async def post_zip(live: RunningServer, data: bytes) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bearer {live.tokens['operator']}", "Content-Type": "application/zip"}
+    async with live.session.post(live.base + "/api/v1/dossiers.zip", data=data, headers=headers) as r:
+        return r.status, await r.json()
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (bad_crc, "CRC"),
+        (corrupt_deflate, "corrupt compressed data"),
+        (encrypted, "encrypted"),
+        (unknown_method, "compression method 99"),
+    ],
+)
+async def test_a_damaged_zip_is_a_422_naming_the_member(
+    live: RunningServer, tmp_path: Path, damage: object, words: str
+) -> None:
+    write_dossier(tmp_path / "in")
+    status, body = await post_zip(live, damage(tmp_path / "in"))  # type: ignore[operator]
+    assert status == 422, body
+    message = body["error"]["message"]
+    assert body["error"]["code"] == "bad_dossier" and message.startswith("ayse-test/case.toml: "), message
+    assert words in message
+    assert tempfile.gettempdir() not in message and str(tmp_path) not in message
+    assert (await live.get("/api/v1/cases/ayse-test", token="operator"))[0] == 404  # nothing imported
+
+
+async def test_a_zip_written_by_writestr_is_accepted(live: RunningServer, tmp_path: Path) -> None:
+    write_dossier(tmp_path / "in")
+    data = writestr_zip(tmp_path / "in")
+    info = zipfile.ZipFile(io.BytesIO(data)).infolist()[0]
+    assert stat.S_IFMT(info.external_attr >> 16) == 0  # no file-type bits: what made it "special"
+    status, body = await post_zip(live, data)
+    assert status == 200, body
+    assert body["imported"] == ["ayse-test"] and body["media"] == 2
+
+
+@pytest.mark.parametrize(
+    ("member", "content", "words"),
+    [
+        ("ayse-test/rally.jpg", b"\x7fELF" + b"\x00" * 100, "ELF"),
+        ("ayse-test/case.toml", b'id = "ayse-test"\nname = ', "case.toml"),
+    ],
+)
+async def test_errors_inside_an_archive_name_the_member_not_a_server_path(
+    live: RunningServer, tmp_path: Path, member: str, content: bytes, words: str
+) -> None:
+    root = write_dossier(tmp_path / "in").parent
+    (root / member).write_bytes(content)
+    status, body = await post_zip(live, writestr_zip(root))
+    assert status in (415, 422), body
+    message = body["error"]["message"]
+    assert message.startswith("ayse-test/"), message
+    assert words in message
+    assert tempfile.gettempdir() not in message and "projector-dossiers-" not in message
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_garbage_in_a_bzip2_or_lzma_member_names_the_member(tmp_path: Path, method: int) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as archive:
+        archive.writestr("ayse-test/case.toml", b"x" * 5000)
+    data = bytearray(out.getvalue())
+    start = _member_data_offset(bytes(data), "ayse-test/case.toml")
+    data[start + 4 : start + 30] = b"\x55" * 26
+    with pytest.raises(DossierError, match=r"^ayse-test/case\.toml: damaged in the archive"):
+        unpack_zip(bytes(data), tmp_path / "x")

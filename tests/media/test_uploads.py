@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import struct
 import time
 import zlib
@@ -160,6 +161,47 @@ async def test_16_bit_png_is_scaled_to_8_bit_not_clipped(live: RunningServer) ->
     assert image.mode in ("RGB", "L") and image.format == "PNG"
     grey = image.convert("L")
     assert grey.getpixel((0, 4)) < 5 and 120 < grey.getpixel((128, 4)) < 136 and grey.getpixel((255, 4)) > 250
+
+
+def png_16_bit(width: int, height: int, channels: int) -> bytes:
+    """A 16-bit-per-channel PNG (RGB: colour type 2; RGBA: 6), written by hand: Pillow cannot."""
+    colour_type = {3: 2, 4: 6}[channels]
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = b"".join(
+        b"\x00"  # filter: none
+        + b"".join(
+            struct.pack(">" + "H" * channels, *([x * 257, 65535 - x * 257, 32768, 65535][:channels]))
+            for x in range(width)
+        )
+        for _ in range(height)
+    )
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+async def test_16_bit_colour_png_is_stored_as_8_bit(live: RunningServer, channels: int) -> None:
+    """Pillow calls a 16-bit colour PNG "RGB": the file's own header is what must say 8."""
+    data = png_16_bit(256, 8, channels)
+    assert data[24] == 16 and Image.open(io.BytesIO(data)).mode in ("RGB", "RGBA")
+    status, body = await upload(live, data, name="scan.png", content_type="image/png")
+    assert status == 201, body
+    assert any("16-bit" in note for note in body["notes"]), body["notes"]
+    stored = _library(live).path_of(body["hash"]).read_bytes()
+    assert stored[12:16] == b"IHDR" and stored[24] == 8  # bit depth
+    assert body["hash"] == hashlib.sha256(stored).hexdigest() != hashlib.sha256(data).hexdigest()
+    image = stored_image(live, body["hash"])
+    assert image.format == "PNG" and image.mode in ("RGB", "L")
+    r, g, _ = image.convert("RGB").getpixel((255, 4))
+    assert r > 250 and g < 5  # scaled, not clipped or swapped
 
 
 async def test_animated_gif_keeps_only_its_first_frame(live: RunningServer) -> None:
@@ -348,3 +390,14 @@ async def test_variants_are_served_and_made_on_demand(live: RunningServer) -> No
     assert status == 200 and Image.open(io.BytesIO(data)).size == (806, 1080)
     assert (await fetch(live, f"/api/v1/media/{body['hash']}/variants/nope"))[0] == 404
     assert (await fetch(live, f"/api/v1/media/{body['hash']}/variants/thumb?focus=2,2"))[0] == 422
+
+
+async def test_a_damaged_stored_picture_names_its_hash_not_the_server_path(live: RunningServer) -> None:
+    status, body = await upload(live, jpeg())
+    assert status == 201, body
+    _library(live).path_of(body["hash"]).write_bytes(b"\xff\xd8\xff damaged on the server's disk")
+    status, data, _ = await fetch(live, f"/api/v1/media/{body['hash']}/variants/thumb?focus=0.3,0.3")
+    assert status == 422, data
+    message = json.loads(data)["error"]["message"]
+    assert message.startswith(f"media {body['hash']}: ")
+    assert str(live.app[SERVICES].config.data_dir) not in message and "/media/" not in message

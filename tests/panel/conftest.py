@@ -32,6 +32,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from projector.display.output.mode import OutputMode
 from projector.server.config import Config
+from projector.server.senders import SenderSigner
 from projector.server.services import SERVICES
 from tests.conftest import RunningServer, start_server
 
@@ -96,6 +97,14 @@ class Panel:
     def store(self, fn: Callable[[Any], Any]) -> Any:
         """Run ``fn(store)`` on the store's thread, from the test's thread."""
         return self.loop.run(self.running.app[SERVICES].store.call(fn))
+
+    def sender_cookie(self, sender_id: str, issued: float | None = None) -> str:
+        """The signed sender cookie the server would issue for ``sender_id`` (24 characters of
+        ``[A-Za-z0-9_-]``), issued an hour ago unless ``issued`` says when: a browser that
+        already had one."""
+        app = self.running.app
+        key = self.loop.run(app[SERVICES].senders.key())
+        return SenderSigner.sign(key, sender_id, time.time() - 3600 if issued is None else issued)
 
     def request(
         self,

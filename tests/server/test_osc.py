@@ -17,7 +17,14 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
 from projector.server.config import Config
-from projector.server.osc import OscError, command_for, host_allowed, parse_allowed
+from projector.server.osc import (
+    MAX_BUNDLE_DEPTH,
+    OscError,
+    bundle_depth,
+    command_for,
+    host_allowed,
+    parse_allowed,
+)
 from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json, start_server
 
@@ -162,6 +169,44 @@ async def test_garbage_is_counted_and_answered_and_the_server_carries_on(
     assert await metric(live, "malformed") == 1
     client.send_message("/projector/go", [])
     assert (await reply(client))[0] == "/projector/ok"
+
+
+def nested(packet: bytes, depth: int) -> bytes:
+    """``packet`` wrapped in ``depth`` bundles, each holding the next (time tag 1: "now")."""
+    for _ in range(depth):
+        packet = b"#bundle\x00" + (1).to_bytes(8, "big") + len(packet).to_bytes(4, "big") + packet
+    return packet
+
+
+async def test_bundles_nested_thousands_deep_are_refused_with_one_line_and_no_recursion(
+    osc: tuple[RunningServer, SimpleUDPClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    live, client = osc
+    go = OscMessageBuilder(address="/projector/go").build().dgram
+    before = live.app[SERVICES].show.state
+    with caplog.at_level("DEBUG"):
+        client._sock.sendto(nested(go, 2000), ("127.0.0.1", client._port))  # type: ignore[attr-defined]
+        answer = await reply(client)
+    assert answer[:2] == ["/projector/error", "malformed"], answer
+    assert f"nested more than {MAX_BUNDLE_DEPTH} deep" in answer[2]
+    assert live.app[SERVICES].show.state == before
+    refusals = [r for r in caplog.records if r.name == "projector.server.osc"]
+    assert len(refusals) == 1 and refusals[0].exc_info is None
+    assert "RecursionError" not in caplog.text and "Traceback" not in caplog.text
+    assert await metric(live, "malformed") == 1
+    # A bundle nested a few levels, as a desk might send, still fires.
+    client._sock.sendto(nested(go, 3), ("127.0.0.1", client._port))  # type: ignore[attr-defined]
+    assert (await reply(client))[0] == "/projector/ok"
+    assert live.app[SERVICES].show.state.program == 0
+
+
+def test_bundle_depth_counts_nesting_without_recursing() -> None:
+    go = OscMessageBuilder(address="/projector/go").build().dgram
+    assert bundle_depth(go) == 0
+    assert bundle_depth(nested(go, 1)) == 1
+    assert bundle_depth(nested(go, 5)) == 5
+    assert bundle_depth(nested(go, 5_000)) == MAX_BUNDLE_DEPTH + 1  # stops counting early
+    assert bundle_depth(b"#bundle\x00" + b"\x00" * 8 + b"\xff\xff\xff\xff") == 1  # a size past the end
 
 
 async def test_packets_from_an_unknown_host_are_dropped_unanswered(config: Config) -> None:

@@ -141,7 +141,7 @@ def endpoint(
 
 #: What each error status means in general; an operation may say more about its own.
 ERROR_TEXT = {
-    400: "Malformed JSON or invalid UTF-8",
+    400: "Malformed JSON, invalid UTF-8, or an object naming a key twice (`duplicate_key`, naming it)",
     401: "Missing, unknown or revoked credentials, or an expired session",
     403: "Authenticated but not allowed (scope/role), or missing X-CSRF-Token on a session's change",
     404: "No such resource",
@@ -150,7 +150,7 @@ ERROR_TEXT = {
     415: "Content-Type is not application/json",
     422: "A field is invalid; `error.field` names it",
     429: "Rate limited",
-    503: "The store could not make the change durable; nothing changed, retry",
+    503: "The store could not make the change durable (`store_failed`; `storage_full`: the disk is full); nothing changed, retry after `Retry-After` seconds",
 }
 
 

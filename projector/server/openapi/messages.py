@@ -190,8 +190,9 @@ def messages_paths() -> dict[str, Any]:
                             429: "Too many messages from this address (anonymous senders only)",
                         },
                     ),
-                    description="Anyone may post (rate-limited per address; a cookie tells senders on one "
-                    "network apart). An integrator with an ingest token skips the rate limit and may name "
+                    description="Anyone may post (rate-limited per address; a cookie the server signs tells "
+                    "senders on one network apart, and one it did not sign counts as the address; the flood "
+                    "rule also counts per address). An integrator with an ingest token skips the rate limit and may name "
                     "its own supporter in `sender`. An operator's session cookie is ignored here.",
                 ),
                 "security": [{}, {"bearer": []}],

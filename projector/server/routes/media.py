@@ -25,9 +25,8 @@ from media.exchange import (
     MAX_ZIP_BYTES,
     ImportResult,
     export_dossiers,
-    import_dossiers,
+    import_archive,
     temp_dir,
-    unpack_zip,
     zip_folder,
 )
 from media.library import MAX_UPLOAD_BYTES, Ingested
@@ -202,8 +201,8 @@ async def _make_variant(job: Job) -> int | None:
         return None
     try:
         return await asyncio.get_running_loop().run_in_executor(None, make_variant, job)
-    except MediaError as exc:
-        raise ApiError(422, "bad_image", str(exc)) from None
+    except MediaError as exc:  # its path is the server's file: name the picture by its hash
+        raise ApiError(422, "bad_image", f"media {job.media}: {exc.reason}") from None
 
 
 async def progress(request: web.Request) -> web.Response:
@@ -280,13 +279,8 @@ async def import_zip(request: web.Request) -> web.Response:
     data = await read_upload(request, MAX_ZIP_BYTES)
     library = request.app[SERVICES].media.library
 
-    def unpack_and_import() -> ImportResult:
-        with temp_dir() as tmp:
-            root = unpack_zip(data, Path(tmp))
-            return import_dossiers(root, library)
-
     try:
-        result = await asyncio.get_running_loop().run_in_executor(None, unpack_and_import)
+        result = await asyncio.get_running_loop().run_in_executor(None, import_archive, data, library)
     except DossierError as exc:
         raise ApiError(422, "bad_dossier", str(exc), "file") from None
     except MediaError as exc:

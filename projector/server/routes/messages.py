@@ -6,11 +6,29 @@ in the queue for an operator, unless it comes from a trusted source and no rule
 fired. Every decision, by a rule or a person, goes to the moderation log.
 
 Who is a "sender" (for flood rules and for blocking):
-- the public form: a random id kept in a cookie, else the address (blocking an
-  address alone would silence a whole venue's wifi for one troll);
+- the public form: a random id the server issues in a cookie, else the address
+  (blocking an address alone would silence a whole venue's wifi for one troll);
 - an SMS: a keyed hash of the number (numbers are personal data);
 - an integrator's token: the token's label plus the integrator's own supporter
   id (``sender`` in the body), as a petition site relays many supporters.
+
+The public form's cookie cannot be minted: it is ``<id>.<issued>.<HMAC-SHA256 of
+both>`` under a per-install key made once and kept in the store's settings
+(``sender_cookie_key``; never overwritten, so cookies outlive restarts and
+follow a backup). A cookie that is missing, unsigned or forged is no cookie: the
+sender is the address, and a fresh signed id is issued. Two rules make a cookie
+change buy nothing:
+- the flood rule also counts per address (``Rules.address_flood_max`` posts in
+  the flood window, 30 by default: a venue's wifi has room, a script does not);
+- blocking a cookie's sender also blocks the address it last posted from for
+  ``ADDRESS_BLOCK_S`` (6 hours: the rest of a show night), as ``web:addr:<address>``
+  in the blocked list, for anyone there without a cookie or with one issued
+  since the block. People at the venue who already had a cookie carry on (one
+  troll must not silence the wifi); the troll's new cookie is refused. It lapses
+  by itself because an address is shared (a venue, a phone network's NAT), and
+  unblocking the sender lifts it at once. The
+  address is remembered in memory only (addresses are personal data), so a
+  sender blocked after a restart, before posting again, is blocked by cookie alone.
 """
 
 from __future__ import annotations
@@ -22,7 +40,7 @@ import re
 import secrets
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -33,6 +51,7 @@ from projector.core.model import Action, Channel, ValidationError, is_country_co
 from projector.core.moderation import (
     Screened,
     Verdict,
+    is_blank,
     normalize,
     parse_blocklist,
 )
@@ -53,6 +72,10 @@ MAX_RAW_LENGTH = 20_000
 #: The SMS webhook's whole form, in bytes.
 MAX_SMS_BYTES = 64 * 1024
 SENDER_COOKIE = "projector_sender"
+#: The store setting holding the per-install key that signs sender cookies.
+#: How long blocking a public-form sender also blocks the address it posted from.
+ADDRESS_BLOCK_S = 6 * 3600.0
+_ADDRESS_BLOCK = "web:addr:"
 _LANG = re.compile(r"^(\*|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
 #: A blocklist is for words, not books: bounds what one edit can make every screening scan.
 MAX_BLOCKLIST_ENTRIES = 5_000
@@ -115,22 +138,51 @@ def _text_field(body: dict[str, Any], name: str, *, required: bool) -> str:
         raise ValidationError(name, "must be a string")
     if len(value) > MAX_RAW_LENGTH:
         raise ValidationError(name, f"must be at most {MAX_RAW_LENGTH} characters")
-    if required and not value.strip():
+    if required and is_blank(value):  # only zero-width joiners, BOMs, bidi marks is empty too
         raise ValidationError(name, "must not be empty")
     return value
 
 
-def _web_sender(request: web.Request) -> tuple[str, str | None]:
-    """The public form's sender, and a cookie id to set if it had none.
+@dataclass(frozen=True, slots=True)
+class WebSender:
+    sender: str
+    #: When its cookie was issued (None: no valid cookie, the sender is the address).
+    issued: float | None
+    #: A signed cookie to set, when the request brought no valid one.
+    new_cookie: str | None
+
+
+async def _web_sender(request: web.Request, now: float) -> WebSender:
+    """The public form's sender, and a signed cookie to set if it brought no valid one.
 
     A browser keeps the cookie, so people sharing a venue's wifi are told
-    apart. A client without it (a script) is its address: ignoring cookies
-    must not dodge the flood rules.
+    apart. A client without it (a script), or with one we did not sign, is its
+    address: neither ignoring nor inventing cookies dodges the flood rules.
     """
-    cookie = request.cookies.get(SENDER_COOKIE, "")
-    if re.fullmatch(r"[A-Za-z0-9_-]{16,64}", cookie):
-        return f"web:{cookie}", None
-    return f"web:ip:{client_address(request)}", secrets.token_urlsafe(18)
+    signer = request.app[SERVICES].senders
+    key = await signer.key()
+    valid = signer.verify(key, request.cookies.get(SENDER_COOKIE, ""))
+    if valid is not None:
+        return WebSender(f"web:{valid[0]}", valid[1], None)
+    fresh = signer.sign(key, secrets.token_urlsafe(18), now)
+    return WebSender(f"web:ip:{client_address(request)}", None, fresh)
+
+
+def _blocked(s: Any, sender: str, address: str | None, issued: float | None, now: float) -> bool:
+    """``sender`` is blocked; or its address is (blocking a public-form sender blocks the address
+    for a while) and the sender has no cookie, or one issued since: a new cookie is no way back,
+    while the venue's people who already had theirs carry on."""
+    if s.is_blocked(sender):
+        return True
+    if address is None:
+        return False
+    at = s.blocked_at(_ADDRESS_BLOCK + address)
+    if at is None:
+        return False
+    if now - at >= ADDRESS_BLOCK_S:
+        s.unblock_sender(_ADDRESS_BLOCK + address, "rules", now)  # lapsed: off the blocked list
+        return False
+    return issued is None or issued >= int(at)
 
 
 async def submit_message(request: web.Request) -> web.Response:
@@ -153,6 +205,8 @@ async def submit_message(request: web.Request) -> web.Response:
     if lang is not None and (not isinstance(lang, str) or not 2 <= len(lang) <= 35 or not lang.isascii()):
         raise ValidationError("lang", "must be a BCP 47 language tag such as 'en' or 'pt-BR'")
     new_cookie = None
+    issued: float | None = None
+    now = time.time()
     if principal is not None:
         source = f"token:{principal.name}"
         supporter = body.get("sender", "")
@@ -161,16 +215,31 @@ async def submit_message(request: web.Request) -> web.Response:
         sender = f"{source}:{supporter}"
     else:
         source = "web"
-        sender, new_cookie = _web_sender(request)
+        web_sender = await _web_sender(request, now)
+        sender, issued, new_cookie = web_sender.sender, web_sender.issued, web_sender.new_cookie
+    address = client_address(request) if principal is None else None
     store = request.app[SERVICES].store
-    if await store.call(lambda s: s.is_blocked(sender)):
+    if await store.call(lambda s: _blocked(s, sender, address, issued, now)):
         raise ApiError(403, "sender_blocked", "messages from this sender are no longer accepted")
+    intake = request.app[SERVICES].intake
+    if address is not None:
+        posts = intake.address_posts(sender, address, now)
+        if posts > intake.rules.address_flood_max:
+            raise ApiError(
+                422,
+                "rejected",
+                f"this message cannot be shown: flood: {posts} messages from this address",
+                "text",
+            )
     if lang is None:
         lang = await _detect(text)
-    now = time.time()
-    screened = request.app[SERVICES].intake.screen(text, name, lang, source, sender, now)
+    screened = intake.screen(text, name, lang, source, sender, now)
     message_id = uuid.uuid4().hex
-    status = await _take_in(request, message_id, screened, country, lang, source, sender, now)
+    try:
+        status = await _take_in(request, message_id, screened, country, lang, source, sender, now)
+    except Exception:
+        intake.forget(sender, now)  # not stored: the supporter's retry is not a duplicate
+        raise
     if status == "rejected":
         raise ApiError(422, "rejected", f"this message cannot be shown: {screened.reasons[0]}", "text")
     response = json_response(
@@ -247,8 +316,13 @@ async def twilio_sms(request: web.Request) -> web.Response:
     known = await store.call(lambda s: s.get_message(message_id) is not None or s.is_blocked(sender))
     if not known:
         lang = await _detect(text)
-        screened = request.app[SERVICES].intake.screen(text, "", lang, "sms", sender, now)
-        await _take_in(request, message_id, screened, country, lang, "sms", sender, now)
+        intake = request.app[SERVICES].intake
+        screened = intake.screen(text, "", lang, "sms", sender, now)
+        try:
+            await _take_in(request, message_id, screened, country, lang, "sms", sender, now)
+        except Exception:
+            intake.forget(sender, now)  # Twilio retries a 503: that retry is not a duplicate
+            raise
     return web.Response(text=twiml_empty(), content_type="text/xml")
 
 
@@ -369,7 +443,7 @@ async def edit_message(request: web.Request) -> web.Response:
     rules = request.app[SERVICES].intake.rules
     text = normalize(_text_field(body, "text", required=True))
     name = normalize(_text_field(body, "name", required=False)) if "name" in body else stored.name
-    if not text:
+    if is_blank(text):
         raise ValidationError("text", "must not be empty after removing invisible characters")
     if len(text) > rules.max_length:
         raise ValidationError("text", f"must be at most {rules.max_length} characters (is {len(text)})")
@@ -390,15 +464,29 @@ async def block_sender(request: web.Request) -> web.Response:
         raise ApiError(409, "no_sender", "this message has no sender to block")
     sender = stored.sender
     now = time.time()
-    ids = await request.app[SERVICES].store.call(
-        lambda s: s.block_sender(sender, principal.name, now, f"message {stored.id}")
-    )
+    address = _cookie_address(request, sender)
+
+    def block(s: Any) -> list[str]:
+        ids: list[str] = s.block_sender(sender, principal.name, now, f"message {stored.id}")
+        if address is not None:  # a new cookie must not buy a way back in
+            hours = f"{ADDRESS_BLOCK_S / 3600:g} hours"
+            s.block_sender(_ADDRESS_BLOCK + address, principal.name, now, f"address of {sender}, for {hours}")
+        return ids
+
+    ids = await request.app[SERVICES].store.call(block)
     show = request.app[SERVICES].show
     for message_id in ids:
         show.execute(RetractMessage(message_id))
     await _changed(request)
     log.info("sender %s blocked by %s (%d messages rejected)", sender, principal.name, len(ids))
     return json_response({"sender": sender, "rejected": ids, "rev": show.state.rev})
+
+
+def _cookie_address(request: web.Request, sender: str) -> str | None:
+    """The address a public-form cookie sender last posted from (None for other senders)."""
+    if not sender.startswith("web:") or sender.startswith(("web:ip:", _ADDRESS_BLOCK)):
+        return None
+    return request.app[SERVICES].intake.address_of(sender)
 
 
 async def list_blocked(request: web.Request) -> web.Response:
@@ -412,9 +500,15 @@ async def list_blocked(request: web.Request) -> web.Response:
 async def unblock_sender(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     sender = request.match_info["sender"]
-    if not await request.app[SERVICES].store.call(
-        lambda s: s.unblock_sender(sender, principal.name, time.time())
-    ):
+    address = _cookie_address(request, sender)
+
+    def unblock(s: Any) -> bool:
+        now = time.time()
+        if address is not None:
+            s.unblock_sender(_ADDRESS_BLOCK + address, principal.name, now)
+        return bool(s.unblock_sender(sender, principal.name, now))
+
+    if not await request.app[SERVICES].store.call(unblock):
         raise ApiError(404, "not_found", f"sender {sender!r} is not blocked")
     await _changed(request)
     return web.Response(status=204)

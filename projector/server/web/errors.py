@@ -1,4 +1,12 @@
-"""JSON error bodies for every failure: ``{"error": {"code", "message", "field"?}}``."""
+"""JSON error bodies for every failure: ``{"error": {"code", "message", "field"?}}``.
+
+A full disk is not a bug: every write answers 503 ``storage_full`` with a
+``Retry-After`` (as a failed action commit already answered 503 ``store_failed``),
+logged in one line, and the service comes back by itself once space is freed.
+503 rather than 507: clients and proxies know to retry a 503 after
+``Retry-After``; 507 is WebDAV's and most clients treat it as final.
+The message never carries the failing file's path (an ``OSError`` names it).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +18,16 @@ from typing import Any
 from aiohttp import web
 
 from projector.core.model import ValidationError
+from projector.store.records import is_disk_full
 
 log = logging.getLogger("projector.http")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: Seconds a client is asked to wait before retrying a write the store could not keep.
+RETRY_AFTER_S = 30
+#: 503 codes that mean "not stored, retry": they carry ``Retry-After``.
+_RETRY_CODES = frozenset({"store_failed", "storage_full"})
 
 
 class ApiError(Exception):
@@ -44,6 +58,14 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return web.json_response({"error": body}, status=status)
 
 
+def storage_full_response() -> web.Response:
+    response = error_response(
+        503, "storage_full", "the server's disk is full: nothing was stored; retry later"
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -64,6 +86,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         log.info("%s %s -> %d %s: %s", request.method, request.path, exc.status, exc.code, exc.message)
         response = error_response(exc.status, exc.code, exc.message, exc.field)
         response.headers.update(exc.headers)
+        if exc.status == 503 and exc.code in _RETRY_CODES and "Retry-After" not in exc.headers:
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
         return response
     except ValidationError as exc:
         log.info("%s %s -> 422 invalid %s: %s", request.method, request.path, exc.field, exc.message)
@@ -80,7 +104,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
-    except Exception:
+    except Exception as exc:
+        if is_disk_full(exc):
+            log.error("%s %s -> 503 storage_full: %s", request.method, request.path, exc)
+            return storage_full_response()
         log.exception("unhandled error in %s %s", request.method, request.path)
         return error_response(500, "internal", "internal server error; the event has been logged")
 
@@ -91,6 +118,11 @@ async def read_json(request: web.Request, *, constants: bool = False) -> object:
     ``constants``: read ``NaN`` and ``Infinity`` as numbers instead of refusing the body
     as malformed, for bodies whose validator then names the field that holds one (a
     mapping's corner, a safe area's margin): "corners[2].x must be finite" helps more.
+
+    An object that names a key twice is refused (400 ``duplicate_key``): parsers
+    disagree on which one wins (Python takes the last, others the first), so a
+    proxy or a validator in front could have checked a different value than the
+    one we would act on.
     """
     content_type = request.content_type
     if content_type not in ("application/json", "application/x-json") and not content_type.endswith("+json"):
@@ -101,7 +133,11 @@ async def read_json(request: web.Request, *, constants: bool = False) -> object:
     except UnicodeDecodeError as exc:
         raise ApiError(400, "invalid_utf8", f"body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text) if constants else json.loads(text, parse_constant=_no_constants)
+        if constants:
+            return json.loads(text, object_pairs_hook=_unique_keys)
+        return json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
+    except DuplicateKeyError as exc:
+        raise ApiError(400, "duplicate_key", str(exc), exc.key) from None
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
 
@@ -112,6 +148,23 @@ async def read_json_object(request: web.Request, *, constants: bool = False) -> 
     if not isinstance(body, dict):
         raise ValidationError("body", "must be a JSON object")
     return body
+
+
+class DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"body names the key {key!r} more than once")
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(key)
+            seen.add(key)
+    return obj
 
 
 def _no_constants(name: str) -> float:

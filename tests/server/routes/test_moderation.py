@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import replace
 
 import pytest
 from PIL import Image
 
+from projector.server.senders import SenderSigner
 from projector.server.services import SERVICES
 from projector.store.messages import MAX_PINNED
 from tests.conftest import RunningServer, start_server
@@ -79,6 +81,8 @@ async def test_an_edit_changes_the_wall_and_the_log_keeps_the_original(live: Run
         ({}, "text"),
         ({"text": ""}, "text"),
         ({"text": "\u200b\u202e"}, "text"),
+        ({"text": "\u200d\u200d\u200c\u200d"}, "text"),  # joiners alone: normalize keeps them
+        ({"text": "\u3164 \u2800"}, "text"),
         ({"text": "x" * 281}, "text"),
         ({"text": 5}, "text"),
         ({"text": "ok", "colour": "red"}, "colour"),
@@ -109,7 +113,10 @@ async def test_pin_approves_keeps_on_the_wall_and_is_capped(live: RunningServer)
 
 
 async def test_blocking_a_sender_clears_their_messages_and_refuses_more(live: RunningServer):
-    troll, friend = "t" * 24, "f" * 24
+    # Signed as the server issues them, before the block: browsers at one venue.
+    key = await live.app[SERVICES].senders.key()
+    troll_id = "t" * 24
+    troll, friend = (SenderSigner.sign(key, i, time.time() - 3600) for i in (troll_id, "f" * 24))
     first = (await submit(live, "harmless at first", cookie=troll))["id"]
     await act(live, first, "approve")
     second = (await submit(live, "then something nasty", cookie=troll))["id"]
@@ -121,14 +128,23 @@ async def test_blocking_a_sender_clears_their_messages_and_refuses_more(live: Ru
         "/api/v1/messages", {"text": "again"}, token=None, headers={"Cookie": f"projector_sender={troll}"}
     )
     assert status == 403 and body["error"]["code"] == "sender_blocked"
+    new_cookie = SenderSigner.sign(key, "n" * 24, time.time())
+    status, body = await live.post(
+        "/api/v1/messages",
+        {"text": "again"},
+        token=None,
+        headers={"Cookie": f"projector_sender={new_cookie}"},
+    )
+    assert status == 403 and body["error"]["code"] == "sender_blocked"  # a new cookie is no way back
     await submit(live, "Another from Lyon", cookie=friend)  # the venue's other people are not blocked
     _, listed = await live.get("/api/v1/messages?status=pending", token="operator")
     assert {m["id"] for m in listed["messages"]} >= {kept}
     _, blocked = await live.get("/api/v1/moderation/blocked", token="operator")
-    (entry,) = blocked["senders"]
-    assert entry["sender"] == f"web:{troll}" and entry["by"] == "test-operator"
+    address, entry = sorted(blocked["senders"], key=lambda b: b["sender"])
+    assert entry["sender"] == f"web:{troll_id}" and entry["by"] == "test-operator"
+    assert address["sender"] == "web:addr:127.0.0.1" and f"web:{troll_id}" in address["reason"]
     async with live.session.delete(
-        f"{live.base}/api/v1/moderation/blocked/web:{troll}",
+        f"{live.base}/api/v1/moderation/blocked/web:{troll_id}",
         headers={"Authorization": f"Bearer {live.tokens['operator']}"},
     ) as r:
         assert r.status == 204
