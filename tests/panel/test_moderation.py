@@ -380,7 +380,14 @@ def test_markup_in_a_message_is_shown_as_text_and_never_runs(
     list_box = page.locator("#mod-list").bounding_box()
     assert list_box is not None
     for mid in (rtl, zalgo):
+        # A push may redraw the list between two reads: the row is measured once it is on screen.
+        expect(item(page, mid)).to_be_visible()
         box = item(page, mid).bounding_box()
+        for _ in range(50):
+            if box is not None:
+                break
+            page.wait_for_timeout(100)
+            box = item(page, mid).bounding_box()
         assert box is not None
         assert (
             box["x"] >= list_box["x"] - 1 and box["x"] + box["width"] <= list_box["x"] + list_box["width"] + 1

@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from projector.core.model import ValidationError
-from projector.store.records import is_disk_full
+from projector.store.records import StoreError, is_disk_full
 
 log = logging.getLogger("projector.http")
 
@@ -108,6 +108,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if is_disk_full(exc):
             log.error("%s %s -> 503 storage_full: %s", request.method, request.path, exc)
             return storage_full_response()
+        if isinstance(exc, StoreError):
+            # The database went away (a PostgreSQL restart, a closed store at shutdown): the
+            # caller can retry; a 500 would say the request itself was wrong.
+            log.error("%s %s -> 503 store_failed: %s", request.method, request.path, exc)
+            response = error_response(503, "store_failed", "the store did not answer; retry in a moment")
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return response
         log.exception("unhandled error in %s %s", request.method, request.path)
         return error_response(500, "internal", "internal server error; the event has been logged")
 

@@ -220,3 +220,24 @@ def test_disk_full_is_recognised_through_the_store_s_wrapping() -> None:
     assert is_disk_full(OSError(errno.ENOSPC, "No space left on device", "/srv/x"))
     assert not is_disk_full(sqlite3.OperationalError("database is locked"))
     assert not is_disk_full(OSError(errno.EACCES, "Permission denied"))
+
+
+async def test_a_store_that_does_not_answer_is_a_503_with_retry_after_never_a_500(
+    live: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database gone away (a PostgreSQL restart) met anywhere, not only in ingest: the caller may retry."""
+    store = live.app[SERVICES].store
+
+    async def gone(fn: Any) -> Any:
+        raise StoreError("the database server closed the connection unexpectedly")
+
+    monkeypatch.setattr(store, "call", gone)
+    for method, path, token in (
+        ("GET", "/api/v1/messages?status=pending", "operator"),
+        ("GET", "/api/v1/moderation/log", "operator"),
+        ("GET", "/api/v1/actions/per_hour?hours=2", "operator"),
+    ):
+        status, body, headers = await request(live, method, path, token)
+        assert status == 503, (path, body)
+        assert body["error"]["code"] == "store_failed" and headers["Retry-After"] == "30"
+        assert "database server" not in body["error"]["message"]  # no internals on the wire
