@@ -41,6 +41,10 @@ log = logging.getLogger("projector.server.connections")
 RESERVED_FDS = 128
 #: How often one refusal reason is logged at most (the counter in /metrics has them all).
 LOG_EVERY = 10.0
+#: A silent connection gives way to a new one only once it has been silent this long: a flood of
+#: new sockets then meets refusals (an abort each) instead of making the server evict and admit
+#: thousands a second, while a real client still gets in past sockets that went quiet.
+MIN_IDLE_AGE = 1.0
 
 
 def raise_open_file_limit() -> int:
@@ -60,9 +64,11 @@ def raise_open_file_limit() -> int:
 class _Guarded(asyncio.Protocol):
     """One accepted socket: counted, timed until its first request's headers end, then transparent."""
 
-    def __init__(self, guard: ConnectionGuard, inner: RequestHandler) -> None:
+    def __init__(self, guard: ConnectionGuard, make_inner: Callable[[], RequestHandler]) -> None:
         self.guard = guard
-        self.inner = inner
+        # aiohttp's handler is made only for a connection that gets in: a refused one costs an abort.
+        self._make_inner = make_inner
+        self.inner: Any = None
         self.transport: asyncio.Transport | None = None
         self.address = ""
         self.opened = 0.0
@@ -81,6 +87,7 @@ class _Guarded(asyncio.Protocol):
             transport.abort()
             return
         self._deadline = asyncio.get_running_loop().call_later(self.guard.header_timeout, self._too_slow)
+        self.inner = self._make_inner()
         self.handed_over = True
         self.inner.connection_made(transport)
 
@@ -140,7 +147,9 @@ class ConnectionGuard:
         total: int,
         header_timeout: float,
         on_refused: Callable[[str], None] | None = None,
+        min_idle_age: float = MIN_IDLE_AGE,
     ) -> None:
+        self.min_idle_age = min_idle_age
         self.per_address = per_address
         self.total = total
         self.header_timeout = header_timeout
@@ -183,8 +192,12 @@ class ConnectionGuard:
         self.count -= 1
 
     def _evict_one(self, address: str | None) -> bool:
-        """Close the oldest connection still without a request (of ``address``, or anyone's)."""
+        """Close the oldest connection still without a request (of ``address``, or anyone's),
+        if it has been silent for ``MIN_IDLE_AGE``."""
+        quiet_since = time.monotonic() - self.min_idle_age
         for conn in self.waiting:
+            if conn.opened > quiet_since:
+                return False  # the oldest waiting are first: none older is left
             if address is None or conn.address == address:
                 self.release(conn)
                 conn.evict()
@@ -204,10 +217,14 @@ class ConnectionGuard:
 
 
 class GuardedSite(web.BaseSite):
-    """A TCP site whose every connection passes through a ``ConnectionGuard``."""
+    """A TCP site whose every connection passes through a ``ConnectionGuard``.
+
+    ``backlog`` stays at aiohttp's 128: asyncio accepts up to that many connections in one turn
+    of the loop, so a larger one lets a connection flood stall everyone else for longer.
+    """
 
     def __init__(
-        self, runner: web.BaseRunner, host: str, port: int, guard: ConnectionGuard, *, backlog: int = 1024
+        self, runner: web.BaseRunner, host: str, port: int, guard: ConnectionGuard, *, backlog: int = 128
     ) -> None:
         super().__init__(runner)
         self._host = host
@@ -226,7 +243,7 @@ class GuardedSite(web.BaseSite):
         assert server is not None
         guard = self.guard
         listening = await asyncio.get_running_loop().create_server(
-            lambda: _Guarded(guard, server()),
+            lambda: _Guarded(guard, server),
             self._host,
             self._port,
             backlog=self._backlog,

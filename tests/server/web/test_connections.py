@@ -92,16 +92,21 @@ def test_silent_sockets_give_way_and_health_keeps_answering(server: str) -> None
     try:
         # The server kept answering others the whole time, at once.
         assert _healthz_seconds(server) < 1.0
-        # Over the cap, older silent sockets were closed to let newer ones in: never more than 100 open.
+        # Over the cap, new sockets are refused while the silent ones are fresh ...
+        time.sleep(1.2)
+        # ... and once those have been silent a while, they give way to new ones.
+        idle += _silent_sockets(port, 50, ATTACKER)
         time.sleep(0.3)
         still_open = [s for s in idle if not _closed_by_server(s)]
         assert len(still_open) <= 100
+        assert sum(1 for s in idle[-50:] if s in still_open) > 0  # newcomers got in
         # And after the header timeout, none of them is left.
         time.sleep(2.5)
         assert all(_closed_by_server(s) for s in still_open)
         assert _healthz_seconds(server) < 1.0
         metrics = urllib.request.urlopen(server + "/metrics", timeout=5).read().decode()
         assert 'projector_connections_refused_total{reason="evicted_idle"}' in metrics
+        assert 'projector_connections_refused_total{reason="per_address"}' in metrics
         assert 'projector_connections_refused_total{reason="header_timeout"}' in metrics
     finally:
         for s in idle:
@@ -125,6 +130,7 @@ def test_the_guard_prefers_giving_way_to_refusing() -> None:
     class Conn:
         def __init__(self, address: str) -> None:
             self.address = address
+            self.opened = 0.0  # long silent: may give way
             self.evicted = False
 
         def evict(self) -> None:
@@ -144,3 +150,24 @@ def test_the_guard_prefers_giving_way_to_refusing() -> None:
     assert not guard.admit(Conn("c")) and reasons[-1] == "total"  # type: ignore[arg-type]
     guard.release(b)  # type: ignore[arg-type]
     assert guard.admit(Conn("c"))  # type: ignore[arg-type]
+
+
+def test_fresh_silent_sockets_do_not_give_way_so_a_flood_meets_refusals() -> None:
+    reasons: list[str] = []
+    guard = ConnectionGuard(
+        per_address=1, total=10, header_timeout=5, on_refused=reasons.append, min_idle_age=10
+    )
+
+    class Conn:
+        def __init__(self) -> None:
+            self.address = "a"
+            self.opened = time.monotonic()  # just now
+            self.evicted = False
+
+        def evict(self) -> None:
+            self.evicted = True
+
+    first = Conn()
+    assert guard.admit(first)  # type: ignore[arg-type]
+    assert not guard.admit(Conn())  # type: ignore[arg-type]
+    assert not first.evicted and reasons == ["per_address"]
