@@ -156,8 +156,8 @@ def test_keys_approve_reject_pin_and_the_selection_moves_to_the_next_waiting_mes
     page.keyboard.press("k")
     page.keyboard.press("ArrowUp")
     expect_selected(page, first)
-    # The show's keys do nothing here: no blackout, no GO, no panic.
-    for key in ("b", "Space", "Escape", "h", "Backspace"):
+    # The show's other keys do nothing here: no GO, no panic, no hold (B, blackout, works on every tab).
+    for key in ("Space", "Escape", "h", "Backspace"):
         page.keyboard.press(key)
 
     page.keyboard.press("a")

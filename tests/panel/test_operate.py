@@ -88,7 +88,7 @@ def test_blackout_by_key_and_by_button_darkens_the_display(server: Panel, page: 
     page.keyboard.press("b")
     expect(button).to_have_attribute("aria-pressed", "true")
     expect(button.locator(".tbtn-label")).to_have_text("BLACKOUT ON")
-    expect(page.locator("#blackout-badge")).to_be_visible()
+    expect(page.locator("#btn-blackout-top")).to_have_attribute("aria-pressed", "true")  # on every tab
     expect(page.locator("#program-pane .blackout-veil")).to_be_visible()
     display.wait_for_scene("blackout")
     assert server.show()["blackout"] is True
@@ -96,7 +96,7 @@ def test_blackout_by_key_and_by_button_darkens_the_display(server: Panel, page: 
     button.click()
     expect(button).to_have_attribute("aria-pressed", "false")
     expect(button.locator(".tbtn-label")).to_have_text("BLACKOUT")
-    expect(page.locator("#blackout-badge")).to_be_hidden()
+    expect(page.locator("#btn-blackout-top")).to_have_attribute("aria-pressed", "false")
     display.wait_for_scene("ident")
     assert server.show()["blackout"] is False
 
@@ -206,3 +206,25 @@ def test_two_operators_pressing_go_at_once_advance_exactly_one_cue(
             break
         pages[0].wait_for_timeout(20)
     assert conflicts == 1, "the operator whose GO was refused should be told someone else pressed first"
+
+
+def test_blackout_is_within_reach_on_every_tab(server: Panel, page: Page) -> None:
+    """A moderator who sees something wrong on the building darkens it from where they are."""
+    top = page.locator("#btn-blackout-top")
+    for tab in ("messages", "cases", "editor", "operate"):
+        page.click(f"#tab-{tab}")
+        expect(top).to_be_visible()
+        page.keyboard.press("b")
+        expect(top).to_have_attribute("aria-pressed", "true")
+        expect(top.locator(".label")).to_have_text("BLACKOUT ON")
+        assert server.show()["blackout"] is True
+        page.keyboard.press("B")
+        expect(top).to_have_attribute("aria-pressed", "false")
+        assert server.show()["blackout"] is False
+    page.click("#tab-cases")
+    top.click()
+    expect(top).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#btn-blackout")).to_have_attribute("aria-pressed", "true")
+    assert server.show()["blackout"] is True
+    top.click()
+    expect(top).to_have_attribute("aria-pressed", "false")

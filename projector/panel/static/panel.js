@@ -525,7 +525,9 @@ function renderTransport() {
   blackout.setAttribute("aria-pressed", String(state.blackout));
   setText(blackout.querySelector(".tbtn-label"), state.blackout ? t("BLACKOUT ON") : t("BLACKOUT"));
   document.body.classList.toggle("is-blackout", state.blackout);
-  $("#blackout-badge").hidden = !state.blackout;
+  const top = $("#btn-blackout-top");
+  top.setAttribute("aria-pressed", String(state.blackout));
+  setText(top.querySelector(".label"), state.blackout ? t("BLACKOUT ON") : t("BLACKOUT"));
 }
 
 // --- operating -------------------------------------------------------------------------------------------
@@ -628,8 +630,14 @@ function onKeyDown(event) {
     if (event.key === "Escape") event.target.blur();
     return;
   }
+  if (event.key === "b" || event.key === "B") {
+    // Blackout works from every tab: whoever sees something wrong on the building acts at once.
+    event.preventDefault();
+    if (!event.repeat) actions.blackout();
+    return;
+  }
   if (view === "messages") {
-    // The moderation keys (A, R, P, E, X, J/K...): never the show's (B, Space, Esc...).
+    // The moderation keys (A, R, P, E, X, J/K...): never the show's other keys (Space, Esc...).
     moderation.onKey(event);
     return;
   }
@@ -681,6 +689,7 @@ function wire() {
   $("#btn-back").addEventListener("click", actions.back);
   $("#btn-hold").addEventListener("click", actions.hold);
   $("#btn-blackout").addEventListener("click", actions.blackout);
+  $("#btn-blackout-top").addEventListener("click", actions.blackout);
   $("#btn-panic").addEventListener("click", actions.panic);
   $("#btn-jump").addEventListener("click", actions.jump);
   const list = $("#cue-list");
