@@ -5,6 +5,7 @@ file, a catalog, a demo dossier) fails here, not on a volunteer's machine."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -26,13 +27,22 @@ ROOT = Path(__file__).resolve().parent.parent
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """(the wheel, a venv with only the wheel installed: its dependencies come from the test venv)."""
     out = tmp_path_factory.mktemp("dist")
+    # From a copy of the tree: a build writes build/ and *.egg-info next to the sources, and the
+    # suite's workers each build their own (this fixture runs once per worker).
+    source = tmp_path_factory.mktemp("src") / "projector"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", "data"),
+    )
     # Builds the sdist, then the wheel from the sdist (so the sdist must carry everything too),
     # with the test venv's setuptools (no download).
-    subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
-        check=True,
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
         capture_output=True,
+        text=True,
     )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     wheel = next(out.glob("projector-*.whl"))
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
