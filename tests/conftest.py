@@ -107,6 +107,13 @@ async def start_server(config: Config) -> RunningServer:
     )
 
 
+async def restart(running: RunningServer) -> RunningServer:
+    """Stop ``running`` and start a new server on its data (one server per data directory)."""
+    await running.session.close()
+    await running.runner.cleanup()
+    return await start_server(running.app[SERVICES].config)
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return replace(Config(), data_dir=tmp_path / "data", port=0, goal=1000, record=100)

@@ -15,7 +15,6 @@ loaded before its screens are set up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from projector.core.health import Observed, alerts, slow_since
 from projector.core.model import ValidationError
 from projector.core.protocol import Command, Status, You
 from projector.core.safe_area import SafeArea, safe_area_to_wire
+from projector.server import tasks
 from projector.server.hub import DisplayConnection, DisplayRecord, Hub
 from projector.server.web.metrics import Metrics
 from projector.store.fleet import DisplaySettings
@@ -79,10 +79,7 @@ class Fleet:
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep(on_change), name="fleet-sweep")
 
     async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+        await tasks.stop(self._sweeper)
 
     async def _sweep(self, on_change: Callable[[], None]) -> None:
         while True:

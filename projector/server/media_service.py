@@ -20,6 +20,7 @@ from pathlib import Path
 from media.library import MediaLibrary
 from media.variants import VARIANTS, Job, Progress, Variant, jobs_for, prepare, variant_path
 from projector.core.state import CaseUpdated, Event, ShowState
+from projector.server import tasks
 from projector.server.show import Show
 from projector.server.variant_cache import VariantCache, snap
 from projector.store.writer import StoreWriter
@@ -63,10 +64,7 @@ class MediaService:
 
     async def close(self) -> None:
         self._stop.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
 
     def on_change(self, state: ShowState, events: list[Event]) -> None:
         if any(isinstance(e, CaseUpdated) for e in events):

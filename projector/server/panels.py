@@ -14,6 +14,7 @@ from aiohttp import web
 from projector.core import wire
 from projector.core.protocol import ThumbnailRequest
 from projector.core.state import Event, ShowState
+from projector.server import tasks
 from projector.server.fleet import Fleet
 from projector.server.hub import DisplayConnection, Hub
 from projector.server.media_service import MediaService
@@ -175,10 +176,7 @@ class PanelHub:
 
     async def close(self) -> None:
         """Stop pushing and close every panel's socket."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
         for client in list(self.panels.values()):
             self.leave(client)
             with contextlib.suppress(Exception):

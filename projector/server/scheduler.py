@@ -12,7 +12,6 @@ moment are fired again unless what they would do is already done.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -24,6 +23,7 @@ from typing import Any
 from projector.core.cues import AnyScene, parse_show
 from projector.core.schedule import Entry, active, describe
 from projector.core.state import Command, CommandRefused, Go, Jump, LoadShow
+from projector.server import tasks
 from projector.server.show import Show
 from projector.server.show_control import ShowControl
 from projector.store.records import StoreError
@@ -62,10 +62,7 @@ class Scheduler:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="scheduler")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
 
     async def _run(self) -> None:
         while True:

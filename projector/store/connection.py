@@ -13,6 +13,7 @@ The contract every store meets is ``Store`` in ``base.py``.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol
@@ -37,7 +38,7 @@ class Connection(Protocol):
     def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
 
 
-class StoreBase:
+class StoreBase(ABC):
     """The connection a store opens and its write transaction, used by its parts."""
 
     _conn: Connection
@@ -48,6 +49,7 @@ class StoreBase:
     #: SQL for the start of the hour of ``received_at`` (Unix seconds, rounded down), as an integer.
     _HOUR_OF: ClassVar[str] = "CAST(received_at / 3600 AS INTEGER) * 3600"
 
+    @abstractmethod
     def _transaction(self) -> AbstractContextManager[Connection]:
         """One write transaction, committed at the end, rolled back on any error.
 
@@ -55,7 +57,6 @@ class StoreBase:
         PostgreSQL: a transaction-scoped advisory lock), so a read-then-write such as the
         pin limit or a schedule overlap check is never raced by another writer.
         """
-        raise NotImplementedError
 
 
 def check_choice(kind: str, value: str, allowed: Sequence[str]) -> None:

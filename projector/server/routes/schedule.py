@@ -1,4 +1,4 @@
-"""Schedules and the library of stored shows, and the task that runs the schedule.
+"""Schedules and the library of stored shows over HTTP.
 
 | method and path | who |
 |---|---|
@@ -7,13 +7,8 @@
 | ``PUT /api/v1/schedules/default`` ``{"show": id or null}`` | operator |
 | ``GET /api/v1/shows``, ``GET``/``PUT``/``DELETE /api/v1/shows/{id}`` | viewer / operator |
 
-The scheduler acts on edges only: when an entry starts it fires it (a cue:
-jump to it for the entry's target; a show: load it, with the entry's target
-as its default, and take its first cue), and when the last running entry ends
-it loads the default show (as it does at start-up, or when the default is
-set, if nothing is scheduled then). In between, operators run the show by hand and
-the scheduler does not fight them. After a restart, entries running at that
-moment are fired again unless what they would do is already done.
+How entries fire (on edges only, with a default show) is the scheduler's, in
+``projector/server/scheduler.py``.
 """
 
 from __future__ import annotations

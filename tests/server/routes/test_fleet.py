@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from projector.server.config import Config
 from projector.server.services import SERVICES
-from tests.conftest import RunningServer, recv_json, start_server
+from tests.conftest import RunningServer, recv_json, restart, start_server
 
 
 async def connect(live: RunningServer, name: str) -> Any:
@@ -351,10 +351,7 @@ async def test_a_safe_area_is_stored_listed_and_reaches_the_display_as_a_you_fra
     assert status == 200
     await ws.close()
     # Stored: a server started afresh on the same data tells the display in its snapshot.
-    # One server per data directory: this one stops before the next starts on its data.
-    await live.session.close()
-    await live.runner.cleanup()
-    again = await start_server(live.app[SERVICES].config)
+    again = await restart(live)
     try:
         ws, snap = await connect(again, "facade")
         assert snap["you"]["safe_area"] == FACADE

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projector.server.services import SERVICES
-from tests.conftest import RunningServer, start_server
+from tests.conftest import RunningServer, restart
 from tests.server.routes.test_fleet import connect, listed, next_of
 
 
@@ -25,10 +24,7 @@ async def test_an_operator_sets_a_displays_locale_and_the_display_hears_it(live:
     assert status == 200
     await ws.close()
     # Kept in the store: a server started afresh on the same data says so in the snapshot.
-    # One server per data directory: this one stops before the next starts on its data.
-    await live.session.close()
-    await live.runner.cleanup()
-    again = await start_server(live.app[SERVICES].config)
+    again = await restart(live)
     try:
         ws, snap = await connect(again, "galata")
         assert snap["you"]["locale"] == "ar-MA"
@@ -75,10 +71,7 @@ async def test_the_campaigns_words_per_language_are_stored_and_reach_the_display
     status, body = await live.put_json("/api/v1/campaign", {"goal": 5})
     assert status == 200 and body["translations"]["tr"]["name"] == "Haklar İçin Yaz"
     await ws.close()
-    # One server per data directory: this one stops before the next starts on its data.
-    await live.session.close()
-    await live.runner.cleanup()
-    again = await start_server(live.app[SERVICES].config)
+    again = await restart(live)
     try:
         status, body = await again.get("/api/v1/campaign")
         assert status == 200 and body["tagline"] == "Actions for human rights"
