@@ -122,8 +122,11 @@ async def _lifespan(app: web.Application, *, init: bool = False) -> AsyncIterato
     except BaseException:
         lock.release()
         raise
-    state = await s.store.call(lambda st: _load_state(st, config))
-    s.show.state = await s.store.call(lambda st: restore(st, state, time.time()))
+    if s.shared is not None:
+        await s.shared.start(lambda st: restore(st, _load_state(st, config), time.time()))
+    else:
+        state = await s.store.call(lambda st: _load_state(st, config))
+        s.show.state = await s.store.call(lambda st: restore(st, state, time.time()))
     s.show_control.attach()
     where = await s.store.call(lambda st: _first_run_admin(st, config.data_dir))
     if where is not None:
@@ -151,6 +154,8 @@ async def _lifespan(app: web.Application, *, init: bool = False) -> AsyncIterato
     s.previews.close()
     s.passwords.close()
     s.show_control.close()
+    if s.shared is not None:
+        await s.shared.close()
     await asyncio.get_running_loop().run_in_executor(None, s.store.close)
     lock.release()
 

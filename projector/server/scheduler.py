@@ -67,7 +67,14 @@ class Scheduler:
     async def _run(self) -> None:
         while True:
             try:
-                await self.tick()
+                if not self.show.runs_timers:
+                    # Another node runs the schedule. Should this one take over, it starts
+                    # as after a restart: what is running now is fired unless already done.
+                    self._running = None
+                else:
+                    if self.show.decider is not None:
+                        await self.load()  # the schedule may have been edited through another node
+                    await self.tick()
             except Exception:
                 log.exception("schedule tick failed")
             await asyncio.sleep(TICK)

@@ -25,11 +25,13 @@ from projector.server.panels import PanelHub
 from projector.server.passwords import PasswordHasher
 from projector.server.scheduler import Scheduler
 from projector.server.senders import SenderSigner
+from projector.server.shared_show import SharedShow, node_name
 from projector.server.show import Show
 from projector.server.show_control import ShowControl
 from projector.server.web.metrics import Metrics
 from projector.server.web.principal import TokenCache
 from projector.server.web.ratelimit import RateLimiter
+from projector.store.database import is_postgres_url
 from projector.store.writer import StoreWriter
 
 
@@ -61,6 +63,8 @@ class Services:
     osc: OscServer
     #: Signs and checks the public form's sender cookies.
     senders: SenderSigner
+    #: This node's share of the show with the other nodes on the database (PostgreSQL only).
+    shared: SharedShow | None
 
 
 SERVICES = web.AppKey("services", Services)
@@ -82,6 +86,7 @@ def build_services(config: Config) -> Services:
     queue = ModerationQueue()
     media = MediaService(config.data_dir, adhoc_bytes=config.variant_cache_bytes)
     fleet = Fleet(hub, store, metrics, config.public_url)
+    shared = SharedShow(show, store, node_name(config.port)) if is_postgres_url(config.database) else None
     return Services(
         config=config,
         metrics=metrics,
@@ -102,4 +107,5 @@ def build_services(config: Config) -> Services:
         scheduler=Scheduler(store, show, control, config.zone),
         osc=OscServer(config, metrics, fleet, control),
         senders=SenderSigner(store),
+        shared=shared,
     )

@@ -1,10 +1,14 @@
 """The server's live show: the current state and the one way to change it.
 
-Handlers call ``Show.execute(command)``; it runs the pure ``reduce`` with the
+Handlers call ``await Show.execute(command)``; it runs the pure ``reduce`` with the
 current time, keeps the new state and hands the events to the hub. Persisting
 the facts behind a command (an action in the log, a case in the table) is the
 caller's job *before* it executes the command, so nothing is shown that is not
 on disk.
+
+On PostgreSQL a ``decider`` (``shared_show.SharedShow``) decides instead, under the
+shared event log's lock, so that every node on the database shows the same show; it
+hands the events back through ``publish``, also those other nodes decided.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from projector.core.protocol import Snapshot
 from projector.core.state import Command, Event, ShowState, reduce
@@ -22,6 +27,14 @@ log = logging.getLogger("projector.server.show")
 Listener = Callable[[ShowState, list[Event]], None]
 
 
+class Decider(Protocol):
+    """Decides commands somewhere other than this process's memory (the shared event log)."""
+
+    leader: bool
+
+    async def decide(self, command: Command, now: float) -> list[Event]: ...
+
+
 class Show:
     def __init__(self, state: ShowState, hub: Hub, clock: Callable[[], float] = time.time) -> None:
         self.state = state
@@ -29,11 +42,27 @@ class Show:
         self.clock = clock
         #: Called after every change (auto-follow timer, persistence, the panel).
         self.listeners: list[Listener] = []
+        #: Set while the show is shared with other nodes (PostgreSQL).
+        self.decider: Decider | None = None
 
-    def execute(self, command: Command, now: float | None = None) -> list[Event]:
+    @property
+    def runs_timers(self) -> bool:
+        """Whether this node runs the auto-follow timer and the schedule (one node of several does)."""
+        return self.decider is None or self.decider.leader
+
+    async def execute(self, command: Command, now: float | None = None) -> list[Event]:
         """``now`` defaults to the clock; ingest passes the time its commit stamped
         on the actions, so a record beaten now has the same moment after a restart."""
-        self.state, events = reduce(self.state, command, self.clock() if now is None else now)
+        when = self.clock() if now is None else now
+        if self.decider is not None:
+            return await self.decider.decide(command, when)
+        state, events = reduce(self.state, command, when)
+        self.publish(state, events)
+        return events
+
+    def publish(self, state: ShowState, events: list[Event]) -> None:
+        """Make ``state`` the live one and tell the displays and the listeners what happened."""
+        self.state = state
         if events:
             self.hub.publish(events)
             for listener in self.listeners:
@@ -41,7 +70,6 @@ class Show:
                     listener(self.state, events)
                 except Exception:
                     log.exception("show listener %r failed", listener)
-        return events
 
     def snapshot(self) -> Snapshot:
         return Snapshot(self.state, self.clock())

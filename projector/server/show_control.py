@@ -44,6 +44,8 @@ log = logging.getLogger("projector.show_control")
 
 SHOW_SETTING = "show"
 CUE_SETTING = "cue_state"
+#: How often a node that does not run the timers checks whether it does now.
+LEASE_RETRY_S = 1.0
 
 
 def known_scenes() -> frozenset[str]:
@@ -81,11 +83,11 @@ def restore(store: Store, state: ShowState, now: float) -> ShowState:
     return state
 
 
-def _changes_the_cue(events: list[Event]) -> bool:
+def changes_the_cue(events: list[Event]) -> bool:
     return any(isinstance(e, ShowLoaded | CueChanged | BlackoutChanged) for e in events)
 
 
-def _saved_form(state: ShowState) -> tuple[str, str]:
+def saved_form(state: ShowState) -> tuple[str, str]:
     """The two settings that put a restarted server back where this state is."""
     show = "null" if state.show is None else json.dumps(show_to_wire(state.show))
     cue = json.dumps(
@@ -115,7 +117,7 @@ class ShowControl:
         self._pending: set[asyncio.Task[None]] = set()
 
     def attach(self) -> None:
-        self._saved = _saved_form(self.show.state)
+        self._saved = saved_form(self.show.state)
         self.show.listeners.append(self._on_change)
         self._schedule(self.show.state)
 
@@ -133,10 +135,14 @@ class ShowControl:
         """
         async with self._lock:
             now = self.clock()
+            if self.show.decider is not None:
+                # Shared with other nodes: decided, its cue stored and shown in one transaction
+                # under the event log's lock (``shared_show.py``).
+                return await self.show.execute(command, now)
             decided, events = reduce(self.show.state, command, now)
-            if _changes_the_cue(events):
-                await self._save(_saved_form(decided))
-            return self.show.execute(command, now)
+            if changes_the_cue(events):
+                await self._save(saved_form(decided))
+            return await self.show.execute(command, now)
 
     def submit(self, command: Command) -> None:
         """For callers that cannot wait (an OSC datagram, a timer): refuse now, or run
@@ -167,14 +173,17 @@ class ShowControl:
         self._saved = saved
 
     def _on_change(self, state: ShowState, events: list[Event]) -> None:
-        if not _changes_the_cue(events):
+        if not changes_the_cue(events):
             return
         self._schedule(state)
-        if _saved_form(state) != self._saved:
+        if self.show.decider is not None:
+            self._saved = saved_form(state)  # stored by whichever node decided it
+            return
+        if saved_form(state) != self._saved:
             # A cue change that did not come through execute() (none should): keep the
             # store in step all the same, in the background.
             log.warning("a cue change bypassed show control; saving it after the fact")
-            task = asyncio.get_running_loop().create_task(self._save(_saved_form(state)))
+            task = asyncio.get_running_loop().create_task(self._save(saved_form(state)))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
@@ -190,6 +199,10 @@ class ShowControl:
 
     def _follow(self, index: int) -> None:
         self._timer = None
+        if not self.show.runs_timers:
+            # Another node runs the timers; look again shortly, in case it dies meanwhile.
+            self._timer = asyncio.get_running_loop().call_later(LEASE_RETRY_S, self._follow, index)
+            return
         state = self.show.state
         at = follow_at(state)
         if at is not None and at > self.clock() and state.program == index:

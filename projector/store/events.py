@@ -51,6 +51,55 @@ def _logged(rows: Sequence[tuple[Any, ...]]) -> list[LoggedEvent]:
     return [LoggedEvent(int(rev), str(node), str(body)) for rev, node, body in rows]
 
 
+Raw = psycopg.Connection[tuple[Any, ...]]
+
+
+def head(raw: Raw) -> int:
+    row = raw.execute("SELECT coalesce(max(rev), 0) FROM events").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def since(raw: Raw, rev: int, limit: int = 10_000) -> list[LoggedEvent]:
+    """Events after ``rev``, in order: how a node catches up (after a wake-up or a restart)."""
+    rows = raw.execute(
+        "SELECT rev, node, body FROM events WHERE rev > %s ORDER BY rev LIMIT %s", (rev, limit)
+    ).fetchall()
+    return _logged(rows)
+
+
+def lock_and_catch_up(raw: Raw, known: int) -> tuple[list[LoggedEvent], int]:
+    """Inside the caller's transaction: take the log's lock, then ``(missed, head)``.
+
+    The lock is held until the transaction ends, so nobody appends between this and
+    :func:`append_locked`, and nobody reads a revision before it is committed in order.
+    """
+    raw.execute("SELECT pg_advisory_xact_lock(%s)", (EVENTS_LOCK,))
+    missed = _logged(
+        raw.execute("SELECT rev, node, body FROM events WHERE rev > %s ORDER BY rev", (known,)).fetchall()
+    )
+    if missed:
+        return missed, missed[-1].rev
+    # ``known`` may be behind only if the caller lost track; the table says the head.
+    now_head = head(raw)
+    if now_head != known:
+        raise ValueError(f"known revision {known} is not the log's head {now_head}")
+    return missed, known
+
+
+def append_locked(raw: Raw, node: str, after: int, bodies: Sequence[str], stamp: float) -> list[LoggedEvent]:
+    """Inside the transaction of :func:`lock_and_catch_up`: store ``bodies`` as the revisions
+    after ``after`` and announce the new head (``NOTIFY`` is delivered at commit)."""
+    appended = [LoggedEvent(after + i, node, body) for i, body in enumerate(bodies, start=1)]
+    if appended:
+        with raw.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO events (rev, at, node, body) VALUES (%s, %s, %s, %s)",
+                [(e.rev, stamp, e.node, e.body) for e in appended],
+            )
+        raw.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(appended[-1].rev)))
+    return appended
+
+
 class EventLog:
     """One node's handle on the shared log (its own connection; migrates the schema on open)."""
 
@@ -63,15 +112,10 @@ class EventLog:
         self._conn.close()
 
     def head(self) -> int:
-        row = self._conn.execute("SELECT coalesce(max(rev), 0) FROM events").fetchone()
-        return 0 if row is None else int(row[0])
+        return head(self._conn.raw)
 
     def since(self, rev: int, limit: int = 10_000) -> list[LoggedEvent]:
-        """Events after ``rev``, in order: how a node catches up (after a wake-up or a restart)."""
-        rows = self._conn.execute(
-            "SELECT rev, node, body FROM events WHERE rev > ? ORDER BY rev LIMIT ?", (rev, limit)
-        ).fetchall()
-        return _logged(rows)
+        return since(self._conn.raw, rev, limit)
 
     def append(
         self, known: int, decide: Callable[[list[LoggedEvent]], Sequence[str]], now: float | None = None
@@ -84,36 +128,12 @@ class EventLog:
         transaction; if ``decide`` raises, nothing is stored.
         """
         with self._conn.unavailable_as_store_error():
-            return self._append(known, decide, now)
-
-    def _append(
-        self, known: int, decide: Callable[[list[LoggedEvent]], Sequence[str]], now: float | None
-    ) -> tuple[list[LoggedEvent], list[LoggedEvent]]:
-        raw = self._conn.raw
-        with raw.transaction():
-            raw.execute("SELECT pg_advisory_xact_lock(%s)", (EVENTS_LOCK,))
-            missed = _logged(
-                raw.execute(
-                    "SELECT rev, node, body FROM events WHERE rev > %s ORDER BY rev", (known,)
-                ).fetchall()
-            )
-            head = missed[-1].rev if missed else known
-            if not missed:
-                # ``known`` may be behind only if the caller lost track; the table says the head.
-                row = raw.execute("SELECT coalesce(max(rev), 0) FROM events").fetchone()
-                head = int(row[0]) if row is not None else 0
-                if head != known:
-                    raise ValueError(f"known revision {known} is not the log's head {head}")
-            bodies = list(decide(missed))
-            appended = [LoggedEvent(head + i, self.node, body) for i, body in enumerate(bodies, start=1)]
-            if appended:
+            raw = self._conn.raw
+            with raw.transaction():
+                missed, at_head = lock_and_catch_up(raw, known)
+                bodies = list(decide(missed))
                 stamp = time.time() if now is None else now
-                with raw.cursor() as cursor:
-                    cursor.executemany(
-                        "INSERT INTO events (rev, at, node, body) VALUES (%s, %s, %s, %s)",
-                        [(e.rev, stamp, e.node, e.body) for e in appended],
-                    )
-                raw.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(appended[-1].rev)))
+                appended = append_locked(raw, self.node, at_head, bodies, stamp)
         return missed, appended
 
 
@@ -122,16 +142,27 @@ class EventListener:
 
     def __init__(self, url: str) -> None:
         self._conn = PgConnection(url)
-        self._conn.execute(f"LISTEN {CHANNEL}")
+        self._listening_on: Raw | None = None
+        self._listen()
+
+    def _listen(self) -> Raw:
+        # A connection opened again after a break has forgotten LISTEN: say it again.
+        raw = self._conn.raw
+        if raw is not self._listening_on:
+            raw.execute(f"LISTEN {CHANNEL}")
+            self._listening_on = raw
+        return raw
 
     def wait(self, timeout: float) -> int | None:
         """The newest head announced within ``timeout`` seconds, or None (read the table anyway)."""
         newest: int | None = None
-        for note in self._conn.raw.notifies(timeout=timeout, stop_after=1):
-            newest = int(note.payload)
-        # Drain whatever else arrived with it, without waiting again.
-        for note in self._conn.raw.notifies(timeout=0):
-            newest = max(newest or 0, int(note.payload))
+        with self._conn.unavailable_as_store_error():
+            raw = self._listen()
+            for note in raw.notifies(timeout=timeout, stop_after=1):
+                newest = int(note.payload)
+            # Drain whatever else arrived with it, without waiting again.
+            for note in raw.notifies(timeout=0):
+                newest = max(newest or 0, int(note.payload))
         return newest
 
     def close(self) -> None:
@@ -143,26 +174,29 @@ class TimerLease:
 
     def __init__(self, url: str) -> None:
         self._conn = PgConnection(url)
-        self._held = False
+        self._held_on: Raw | None = None
 
     def try_acquire(self) -> bool:
         """True if this node holds the lease now (got it now, or had it and still has it)."""
         try:
-            if self._held:
-                # Still ours only while the session lives: a query on it says so.
-                self._conn.raw.execute("SELECT 1")
+            # ``raw`` is a new session if the old one broke, and the lock went with the old one.
+            raw = self._conn.raw
+            if raw is self._held_on:
+                raw.execute("SELECT 1")  # still ours only while the session lives: a query says so
                 return True
-            row = self._conn.execute("SELECT pg_try_advisory_lock(?)", (TIMER_LOCK,)).fetchone()
+            self._held_on = None
+            row = raw.execute("SELECT pg_try_advisory_lock(%s)", (TIMER_LOCK,)).fetchone()
         except (psycopg.OperationalError, StoreError):
-            self._held = False  # the session (and with it the lock) is gone; try again next time
+            self._held_on = None  # the session (and with it the lock) is gone; try again next time
             return False
-        self._held = row is not None and bool(row[0])
-        return self._held
+        if row is not None and bool(row[0]):
+            self._held_on = raw
+        return self._held_on is not None
 
     def release(self) -> None:
-        if self._held:
+        if self._held_on is not None:
             self._conn.execute("SELECT pg_advisory_unlock(?)", (TIMER_LOCK,))
-            self._held = False
+            self._held_on = None
 
     def close(self) -> None:
         self._conn.close()

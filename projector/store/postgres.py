@@ -30,7 +30,7 @@ Like ``SqliteStore`` it is synchronous and used from one thread (``StoreWriter``
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,6 +55,12 @@ MIGRATION_LOCK = 0x504A5452_0001
 WRITE_LOCK = 0x504A5452_0002
 #: The largest count a ``bigint`` holds; a bigger one refuses its batch, as on SQLite.
 MAX_COUNT = 2**63 - 1
+
+#: Called inside the transaction that stores a group of actions, with the connection, the
+#: actions stored (duplicates removed) and the time stamped on them; it returns what to run
+#: once that transaction has committed (or None). The shared show counts the actions in the
+#: event log here, so a count and the actions it counts are committed together or not at all.
+RecordHook = Callable[["PgConnection", Sequence[Action], float], Callable[[], None] | None]
 
 
 def _in_list(values: Sequence[str]) -> str:
@@ -361,6 +367,9 @@ class PostgresStore(
     def __init__(self, url: str) -> None:
         """Connect and migrate; ``url`` is a ``postgresql://`` URL or any libpq connection string."""
         self._conn = PgConnection(url)
+        self.url = url
+        #: See ``RecordHook``; set by the shared show of a node (``projector/server/shared_show.py``).
+        self.record_hook: RecordHook | None = None
         self.where = self._conn.where
         try:
             self._migrate()
@@ -438,6 +447,21 @@ class PostgresStore(
                 raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                 yield self._conn
 
+    @property
+    def connection(self) -> PgConnection:
+        """The store's connection, for what must share its transactions (the event log)."""
+        return self._conn
+
+    @contextmanager
+    def consistent_read(self) -> Iterator[PgConnection]:
+        """A transaction that sees one snapshot of the whole database (``REPEATABLE READ``):
+        how a node reads the show's facts and the event log's head as of one moment."""
+        with self._conn.unavailable_as_store_error():
+            raw = self._conn.raw
+            with raw.transaction():
+                raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                yield self._conn
+
     # --- the action log ---------------------------------------------------------------------
 
     def record_actions(self, batches: Sequence[Sequence[Action]], received_at: float) -> list[RecordResult]:
@@ -448,10 +472,29 @@ class PostgresStore(
         if the commit fails (the connection or the database is gone): then nothing is stored.
         """
         with self._conn.unavailable_as_store_error():
+            if self.record_hook is not None:
+                return self._record_hooked(self.record_hook, batches, received_at)
             try:
                 return self._record_together(batches, received_at)
             except _REFUSED:
                 return self._record_each(batches, received_at)
+
+    def _record_hooked(
+        self, hook: RecordHook, batches: Sequence[Sequence[Action]], received_at: float
+    ) -> list[RecordResult]:
+        """``record_actions`` with the hook's writes in the same transaction as the actions."""
+        raw = self._conn.raw
+        try:
+            with raw.transaction():
+                results = self._record_together(batches, received_at)
+                then = hook(self._conn, [a for r in results for a in r.accepted], received_at)
+        except _REFUSED:
+            with raw.transaction():
+                results = self._record_each(batches, received_at)
+                then = hook(self._conn, [a for r in results for a in r.accepted], received_at)
+        if then is not None:
+            then()
+        return results
 
     def _record_together(self, batches: Sequence[Sequence[Action]], received_at: float) -> list[RecordResult]:
         claimed: set[str] = set()

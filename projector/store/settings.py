@@ -18,7 +18,7 @@ class SettingsMixin(StoreBase):
 
     def set_setting(self, key: str, value: str) -> None:
         with self._transaction() as conn:
-            self._put_setting(conn, key, value)
+            self.put_setting_in(conn, key, value)
 
     def delete_setting(self, key: str) -> bool:
         """Remove a setting; True if there was one."""
@@ -26,7 +26,8 @@ class SettingsMixin(StoreBase):
             return conn.execute("DELETE FROM settings WHERE key = ?", (key,)).rowcount > 0
 
     @staticmethod
-    def _put_setting(conn: Connection, key: str, value: str) -> None:
+    def put_setting_in(conn: Connection, key: str, value: str) -> None:
+        """Write a setting in the caller's transaction (``conn`` is inside it)."""
         conn.execute(
             "INSERT INTO settings (key, value) VALUES (?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -58,13 +59,13 @@ class SettingsMixin(StoreBase):
             for lang, text in campaign.translations.items()
         }
         with self._transaction() as conn:
-            self._put_setting(conn, "campaign.name", campaign.name)
-            self._put_setting(conn, "campaign.goal", str(campaign.goal))
-            self._put_setting(conn, "campaign.record", str(campaign.record))
-            self._put_setting(conn, "campaign.lang", campaign.lang)
-            self._put_setting(conn, "campaign.tagline", campaign.tagline)
-            self._put_setting(conn, "campaign.call_to_action", campaign.call_to_action)
-            self._put_setting(conn, "campaign.translations", json.dumps(translations, ensure_ascii=False))
+            self.put_setting_in(conn, "campaign.name", campaign.name)
+            self.put_setting_in(conn, "campaign.goal", str(campaign.goal))
+            self.put_setting_in(conn, "campaign.record", str(campaign.record))
+            self.put_setting_in(conn, "campaign.lang", campaign.lang)
+            self.put_setting_in(conn, "campaign.tagline", campaign.tagline)
+            self.put_setting_in(conn, "campaign.call_to_action", campaign.call_to_action)
+            self.put_setting_in(conn, "campaign.translations", json.dumps(translations, ensure_ascii=False))
 
     # --- cases ----------------------------------------------------------------------
 

@@ -67,7 +67,7 @@ async def post_actions(request: web.Request) -> web.Response:
     if result.error is not None:
         m.requests.labels("error").inc()
         raise ApiError(503, "store_failed", f"actions were not stored: {result.error}")
-    show.execute(RecordActions(result.accepted), now=result.received_at)
+    await show.execute(RecordActions(result.accepted), now=result.received_at)
     by_channel: dict[str, int] = {}
     for action in result.accepted:
         by_channel[action.channel.value] = by_channel.get(action.channel.value, 0) + action.count

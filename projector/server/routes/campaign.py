@@ -72,7 +72,7 @@ async def put_campaign(request: web.Request) -> web.Response:
         ),
     )
     await request.app[SERVICES].store.call(lambda s: s.save_campaign(campaign))
-    show.execute(SetCampaign(campaign))
+    await show.execute(SetCampaign(campaign))
     return json_response({**campaign_to_wire(campaign), "rev": show.state.rev})
 
 

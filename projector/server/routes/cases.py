@@ -50,7 +50,7 @@ async def put_case(request: web.Request) -> web.Response:
     await http_media.check_case_media(request, case)
     await request.app[SERVICES].store.call(lambda s: s.upsert_case(case))
     show = request.app[SERVICES].show
-    show.execute(UpsertCase(case))
+    await show.execute(UpsertCase(case))
     return json_response({**case_to_wire(case), "rev": show.state.rev})
 
 
@@ -61,7 +61,7 @@ async def delete_case(request: web.Request) -> web.Response:
     if not removed:
         raise ApiError(404, "not_found", f"no case {case_id!r}")
     show = request.app[SERVICES].show
-    show.execute(RemoveCase(case_id))
+    await show.execute(RemoveCase(case_id))
     return json_response({"deleted": case_id, "rev": show.state.rev})
 
 

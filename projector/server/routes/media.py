@@ -306,7 +306,7 @@ async def store_import(app: web.Application, result: ImportResult, who: str) -> 
     await app[SERVICES].store.call(persist)
     show = app[SERVICES].show
     for case in result.cases:
-        show.execute(UpsertCase(case))
+        await show.execute(UpsertCase(case))
     app[SERVICES].media.want_variants()
     return [c.id for c in result.cases]
 

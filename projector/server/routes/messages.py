@@ -118,7 +118,7 @@ async def _take_in(
     if screened.reasons:
         log.info("message %s from %s: %s (%s)", message_id, source, status, notes)
     if status == "approved":
-        request.app[SERVICES].show.execute(
+        await request.app[SERVICES].show.execute(
             ShowMessage(Message(message_id, screened.text, screened.name, country, lang))
         )
     await _changed(request)
@@ -308,7 +308,7 @@ async def twilio_sms(request: web.Request) -> web.Response:
         action = Action(message_id, Channel.SMS, country, 1, None, None, "sms", "twilio")
         result = await request.app[SERVICES].store.record([action])
         if result.accepted:
-            request.app[SERVICES].show.execute(RecordActions(result.accepted), now=result.received_at)
+            await request.app[SERVICES].show.execute(RecordActions(result.accepted), now=result.received_at)
     else:
         log.warning("SMS %s from a number with no country and no sms_default_country: not counted", sid)
     store = request.app[SERVICES].store
@@ -386,20 +386,20 @@ async def _stored(request: web.Request) -> StoredMessage:
     return stored
 
 
-def _publish(request: web.Request, m: StoredMessage) -> int:
+async def _publish(request: web.Request, m: StoredMessage) -> int:
     """Put the message's current form on the wall, or take it off; returns the show's rev."""
     show = request.app[SERVICES].show
     if m.status == "approved":
-        show.execute(ShowMessage(_wall_message(m)))
+        await show.execute(ShowMessage(_wall_message(m)))
     else:
-        show.execute(RetractMessage(m.id))
+        await show.execute(RetractMessage(m.id))
     return show.state.rev
 
 
 async def _after(request: web.Request, message_id: str) -> web.Response:
     stored = await request.app[SERVICES].store.call(lambda s: s.get_message(message_id))
     assert stored is not None
-    rev = _publish(request, stored)
+    rev = await _publish(request, stored)
     await _changed(request)
     return json_response({**message_json(stored), "rev": rev})
 
@@ -476,7 +476,7 @@ async def block_sender(request: web.Request) -> web.Response:
     ids = await request.app[SERVICES].store.call(block)
     show = request.app[SERVICES].show
     for message_id in ids:
-        show.execute(RetractMessage(message_id))
+        await show.execute(RetractMessage(message_id))
     await _changed(request)
     log.info("sender %s blocked by %s (%d messages rejected)", sender, principal.name, len(ids))
     return json_response({"sender": sender, "rejected": ids, "rev": show.state.rev})

@@ -1,0 +1,221 @@
+"""Several ``projector serve`` nodes on one PostgreSQL database share one live show.
+
+Real server processes and real websocket displays: totals exact on every node whichever
+node took the actions, a GO on one node reaching a display on another, two GOs at the same
+moment advancing once, the same revisions everywhere, a node killed with SIGKILL during
+ingest (nothing acknowledged lost or doubled), and the timers moving to another node when
+the node that ran them dies. The event log's codec is checked here too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import websockets
+
+from projector.core.cues import Cue, Show
+from projector.core.model import Action, Campaign, Case, Channel, Totals
+from projector.core.state import (
+    BlackoutChanged,
+    CampaignChanged,
+    CaseUpdated,
+    CueChanged,
+    Message,
+    MessageShown,
+    RecordBeaten,
+    ShowLoaded,
+    TotalsChanged,
+)
+from projector.server.shared_show import event_body, event_from_body
+from tests.server.nodes import Node, create_token, http
+from tests.store.pg_cluster import postgres_cluster, postgres_url
+
+__all__ = ["postgres_cluster", "postgres_url"]
+
+SHOW = {
+    "id": "night",
+    "name": "Night",
+    "cues": [
+        {"id": "one", "scene": "totals", "duration": 0.1},
+        {"id": "two", "scene": "portrait", "duration": 0.1},
+        {"id": "three", "scene": "messages", "duration": 0.1},
+    ],
+}
+
+
+def _nodes(tmp_path: Path, database: str, n: int) -> list[Node]:
+    return [Node(tmp_path / f"node-{i}", database) for i in range(n)]
+
+
+def _eventually(check: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def _hello(token: str) -> str:
+    return json.dumps(
+        {"v": 1, "type": "hello", "name": "wall", "token": token, "protocol": 1, "resolution": [1280, 720]}
+    )
+
+
+def _batches(prefix: str, count: int, size: int) -> list[list[dict[str, Any]]]:
+    return [
+        [{"id": f"{prefix}-{b}-{i}", "channel": "letter", "country": "TR"} for i in range(size)]
+        for b in range(count)
+    ]
+
+
+def test_every_event_kind_survives_the_log() -> None:
+    case = Case("ayse", "Ayşe", "TR", story="Bir gazeteci.")
+    events = [
+        TotalsChanged(1, Totals().add((Action("a", Channel.SMS, country="KH", count=3),))),
+        RecordBeaten(2, 1700000000.5),
+        CampaignChanged(3, Campaign("Write", 10, 5, tagline="Yaz")),
+        CaseUpdated(4, case),
+        MessageShown(5, Message("m1", "صامدون", "ليلى", "MA", "ar", 12.0, pinned=True)),
+        ShowLoaded(6, Show("s", "S", (Cue("c", "totals", hold=3.0, target="group:paris"),))),
+        CueChanged(7, 0, None, 1700000001.25, False, "group:paris"),
+        BlackoutChanged(8, True),
+    ]
+    for event in events:
+        assert event_from_body(event_body(event)) == event
+
+
+def test_three_nodes_share_totals_cues_and_revisions(tmp_path: Path, postgres_url: str) -> None:
+    ingest = create_token(postgres_url, tmp_path, "ingest")
+    operator = create_token(postgres_url, tmp_path, "operator")
+    display = create_token(postgres_url, tmp_path, "display")
+    nodes = _nodes(tmp_path, postgres_url, 3)
+    try:
+        for node in nodes:
+            node.start()
+        a, b, c = nodes
+        seen: list[dict[str, Any]] = []
+
+        async def watch(stop: asyncio.Event) -> None:
+            async with websockets.connect(c.ws_url) as ws:
+                await ws.send(_hello(display))
+                seen.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
+                while not stop.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        seen.append(json.loads(await asyncio.wait_for(ws.recv(), 0.2)))
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            watcher = asyncio.create_task(watch(stop))
+            await asyncio.sleep(0.5)
+            # Ingest on A and B at once; C gets every batch of A again (a retry through another node).
+            batches_a, batches_b = _batches("a", 20, 50), _batches("b", 20, 50)
+
+            def post(node: Node, batch: list[dict[str, Any]]) -> int:
+                status, reply = http("POST", node.base + "/api/v1/actions", ingest, {"actions": batch})
+                assert status == 200, reply
+                return int(reply["accepted"])
+
+            jobs = [(a, x) for x in batches_a] + [(b, x) for x in batches_b] + [(c, x) for x in batches_a]
+            accepted = sum(await asyncio.gather(*(asyncio.to_thread(post, n, x) for n, x in jobs)))
+            assert accepted == 2000  # the retries through C counted once
+            for node in nodes:
+                assert _eventually(lambda n=node: http("GET", n.base + "/api/v1/totals")[1]["total"] == 2000)
+            # A show loaded on A, GO on B: C's display takes the cue.
+            assert http("PUT", a.base + "/api/v1/show", operator, SHOW)[0] == 200
+            status, reply = http("POST", b.base + "/api/v1/cue/go", operator, {"expected": None})
+            assert status == 200 and reply["program"] == 0, reply
+            # Two GOs at the same moment on two nodes, both for the cue they saw: one advances.
+            await asyncio.sleep(0.3)  # past the first cue's transition
+            gos = await asyncio.gather(
+                *(
+                    asyncio.to_thread(http, "POST", n.base + "/api/v1/cue/go", operator, {"expected": 0})
+                    for n in (a, c)
+                )
+            )
+            assert sorted(status for status, _ in gos) == [200, 409], gos
+            await asyncio.sleep(1.0)
+            stop.set()
+            await watcher
+
+        asyncio.run(scenario())
+        shows = [http("GET", n.base + "/api/v1/show", operator)[1] for n in nodes]
+        assert {s["program"] for s in shows} == {1}
+        assert len({s["rev"] for s in shows}) == 1, [s["rev"] for s in shows]
+        totals = [f["total"] for f in seen if f["type"] == "totals"]
+        assert totals[-1] == 2000 and totals == sorted(totals)  # never a backward count
+        programs = [f["program"] for f in seen if f["type"] == "cue"]
+        assert programs[-2:] == [0, 1]
+        revs = [f["rev"] for f in seen[1:] if "rev" in f]
+        assert revs == sorted(revs)
+    finally:
+        logs = [node.stop() for node in nodes]
+    assert not any("Traceback" in out for out in logs), "\n".join(logs)
+
+
+def test_a_node_killed_during_ingest_loses_and_doubles_nothing(tmp_path: Path, postgres_url: str) -> None:
+    ingest = create_token(postgres_url, tmp_path, "ingest")
+    a, b = _nodes(tmp_path, postgres_url, 2)
+    try:
+        a.start()
+        b.start()
+        sent: list[list[dict[str, Any]]] = []
+        acked: set[str] = set()
+
+        def feed() -> None:
+            while True:
+                batch = [{"id": uuid.uuid4().hex, "channel": "sms", "country": "KE"} for _ in range(25)]
+                sent.append(batch)
+                try:
+                    status, _ = http("POST", a.base + "/api/v1/actions", ingest, {"actions": batch})
+                except OSError:
+                    return
+                if status == 200:
+                    acked.update(x["id"] for x in batch)
+
+        with ThreadPoolExecutor(3) as pool:
+            feeders = [pool.submit(feed) for _ in range(3)]
+            _eventually(lambda: len(acked) >= 500)
+            a.kill()
+            for f in feeders:
+                f.result()
+        # Every batch is retried on B, as a client does when its node went away.
+        for batch in sent:
+            assert http("POST", b.base + "/api/v1/actions", ingest, {"actions": batch})[0] == 200
+        ids = {x["id"] for batch in sent for x in batch}
+        total = http("GET", b.base + "/api/v1/totals")[1]["total"]
+        assert total == len(ids) and len(acked) <= total
+        # A node started now counts the same.
+        c = Node(tmp_path / "node-c", postgres_url).start()
+        assert http("GET", c.base + "/api/v1/totals")[1]["total"] == len(ids)
+        c.stop()
+    finally:
+        a.kill()
+        b.stop()
+
+
+def test_the_timers_move_to_another_node_when_theirs_dies(tmp_path: Path, postgres_url: str) -> None:
+    operator = create_token(postgres_url, tmp_path, "operator")
+    a, b = _nodes(tmp_path, postgres_url, 2)
+    try:
+        a.start()  # first up: it holds the timer lease
+        b.start()
+        show = {**SHOW, "cues": [{**SHOW["cues"][0], "hold": 3.0}, *SHOW["cues"][1:]]}
+        assert http("PUT", b.base + "/api/v1/show", operator, show)[0] == 200
+        assert http("POST", b.base + "/api/v1/cue/go", operator, {})[0] == 200
+        a.kill()
+        # The hold of cue 0 runs out 3 s after GO; B takes over the timers and follows on.
+        assert _eventually(lambda: http("GET", b.base + "/api/v1/show", operator)[1]["program"] == 1, 10)
+        time.sleep(1.5)
+        assert http("GET", b.base + "/api/v1/show", operator)[1]["program"] == 1  # once, not twice
+    finally:
+        a.kill()
+        out = b.stop()
+    assert "runs the timers" in out, out[-3000:]
