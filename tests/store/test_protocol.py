@@ -55,8 +55,11 @@ def test_the_only_public_extras_are_database_specific() -> None:
     def extras(implementation: type[object]) -> set[str]:
         return {name for name in dir(implementation) if not name.startswith("_")} - set(_protocol_members())
 
-    assert extras(SqliteStore) == {"journal_mode"}  # SQLite's own; ``path`` is an instance attribute
-    assert extras(PostgresStore) == {"schema_version"}  # ``where`` is an instance attribute
+    # ``put_setting_in`` writes inside a transaction the caller holds (both stores have it).
+    assert extras(SqliteStore) == {"journal_mode", "put_setting_in"}  # ``path`` is an instance attribute
+    # ``where`` and ``record_hook`` are instance attributes; the connection and the consistent
+    # read are what a node's shared show builds on (``projector/server/shared_show.py``).
+    assert extras(PostgresStore) == {"schema_version", "put_setting_in", "connection", "consistent_read"}
 
 
 def test_an_opened_sqlite_store_is_a_store(tmp_path: Path) -> None:
