@@ -610,8 +610,9 @@ class PortraitLoader:
     The render thread calls :meth:`request` when a scene will need a portrait
     and :meth:`get` every frame until it is there. Pillow releases the GIL
     while decoding and resampling, so the workers really run beside the
-    render loop. Results stay in memory per key until :meth:`close`; the
-    returned image is shared, so callers must copy it before changing it.
+    render loop. A result stays in memory under its key until :meth:`forget`
+    (the caller has taken it) or :meth:`close`; the returned image is shared,
+    so callers must copy it before changing it.
     """
 
     def __init__(self, cache_dir: Path | None = None, workers: int = 2) -> None:
@@ -656,6 +657,17 @@ class PortraitLoader:
         if job is None or not job.done() or job.cancelled():
             return None
         return job.result()
+
+    def forget(self, key: str) -> None:
+        """Drop ``key``'s result (a later :meth:`request` prepares it again); cancel it if not started.
+
+        A display keeps the portraits it converted and bounds them itself; without this
+        every portrait it ever showed would also stay here, as an image, until it stops.
+        """
+        with self._lock:
+            job = self._jobs.pop(key, None)
+        if job is not None:
+            job.cancel()
 
     def close(self) -> None:
         """Stop the workers without waiting for a decode in progress; idempotent."""

@@ -26,6 +26,9 @@ DEFERRED_ALLOWED = {
     "projector.display.output.gl_probe": "moderngl in the probe's child process",
     # The language model loads in a second when a message arrives, not when the server starts.
     "projector.server.language": "langid's model only when first needed",
+    # ``projector display`` runs on the display's modules alone: the full command line (server,
+    # store, aiohttp: about 30 MB resident on a small box all night) loads for the other commands.
+    "projector.cli.entry": "the full command line only for commands other than display",
 }
 
 

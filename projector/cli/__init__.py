@@ -1,6 +1,6 @@
 """The ``projector`` command and its subcommands (serve, display, demo, cue, media, cases, token).
 
-The entry point is ``projector.cli.main:main``. Importing this package sets nothing
+The entry point is ``projector.cli.entry:main`` (``projector display`` alone, or ``projector.cli.main``). Importing this package sets nothing
 else up, so ``server.py`` (which needs only ``cli.serve``) never loads pygame.
 """
 

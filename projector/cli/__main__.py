@@ -2,6 +2,6 @@
 
 import sys
 
-from projector.cli.main import main
+from projector.cli.entry import main
 
 sys.exit(main())

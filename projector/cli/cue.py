@@ -2,7 +2,9 @@
 
 Talks to the server's HTTP API with an operator token, like a Stream Deck
 button would. ``--server`` and ``--token`` default to ``$PROJECTOR_SERVER``
-(else http://127.0.0.1:8080) and ``$PROJECTOR_TOKEN``.
+(else http://127.0.0.1:8080) and ``$PROJECTOR_TOKEN``. GO, back and jump may
+say when the cue goes on screen (``--at 21:00`` on the server's clock, or
+``--in 0.5``) and for whom (``--target group:facade``): see ``cue_time``.
 """
 
 from __future__ import annotations
@@ -11,12 +13,17 @@ import argparse
 import json
 import os
 import sys
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from projector.cli.cue_time import check_target, parse_at, parse_in
 from projector.cli.http import CliError, request
 
 ACTIONS = ("go", "back", "hold", "resume", "panic", "blackout", "jump", "list", "load", "export")
+#: The actions that may be timed and aimed (the server's ``at``, ``in`` and ``target``).
+TIMED = ("go", "back", "jump")
 
 
 def add_cue_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +34,21 @@ def add_cue_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--on", dest="on", action="store_const", const=True, help="blackout: on")
     group.add_argument("--off", dest="on", action="store_const", const=False, help="blackout: off")
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
+        "--at",
+        metavar="TIME",
+        help="go, back, jump: on screen at HH:MM[:SS] today, or an ISO date and time, in the server's zone",
+    )
+    when.add_argument(
+        "--in", dest="in_", metavar="SECONDS", help="go, back, jump: on screen SECONDS from now"
+    )
+    parser.add_argument(
+        "--target",
+        dest="audience",
+        metavar="group:NAME|display:NAME",
+        help="go, back, jump: only these displays, instead of the cue's own",
+    )
 
 
 CueError = CliError  # the name callers and tests know
@@ -63,6 +85,7 @@ def describe(state: dict[str, Any]) -> str:
 
 
 def run_cue(ns: argparse.Namespace) -> int:
+    note = ""
     try:
         state: Any
         if ns.action == "list":
@@ -81,13 +104,58 @@ def run_cue(ns: argparse.Namespace) -> int:
         elif ns.action == "jump":
             if not ns.target:
                 raise CueError("jump needs a cue id: projector cue jump CUE")
-            state = _call(ns, "POST", "/api/v1/cue/jump", {"cue": ns.target})
+            timing, note = _timing(ns)
+            state = _call(ns, "POST", "/api/v1/cue/jump", {"cue": ns.target, **timing})
         elif ns.action == "blackout":
+            _timing(ns)  # refuses --at, --in and --target here
             state = _call(ns, "POST", "/api/v1/cue/blackout", {} if ns.on is None else {"on": ns.on})
         else:
-            state = _call(ns, "POST", f"/api/v1/cue/{ns.action}", {})
+            timing, note = _timing(ns)
+            state = _call(ns, "POST", f"/api/v1/cue/{ns.action}", timing)
     except CueError as exc:
         print(f"projector cue {ns.action}: {exc}", file=sys.stderr)
         return 1
     print(describe(state))
+    if ns.action in TIMED and note:
+        print(note)
     return 0
+
+
+def _timing(ns: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """The body's ``at``/``in``/``target`` for GO, back and jump, and a line saying what was asked."""
+    at, in_, audience = getattr(ns, "at", None), getattr(ns, "in_", None), getattr(ns, "audience", None)
+    if at is None and in_ is None and audience is None:
+        return {}, ""
+    if ns.action not in TIMED:
+        raise CueError("--at, --in and --target are for go, back and jump")
+    body: dict[str, Any] = {}
+    said: list[str] = []
+    if audience is not None:
+        body["target"] = check_target(audience)  # before any call: a typo costs no round trip
+    if in_ is not None:
+        body["in"] = parse_in(in_)
+        said.append(f"on screen in {body['in']:g} s")
+    if at is not None:
+        now, zone = _server_clock(ns)
+        when = parse_at(at, now, zone)
+        body["at"] = when.timestamp()
+        said.append(f"on screen at {when:%H:%M:%S} server time ({zone or when.tzinfo})")
+    if audience is not None:
+        said.append(f"for {body['target']}")
+    return body, "scheduled: " + ", ".join(said)
+
+
+def _server_clock(ns: argparse.Namespace) -> tuple[datetime, tzinfo | None]:
+    """The server's time now and its zone (``GET /api/v1/schedules``): ``--at`` is read on them."""
+    answer = _call(ns, "GET", "/api/v1/schedules")
+    try:
+        now = datetime.fromisoformat(answer["now"])
+    except (KeyError, TypeError, ValueError):
+        raise CueError("the server did not say its time; give --in SECONDS instead") from None
+    if now.tzinfo is None:
+        raise CueError("the server's time has no zone; give --in SECONDS instead")
+    try:
+        zone: tzinfo | None = ZoneInfo(str(answer.get("timezone", "")))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = None  # a zone only named by its abbreviation: the offset of "now" stands for today
+    return now, zone

@@ -12,6 +12,7 @@ import argparse
 import email.utils
 import json
 import os
+import pwd
 import resource
 import shutil
 import socket
@@ -27,6 +28,7 @@ from pathlib import Path
 import pygame
 
 from projector.cli.serve import add_database_argument
+from projector.cli.service import UNIT_DIR, InstalledUnit, read_unit, unit_name
 from projector.display.media_cache import default_cache_dir
 from projector.display.options import TOKEN_ENV
 from projector.display.output.gl_probe import run_probe
@@ -78,6 +80,16 @@ def check_folder(what: str, path: Path) -> list[Check]:
     existing = path
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
+    if os.statvfs(existing).f_flag & os.ST_RDONLY:
+        # Root may write anywhere but here: a read-only disk (a kiosk's read-only root, a bad SD card).
+        return [
+            Check(
+                RED,
+                what,
+                f"{path} is on a read-only disk",
+                "pick a folder on a writable disk (--cache), or remount it read-write",
+            )
+        ]
     if not os.access(existing, os.W_OK):
         return [
             Check(RED, what, f"{path} is not writable by {_user()}", f"chown it to {_user()} or pick another")
@@ -190,12 +202,99 @@ def display_checks(ns: argparse.Namespace, env: Mapping[str, str] = os.environ) 
     if checks[0].level != RED:
         checks.append(check_gl())
     checks += check_fonts()
-    checks += check_folder("picture cache", ns.cache or default_cache_dir(ns.name))
-    if ns.server:
-        checks += check_server(ns.server, ns.token or env.get(TOKEN_ENV, ""))
+    server, token, cache = ns.server, ns.token or env.get(TOKEN_ENV, ""), ns.cache
+    service, unit = check_service(ns.unit_dir)
+    checks += service
+    from_unit = False
+    if unit is not None:
+        unit_server = unit.flag("--server")
+        if server is None and unit_server:
+            # No --server here: check what the installed service runs with, as the next boot will.
+            server, token, from_unit = unit_server, _unit_token(unit, checks), True
+        elif server is not None and unit_server not in (None, server):
+            checks.append(
+                Check(
+                    AMBER,
+                    "service",
+                    f"it runs with --server {unit_server}, not {server}: the service is what starts at boot",
+                    f"projector install-service display -- --server {server} ... (or run the doctor"
+                    " without --server to check the service's own)",
+                )
+            )
+        cache = cache or _unit_cache(unit)
+    checks += check_folder("picture cache", cache or default_cache_dir(ns.name))
+    if server:
+        found = check_server(server, token)
+        if from_unit:
+            # Whatever is wrong here is wrong at every boot: the fix is a new unit, not a flag.
+            found = [_from_unit(c) for c in found]
+        checks += found
     else:
         checks.append(Check(AMBER, "server", "no --server given: not checked", "pass --server URL --token T"))
     return checks
+
+
+def check_service(unit_dir: Path) -> tuple[list[Check], InstalledUnit | None]:
+    """The installed display unit (``install-service display``), if any: readable, with a server, a user."""
+    name = unit_name("display")
+    try:
+        unit = read_unit("display", unit_dir)
+    except (OSError, ValueError) as exc:
+        return [Check(AMBER, "service", f"{name} cannot be read ({exc})", "run the doctor as root")], None
+    if unit is None:
+        return [], None
+    server = unit.flag("--server")
+    if not server:
+        fix = "projector install-service display -- --server URL --token T"
+        return [Check(RED, "service", f"{unit.path} gives no --server: it shows nothing", fix)], unit
+    try:
+        pwd.getpwnam(unit.user)
+    except KeyError:
+        return [
+            Check(
+                RED,
+                "service",
+                f"{unit.path} runs as {unit.user!r}, who does not exist here: it cannot start",
+                f"useradd --system --create-home --home-dir /var/lib/projector {unit.user}",
+            )
+        ], unit
+    return [Check(GREEN, "service", f"{unit.path}: as {unit.user}, --server {server} (checked below)")], unit
+
+
+def _unit_token(unit: InstalledUnit, checks: list[Check]) -> str | None:
+    """The token the service runs with; None (not checked, said in ``checks``) if it cannot be read."""
+    try:
+        return unit.token() or ""
+    except OSError as exc:
+        checks.append(
+            Check(
+                AMBER,
+                "service",
+                f"its token in {unit.env_file} cannot be read ({exc.strerror}): not checked",
+                "run the doctor as root (sudo projector doctor display)",
+            )
+        )
+        return None
+
+
+def _unit_cache(unit: InstalledUnit) -> Path:
+    """The picture cache the service uses: its --cache, else its user's default for its --name."""
+    given = unit.flag("--cache")
+    if given:
+        return Path(given)
+    name = unit.flag("--name") or socket.gethostname()
+    try:
+        home = Path(pwd.getpwnam(unit.user).pw_dir)
+    except KeyError:
+        return default_cache_dir(name)
+    return default_cache_dir(name, home)
+
+
+def _from_unit(check: Check) -> Check:
+    if check.level == GREEN or check.what not in ("server", "token"):
+        return check
+    fix = f"{check.fix}, then install the service again: projector install-service display -- --server URL --token T"
+    return Check(check.level, check.what, f"the installed service's: {check.detail}", fix)
 
 
 def check_video(env: Mapping[str, str]) -> list[Check]:
@@ -267,7 +366,8 @@ def check_fonts() -> list[Check]:
     return checks
 
 
-def check_server(server: str, token: str) -> list[Check]:
+def check_server(server: str, token: str | None) -> list[Check]:
+    """The server's answer, the clock's offset from it, and the token (None: not checked)."""
     base = server.rstrip("/")
     if base.startswith("ws"):
         base = "http" + base[2:].removesuffix("/ws")
@@ -299,7 +399,8 @@ def check_server(server: str, token: str) -> list[Check]:
             )
         else:
             checks.append(Check(GREEN, "clock", "within a few seconds of the server's"))
-    checks.append(check_token(base, token))
+    if token is not None:
+        checks.append(check_token(base, token))
     return checks
 
 
@@ -353,6 +454,12 @@ def add_doctor_arguments(parser: argparse.ArgumentParser) -> None:
     display.add_argument("--token", help=f"the display's token (default ${TOKEN_ENV})")
     display.add_argument("--name", default=socket.gethostname(), help="the display's name (its cache folder)")
     display.add_argument("--cache", type=Path, help="the picture cache folder, if not the default")
+    display.add_argument(
+        "--unit-dir",
+        type=Path,
+        default=UNIT_DIR,
+        help=f"where install-service put the display's unit (default {UNIT_DIR}); checked if there",
+    )
     parser.add_argument("--no-colour", action="store_true", help="plain text (also when not a terminal)")
 
 

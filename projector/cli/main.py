@@ -15,14 +15,13 @@ from projector.cli import serve as server
 from projector.cli.backup import add_backup_arguments, add_restore_arguments, run_backup, run_restore
 from projector.cli.cue import add_cue_arguments, run_cue
 from projector.cli.demo import add_demo_arguments, run_demo
+from projector.cli.display import HELP as DISPLAY_HELP
+from projector.cli.display import run_display_command, video_ready
 from projector.cli.doctor import add_doctor_arguments, run_doctor
-from projector.cli.logs import setup_logging
 from projector.cli.media import add_cases_arguments, add_media_arguments, run_cases, run_media
 from projector.cli.serve import add_database_argument
 from projector.cli.service import add_install_arguments, add_uninstall_arguments, run_install, run_uninstall
-from projector.display.options import add_display_arguments, options_from_args
-from projector.display.run import run_display
-from projector.display.video import NoVideoDevice, start_video
+from projector.display.options import add_display_arguments
 from projector.server.config import ConfigError, load_config
 from projector.store.database import describe, open_store
 from projector.store.records import StoreError, is_disk_full
@@ -58,34 +57,8 @@ def _cmd_token_create(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_display(ns: argparse.Namespace) -> int:
-    try:
-        options = options_from_args(ns)
-    except ValueError as exc:
-        print(f"projector display: {exc}", file=sys.stderr)
-        return 2
-    if options.mode.on_screen and not _video_ready("projector display"):
-        return 1
-    setup_logging()
-    return run_display(options)
-
-
-def _video_ready(command: str) -> bool:
-    """Start SDL's video now, before anything else starts; False, with one line said, if nothing can show.
-
-    The display would find out too, but only after the demo's server and the
-    logging are up, and its refusal would come wrapped in a log record.
-    """
-    try:
-        start_video()
-    except NoVideoDevice as exc:
-        print(f"{command}: {exc}", file=sys.stderr)
-        return False
-    return True
-
-
 def _cmd_demo(ns: argparse.Namespace) -> int:
-    if not ns.headless and not _video_ready("projector demo"):
+    if not ns.headless and not video_ready("projector demo"):
         return 1  # before the demo seeds a database and starts its server
     return run_demo(ns)
 
@@ -137,9 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_cue_arguments(cue)
     cue.set_defaults(run=run_cue)
 
-    display = sub.add_parser("display", help="run a display")
+    display = sub.add_parser("display", help=DISPLAY_HELP)
     add_display_arguments(display)
-    display.set_defaults(run=_cmd_display)
+    display.set_defaults(run=run_display_command)
     demo = sub.add_parser("demo", help="server + simulated campaign + display, on embedded defaults")
     add_demo_arguments(demo)
     demo.set_defaults(run=_cmd_demo)

@@ -18,6 +18,7 @@ import os
 import shlex
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from projector.display.options import TOKEN_ENV
@@ -87,6 +88,70 @@ def render_unit(role: str, flags: list[str], *, user: str, python: str, env_file
         ]
     lines += ["", "[Install]", "WantedBy=multi-user.target", ""]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledUnit:
+    """What an installed unit runs: read back by ``projector doctor`` (a service installed with a
+    wrong server URL or token keeps failing at every boot until someone looks)."""
+
+    path: Path
+    user: str
+    #: The role's flags, as ``ExecStart`` passes them (the token is not among them).
+    flags: tuple[str, ...]
+    env_file: Path | None
+
+    def flag(self, name: str) -> str | None:
+        """The value of ``--name VALUE`` or ``--name=VALUE`` among the flags, if given."""
+        for i, flag in enumerate(self.flags):
+            if flag == name and i + 1 < len(self.flags):
+                return self.flags[i + 1]
+            if flag.startswith(name + "="):
+                return flag.split("=", 1)[1]
+        return None
+
+    def token(self) -> str | None:
+        """The token in the unit's environment file (None: no file, or no token in it).
+
+        Raises ``OSError`` when the file cannot be read (mode 0640: root and the service's user).
+        """
+        if self.env_file is None:
+            return None
+        try:
+            text = self.env_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        for line in text.splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == TOKEN_ENV:
+                return value.strip().strip('"') or None
+        return None
+
+
+def read_unit(role: str, unit_dir: Path = UNIT_DIR) -> InstalledUnit | None:
+    """The installed unit for ``role`` as :func:`render_unit` wrote it; None if none is installed.
+
+    Raises ``OSError`` when it exists but cannot be read, ``ValueError`` when its command line
+    is not one this module writes.
+    """
+    path = unit_dir / unit_name(role)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    user, command, env_file = "root", None, None
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key == "User":
+            user = value.strip()
+        elif key == "ExecStart":
+            command = shlex.split(value)
+        elif key == "EnvironmentFile":
+            env_file = Path(value.strip().removeprefix("-"))
+    if command is None or role not in command:
+        raise ValueError(f"{path} has no ExecStart running projector {role}")
+    flags = tuple(command[command.index(role) + 1 :])
+    return InstalledUnit(path, user, flags, env_file)
 
 
 def add_install_arguments(parser: argparse.ArgumentParser) -> None:

@@ -21,6 +21,7 @@ import pygame
 
 from projector.core.model import MEDIA_HASH_PATTERN, Case
 from projector.core.safe_area import NO_SAFE_AREA, SafeArea
+from projector.display.memory import portrait_bytes, text_pixels
 from projector.display.text.fitting import TextFitter
 from projector.display.text.fonts import FontBook
 from projector.display.text.renderer import TextRenderer
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 #: Stands for "the picture is still downloading" where a path is expected.
 _DOWNLOADING = Path("<downloading>")
+#: Portraits that failed or have no picture are remembered (as None) up to this many keys.
+MAX_PORTRAIT_KEYS = 256
 
 
 @dataclass
@@ -64,7 +67,10 @@ class Assets:
         self.name = name
         self.fps = fps
         self.fonts = fonts or FontBook()
-        self.text = TextRenderer(self.fonts)
+        #: Rendered text and scene memos, bounded by pixels from the display's size (``memory``).
+        self.text = TextRenderer(self.fonts, text_pixels(self.size))
+        #: What the treated portraits kept here may weigh, in bytes (``memory``).
+        self.portrait_budget = portrait_bytes(self.size)
         #: Words fitted to boxes (size, wrap, balance), cached: what scenes lay text out with.
         self.fit = TextFitter(self.text)
         self.link = LinkInfo(server=server)
@@ -90,6 +96,7 @@ class Assets:
         self._loader = loader
         self._loader_failed = False
         self._surfaces: OrderedDict[str, pygame.Surface | None] = OrderedDict()
+        self._portrait_bytes = 0
         self._requested: set[str] = set()
         #: Keys whose picture is still on its way into the media cache.
         self._downloading: set[str] = set()
@@ -204,13 +211,16 @@ class Assets:
         result = loader.get(key) if loader is not None else None
         if result is None:
             return None
+        # Kept here from now on (or not at all): the loader's copy would double it, for good.
+        loader.forget(key)
         if isinstance(result, Exception):
             self._warn_once(f"fail:{case_id}", "portrait of %s could not be prepared: %s", case_id, result)
             self._store(key, None)
             return None
         try:
             image = result if result.mode == "RGBA" else result.convert("RGBA")
-            surf = pygame.image.frombytes(image.tobytes(), image.size, "RGBA")
+            # A view of the image's bytes, not a copy of them: convert() below makes the one copy kept.
+            surf = pygame.image.frombuffer(image.tobytes(), image.size, "RGBA")
             if surf.get_size() != size:
                 surf = pygame.transform.smoothscale(surf, size)
             if pygame.display.get_init() and pygame.display.get_surface() is not None:
@@ -224,9 +234,24 @@ class Assets:
         return surf
 
     def _store(self, key: str, surf: pygame.Surface | None) -> None:
+        """Keep a portrait (or its absence), least recently used first out past the byte budget.
+
+        An evicted portrait is asked for again, from the file, if a scene wants it back.
+        """
+        self._portrait_bytes -= _weight(self._surfaces.pop(key, None))
         self._surfaces[key] = surf
-        while len(self._surfaces) > 24:
-            self._surfaces.popitem(last=False)
+        self._portrait_bytes += _weight(surf)
+        while len(self._surfaces) > 1 and (
+            self._portrait_bytes > self.portrait_budget or len(self._surfaces) > MAX_PORTRAIT_KEYS
+        ):
+            old, evicted = self._surfaces.popitem(last=False)
+            self._portrait_bytes -= _weight(evicted)
+            self._requested.discard(old)
+
+    @property
+    def portrait_bytes(self) -> int:
+        """What the portraits kept here weigh now (at most :attr:`portrait_budget`, or one portrait)."""
+        return self._portrait_bytes
 
     def _portrait_source(self, case_id: str) -> tuple[Path | None, tuple[float, float] | None]:
         """Where a case's portrait file is: its dossier, else ``<media>/<case id>/<portrait>``.
@@ -295,8 +320,15 @@ class Assets:
             log.warning(message, *args)
 
     def close(self) -> None:
+        self._surfaces.clear()
+        self._portrait_bytes = 0
         if self._loader is not None:
             try:
                 self._loader.close()
             except Exception:
                 log.exception("closing the portrait loader failed")
+
+
+def _weight(surf: pygame.Surface | None) -> int:
+    """The bytes a surface's pixels take."""
+    return 0 if surf is None else surf.get_pitch() * surf.get_height()

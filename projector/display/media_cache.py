@@ -61,9 +61,12 @@ CHUNK = 64 * 1024
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
-def default_cache_dir(name: str) -> Path:
-    """``$XDG_CACHE_HOME/projector/<display name>`` (``~/.cache/...``)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+def default_cache_dir(name: str, home: Path | None = None) -> Path:
+    """``$XDG_CACHE_HOME/projector/<display name>`` (``~/.cache/...``); ``home``: another user's."""
+    if home is not None:
+        base = home / ".cache"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".") or "display"
     return base / "projector" / safe[:100]
 

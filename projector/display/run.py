@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from projector.display.app import DisplayApp
+from projector.display.heap import keep_heap_small
 from projector.display.options import DisplayOptions
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ def run_display(opts: DisplayOptions) -> int:
     0: stopped normally (frames done, Ctrl+Shift+Q, window closed, SIGTERM/SIGINT).
     1: the display could not start, or kept failing (a supervisor should restart it).
     """
+    keep_heap_small()  # before the first surface: freed pictures go back to the system
     try:
         return DisplayApp(opts).run()
     except Exception:

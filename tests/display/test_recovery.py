@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import struct
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -14,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
+import pygame
 import pytest
 from PIL import Image
 from websockets.asyncio.server import ServerConnection
@@ -22,6 +26,7 @@ from projector.core.model import Case
 from projector.display import DisplayOptions
 from projector.display.assets import Assets
 from projector.display.frame_info import FrameInfo
+from projector.display.media_cache import STATE_FILE, MediaCache
 from projector.display.output.mode import OutputMode
 from projector.display.run import run_display
 from scenes.portrait import PortraitScene
@@ -29,6 +34,7 @@ from tests.display.fake_server import FakeServer
 from tests.display.screens import live_options, sample_state, surface
 from tests.display.test_link import snapshot, totals
 from tests.server.test_process import ServerProcess, create_token
+from tests.tmpfs import mounted_tmpfs
 
 SMALL = (320, 180)
 
@@ -193,3 +199,79 @@ def test_a_flood_of_events_never_stalls_the_display(tmp_path: Path, events: int)
     assert frames[-1].total == events
     gaps = [b.time - a.time for a, b in itertools.pairwise(frames)]
     assert max(gaps) < 0.5, f"a frame took {max(gaps) * 1000:.0f} ms while the flood was drained"
+
+
+# --- a venue's bad luck (issue 19): the display starts and shows what it can -------------------------
+
+
+def saved_show(tmp_path: Path) -> bytes:
+    """The show file a display left in its cache folder on a previous night."""
+    cache = MediaCache(tmp_path / "previous")
+    cache.save_state(sample_state(total=777_000, rev=42))
+    cache.close()
+    return (tmp_path / "previous" / STATE_FILE).read_bytes()
+
+
+def test_a_read_only_cache_folder_still_plays_the_saved_show(tmp_path: Path, caplog) -> None:
+    frames: list[FrameInfo] = []
+    show = saved_show(tmp_path)
+    with mounted_tmpfs(tmp_path / "ro", "ro,size=1m", fill={f"cache/{STATE_FILE}": show}) as disk:
+        opts = DisplayOptions(
+            server="http://127.0.0.1:9",  # the venue's network is down too
+            token="t", mode=OutputMode.HEADLESS, size=SMALL, frames=30, media=None,
+            cache=disk / "cache", wait_for_snapshot=0.5, backoff=(0.05, 0.1),
+            on_frame=lambda info: bool(frames.append(info)),
+        )  # fmt: skip
+        assert run_display(opts) == 0
+    assert len(frames) == 30
+    assert {f.rev for f in frames} == {42} and frames[-1].scene != "ident"  # the show, from the cache
+    assert "cannot be created" in caplog.text  # said in the log: pictures cannot be fetched
+
+
+def test_a_full_cache_disk_does_not_stop_the_show(tmp_path: Path, caplog) -> None:
+    frames: list[FrameInfo] = []
+    with mounted_tmpfs(tmp_path / "full", "size=64k") as disk:
+        ballast = disk / "ballast"
+        with contextlib.suppress(OSError), ballast.open("wb") as f:
+            while True:
+                f.write(b"\0" * 4096)
+                f.flush()
+        opts = DisplayOptions(
+            mode=OutputMode.HEADLESS, size=SMALL, frames=90, media=None, state=sample_state(rev=7),
+            cache=disk / "cache", on_frame=lambda info: bool(frames.append(info)),
+        )  # fmt: skip
+        assert run_display(opts) == 0
+    assert len(frames) == 90 and frames[-1].rev == 7 and frames[-1].scene != "fallback"
+
+
+def test_no_monitor_connected_still_starts_at_a_usual_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The console's driver is up and sees no screen (a projector switched on later): a fake at the edge.
+    monkeypatch.setattr(pygame.display, "get_desktop_sizes", lambda: [])
+    sizes: list[tuple[int, int]] = []
+
+    def on_frame(info: FrameInfo) -> bool:
+        assert info.output is not None
+        sizes.append(info.output.get_size())
+        return False
+
+    opts = DisplayOptions(
+        mode=OutputMode.FULLSCREEN, frames=5, media=None, state=sample_state(), on_frame=on_frame
+    )
+    assert run_display(opts) == 0
+    assert sizes == [(1920, 1080)] * 5
+
+
+def test_a_video_driver_that_cannot_start_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "projector.cli", "display", "--frames", "3", "--server", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"SDL_VIDEODRIVER": "no-such-driver", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    # The service restarts it (Restart=always) until a screen can be driven; never a traceback.
+    assert done.returncode == 1
+    assert (
+        done.stderr.startswith("projector display: no usable video device") and "Traceback" not in done.stderr
+    )
+    assert done.stderr.count("\n") == 1

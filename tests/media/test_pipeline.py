@@ -441,3 +441,15 @@ def test_loader_refuses_requests_after_close(photo: Path) -> None:
     loader.close()
     with pytest.raises(RuntimeError):
         loader.request("x", photo, (10, 10))
+
+
+def test_loader_forgets_a_result_once_taken_and_prepares_it_again_if_asked(photo: Path) -> None:
+    with PortraitLoader() as loader:
+        loader.request("ayse", photo, (160, 90))
+        first = wait_for(loader, "ayse")
+        loader.forget("ayse")
+        assert loader.get("ayse") is None  # the display keeps its own copy; none stays here
+        loader.forget("never-asked")  # nothing to drop: no error
+        loader.request("ayse", photo, (160, 90))
+        again = wait_for(loader, "ayse")
+        assert again is not first and isinstance(again, Image.Image) and again.size == (160, 90)

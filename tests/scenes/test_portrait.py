@@ -41,6 +41,9 @@ class FakeLoader:
                 return Image.new("RGBA", size, (*RED, 255))
         return None
 
+    def forget(self, key: str) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

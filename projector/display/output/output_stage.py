@@ -414,6 +414,14 @@ class _Plan:
 
 
 def _make_plan(m: OutputMapping) -> _Plan:
+    if is_identity(m):
+        # A plain copy: the gain and lift are one value each, as read-only views rather than
+        # images (about 10 MB at 1080p), read only if a frame's scene is another size.
+        w, h = m.size
+        whole = (0, h, 0, w)
+        gain_rgb = np.broadcast_to(np.uint8(255), (h, w, 3))
+        no_lift = np.broadcast_to(np.uint8(0), (h, w))
+        return _Plan(m, True, True, whole, gain_rgb, no_lift, [], [whole], 1.0, 0.0, None)
     gain, lift, special = gain_and_lift(m)
     alpha, beta = plain_values(m)
     bounds = picture_bounds(m)
@@ -489,9 +497,13 @@ class SoftwareOutput:
         """
         validate_mapping(mapping, expected_size=self.size)
         plan = _make_plan(mapping)
-        # The tables for a scene of the output's size on a screen-format target: the usual frame.
-        plan.warps[self.size] = _build_warp(plan, self.size, self.method)
-        plan.shadings[SCREEN_ORDER] = _build_shading(plan, SCREEN_ORDER)
+        if not plan.identity:
+            # The tables for a scene of the output's size on a screen-format target: the usual
+            # frame. An identity mapping (most displays) is a plain blit and needs none: at 1080p
+            # they are about 20 MB kept and 80 MB at their peak while made (issue 19's memory
+            # bound), so they are made only if a frame ever needs them (``_warp_for``, ``_shade``).
+            plan.warps[self.size] = _build_warp(plan, self.size, self.method)
+            plan.shadings[SCREEN_ORDER] = _build_shading(plan, SCREEN_ORDER)
         self._plan = plan  # built whole before it replaces the last good one
 
     def render(self, scene: pygame.Surface, target: pygame.Surface) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tracemalloc
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
@@ -75,6 +76,35 @@ def test_identity_is_pixel_exact() -> None:
     pygame.surfarray.blit_array(scene, rng.integers(0, 256, (OUT[0], OUT[1], 3), dtype=np.uint8))
     out = show(identity_mapping("id", OUT), scene)
     assert np.array_equal(out, rgb(scene))
+
+
+def test_an_identity_mapping_costs_no_per_pixel_tables_a_pin_does() -> None:
+    # Issue 19: most displays have no mapping; at 1080p its tables were 20 MB kept, 80 MB to make.
+    size = (1920, 1080)
+    scene, target = solid(size, (10, 200, 30)), solid(size, (0, 0, 0))
+    tracemalloc.start()
+    try:
+        plain = SoftwareOutput(size, identity_mapping("id", size))
+        plain.render(scene, target)
+        identity_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        pinned = SoftwareOutput(size, identity_mapping("id", size))
+        pinned.set_mapping(parse_mapping({"name": "id", "size": list(size), "blend": {"left": 200}}))
+        pinned.render(scene, target)
+        pin_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert identity_peak < 1_000_000, identity_peak
+    assert pin_peak > 10_000_000, pin_peak  # what the identity path no longer pays
+    assert tuple(rgb(target)[540, 960]) == (10, 200, 30)
+
+
+def test_an_identity_mapping_still_scales_a_scene_of_another_size() -> None:
+    stage = SoftwareOutput(OUT, identity_mapping("id", OUT))
+    small = solid((320, 180), (200, 30, 90))
+    out = solid(OUT, (0, 0, 0))
+    stage.render(small, out)
+    assert tuple(rgb(out)[180, 320]) == (200, 30, 90) and tuple(rgb(out)[350, 630]) == (200, 30, 90)
 
 
 def test_a_scene_in_another_pixel_format_keeps_its_colours() -> None:
