@@ -19,6 +19,9 @@ from pathlib import Path
 
 from media.library import MediaLibrary
 from media.variants import VARIANTS, Job, Progress, Variant, jobs_for, prepare, variant_path
+from media.video import VideoLimits
+from projector.core.cues import Cue
+from projector.core.playout import cue_seconds
 from projector.core.state import CaseUpdated, Event, ShowState
 from projector.server import tasks
 from projector.server.show import Show
@@ -35,9 +38,18 @@ def default_workers() -> int:
 
 class MediaService:
     def __init__(
-        self, data_dir: Path, workers: int | None = None, adhoc_bytes: int = 500 * 1024 * 1024
+        self,
+        data_dir: Path,
+        workers: int | None = None,
+        adhoc_bytes: int = 500 * 1024 * 1024,
+        video_limits: VideoLimits | None = None,
     ) -> None:
         self.library = MediaLibrary(Path(data_dir) / "media")
+        #: What a video upload may be (the ``video_max_*`` settings).
+        self.video_limits = video_limits or VideoLimits()
+        #: Every stored video's running time by hash: the auto-follow timer of a cue that holds
+        #: until its video ends reads it on the event loop, so it is kept here, not asked of the store.
+        self.video_seconds: dict[str, float] = {}
         #: Variants at focus points no case uses, on a grid, evicted past ``adhoc_bytes``.
         self.adhoc = VariantCache(self.library.root / "variants-adhoc", adhoc_bytes)
         self.workers = workers if workers is not None else default_workers()
@@ -69,6 +81,10 @@ class MediaService:
     def on_change(self, state: ShowState, events: list[Event]) -> None:
         if any(isinstance(e, CaseUpdated) for e in events):
             self.want_variants()
+
+    def cue_seconds(self, cue: Cue) -> float | None:
+        """How long a video or slides cue plays (``ShowControl.cue_length``)."""
+        return cue_seconds(cue, self.video_seconds)
 
     def want_variants(self) -> None:
         if self._wake is not None:
@@ -165,10 +181,11 @@ def start_media(service: MediaService, store: StoreWriter, show: Show) -> None:
     loop = asyncio.get_running_loop()
 
     def stored() -> list[str]:
-        future = asyncio.run_coroutine_threadsafe(
-            store.call(lambda s: [m.hash for m in s.list_media()]), loop
-        )
-        return future.result(30)
+        """Every stored picture (videos have no variants), and the videos' lengths noted on the way."""
+        records = asyncio.run_coroutine_threadsafe(store.call(lambda s: s.list_media()), loop).result(30)
+        lengths = {m.hash: m.seconds for m in records if m.is_video and m.seconds is not None}
+        loop.call_soon_threadsafe(service.video_seconds.update, lengths)
+        return [m.hash for m in records if not m.is_video]
 
     show.listeners.append(service.on_change)
     service.start(lambda: show.state, stored)
