@@ -85,6 +85,11 @@ class Assets:
         #: Where a supporter sends a message (the qr scene's default): the server's public
         #: ``/submit`` when it has said so, else the display's own server's.
         self.submit_url: str | None = None
+        #: The server's time at this frame (None: no server clock) and the server time the cue on
+        #: program started at (None: the rotation, not a cue, decides): the director sets both, so
+        #: a video starts on the cue's frame on every display of a group, and a late one seeks.
+        self.server_now: float | None = None
+        self.cue_at: float | None = None
         self._cases: Mapping[str, Case] = {}
         self._dossiers: dict[str, Any] = {}
         self._loader = loader
@@ -141,6 +146,16 @@ class Assets:
     def set_cases(self, cases: Mapping[str, Case]) -> None:
         """The director hands over the current cases so portraits can be resolved."""
         self._cases = cases
+
+    def media_path(self, media_hash: object) -> Path | None:
+        """The checked local file of an uploaded video or picture, or None (not here yet, or no cache)."""
+        if not isinstance(media_hash, str) or not MEDIA_HASH_PATTERN.match(media_hash):
+            return None
+        if self.media_cache is None:
+            self._warn_once("nocache:media", "a cue plays uploaded media but this display has no media cache")
+            return None
+        path: Path | None = self.media_cache.path(media_hash)
+        return path
 
     # --- portraits --------------------------------------------------------------------
 

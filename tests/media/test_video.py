@@ -138,9 +138,7 @@ async def test_a_video_cut_halfway_is_refused(live: RunningServer, clip: Path, t
 async def test_the_byte_limit_is_checked_while_receiving(
     config_video_limit: RunningServer, clip: Path
 ) -> None:
-    refused(
-        await upload_video(config_video_limit, read(clip)), 413, "exceeds the 1,000 byte video limit"
-    )
+    refused(await upload_video(config_video_limit, read(clip)), 413, "exceeds the 1,000 byte video limit")
 
 
 @pytest.fixture
