@@ -657,6 +657,13 @@ class PortraitLoader:
             return None
         return job.result()
 
+    def forget(self, key: str) -> None:
+        """Drop a result the caller has taken (a slideshow keeps its own copy of the few it shows)."""
+        with self._lock:
+            job = self._jobs.pop(key, None)
+        if job is not None:
+            job.cancel()
+
     def close(self) -> None:
         """Stop the workers without waiting for a decode in progress; idempotent."""
         with self._lock:

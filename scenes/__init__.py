@@ -8,7 +8,7 @@ importing ``scenes`` still registers every built-in scene.
 """
 
 from projector.display import blackout_scene, fallback_scene
-from scenes import ident, messages, portrait, qr, ticker, totals, video
+from scenes import ident, messages, portrait, qr, slides, ticker, totals, video
 
 __all__ = [
     "blackout_scene",
@@ -17,6 +17,7 @@ __all__ = [
     "messages",
     "portrait",
     "qr",
+    "slides",
     "ticker",
     "totals",
     "video",

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pygame
 
 from projector.core.state import ShowState
-from projector.display.scene import BLACK, YELLOW, clamp_dt, param_str, register
+from projector.display.playhead import Playhead
+from projector.display.scene import BLACK, YELLOW, param_str, register
 from projector.display.video_decoder import VideoDecoder
 
 if TYPE_CHECKING:
@@ -56,11 +57,8 @@ class VideoScene:
         self._surface: pygame.Surface | None = None
         self._pixels: Any = None  # keeps the frame's memory alive under ``_surface``
         self._size = (1, 1)
-        #: When the cue started (server time), latched on the first update; None: our own clock.
-        self._start: float | None = None
-        self._started = False
-        self._clock = 0.0
-        self._playhead = 0.0
+        self._clock = Playhead()
+        self._joined = False
         self._reported: str | None = None
 
     @classmethod
@@ -107,7 +105,7 @@ class VideoScene:
 
     @property
     def playhead(self) -> float:
-        return self._playhead
+        return self._clock.seconds
 
     # --- the frame -------------------------------------------------------------------------------
 
@@ -115,23 +113,18 @@ class VideoScene:
         assets = self._assets
         if assets is None:
             return
-        if not self._started:
-            self._started = True
-            self._start = assets.cue_at if assets.server_now is not None else None
-        if self._start is not None and assets.server_now is not None:
-            self._playhead = max(0.0, assets.server_now - self._start)
-        else:
-            self._clock += clamp_dt(dt)
-            self._playhead = self._clock
+        playhead = self._clock.advance(assets, dt)
         self._open()
         decoder = self._decoder
         if decoder is None:
             return
-        if self._surface is None and self._playhead >= RESYNC_SECONDS:
-            decoder.seek(self._playhead)  # joined late: start where the group is
-        frame = decoder.frame_at(self._playhead)
-        if frame is not None and frame.t < self._playhead - RESYNC_SECONDS:
-            decoder.seek(self._playhead)  # far behind (a clock step, a slow disk): jump, not crawl
+        if not self._joined:
+            self._joined = True
+            if playhead >= RESYNC_SECONDS:
+                decoder.seek(playhead)  # joined late: start where the group is
+        frame = decoder.frame_at(playhead)
+        if frame is not None and frame.t < playhead - RESYNC_SECONDS:
+            decoder.seek(playhead)  # far behind (a clock step, a slow disk): jump, not crawl
         if frame is not None:
             height, width = frame.pixels.shape[:2]
             self._pixels = frame.pixels

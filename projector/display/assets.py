@@ -157,6 +157,44 @@ class Assets:
         path: Path | None = self.media_cache.path(media_hash)
         return path
 
+    def picture(self, media_hash: str, size: tuple[int, int]) -> pygame.Surface | Exception | None:
+        """An uploaded picture in natural colour covering exactly ``size`` (a slideshow's slide).
+
+        None until it is ready (asked again on later calls, which start the work once the
+        file is in the media cache); the error when it cannot be made. The surface is
+        handed over, not kept here: at 4K a slide is 40 MB, and a slideshow keeps only the
+        one on screen and the next.
+        """
+        key = f"picture:{media_hash}@{int(size[0])}x{int(size[1])}"
+        loader = self._get_loader()
+        if loader is None:
+            return RuntimeError("the media pipeline is not available")
+        if key not in self._requested:
+            path = self.media_path(media_hash)
+            if path is None:
+                return None
+            self._requested.add(key)
+            try:
+                from media.pipeline import Treatment  # the optional media package, as _get_loader
+
+                # As photographed: no duotone, no vignette (a slideshow is the campaign's own photos).
+                loader.request(key, path, size, treatment=Treatment("natural", vignette=0.0), focus=None)
+            except Exception as exc:
+                return exc
+            return None
+        result = loader.get(key)
+        if result is None:
+            return None
+        self._requested.discard(key)
+        loader.forget(key)
+        if isinstance(result, Exception):
+            return result
+        image = result.convert("RGB")
+        surf = pygame.image.frombytes(image.tobytes(), image.size, "RGB")
+        if pygame.display.get_init() and pygame.display.get_surface() is not None:
+            surf = surf.convert()
+        return surf
+
     # --- portraits --------------------------------------------------------------------
 
     def portrait(self, case_id: str, size: tuple[int, int]) -> pygame.Surface | None:
