@@ -32,7 +32,7 @@ import pygame
 from projector.core.state import ShowState
 from projector.display.playhead import Playhead
 from projector.display.scene import BLACK, YELLOW, param_str, register
-from projector.display.video_decoder import VideoDecoder
+from projector.display.video_decoder import SEEK_AFTER_SECONDS, VideoDecoder
 
 if TYPE_CHECKING:
     from projector.display.assets import Assets
@@ -120,7 +120,7 @@ class VideoScene:
             return
         if not self._joined:
             self._joined = True
-            if playhead >= RESYNC_SECONDS:
+            if playhead >= SEEK_AFTER_SECONDS:
                 decoder.seek(playhead)  # joined late: start where the group is
         frame = decoder.frame_at(playhead)
         if frame is not None and frame.t < playhead - RESYNC_SECONDS:

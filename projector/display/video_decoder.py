@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: Frames decoded ahead of the playhead: a quarter second at 30 fps, ~25 MB at 4K (RGB).
 DEFAULT_DEPTH = 8
+#: Late frames skipped in a row at most: a decoder that cannot keep up still shows every fifth.
+MAX_SKIPPED_IN_A_ROW = 4
 #: A start this far into the video seeks (to the keyframe before it) instead of decoding up to it.
 SEEK_AFTER_SECONDS = 1.0
 
@@ -88,6 +90,8 @@ class VideoDecoder:
         self._lock = threading.Condition()
         self._stop = threading.Event()
         self._seek_to: float | None = start if start >= SEEK_AFTER_SECONDS else None
+        #: Frames before this playhead are skipped unscaled whatever else happens (a seek's target).
+        self._floor = max(0.0, start)
         self._thread = threading.Thread(target=self._run, name=f"decoder-{name}", daemon=True)
         self._thread.start()
 
@@ -186,6 +190,7 @@ class VideoDecoder:
         assert self.size is not None
         width, height = self.size
         end: float | None = None
+        late = 0
         period = 1 / float(stream.average_rate) if stream.average_rate else 1 / 30
         for frame in container.decode(stream):
             if self._stop.is_set():
@@ -199,9 +204,15 @@ class VideoDecoder:
             t = float((frame.pts - first) * frame.time_base) if frame.time_base else 0.0
             end = t + period
             at = offset + t
-            if at + period < self.playhead:  # late: not worth scaling, the screen has moved on
+            if at + period < self._floor:  # before where a seek asked to start: never shown
                 self.skipped += 1
                 continue
+            if at + period < self.playhead and late < MAX_SKIPPED_IN_A_ROW:
+                # Late: not worth scaling, the screen has moved on (but some frame must reach it).
+                self.skipped += 1
+                late += 1
+                continue
+            late = 0
             pixels = frame.to_ndarray(width=width, height=height, format="rgb24", interpolation="BILINEAR")
             self._put(Frame(at, np.ascontiguousarray(pixels)))
             self.decoded += 1
@@ -222,6 +233,7 @@ class VideoDecoder:
         """To the keyframe at or before ``target`` (frames before it are then skipped as late)."""
         if stream.time_base is None:
             return
+        self._floor = target
         local = max(0.0, target - offset)
         if self.length is not None and self.loop and self.length > 0:
             local = math.fmod(local, self.length)

@@ -121,7 +121,7 @@ async def test_an_mp4_whose_data_lives_elsewhere_is_refused(
 ) -> None:
     cleaned = clean_video(clip, tmp_path / "clean.mp4", Path("clip.mp4"))  # moov first: easy to patch
     assert cleaned.seconds > 0
-    data = bytearray(tmp_path / "clean.mp4".read_bytes())
+    data = bytearray(read(tmp_path / "clean.mp4"))
     entry = data.index(b"url ", data.index(b"dref"))
     data[entry + 7] = 0  # the "self-contained" flag off: the samples are at some other address
     refused(await upload_video(live, bytes(data)), 422, "outside the file", "network")
@@ -131,7 +131,7 @@ async def test_a_video_cut_halfway_is_refused(live: RunningServer, clip: Path, t
     data = read(clip)  # moov at the end: half a file has no index at all
     refused(await upload_video(live, data[: len(data) // 2]), 422, "truncated or damaged")
     clean_video(clip, tmp_path / "fast.mp4", Path("clip.mp4"))  # moov first: the index promises 2 s
-    fast = tmp_path / "fast.mp4".read_bytes()
+    fast = read(tmp_path / "fast.mp4")
     refused(await upload_video(live, fast[: len(fast) // 2]), 422, "truncated", "of the 2.0 s")
 
 

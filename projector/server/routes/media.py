@@ -35,7 +35,9 @@ from media.exchange import (
 from media.library import MAX_UPLOAD_BYTES, Ingested, IngestedVideo
 from media.pipeline import MediaError
 from media.variants import VARIANTS, Job, make_variant
+from projector.core.cues import Show
 from projector.core.model import MEDIA_HASH_PATTERN, Case, ValidationError, parse_focus
+from projector.core.playout import cue_media, slide_numbers
 from projector.core.state import UpsertCase
 from projector.server.services import SERVICES
 from projector.server.web.auth import authenticate, require
@@ -303,6 +305,40 @@ async def check_case_media(request: web.Request, case: Case) -> None:
                 else f"portraits[{i - (case.portrait in wanted)}].media"
             )
             raise ValidationError(field, f"no picture {media_hash[:12]}… on the server; upload it first")
+
+
+async def check_cue_media(request: web.Request, show: Show) -> None:
+    """Refuse a show whose video or slides cues name media the server does not have, or of the
+    wrong kind (a picture as a video, a video as a slide): 422 naming the parameter."""
+    wanted = {h for cue in show.cues for h in cue_media(cue)}
+    records = await request.app[SERVICES].store.call(lambda s: {h: s.get_media(h) for h in wanted})
+    for i, cue in enumerate(show.cues):
+        if cue.scene == "video":
+            keys = ["media"]
+        elif cue.scene == "slides":
+            keys = [f"slide_{n}" for n in slide_numbers(cue.params)]
+        else:
+            continue
+        if not keys:
+            raise ValidationError(f"cues[{i}].params.slide_1", "a slideshow needs at least one picture")
+        for key in keys:
+            field = f"cues[{i}].params.{key}"
+            value = cue.params.get(key)
+            if not isinstance(value, str) or not MEDIA_HASH_PATTERN.match(value):
+                raise ValidationError(field, "must be the hash of an uploaded " + _kind(cue.scene))
+            record = records.get(value)
+            if record is None:
+                raise ValidationError(
+                    field, f"no {_kind(cue.scene)} {value[:12]}… on the server; upload it first"
+                )
+            if record.is_video != (cue.scene == "video"):
+                what = "a video" if record.is_video else "a picture"
+                raise ValidationError(field, f"{value[:12]}… is {what}, not {_kind(cue.scene, article=True)}")
+
+
+def _kind(scene: str, article: bool = False) -> str:
+    kind = "video" if scene == "video" else "picture"
+    return f"a {kind}" if article else kind
 
 
 # --- dossier folders as zip files ---------------------------------------------------------------
