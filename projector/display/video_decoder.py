@@ -28,8 +28,10 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-#: Frames decoded ahead of the playhead: a quarter second at 30 fps, ~25 MB at 4K (RGB).
+#: Frames decoded ahead of the playhead: a quarter second at 30 fps (6 MB a frame at 1080p)...
 DEFAULT_DEPTH = 8
+#: ... within this many bytes: 4 frames at 4K (25 MB each). A preloaded next cue holds as many.
+QUEUE_BYTES = 100 * 1024 * 1024
 #: Late frames skipped in a row at most: a decoder that cannot keep up still shows every fifth.
 MAX_SKIPPED_IN_A_ROW = 4
 #: A start this far into the video seeks (to the keyframe before it) instead of decoding up to it.
@@ -160,6 +162,8 @@ class VideoDecoder:
             ctx = stream.codec_context
             self.video_size = (ctx.width, ctx.height)
             self.size = fitted_size(self.video_size, self.box, self.fit)
+            with self._lock:
+                self.depth = max(2, min(self.depth, QUEUE_BYTES // (self.size[0] * self.size[1] * 3)))
             base = stream.time_base
             first = stream.start_time or 0
             offset = 0.0  # added each time a loop goes round

@@ -128,6 +128,14 @@ def _media_paths(operator: list[str]) -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/media/{hash}/transcodes": {
+            "get": _op(
+                "A video's display-friendly H.264 copies (h264-1080, h264-2160): queued, running with"
+                " progress, done with their hash, or failed",
+                security=reader,
+                errors=(400, 401, 403, 404),
+            )
+        },
         "/api/v1/media/{hash}/info": {
             "get": _op("What a stored picture is", security=reader, errors=(400, 404))
         },

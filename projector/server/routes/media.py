@@ -177,8 +177,19 @@ async def upload_video(request: web.Request) -> web.Response:
     kept = record if new else await request.app[SERVICES].store.call(lambda s: s.get_media(record.hash))
     if record.seconds is not None:
         service.video_seconds[record.hash] = record.seconds
-    body = {**media_json(kept or record), "notes": list(stored.info.notes), "new": new}
+    queued = service.transcoder.want(kept or record, stored.info.codec)
+    body = {**media_json(kept or record), "notes": list(stored.info.notes), "new": new, "transcodes": queued}
     return json_response(body, status=201 if new else 200)
+
+
+async def transcodes(request: web.Request) -> web.Response:
+    """``GET /api/v1/media/{hash}/transcodes``: a video's H.264 copies, made or on their way."""
+    await _reader(request)
+    media_hash = _media_hash(request)
+    record = await request.app[SERVICES].store.call(lambda s: s.get_media(media_hash))
+    if record is None or not record.is_video:
+        raise ApiError(404, "not_found", f"no video {media_hash}")
+    return json_response({"transcodes": request.app[SERVICES].media.transcoder.status(media_hash)})
 
 
 async def _receive(request: web.Request, target: Path, limit: int) -> None:
@@ -498,6 +509,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/api/v1/media/prepare", prepare_now)
     r.add_get("/api/v1/media/{hash}", get_media)
     r.add_get("/api/v1/media/{hash}/info", media_info)
+    r.add_get("/api/v1/media/{hash}/transcodes", transcodes)
     r.add_get("/api/v1/media/{hash}/variants/{name}", get_variant)
     r.add_get("/api/v1/dossiers.zip", export_zip)
     r.add_post("/api/v1/dossiers.zip", import_zip)
