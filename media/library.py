@@ -29,6 +29,7 @@ from PIL import Image
 
 from media.faces import FaceResult, find_focus
 from media.pipeline import MAX_PIXELS, MediaError, _decode, _open_header, _orientation
+from media.video import VideoInfo, VideoLimits, clean_video
 from projector.core.model import MEDIA_HASH_PATTERN
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "MAX_UPLOAD_PIXELS",
     "Cleaned",
     "Ingested",
+    "IngestedVideo",
     "MediaLibrary",
     "clean",
 ]
@@ -187,6 +189,18 @@ class Ingested:
     new: bool
 
 
+@dataclass(frozen=True)
+class IngestedVideo:
+    """A video upload as stored: its hash and file, and what the check found."""
+
+    hash: str
+    path: Path
+    bytes: int
+    info: VideoInfo
+    #: False when the same content was already stored.
+    new: bool
+
+
 class MediaLibrary:
     """Content-addressed picture files under ``root``; safe to share between threads and processes."""
 
@@ -230,6 +244,40 @@ class MediaLibrary:
             cleaned.notes,
             new,
         )
+
+    def incoming(self) -> Path:
+        """A fresh temporary file beside the library (same disk: stored by a rename), for an upload
+        too big to hold in memory. The caller removes it."""
+        folder = self.root / ".incoming"
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=folder, prefix="upload-")
+        os.close(fd)
+        return Path(name)
+
+    def ingest_video(self, source: Path, name: str, limits: VideoLimits) -> IngestedVideo:
+        """Check ``source`` (an uploaded file), store its cleaned copy by hash. Blocking: off the loop."""
+        label = Path(name.replace("\\", "/").rsplit("/", 1)[-1] or "upload")
+        cleaned = self.incoming()
+        try:
+            info = clean_video(source, cleaned, label, limits)
+            digest = hashlib.sha256()
+            with cleaned.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    digest.update(chunk)
+            media_hash = digest.hexdigest()
+            path = self.path_of(media_hash)
+            size = cleaned.stat().st_size
+            new = not path.is_file()
+            if new:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with cleaned.open("rb") as f:
+                    os.fsync(f.fileno())
+                os.chmod(cleaned, 0o644)
+                os.replace(cleaned, path)
+        finally:
+            with contextlib.suppress(OSError):
+                cleaned.unlink()
+        return IngestedVideo(media_hash, path, size, info, new)
 
     def _write(self, path: Path, data: bytes) -> None:
         """Atomically (temp file, fsync, rename): a reader never sees half a picture."""

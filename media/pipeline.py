@@ -661,8 +661,9 @@ class PortraitLoader:
     def forget(self, key: str) -> None:
         """Drop ``key``'s result (a later :meth:`request` prepares it again); cancel it if not started.
 
-        A display keeps the portraits it converted and bounds them itself; without this
-        every portrait it ever showed would also stay here, as an image, until it stops.
+        A display keeps the portraits it converted and bounds them itself, and a slideshow
+        keeps its own copy of the few it shows; without this every picture either ever
+        showed would also stay here, as an image, until it stops.
         """
         with self._lock:
             job = self._jobs.pop(key, None)

@@ -8,6 +8,17 @@ importing ``scenes`` still registers every built-in scene.
 """
 
 from projector.display import blackout_scene, fallback_scene
-from scenes import ident, messages, portrait, qr, ticker, totals
+from scenes import ident, messages, portrait, qr, slides, ticker, totals, video
 
-__all__ = ["blackout_scene", "fallback_scene", "ident", "messages", "portrait", "qr", "ticker", "totals"]
+__all__ = [
+    "blackout_scene",
+    "fallback_scene",
+    "ident",
+    "messages",
+    "portrait",
+    "qr",
+    "slides",
+    "ticker",
+    "totals",
+    "video",
+]

@@ -48,6 +48,8 @@ class Cue:
     duration: float = 1.0
     #: Seconds on program before the show follows on by itself (None: wait for GO).
     hold: float | None = None
+    #: ``hold = "end"``: follow on when the video or slideshow ends (``core.playout``).
+    hold_end: bool = False
     label: str = ""
     #: Where panic goes. The first cue is the safe one when none is marked.
     safe: bool = False
@@ -158,7 +160,13 @@ def parse_cue(raw: object, known_scenes: Collection[str], where: str = "") -> Cu
     assert duration is not None
     if transition is Transition.CUT:
         duration = 0.0
-    hold = _number(raw, "hold", where, None, MAX_HOLD_SECONDS)
+    hold_end = raw.get("hold") == HOLD_END
+    hold = None if hold_end else _number(raw, "hold", where, None, MAX_HOLD_SECONDS)
+    if hold_end and scene not in HOLD_END_SCENES:
+        raise ValidationError(f"{where}hold", f'"end" is for video and slides cues; {scene} has no end')
+    params = parse_params(raw.get("params"), where)
+    if hold_end and params.get("loop") is True:
+        raise ValidationError(f"{where}hold", '"end" never comes for a video that loops; set loop to false')
     if hold is not None and hold < duration:
         raise ValidationError(f"{where}hold", "must be at least the transition's duration")
     safe = raw.get("safe", False)
@@ -167,10 +175,11 @@ def parse_cue(raw: object, known_scenes: Collection[str], where: str = "") -> Cu
     return Cue(
         id=cue_id,
         scene=scene,
-        params=parse_params(raw.get("params"), where),
+        params=params,
         transition=transition,
         duration=duration,
         hold=hold,
+        hold_end=hold_end,
         label=parse_text(raw.get("label", ""), f"{where}label", 200, required=False),
         safe=safe,
         overlay=overlay,
@@ -214,7 +223,7 @@ def cue_to_wire(cue: Cue) -> dict[str, object]:
         "params": dict(cue.params),
         "transition": cue.transition.value,
         "duration": cue.duration,
-        "hold": cue.hold,
+        "hold": HOLD_END if cue.hold_end else cue.hold,
         "label": cue.label,
         "safe": cue.safe,
         **({"overlay": cue.overlay, "overlay_params": dict(cue.overlay_params)} if cue.overlay else {}),
@@ -249,6 +258,10 @@ class AnyScene:
         return 0
 
 
+#: ``hold = "end"``, and the scenes that have an end to hold until (``core.playout``).
+HOLD_END = "end"
+HOLD_END_SCENES = frozenset({"video", "slides"})
+
 #: What a scene may be called (the registry refuses other names).
 SCENE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
@@ -258,5 +271,5 @@ OVERLAY_SCENES = frozenset({"ticker"})
 #: Scenes every display has. Third-party scenes (entry point group
 #: ``projector.scenes``) are added to this by the server at start-up.
 BUILTIN_SCENES = frozenset(
-    {"totals", "portrait", "messages", "blackout", "ident", "fallback", "ticker", "qr"}
+    {"totals", "portrait", "messages", "blackout", "ident", "fallback", "ticker", "qr", "video", "slides"}
 )

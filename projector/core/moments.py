@@ -11,7 +11,9 @@ and the display's rotation both ask this module. Pure: the time is an argument.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+from projector.core.cues import Cue
 from projector.core.state import ShowState
 
 #: How long the celebration lasts by default (the totals scene's ``celebration`` parameter).
@@ -41,12 +43,22 @@ def celebration_ends(state: ShowState) -> float | None:
     return state.record_beaten_at + COUNTER_LANDING_SECONDS + seconds
 
 
-def follow_at(state: ShowState) -> float | None:
-    """When auto-follow should take the next cue: the program cue's hold, or after the celebration."""
+def follow_at(state: ShowState, length: Callable[[Cue], float | None] | None = None) -> float | None:
+    """When auto-follow should take the next cue: the program cue's hold, or after the celebration.
+
+    A cue that holds until its video or slideshow ends (``hold = "end"``) asks ``length`` how
+    long that is (``core.playout.cue_seconds`` with the server's media); unknown: wait for GO.
+    """
     cue = state.program_cue
-    if cue is None or cue.hold is None or state.held or state.program_at is None or state.program is None:
+    if cue is None or state.held or state.program_at is None or state.program is None:
         return None
-    due = state.program_at + cue.hold
+    hold = cue.hold
+    if cue.hold_end:
+        hold = length(cue) if length is not None else None
+        hold = None if hold is None else max(hold, cue.duration)
+    if hold is None:
+        return None
+    due = state.program_at + hold
     ends = celebration_ends(state)
     if ends is not None and state.record_beaten_at is not None and state.record_beaten_at <= due < ends:
         return ends

@@ -91,6 +91,11 @@ class Assets:
         #: Where a supporter sends a message (the qr scene's default): the server's public
         #: ``/submit`` when it has said so, else the display's own server's.
         self.submit_url: str | None = None
+        #: The server's time at this frame (None: no server clock) and the server time the cue on
+        #: program started at (None: the rotation, not a cue, decides): the director sets both, so
+        #: a video starts on the cue's frame on every display of a group, and a late one seeks.
+        self.server_now: float | None = None
+        self.cue_at: float | None = None
         self._cases: Mapping[str, Case] = {}
         self._dossiers: dict[str, Any] = {}
         self._loader = loader
@@ -148,6 +153,54 @@ class Assets:
     def set_cases(self, cases: Mapping[str, Case]) -> None:
         """The director hands over the current cases so portraits can be resolved."""
         self._cases = cases
+
+    def media_path(self, media_hash: object) -> Path | None:
+        """The checked local file of an uploaded video or picture, or None (not here yet, or no cache)."""
+        if not isinstance(media_hash, str) or not MEDIA_HASH_PATTERN.match(media_hash):
+            return None
+        if self.media_cache is None:
+            self._warn_once("nocache:media", "a cue plays uploaded media but this display has no media cache")
+            return None
+        path: Path | None = self.media_cache.path(media_hash)
+        return path
+
+    def picture(self, media_hash: str, size: tuple[int, int]) -> pygame.Surface | Exception | None:
+        """An uploaded picture in natural colour covering exactly ``size`` (a slideshow's slide).
+
+        None until it is ready (asked again on later calls, which start the work once the
+        file is in the media cache); the error when it cannot be made. The surface is
+        handed over, not kept here: at 4K a slide is 40 MB, and a slideshow keeps only the
+        one on screen and the next.
+        """
+        key = f"picture:{media_hash}@{int(size[0])}x{int(size[1])}"
+        loader = self._get_loader()
+        if loader is None:
+            return RuntimeError("the media pipeline is not available")
+        if key not in self._requested:
+            path = self.media_path(media_hash)
+            if path is None:
+                return None
+            self._requested.add(key)
+            try:
+                from media.pipeline import Treatment  # the optional media package, as _get_loader
+
+                # As photographed: no duotone, no vignette (a slideshow is the campaign's own photos).
+                loader.request(key, path, size, treatment=Treatment("natural", vignette=0.0), focus=None)
+            except Exception as exc:
+                return exc
+            return None
+        result = loader.get(key)
+        if result is None:
+            return None
+        self._requested.discard(key)
+        loader.forget(key)
+        if isinstance(result, Exception):
+            return result
+        image = result.convert("RGB")
+        surf = pygame.image.frombytes(image.tobytes(), image.size, "RGB")
+        if pygame.display.get_init() and pygame.display.get_surface() is not None:
+            surf = surf.convert()
+        return surf
 
     # --- portraits --------------------------------------------------------------------
 

@@ -259,6 +259,8 @@ class Director:
             return self._on_cue
         if key != self._cue_key:
             self._cue_key = key
+            # When the cue started, in server time: a video scene plays from it (and seeks to it).
+            self.assets.cue_at = at if cue is not None and not state.blackout else None
             if state.blackout:
                 self._take(Step(BlackoutScene.name), "cut", 0.0)
                 self._set_overlay(None)  # blackout means black: no band either
@@ -336,6 +338,7 @@ class Director:
 
     def update(self, state: ShowState | None, dt: float) -> None:
         dt = clamp_dt(dt)
+        self.assets.server_now = self.server_now
         if state is not None:
             self._state = state
             self.assets.set_cases(state.cases)

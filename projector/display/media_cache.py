@@ -41,6 +41,7 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 from projector.core.model import MEDIA_HASH_PATTERN
+from projector.core.playout import cue_media
 from projector.core.protocol import Snapshot
 from projector.core.state import ShowState
 from projector.core.wire import decode, encode
@@ -50,8 +51,9 @@ log = logging.getLogger(__name__)
 
 #: Default bound of the picture cache. A 50-case show with three pictures a case is ~150 MB.
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024
-#: Largest picture accepted from the server (its own upload limit, and some room).
-MAX_MEDIA_BYTES = 32 * 1024 * 1024
+#: Largest file accepted from the server: its video limit (``video_max_bytes``, 2 GiB by
+#: default), and some room. Every file is checked against its hash before it is used.
+MAX_MEDIA_BYTES = 4 * 1024 * 1024 * 1024
 STATE_FILE = "show.json"
 #: The show is saved at most this often when only the totals move (an SD card lasts longer).
 TOTALS_SAVE_INTERVAL = 30.0
@@ -80,10 +82,14 @@ def media_base_url(server: str) -> str:
 
 
 def needed_media(state: ShowState | None) -> set[str]:
-    """Every picture the show may put on screen: all portraits of all its cases."""
+    """Every picture the show may put on screen: all portraits of all its cases, and the
+    videos and slides its cues play (``core.playout``)."""
     if state is None:
         return set()
-    return {h for case in state.cases.values() for h in case.media()}
+    wanted = {h for case in state.cases.values() for h in case.media()}
+    if state.show is not None:
+        wanted.update(h for cue in state.show.cues for h in cue_media(cue))
+    return wanted
 
 
 @dataclass

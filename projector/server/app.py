@@ -24,7 +24,7 @@ from projector.core.state import (
     ShowState,
 )
 from projector.server.config import Config
-from projector.server.media_service import start_media
+from projector.server.media_service import start_media, video_lengths
 from projector.server.moderation import load_moderation
 from projector.server.routes import accounts as http_accounts
 from projector.server.routes import actions, campaign, cases, displays, health
@@ -127,6 +127,7 @@ async def _lifespan(app: web.Application, *, init: bool = False) -> AsyncIterato
     else:
         state = await s.store.call(lambda st: _load_state(st, config))
         s.show.state = await s.store.call(lambda st: restore(st, state, time.time()))
+    s.media.video_seconds.update(await s.store.call(video_lengths))
     s.show_control.attach()
     where = await s.store.call(lambda st: _first_run_admin(st, config.data_dir))
     if where is not None:

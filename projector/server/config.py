@@ -61,6 +61,9 @@ class Config:
     #: 4K: 500 MB is a few hundred previews, small beside the data dir's media.
     variant_cache_bytes: int = 500 * 1024 * 1024
     login_queue: int = 8
+    #: Video uploads (issue 18): the longest running time in seconds, and the largest file in bytes.
+    video_max_seconds: float = 30 * 60.0
+    video_max_bytes: int = 2 * 1024**3
     max_body_bytes: int = 8 * 1024 * 1024
     session_ttl: float = 12 * 3600.0
     #: Public endpoints (message form, login): requests per minute per address.

@@ -19,10 +19,16 @@ from pathlib import Path
 
 from media.library import MediaLibrary
 from media.variants import VARIANTS, Job, Progress, Variant, jobs_for, prepare, variant_path
+from media.video import VideoLimits
+from projector.core.cues import Cue
+from projector.core.playout import cue_seconds
 from projector.core.state import CaseUpdated, Event, ShowState
 from projector.server import tasks
 from projector.server.show import Show
+from projector.server.transcodes import Transcoder
 from projector.server.variant_cache import VariantCache, snap
+from projector.store.base import Store
+from projector.store.media import MediaRecord
 from projector.store.writer import StoreWriter
 
 log = logging.getLogger("projector.media")
@@ -35,9 +41,20 @@ def default_workers() -> int:
 
 class MediaService:
     def __init__(
-        self, data_dir: Path, workers: int | None = None, adhoc_bytes: int = 500 * 1024 * 1024
+        self,
+        data_dir: Path,
+        workers: int | None = None,
+        adhoc_bytes: int = 500 * 1024 * 1024,
+        video_limits: VideoLimits | None = None,
     ) -> None:
         self.library = MediaLibrary(Path(data_dir) / "media")
+        #: What a video upload may be (the ``video_max_*`` settings).
+        self.video_limits = video_limits or VideoLimits()
+        #: Every stored video's running time by hash: the auto-follow timer of a cue that holds
+        #: until its video ends reads it on the event loop, so it is kept here, not asked of the store.
+        self.video_seconds: dict[str, float] = {}
+        #: Display-friendly H.264 copies of uploaded videos, made one at a time in the background.
+        self.transcoder = Transcoder(self.library, self.video_limits)
         #: Variants at focus points no case uses, on a grid, evicted past ``adhoc_bytes``.
         self.adhoc = VariantCache(self.library.root / "variants-adhoc", adhoc_bytes)
         self.workers = workers if workers is not None else default_workers()
@@ -65,10 +82,15 @@ class MediaService:
     async def close(self) -> None:
         self._stop.set()
         await tasks.stop(self._task)
+        await self.transcoder.close()
 
     def on_change(self, state: ShowState, events: list[Event]) -> None:
         if any(isinstance(e, CaseUpdated) for e in events):
             self.want_variants()
+
+    def cue_seconds(self, cue: Cue) -> float | None:
+        """How long a video or slides cue plays (``ShowControl.cue_length``)."""
+        return cue_seconds(cue, self.video_seconds)
 
     def want_variants(self) -> None:
         if self._wake is not None:
@@ -160,15 +182,26 @@ class MediaService:
             loop.call_soon_threadsafe(call)
 
 
+def video_lengths(store: Store) -> dict[str, float]:
+    """Every stored video's running time: read once at start-up, before the auto-follow timer
+    is first set (a restored show may be on a cue that holds until its video ends)."""
+    return {m.hash: m.seconds for m in store.list_media() if m.is_video and m.seconds is not None}
+
+
 def start_media(service: MediaService, store: StoreWriter, show: Show) -> None:
     """Start the variant task once the store is open (it is closed before the store is)."""
     loop = asyncio.get_running_loop()
 
     def stored() -> list[str]:
-        future = asyncio.run_coroutine_threadsafe(
-            store.call(lambda s: [m.hash for m in s.list_media()]), loop
-        )
-        return future.result(30)
+        """Every stored picture (videos have no variants)."""
+        records = asyncio.run_coroutine_threadsafe(store.call(lambda s: s.list_media()), loop).result(30)
+        return [m.hash for m in records if not m.is_video]
+
+    async def transcoded(record: MediaRecord) -> None:
+        await store.call(lambda s: s.add_media(record))
+        if record.seconds is not None:
+            service.video_seconds[record.hash] = record.seconds
 
     show.listeners.append(service.on_change)
     service.start(lambda: show.state, stored)
+    service.transcoder.start(transcoded)

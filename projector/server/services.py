@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from media.video import VideoLimits
 from projector.core.moderation import Rules
 from projector.core.state import ShowState
 from projector.server.config import Config
@@ -84,7 +85,9 @@ def build_services(config: Config) -> Services:
     show = Show(ShowState(), hub)
     control = ShowControl(show, store)
     queue = ModerationQueue()
-    media = MediaService(config.data_dir, adhoc_bytes=config.variant_cache_bytes)
+    limits = VideoLimits(max_seconds=config.video_max_seconds, max_bytes=config.video_max_bytes)
+    media = MediaService(config.data_dir, adhoc_bytes=config.variant_cache_bytes, video_limits=limits)
+    control.cue_length = media.cue_seconds
     fleet = Fleet(hub, store, metrics, config.public_url)
     shared = SharedShow(show, store, node_name(config.port)) if is_postgres_url(config.database) else None
     return Services(

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
-from projector.core.cues import BUILTIN_SCENES, AnyScene, parse_show, show_to_wire
+from projector.core.cues import BUILTIN_SCENES, AnyScene, Cue, parse_show, show_to_wire
 from projector.core.model import ValidationError
 from projector.core.moments import follow_at
 from projector.core.state import (
@@ -109,6 +109,8 @@ class ShowControl:
         self.store = store
         self.clock = clock
         self.scenes = known_scenes()
+        #: How long a video or slides cue plays (``hold = "end"``); the media service sets it.
+        self.cue_length: Callable[[Cue], float | None] = lambda cue: None
         self._timer: asyncio.TimerHandle | None = None
         #: Two operators pressing GO at once are decided one after the other, each on
         #: the state the other left, never both on the same one.
@@ -191,7 +193,7 @@ class ShowControl:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        at = follow_at(state)
+        at = follow_at(state, self.cue_length)
         if at is None or state.program is None:
             return
         delay = max(0.0, at - self.clock())
@@ -204,7 +206,7 @@ class ShowControl:
             self._timer = asyncio.get_running_loop().call_later(LEASE_RETRY_S, self._follow, index)
             return
         state = self.show.state
-        at = follow_at(state)
+        at = follow_at(state, self.cue_length)
         if at is not None and at > self.clock() and state.program == index:
             # The record was beaten while the cue held: its celebration ends first.
             self._timer = asyncio.get_running_loop().call_later(at - self.clock(), self._follow, index)

@@ -40,6 +40,10 @@ ALTER TABLE cases ADD COLUMN focus TEXT;
 ALTER TABLE cases ADD COLUMN portraits TEXT NOT NULL DEFAULT '[]';
 """
 
+#: Schema migration for videos (issue 18): ONE entry of ``MIGRATIONS``, after the others.
+#: A video's running time, from its packets; NULL for a picture.
+VIDEO_MIGRATION = "ALTER TABLE media ADD COLUMN seconds REAL;"
+
 #: The columns of ``cases``, in the order ``case_row`` gives and ``case_from_row`` takes.
 CASE_COLUMNS = "id, name, country, story, ask, status, portrait, lang, translations, focus, portraits"
 
@@ -98,15 +102,24 @@ class MediaRecord:
     name: str | None = None
     uploaded_by: str | None = None
     created_at: float = 0.0
+    #: A video's running time in seconds (None: a picture).
+    seconds: float | None = None
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime.startswith("video/")
 
 
-_MEDIA_COLUMNS = "hash, mime, width, height, bytes, faces, focus_x, focus_y, name, uploaded_by, created_at"
+_MEDIA_COLUMNS = (
+    "hash, mime, width, height, bytes, faces, focus_x, focus_y, name, uploaded_by, created_at, seconds"
+)
 
 
 def _media(row: tuple[Any, ...]) -> MediaRecord:
-    h, mime, w, ht, size, faces, fx, fy, name, by, at = row
+    h, mime, w, ht, size, faces, fx, fy, name, by, at, seconds = row
     focus = None if fx is None or fy is None else (float(fx), float(fy))
-    return MediaRecord(h, mime, int(w), int(ht), int(size), int(faces), focus, name, by, float(at))
+    length = None if seconds is None else float(seconds)
+    return MediaRecord(h, mime, int(w), int(ht), int(size), int(faces), focus, name, by, float(at), length)
 
 
 class MediaMixin(StoreBase):
@@ -115,7 +128,7 @@ class MediaMixin(StoreBase):
         r = record
         with self._transaction() as conn:
             cursor = conn.execute(
-                f"INSERT INTO media ({_MEDIA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                f"INSERT INTO media ({_MEDIA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (hash) DO NOTHING",
                 (
                     r.hash,
@@ -129,6 +142,7 @@ class MediaMixin(StoreBase):
                     r.name,
                     r.uploaded_by,
                     r.created_at,
+                    r.seconds,
                 ),
             )
             return cursor.rowcount > 0
@@ -140,6 +154,6 @@ class MediaMixin(StoreBase):
         return None if row is None else _media(row)
 
     def list_media(self) -> list[MediaRecord]:
-        """Every stored picture, oldest first."""
+        """Every stored picture and video, oldest first."""
         rows = self._conn.execute(f"SELECT {_MEDIA_COLUMNS} FROM media ORDER BY created_at, hash")
         return [_media(row) for row in rows]

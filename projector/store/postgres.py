@@ -214,6 +214,8 @@ MIGRATIONS: tuple[str, ...] = (
         body text NOT NULL
     );
     """,
+    # A video's running time (issue 18); NULL for a picture.
+    "ALTER TABLE media ADD COLUMN seconds double precision;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -31,7 +31,7 @@ from projector.store.accounts import TOKEN_SCOPES, USER_ROLES, AccountsMixin
 from projector.store.actionlog import ACTION_COLUMNS, ActionLogMixin, action_row, first_of_each_id
 from projector.store.connection import StoreBase
 from projector.store.fleet import FLEET_MIGRATION, LOCALE_MIGRATION, SAFE_AREA_MIGRATION, FleetMixin
-from projector.store.media import MEDIA_MIGRATION, MediaMixin
+from projector.store.media import MEDIA_MIGRATION, VIDEO_MIGRATION, MediaMixin
 from projector.store.messages import MESSAGE_STATUSES, MESSAGES_MIGRATION, MessagesMixin
 
 # RecordResult and StoreError are re-exported (the "as" form says so to mypy): callers import
@@ -129,6 +129,7 @@ MIGRATIONS: tuple[str, ...] = (
     FLEET_MIGRATION,
     SAFE_AREA_MIGRATION,
     LOCALE_MIGRATION,
+    VIDEO_MIGRATION,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
+from projector.store.media import MediaRecord
 from tests.panel.conftest import THREE_CUES, Panel
 
 
@@ -161,3 +162,24 @@ def test_unsaved_edits_survive_a_show_change_elsewhere_and_say_so(server: Panel,
     expect(page.locator("#ed-cues > li")).to_have_count(2)
     expect(page.locator("#ed-name")).to_have_value("Someone else's show")
     expect(page.locator("#ed-stale")).to_be_hidden()
+
+
+def test_a_slides_cue_holds_until_its_end_and_the_editor_keeps_it(server: Panel, page: Page) -> None:
+    """``hold = "end"`` survives the editor (it is not a number) and the cue list says what it means."""
+    slide = "a" * 64  # a picture in the store (cues are checked against it; the file is not needed)
+    server.store(lambda s: s.add_media(MediaRecord(slide, "image/png", 640, 360, 1000)))
+    server.load_show(
+        [{"id": "march", "scene": "slides", "params": {"slide_1": slide, "seconds": 4}, "hold": "end"}]
+    )
+    page.click("#tab-editor")
+    expect(row(page, 0).locator(".ed-hold")).to_have_value("end")
+    row(page, 0).locator(".ed-label").fill("Photos of the march")
+    page.click("#ed-save")
+    expect(page.locator(".toast.ok")).to_contain_text("Show saved")
+    assert server.show()["show"]["cues"][0]["hold"] == "end"
+    page.click("#tab-operate")
+    expect(page.locator("#cue-list .cue-hold")).to_have_text(["end"])
+    page.click("#tab-editor")
+    row(page, 0).locator(".ed-hold").fill("soon")
+    page.click("#ed-save")
+    expect(row(page, 0).locator(".ed-hold")).to_have_attribute("aria-invalid", "true")

@@ -50,3 +50,11 @@ def test_bad_settings_name_the_setting_and_where_it_came_from(tmp_path: Path, to
 def test_a_missing_config_file_is_an_error(tmp_path: Path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(file=tmp_path / "nope.toml", environ={})
+
+
+def test_the_video_limits_come_from_the_file_or_the_environment(tmp_path: Path):
+    file = tmp_path / "projector.toml"
+    file.write_text("video_max_seconds = 600\n")
+    config = load_config(file=file, environ={"PROJECTOR_VIDEO_MAX_BYTES": "500000000"})
+    assert (config.video_max_seconds, config.video_max_bytes) == (600.0, 500_000_000)
+    assert load_config(environ={}).video_max_seconds == 1800.0

@@ -22,6 +22,7 @@ from tests.conftest import RunningServer, recv_json
 from tests.server.routes.test_show import SHOW as FACADE
 from tests.server.routes.test_show import call
 from tests.server.test_process import ServerProcess, create_token
+from tests.video_files import make_video
 
 
 async def test_the_cue_is_stored_before_any_screen_is_told(
@@ -97,3 +98,49 @@ async def test_a_server_killed_right_after_acknowledging_go_restarts_on_that_cue
         assert state["program"] == 1
     finally:
         server.kill()
+
+
+async def test_a_video_cue_that_holds_until_its_end_follows_on_when_the_video_ends(
+    live: RunningServer, tmp_path: Path
+) -> None:
+    """``hold = "end"``: the server's auto-follow timer takes the length the upload measured."""
+    video = make_video(tmp_path / "short.mp4", seconds=1.0, fps=30)
+    headers = {"Authorization": f"Bearer {live.tokens['operator']}"}
+    async with live.session.post(
+        live.base + "/api/v1/media/videos",
+        data=video.read_bytes(),
+        headers=headers,
+    ) as r:
+        assert r.status == 201
+        media = (await r.json())["hash"]
+    show = {
+        "id": "film-night",
+        "cues": [
+            {"id": "film", "scene": "video", "params": {"media": media}, "hold": "end", "transition": "cut"},
+            {"id": "after", "scene": "totals", "transition": "cut"},
+        ],
+    }
+    status, body = await call(live, "PUT", "/api/v1/show", show)
+    assert status == 200, body
+    assert body["show"]["cues"][0]["hold"] == "end"
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    status, state = await call(live, "POST", "/api/v1/cue/go")
+    assert status == 200 and state["program"] == 0
+    show_state = live.app[SERVICES].show
+    while show_state.state.program == 0:
+        assert loop.time() - started < 5, "the show never followed on"
+        await asyncio.sleep(0.02)
+    took = loop.time() - started
+    assert show_state.state.program == 1
+    assert 0.9 <= took <= 1.6, f"followed on after {took:.2f} s for a 1.0 s video"
+
+
+async def test_hold_end_is_refused_where_no_end_comes(live: RunningServer) -> None:
+    for cue, words in (
+        ({"id": "a", "scene": "totals", "hold": "end"}, "totals has no end"),
+        ({"id": "a", "scene": "video", "hold": "end", "params": {"loop": True}}, "loops"),
+    ):
+        status, body = await call(live, "PUT", "/api/v1/show", {"id": "s", "cues": [cue]})
+        assert status == 422 and body["error"]["field"] == "cues[0].hold", body
+        assert words in body["error"]["message"]

@@ -13,6 +13,7 @@ import pytest
 from projector.core.model import Action, Campaign, Case, CaseStatus, Channel, Totals
 from projector.store import security
 from projector.store.base import Store
+from projector.store.media import MediaRecord
 from tests.store.support import StoreFactory, act
 
 # --- opening ------------------------------------------------------------------------
@@ -316,3 +317,15 @@ def test_message_lists(store: Store) -> None:
     assert [m.id for m in store.approved_messages(2)] == ["m1", "m4"]  # the latest, in order
     with pytest.raises(ValueError):
         store.list_messages("spam", 10)
+
+
+def test_a_video_keeps_its_running_time_and_a_picture_has_none(store: Store) -> None:
+    video = MediaRecord("a" * 64, "video/mp4", 1920, 1080, 5_000_000, name="march.mp4", seconds=94.5)
+    picture = MediaRecord("b" * 64, "image/jpeg", 640, 480, 50_000, created_at=1.0)
+    assert store.add_media(video) and store.add_media(picture)
+    assert not store.add_media(video)  # the same content twice is one record
+    got = store.get_media(video.hash)
+    assert got is not None and got.seconds == 94.5 and got.is_video
+    stored = store.get_media(picture.hash)
+    assert stored is not None and stored.seconds is None and not stored.is_video
+    assert {m.hash for m in store.list_media()} == {video.hash, picture.hash}

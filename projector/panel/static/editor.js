@@ -116,7 +116,9 @@ function showFromDraft() {
       if (c.transition !== "cut" && String(c.duration).trim() !== "") {
         cue.duration = numberOrError(c.duration, `${where}duration`);
       }
-      cue.hold = String(c.hold).trim() === "" ? null : numberOrError(c.hold, `${where}hold`);
+      // "end": a video or slides cue follows on when it ends (the server knows how long that is).
+      const hold = String(c.hold).trim();
+      cue.hold = hold === "" ? null : hold.toLowerCase() === "end" ? "end" : numberOrError(hold, `${where}hold`);
       try {
         cue.params = textToParams(c.params);
       } catch (err) {

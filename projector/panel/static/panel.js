@@ -417,8 +417,13 @@ function buildCueList() {
     const holdText = holds ? ` · ${t("hold {seconds} s", { seconds: fmtNum(cue.hold) })}` : "";
     scene.dataset.extra = ` · ${transitionText(cue)}${holdText}`;
     setText(row.querySelector(".cue-trans"), transitionText(cue));
-    setText(row.querySelector(".cue-hold"), holds ? t("{seconds} s", { seconds: fmtNum(cue.hold) }) : t("GO"));
-    row.querySelector(".cue-hold").title = holds ? t("Follows on by itself after this many seconds") : t("Waits for GO");
+    const toEnd = cue.hold === "end";
+    setText(row.querySelector(".cue-hold"), holds ? t("{seconds} s", { seconds: fmtNum(cue.hold) }) : toEnd ? t("end") : t("GO"));
+    row.querySelector(".cue-hold").title = holds
+      ? t("Follows on by itself after this many seconds")
+      : toEnd
+        ? t("Follows on by itself when the video or slideshow ends")
+        : t("Waits for GO");
     return row;
   });
   list.replaceChildren(...rows);

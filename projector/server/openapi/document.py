@@ -101,9 +101,24 @@ def _media_paths(operator: list[str]) -> dict[str, Any]:
             },
             "get": _op("Stored pictures (viewer)", security=reader, errors=(401, 403)),
         },
+        "/api/v1/media/videos": {
+            "post": {
+                **_op(
+                    "Upload one video, raw bytes (MP4, MOV, WebM, MKV; H.264, HEVC, VP8, VP9, AV1; 4K and"
+                    " 30 minutes at most): checked by content, stored without metadata by hash (operator)",
+                    security=operator,
+                    status=201,
+                    errors=(401, 403, 413, 415, 422),
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"video/*": {"schema": {"type": "string", "format": "binary"}}},
+                },
+            },
+        },
         "/api/v1/media/{hash}": {
             "get": {
-                "summary": "A stored picture (display token or viewer)",
+                "summary": "A stored picture or video (display token or viewer)",
                 "security": [{name: []} for name in reader],
                 "responses": {
                     "200": picture,
@@ -112,6 +127,14 @@ def _media_paths(operator: list[str]) -> dict[str, Any]:
                     **_errors(400, 401, 403, 404),
                 },
             }
+        },
+        "/api/v1/media/{hash}/transcodes": {
+            "get": _op(
+                "A video's display-friendly H.264 copies (h264-1080, h264-2160): queued, running with"
+                " progress, done with their hash, or failed",
+                security=reader,
+                errors=(400, 401, 403, 404),
+            )
         },
         "/api/v1/media/{hash}/info": {
             "get": _op("What a stored picture is", security=reader, errors=(400, 404))

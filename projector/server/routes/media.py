@@ -1,4 +1,4 @@
-"""Pictures over HTTP: uploads, downloads by content hash, variants, and dossier folders as zip files.
+"""Pictures and videos over HTTP: uploads, downloads by content hash, variants, dossier folders as zip files.
 
 ``POST /api/v1/media`` takes the raw bytes of one image (any declared type:
 the content decides), refuses what is not a sound picture within the limits
@@ -7,6 +7,9 @@ picture's hash and its face-aware focus. ``GET /api/v1/media/{hash}`` serves
 the cleaned picture to displays and the panel: the hash is the ETag (the
 content never changes), and ranges are served so that a display on a
 dropping network resumes a download instead of starting again.
+``POST /api/v1/media/videos`` does the same for a video (``media.video``):
+streamed to disk, checked, stored without its metadata by its hash, and
+served by the same ``GET``.
 """
 
 from __future__ import annotations
@@ -29,10 +32,12 @@ from media.exchange import (
     temp_dir,
     zip_folder,
 )
-from media.library import MAX_UPLOAD_BYTES, Ingested
+from media.library import MAX_UPLOAD_BYTES, Ingested, IngestedVideo
 from media.pipeline import MediaError
 from media.variants import VARIANTS, Job, make_variant
+from projector.core.cues import Show
 from projector.core.model import MEDIA_HASH_PATTERN, Case, ValidationError, parse_focus
+from projector.core.playout import cue_media, slide_numbers
 from projector.core.state import UpsertCase
 from projector.server.services import SERVICES
 from projector.server.web.auth import authenticate, require
@@ -66,7 +71,9 @@ async def _reader(request: web.Request) -> Principal:
 
 
 def media_json(record: MediaRecord) -> dict[str, Any]:
+    video = {"seconds": record.seconds} if record.is_video else {}
     return {
+        **video,
         "hash": record.hash,
         "mime": record.mime,
         "width": record.width,
@@ -131,6 +138,82 @@ async def upload(request: web.Request) -> web.Response:
         "new": new,
     }
     return json_response(body, status=201 if new else 200)
+
+
+def _video_status(error: MediaError) -> tuple[int, str]:
+    reason = error.reason
+    if "exceeds" in reason or "longer than" in reason:
+        return 413, "too_large"
+    if reason.startswith(("not a video", "a playlist", "unsupported", "no video stream")):
+        return 415, "not_a_video"
+    return 422, "bad_video"
+
+
+async def upload_video(request: web.Request) -> web.Response:
+    """``POST /api/v1/media/videos``: one video, raw bytes, streamed to disk (not held in memory).
+
+    Checked by content (``media.video``) and stored, metadata removed, by its hash beside
+    the pictures: displays fetch it from ``GET /api/v1/media/{hash}`` like any picture.
+    """
+    principal = await require(request, "operator")
+    name = (request.query.get("name") or request.headers.get("X-Filename") or "upload")[:200]
+    service = request.app[SERVICES].media
+    limit = service.video_limits.max_bytes
+    loop = asyncio.get_running_loop()
+    incoming = await loop.run_in_executor(None, service.library.incoming)
+    try:
+        await _receive(request, incoming, limit)
+        try:
+            stored = await loop.run_in_executor(
+                None, service.library.ingest_video, incoming, name, service.video_limits
+            )
+        except MediaError as exc:
+            status, code = _video_status(exc)
+            raise ApiError(status, code, str(exc), "file") from None
+    finally:
+        await loop.run_in_executor(None, lambda: incoming.unlink(missing_ok=True))
+    record = video_record(stored, Path(name.replace("\\", "/")).name or None, principal.name, time.time())
+    new = await request.app[SERVICES].store.call(lambda s: s.add_media(record))
+    kept = record if new else await request.app[SERVICES].store.call(lambda s: s.get_media(record.hash))
+    if record.seconds is not None:
+        service.video_seconds[record.hash] = record.seconds
+    queued = service.transcoder.want(kept or record, stored.info.codec)
+    body = {**media_json(kept or record), "notes": list(stored.info.notes), "new": new, "transcodes": queued}
+    return json_response(body, status=201 if new else 200)
+
+
+async def transcodes(request: web.Request) -> web.Response:
+    """``GET /api/v1/media/{hash}/transcodes``: a video's H.264 copies, made or on their way."""
+    await _reader(request)
+    media_hash = _media_hash(request)
+    record = await request.app[SERVICES].store.call(lambda s: s.get_media(media_hash))
+    if record is None or not record.is_video:
+        raise ApiError(404, "not_found", f"no video {media_hash}")
+    return json_response({"transcodes": request.app[SERVICES].media.transcoder.status(media_hash)})
+
+
+async def _receive(request: web.Request, target: Path, limit: int) -> None:
+    """The body into ``target``, refused with 413 as soon as it passes ``limit``."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise ApiError(413, "too_large", f"{declared:,} bytes exceeds the {limit:,} byte video limit", "file")
+    loop = asyncio.get_running_loop()
+    size = 0
+    with target.open("wb") as out:
+        async for chunk in request.content.iter_chunked(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, "too_large", f"more than {limit:,} bytes exceeds the video limit", "file")
+            await loop.run_in_executor(None, out.write, chunk)
+    if size == 0:
+        raise ApiError(422, "bad_video", "empty file (0 bytes)", "file")
+
+
+def video_record(item: IngestedVideo, name: str | None, who: str, now: float) -> MediaRecord:
+    info = item.info
+    return MediaRecord(
+        item.hash, info.mime, info.width, info.height, item.bytes, 0, None, name, who, now, info.seconds
+    )
 
 
 async def list_media(request: web.Request) -> web.Response:
@@ -233,6 +316,40 @@ async def check_case_media(request: web.Request, case: Case) -> None:
                 else f"portraits[{i - (case.portrait in wanted)}].media"
             )
             raise ValidationError(field, f"no picture {media_hash[:12]}… on the server; upload it first")
+
+
+async def check_cue_media(request: web.Request, show: Show) -> None:
+    """Refuse a show whose video or slides cues name media the server does not have, or of the
+    wrong kind (a picture as a video, a video as a slide): 422 naming the parameter."""
+    wanted = {h for cue in show.cues for h in cue_media(cue)}
+    records = await request.app[SERVICES].store.call(lambda s: {h: s.get_media(h) for h in wanted})
+    for i, cue in enumerate(show.cues):
+        if cue.scene == "video":
+            keys = ["media"]
+        elif cue.scene == "slides":
+            keys = [f"slide_{n}" for n in slide_numbers(cue.params)]
+        else:
+            continue
+        if not keys:
+            raise ValidationError(f"cues[{i}].params.slide_1", "a slideshow needs at least one picture")
+        for key in keys:
+            field = f"cues[{i}].params.{key}"
+            value = cue.params.get(key)
+            if not isinstance(value, str) or not MEDIA_HASH_PATTERN.match(value):
+                raise ValidationError(field, "must be the hash of an uploaded " + _kind(cue.scene))
+            record = records.get(value)
+            if record is None:
+                raise ValidationError(
+                    field, f"no {_kind(cue.scene)} {value[:12]}… on the server; upload it first"
+                )
+            if record.is_video != (cue.scene == "video"):
+                what = "a video" if record.is_video else "a picture"
+                raise ValidationError(field, f"{value[:12]}… is {what}, not {_kind(cue.scene, article=True)}")
+
+
+def _kind(scene: str, article: bool = False) -> str:
+    kind = "video" if scene == "video" else "picture"
+    return f"a {kind}" if article else kind
 
 
 # --- dossier folders as zip files ---------------------------------------------------------------
@@ -386,11 +503,13 @@ async def send_file(request: web.Request, path: Path, etag: str, mime: str) -> w
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_post("/api/v1/media", upload)
+    r.add_post("/api/v1/media/videos", upload_video)
     r.add_get("/api/v1/media", list_media)
     r.add_get("/api/v1/media/progress", progress)
     r.add_post("/api/v1/media/prepare", prepare_now)
     r.add_get("/api/v1/media/{hash}", get_media)
     r.add_get("/api/v1/media/{hash}/info", media_info)
+    r.add_get("/api/v1/media/{hash}/transcodes", transcodes)
     r.add_get("/api/v1/media/{hash}/variants/{name}", get_variant)
     r.add_get("/api/v1/dossiers.zip", export_zip)
     r.add_post("/api/v1/dossiers.zip", import_zip)

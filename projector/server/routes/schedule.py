@@ -23,6 +23,7 @@ from aiohttp import web
 from projector.core.cues import Show, parse_show, show_to_wire
 from projector.core.model import ValidationError
 from projector.core.schedule import describe, entry_to_wire, parse_entry
+from projector.server.routes.media import check_cue_media
 from projector.server.scheduler import DEFAULT_SETTING
 from projector.server.services import SERVICES
 from projector.server.web.auth import require
@@ -138,6 +139,7 @@ async def put_stored_show(request: web.Request) -> web.Response:
         body = {**body, "id": show_id}
     show: Show = parse_show(body, request.app[SERVICES].show_control.scenes)
     request.app[SERVICES].fleet.check_show(show)
+    await check_cue_media(request, show)
     text = json.dumps(show_to_wire(show), ensure_ascii=False)
     await request.app[SERVICES].store.call(lambda s: s.put_show(show.id, show.name, text, time.time()))
     return json_response(show_to_wire(show))

@@ -34,6 +34,7 @@ from projector.core.state import (
     Resume,
     SetBlackout,
 )
+from projector.server.routes.media import check_cue_media
 from projector.server.services import SERVICES
 from projector.server.views import show_json
 from projector.server.web.auth import require
@@ -74,6 +75,7 @@ async def put_show(request: web.Request) -> web.Response:
     principal = await require(request, "operator")
     show = parse_show(await read_json(request), request.app[SERVICES].show_control.scenes)
     _check_targets(request, show)
+    await check_cue_media(request, show)
     log.info("show %r (%d cues) loaded by %s", show.id, len(show.cues), principal.name)
     return await _execute(request, LoadShow(show))
 
@@ -120,6 +122,7 @@ async def import_show(request: web.Request) -> web.Response:
         raise ApiError(400, "malformed_toml", f"the show file is not valid TOML: {exc}") from None
     show = parse_show(data, request.app[SERVICES].show_control.scenes)
     _check_targets(request, show)
+    await check_cue_media(request, show)
     return await _execute(request, LoadShow(show))
 
 

@@ -15,6 +15,7 @@ from PIL import Image
 from media.dossier import DEMO_DIR
 from projector.server.config import Config
 from projector.server.services import SERVICES
+from projector.store.media import MediaRecord
 from tests.conftest import RunningServer, recv_json
 
 
@@ -167,3 +168,35 @@ async def test_variants_at_any_focus_are_bounded_on_disk_and_cases_variants_are_
     assert any(p.name == "portrait-1080@0.000,0.000.jpg" for p in files)
     assert sum(files.values()) <= ADHOC_BOUND and service.adhoc.total == sum(files.values())
     assert case_file.is_file()
+
+
+async def test_video_and_slides_cues_must_name_uploaded_media_of_the_right_kind(live: RunningServer) -> None:
+    picture, video, missing = "a" * 64, "b" * 64, "c" * 64
+    await live.app[SERVICES].store.call(lambda s: s.add_media(MediaRecord(picture, "image/png", 64, 64, 100)))
+    await live.app[SERVICES].store.call(
+        lambda s: s.add_media(MediaRecord(video, "video/mp4", 64, 64, 100, seconds=3.0))
+    )
+    headers = {"Authorization": f"Bearer {live.tokens['operator']}"}
+
+    async def put(cue: dict) -> tuple[int, dict]:
+        body = {"id": "night", "cues": [{"id": "ok", "scene": "totals"}, cue]}
+        async with live.session.put(live.base + "/api/v1/show", json=body, headers=headers) as r:
+            return r.status, await r.json()
+
+    for cue, field, words in [
+        ({"id": "v", "scene": "video"}, "cues[1].params.media", "must be the hash of an uploaded video"),
+        ({"id": "v", "scene": "video", "params": {"media": missing}}, "cues[1].params.media", "upload it first"),
+        ({"id": "v", "scene": "video", "params": {"media": picture}}, "cues[1].params.media", "is a picture"),
+        ({"id": "s", "scene": "slides", "params": {"slide_1": picture, "slide_2": video}}, "cues[1].params.slide_2",
+         "is a video, not a picture"),
+        ({"id": "s", "scene": "slides"}, "cues[1].params.slide_1", "at least one picture"),
+    ]:  # fmt: skip
+        status, body = await put(cue)
+        assert status == 422, body
+        assert body["error"]["field"] == field and words in body["error"]["message"], body
+    status, body = await put({"id": "v", "scene": "video", "params": {"media": video}, "hold": "end"})
+    assert status == 200, body
+    status, body = await put(
+        {"id": "s", "scene": "slides", "params": {"slide_1": picture, "caption_1": "Hi"}}
+    )
+    assert status == 200, body
