@@ -8,6 +8,16 @@ importing ``scenes`` still registers every built-in scene.
 """
 
 from projector.display import blackout_scene, fallback_scene
-from scenes import ident, messages, portrait, qr, ticker, totals
+from scenes import ident, layout, messages, portrait, qr, ticker, totals
 
-__all__ = ["blackout_scene", "fallback_scene", "ident", "messages", "portrait", "qr", "ticker", "totals"]
+__all__ = [
+    "blackout_scene",
+    "fallback_scene",
+    "ident",
+    "layout",
+    "messages",
+    "portrait",
+    "qr",
+    "ticker",
+    "totals",
+]

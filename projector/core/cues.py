@@ -258,5 +258,5 @@ OVERLAY_SCENES = frozenset({"ticker"})
 #: Scenes every display has. Third-party scenes (entry point group
 #: ``projector.scenes``) are added to this by the server at start-up.
 BUILTIN_SCENES = frozenset(
-    {"totals", "portrait", "messages", "blackout", "ident", "fallback", "ticker", "qr"}
+    {"totals", "portrait", "messages", "blackout", "ident", "fallback", "ticker", "qr", "layout"}
 )

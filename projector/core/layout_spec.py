@@ -45,6 +45,7 @@ from projector.core.model import (
     parse_text,
 )
 from projector.core.safe_area import SafeArea
+from projector.core.shipped_layouts import SHIPPED
 
 #: A layout's name: what a cue's ``layout`` parameter says.
 LAYOUT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -64,7 +65,10 @@ BOARDS = ("by_country", "by_case", "by_channel")
 #: ``case = "of_the_day"``: the active cases in turn, one per calendar day (UTC).
 OF_THE_DAY = "of_the_day"
 
-_COMMON = ("kind", "x", "y", "w", "h", "fill")
+_COMMON = ("kind", "x", "y", "w", "h", "fill", "tall", "wide")
+#: The frame shapes a region may be placed differently on: a tower (``tall``) and a banner (``wide``).
+SHAPES = ("tall", "wide")
+Box = tuple[float, float, float, float]
 #: The fields each kind of region takes (besides ``kind``, the rectangle and ``fill``).
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "text": ("text", "colour", "font", "align", "lines"),
@@ -123,6 +127,14 @@ class Region:
     case: str | None = None
     of: str = "by_country"
     rows: int = 5
+    #: Where the region goes on a tower and on a banner instead (``[regions.tall]``): x, y, w, h.
+    tall: Box | None = None
+    wide: Box | None = None
+
+    def box(self, shape: str | None = None) -> Box:
+        """``(x, y, w, h)`` on a frame of ``shape`` (``tall``, ``wide``, None for any other)."""
+        placed = self.tall if shape == "tall" else self.wide if shape == "wide" else None
+        return placed or (self.x, self.y, self.w, self.h)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +148,11 @@ class Layout:
     def media(self) -> tuple[str, ...]:
         """The pictures the layout shows (a display fetches them with the cases' portraits)."""
         return tuple(dict.fromkeys(r.media for r in self.regions if r.media))
+
+
+def layout_source(layouts: Mapping[str, str], name: str) -> str | None:
+    """The source of the layout ``name``: the campaign's own, else the shipped one of that name."""
+    return layouts.get(name, SHIPPED.get(name))
 
 
 def parse_layout_name(value: object, field: str = "name") -> str:
@@ -247,19 +264,21 @@ def _region(raw: object, where: str) -> Region:
     for name in ("x", "y", "w", "h"):
         if name not in raw:
             raise ValidationError(f"{where}.{name}", "is missing")
-    x, y, w, h = (_fraction(raw[name], f"{where}.{name}") for name in ("x", "y", "w", "h"))
-    if w <= 0 or h <= 0:
-        raise ValidationError(f"{where}.{'w' if w <= 0 else 'h'}", "must be more than 0")
-    # A hair of slack: 0.1 + 0.9 is 1.0000000000000002 in floating point.
-    if x + w > 1 + 1e-9:
-        raise ValidationError(f"{where}.w", f"the region reaches past the right edge (x + w = {x + w:g})")
-    if y + h > 1 + 1e-9:
-        raise ValidationError(f"{where}.h", f"the region reaches past the bottom edge (y + h = {y + h:g})")
+    x, y, w, h = _box(raw, where)
     fill = _colour(raw["fill"], f"{where}.fill") if "fill" in raw else None
     if kind == "fill" and fill is None:
         raise ValidationError(f"{where}.fill", "is missing: a fill region needs a colour")
     region = Region(kind, x, y, w, h, fill)
     fields: dict[str, object] = {}
+    for shape in SHAPES:
+        if shape in raw:
+            other = raw[shape]
+            if not isinstance(other, dict):
+                raise ValidationError(f"{where}.{shape}", "must be a table of x, y, w and h")
+            wrong = sorted(set(other) - {"x", "y", "w", "h"})
+            if wrong:
+                raise ValidationError(f"{where}.{shape}.{wrong[0]}", "unknown field")
+            fields[shape] = _box({"x": x, "y": y, "w": w, "h": h, **other}, f"{where}.{shape}")
     if kind == "text":
         if "text" not in raw:
             raise ValidationError(f"{where}.text", "is missing")
@@ -284,6 +303,18 @@ def _region(raw: object, where: str) -> Region:
         fields["of"] = _choice(raw.get("of", "by_country"), f"{where}.of", BOARDS)
         fields["rows"] = _whole(raw.get("rows", 5), f"{where}.rows", 1, 10)
     return _with(region, fields)
+
+
+def _box(raw: Mapping[str, object], where: str) -> Box:
+    x, y, w, h = (_fraction(raw[name], f"{where}.{name}") for name in ("x", "y", "w", "h"))
+    if w <= 0 or h <= 0:
+        raise ValidationError(f"{where}.{'w' if w <= 0 else 'h'}", "must be more than 0")
+    # A hair of slack: 0.1 + 0.9 is 1.0000000000000002 in floating point.
+    if x + w > 1 + 1e-9:
+        raise ValidationError(f"{where}.w", f"the region reaches past the right edge (x + w = {x + w:g})")
+    if y + h > 1 + 1e-9:
+        raise ValidationError(f"{where}.h", f"the region reaches past the bottom edge (y + h = {y + h:g})")
+    return (x, y, w, h)
 
 
 def _with(region: Region, fields: Mapping[str, object]) -> Region:
@@ -355,8 +386,11 @@ def case_of_the_day(active: list[str], now: float) -> str | None:
     return active[int(now // 86_400) % len(active)]
 
 
-def keep_out_clash(layout: Layout, area: SafeArea) -> ValidationError | None:
-    """The first region (colour fields aside) that overlaps one of ``area``'s keep-out boxes.
+def keep_out_clash(
+    layout: Layout, area: SafeArea, shapes: tuple[str | None, ...] = (None, *SHAPES)
+) -> ValidationError | None:
+    """The first region (colour fields aside) that overlaps one of ``area``'s keep-out boxes,
+    placed as on a frame of each of ``shapes`` (every shape: a layout may meet any display).
 
     Regions are placed in the frame less the operator's margins; the boxes
     are in fractions of the whole frame, so the check holds at any resolution.
@@ -366,10 +400,12 @@ def keep_out_clash(layout: Layout, area: SafeArea) -> ValidationError | None:
     for i, r in enumerate(layout.regions):
         if r.kind == "fill":
             continue
-        rx, ry, rw, rh = left + r.x * width, top + r.y * height, r.w * width, r.h * height
-        for j, box in enumerate(area.avoid):
-            if rx < box.x + box.w and box.x < rx + rw and ry < box.y + box.h and box.y < ry + rh:
-                return ValidationError(
-                    f"regions[{i}]", f"overlaps the safe area's keep-out box {j + 1} (avoid[{j}])"
-                )
+        for shape in dict.fromkeys(shapes):
+            x, y, w, h = r.box(shape)
+            rx, ry, rw, rh = left + x * width, top + y * height, w * width, h * height
+            for j, box in enumerate(area.avoid):
+                if rx < box.x + box.w and box.x < rx + rw and ry < box.y + box.h and box.y < ry + rh:
+                    return ValidationError(
+                        f"regions[{i}]", f"overlaps the safe area's keep-out box {j + 1} (avoid[{j}])"
+                    )
     return None

@@ -21,6 +21,7 @@ import pygame
 
 from projector.core.model import MEDIA_HASH_PATTERN, Case
 from projector.core.safe_area import NO_SAFE_AREA, SafeArea
+from projector.display.pictures import Pictures
 from projector.display.text.fitting import TextFitter
 from projector.display.text.fonts import FontBook
 from projector.display.text.renderer import TextRenderer
@@ -71,6 +72,8 @@ class Assets:
         self.media_dir = Path(media_dir) if media_dir is not None else None
         #: Pictures by content hash, downloaded from the server (``display.media_cache``).
         self.media_cache = media_cache
+        #: Pictures shown whole (the brand's logo, a layout's images), fitted to their box.
+        self.pictures = Pictures(media_cache)
         #: The languages asked for with ``--languages``, most wanted first (empty: the locale's).
         self.asked_languages = tuple(languages)
         #: The display's locale, most decisive first: the operator's per-display setting (from
@@ -295,6 +298,7 @@ class Assets:
             log.warning(message, *args)
 
     def close(self) -> None:
+        self.pictures.close()
         if self._loader is not None:
             try:
                 self._loader.close()

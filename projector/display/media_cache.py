@@ -36,11 +36,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
-from projector.core.model import MEDIA_HASH_PATTERN
+from projector.core.layout_spec import parse_layout
+from projector.core.model import MEDIA_HASH_PATTERN, ValidationError
 from projector.core.protocol import Snapshot
 from projector.core.state import ShowState
 from projector.core.wire import decode, encode
@@ -77,10 +79,27 @@ def media_base_url(server: str) -> str:
 
 
 def needed_media(state: ShowState | None) -> set[str]:
-    """Every picture the show may put on screen: all portraits of all its cases."""
+    """Every picture the show may put on screen: all portraits of all its cases, the brand's
+    logo and the pictures its layouts show."""
     if state is None:
         return set()
-    return {h for case in state.cases.values() for h in case.media()}
+    wanted = {h for case in state.cases.values() for h in case.media()}
+    if state.campaign.brand.logo is not None:
+        wanted.add(state.campaign.brand.logo)
+    wanted.update(layout_media(tuple(state.campaign.layouts.values())))
+    return wanted
+
+
+@lru_cache(maxsize=8)
+def layout_media(sources: tuple[str, ...]) -> frozenset[str]:
+    """The pictures the layouts name (a layout that does not parse names none: it will not show)."""
+    found: set[str] = set()
+    for source in sources:
+        try:
+            found.update(parse_layout(source).media())
+        except ValidationError:
+            continue
+    return frozenset(found)
 
 
 @dataclass
