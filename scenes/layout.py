@@ -275,6 +275,19 @@ class LayoutScene:
                 board.fill(look.dark, (0, top + row_h - max(1, row_h // 40), rect.width, max(1, row_h // 40)))
         return board
 
+    def complete(self) -> bool:
+        """True once every picture the layout shows is in (a preview waits for this)."""
+        for placed in self.regions:
+            kind = placed.region.kind
+            wanted = (
+                (kind == "image")
+                or (kind == "logo" and self.state.campaign.brand.logo is not None)
+                or (kind == "portrait" and self._case(placed.region.case or self.layout.case) is not None)
+            )
+            if wanted and placed.surface is None:
+                return False
+        return True
+
     # --- every frame ----------------------------------------------------------------------
 
     def update(self, state: ShowState, dt: float) -> None:
@@ -285,9 +298,13 @@ class LayoutScene:
         if self.ticker is not None:
             self.ticker.update(state, dt)
         if self.since_refresh >= REFRESH:
-            self.since_refresh = 0.0
-            for placed in self.regions:
-                self._refresh(placed)
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Look at live words and awaited pictures again now (``update`` does, four times a second)."""
+        self.since_refresh = 0.0
+        for placed in self.regions:
+            self._refresh(placed)
 
     def draw(self, surface: pygame.Surface) -> None:
         look = self.look

@@ -103,6 +103,8 @@ VALUE_NAMES = (
     "case.ask",
     "case.count",
 )
+#: Control characters and lone surrogates; a source keeps its line breaks and tabs.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 #: ``{name}`` in a region's text; ``{{`` and ``}}`` are literal braces.
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
@@ -167,6 +169,8 @@ def load_source(source: object, field: str = "source") -> dict[str, object]:
         raise ValidationError(field, "must be the layout's TOML or JSON text")
     if len(source) > MAX_LAYOUT_SOURCE:
         raise ValidationError(field, f"must be at most {MAX_LAYOUT_SOURCE} characters")
+    if _CONTROL.search(source):
+        raise ValidationError(field, "must not contain control characters (other than line breaks and tabs)")
     try:
         data = json.loads(source) if source.lstrip().startswith("{") else tomllib.loads(source)
     except (ValueError, RecursionError) as exc:  # TOMLDecodeError and JSONDecodeError are ValueErrors

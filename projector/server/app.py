@@ -27,7 +27,7 @@ from projector.server.config import Config
 from projector.server.media_service import start_media
 from projector.server.moderation import load_moderation
 from projector.server.routes import accounts as http_accounts
-from projector.server.routes import actions, campaign, cases, displays, health
+from projector.server.routes import actions, brand, campaign, cases, displays, health
 from projector.server.routes import fleet as http_fleet
 from projector.server.routes import i18n as http_i18n
 from projector.server.routes import mapping as http_mapping
@@ -149,6 +149,7 @@ async def _lifespan(app: web.Application, *, init: bool = False) -> AsyncIterato
     await s.fleet.close()
     await s.media.close()
     s.previews.close()
+    s.layout_previews.close()
     s.passwords.close()
     s.show_control.close()
     await asyncio.get_running_loop().run_in_executor(None, s.store.close)
@@ -168,6 +169,7 @@ def build_app(config: Config, *, init: bool = False) -> web.Application:
         displays,
         actions,
         campaign,
+        brand,
         cases,
         http_accounts,
         http_messages,

@@ -16,6 +16,7 @@ from projector.core.state import ShowState
 from projector.server.config import Config
 from projector.server.fleet import Fleet
 from projector.server.hub import Hub
+from projector.server.layout_preview import LayoutPreviewer
 from projector.server.mappings import Mappings
 from projector.server.media_service import MediaService
 from projector.server.message_preview import PreviewRenderer
@@ -53,6 +54,8 @@ class Services:
     intake: Intake
     queue: ModerationQueue
     previews: PreviewRenderer
+    #: The layout editor's previews, drawn by the real layout scene.
+    layout_previews: LayoutPreviewer
     media: MediaService
     fleet: Fleet
     mappings: Mappings
@@ -95,6 +98,7 @@ def build_services(config: Config) -> Services:
         intake=Intake(Rules(trusted_sources=config.trusted)),
         queue=queue,
         previews=PreviewRenderer(),
+        layout_previews=LayoutPreviewer(media.library),
         media=media,
         fleet=fleet,
         mappings=Mappings(hub, store),
