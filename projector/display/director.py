@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
+from projector.core.brand import HOUSE_BRAND, rgb
 from projector.core.fleet import cue_for, targets
 from projector.core.rundown import ROTATION_ORDER, Position, Step, active_case_ids, next_step
 from projector.core.state import ShowState
@@ -477,6 +478,9 @@ class Director:
         phase = "enter"
         # A scene takes the display's locale on entry; the campaign's language is its default.
         self.assets.campaign_lang = self._state.campaign.lang
+        # And the brand kit's accent tones the portraits it prepares from now on.
+        accent = self._state.campaign.brand.accent
+        self.assets.tone = None if accent == HOUSE_BRAND.accent else rgb(accent)
         try:
             scene = cls()
             scene.enter(self._state, self.assets, step.params)

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from media.library import MediaLibrary
+from projector.core.brand import HOUSE_BRAND, rgb
 from projector.core.state import ShowState
 
 #: The shapes a preview is drawn at: what displays run (a 16:9 screen, a tower, a banner).
@@ -79,6 +80,8 @@ class LayoutPreviewer:
         assets = self._assets.get(shape)
         if assets is None:
             assets = self._assets[shape] = Assets(size, name="preview", media_cache=self.media)
+        accent = state.campaign.brand.accent
+        assets.tone = None if accent == HOUSE_BRAND.accent else rgb(accent)  # as a display's director does
         layouts = MappingProxyType({**state.campaign.layouts, DRAFT: source})
         state = replace(state, campaign=replace(state.campaign, layouts=layouts))
         scene = LayoutScene()
