@@ -38,6 +38,7 @@ from projector.core.layout_spec import (
     keep_out_clash,
     layout_source,
     parse_layout,
+    words_for,
 )
 from projector.core.model import Case, CaseStatus, campaign_text, case_text
 from projector.core.safe_area import SafeArea
@@ -182,7 +183,7 @@ class LayoutScene:
         """Render again what changed: live words, a picture that has arrived."""
         region, rect = placed.region, placed.rect
         if region.kind == "text":
-            words = clean_text(fill(region.text, self.value), 400)
+            words = clean_text(fill(words_for(region, self.assets.languages), self.value), 400)
             if words != placed.words:
                 placed.words = words
                 placed.surface = self._words(region, rect, words)

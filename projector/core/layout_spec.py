@@ -31,7 +31,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -40,7 +40,9 @@ from projector.core.model import (
     CASE_ID_PATTERN,
     CHANNEL_BY_VALUE,
     COUNTRY_CODES,
+    MAX_LANGUAGES,
     ValidationError,
+    parse_lang,
     parse_media_hash,
     parse_text,
 )
@@ -129,6 +131,9 @@ class Region:
     case: str | None = None
     of: str = "by_country"
     rows: int = 5
+    #: The words per language (``text = { en = "...", tr = "..." }``), first the default;
+    #: empty when ``text`` was one string for every language.
+    texts: tuple[tuple[str, str], ...] = ()
     #: Where the region goes on a tower and on a banner instead (``[regions.tall]``): x, y, w, h.
     tall: Box | None = None
     wide: Box | None = None
@@ -198,10 +203,12 @@ def parse_layout(source: object) -> Layout:
     regions = tuple(_region(r, f"regions[{i}]") for i, r in enumerate(raw))
     layout = Layout(title, deadline, case, background, regions)
     for i, region in enumerate(regions):
-        for name in placeholders(region.text, f"regions[{i}].text"):
-            check_value_name(name, f"regions[{i}].text")
-            if name.startswith(("days", "hours", "minutes", "seconds", "countdown")) and deadline is None:
-                raise ValidationError(f"regions[{i}].text", f"{{{name}}} needs a deadline")
+        versions = [(f"regions[{i}].text.{lang}", words) for lang, words in region.texts]
+        for field, words in versions or [(f"regions[{i}].text", region.text)]:
+            for name in placeholders(words, field):
+                check_value_name(name, field)
+                if name in ("days", "hours", "minutes", "seconds", "countdown") and deadline is None:
+                    raise ValidationError(field, f"{{{name}}} needs a deadline")
     return layout
 
 
@@ -286,7 +293,11 @@ def _region(raw: object, where: str) -> Region:
     if kind == "text":
         if "text" not in raw:
             raise ValidationError(f"{where}.text", "is missing")
-        fields["text"] = parse_text(raw["text"], f"{where}.text", MAX_REGION_TEXT)
+        if isinstance(raw["text"], dict):
+            texts = _texts(raw["text"], f"{where}.text")
+            fields["texts"], fields["text"] = texts, texts[0][1]
+        else:
+            fields["text"] = parse_text(raw["text"], f"{where}.text", MAX_REGION_TEXT)
         fields["font"] = _choice(raw.get("font", "display"), f"{where}.font", FONTS)
         fields["align"] = _choice(raw.get("align", "centre"), f"{where}.align", ALIGNS)
         fields["lines"] = _whole(raw.get("lines", 2), f"{where}.lines", 1, 6)
@@ -307,6 +318,32 @@ def _region(raw: object, where: str) -> Region:
         fields["of"] = _choice(raw.get("of", "by_country"), f"{where}.of", BOARDS)
         fields["rows"] = _whole(raw.get("rows", 5), f"{where}.rows", 1, 10)
     return _with(region, fields)
+
+
+def _texts(raw: Mapping[str, object], where: str) -> tuple[tuple[str, str], ...]:
+    """``{ en = "...", tr = "..." }``: words per language tag, the first the default."""
+    if not raw:
+        raise ValidationError(where, "must give the words in at least one language")
+    if len(raw) > MAX_LANGUAGES:
+        raise ValidationError(where, f"at most {MAX_LANGUAGES} languages")
+    return tuple(
+        (parse_lang(lang, f"{where}.{lang}"), parse_text(words, f"{where}.{lang}", MAX_REGION_TEXT))
+        for lang, words in raw.items()
+    )
+
+
+def words_for(region: Region, languages: Sequence[str]) -> str:
+    """The region's words in the first of ``languages`` it has (exact tag, then the same base
+    language), else its default: a display set to Turkish shows the Turkish words."""
+    for wanted in languages:
+        for lang, words in region.texts:
+            if lang == wanted:
+                return words
+        base = wanted.split("-", 1)[0].lower()
+        for lang, words in region.texts:
+            if lang.split("-", 1)[0].lower() == base:
+                return words
+    return region.text
 
 
 def _box(raw: Mapping[str, object], where: str) -> Box:

@@ -154,3 +154,23 @@ def test_a_campaigns_layout_replaces_a_shipped_one_of_its_name() -> None:
     assert layout_source({}, "countdown") == SHIPPED["countdown"]
     assert layout_source({"countdown": "regions = []"}, "countdown") == "regions = []"
     assert layout_source({}, "nothing") is None
+
+
+def test_words_may_be_given_per_language() -> None:
+    from projector.core.layout_spec import words_for
+
+    source = region(
+        base=TEXT.replace(
+            '"{total}"', '{ en = "{total} ACTIONS", tr = "{total} EYLEM", pt-BR = "{total} AÇÕES" }'
+        )
+    )
+    [r] = parse_layout(source).regions
+    assert r.text == "{total} ACTIONS"  # the first is the default
+    assert words_for(r, ("tr-TR", "tr")) == "{total} EYLEM"
+    assert words_for(r, ("pt",)) == "{total} AÇÕES"  # the same base language
+    assert words_for(r, ("fr",)) == "{total} ACTIONS"
+    assert refused(source.replace("{total} EYLEM", "{totl} EYLEM")).field == "regions[0].text.tr"
+    assert refused(region(base=TEXT.replace('"{total}"', "{}"))).field == "regions[0].text"
+    assert refused(region(base=TEXT.replace('"{total}"', '{ "not a tag" = "x" }'))).field.startswith(
+        "regions[0].text."
+    )

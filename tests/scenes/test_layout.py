@@ -121,3 +121,13 @@ def test_a_right_to_left_display_sets_start_aligned_words_flush_right() -> None:
     [words] = [p for p in scene.regions if p.region.kind == "text"]
     assert words.surface is not None
     assert words.pos[0] + words.surface.get_width() == words.rect.right
+
+
+def test_a_display_shows_the_words_in_its_language() -> None:
+    source = BAND.replace('text = "{total}"', 'text = { en = "{total} ACTIONS", tr = "{total} EYLEM" }')
+    scene, _ = drawn(with_layout(sample_state(total=1_000), source), locale="tr")
+    [words] = [p for p in scene.regions if p.region.kind == "text"]
+    assert words.words == "1.000 EYLEM"  # Turkish words, Turkish digit grouping
+    scene, _ = drawn(with_layout(sample_state(total=1_000), source), locale="fr")
+    [words] = [p for p in scene.regions if p.region.kind == "text"]
+    assert words.words is not None and words.words.endswith("ACTIONS")  # no French: the default
