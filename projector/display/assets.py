@@ -88,9 +88,9 @@ class Assets:
         #: Where a supporter sends a message (the qr scene's default): the server's public
         #: ``/submit`` when it has said so, else the display's own server's.
         self.submit_url: str | None = None
-        #: The portraits' duotone light colour: the brand kit's accent, None for the house yellow
-        #: (the pipeline's own). The director sets it on each scene entry, as the locale.
-        self.tone: tuple[int, int, int] | None = None
+        #: The portraits' duotone (dark, light): the brand kit's background and accent, None for
+        #: the house look (the pipeline's own). The director sets it on each scene entry, as the locale.
+        self.tone: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
         self._cases: Mapping[str, Case] = {}
         self._dossiers: dict[str, Any] = {}
         self._loader = loader
@@ -178,7 +178,7 @@ class Assets:
         """Per case, picture, focus and size: a new portrait or focus from the panel is a new key."""
         case = self._cases.get(case_id)
         ref = f"{case.portrait}:{case.focus}" if case is not None else ""
-        tone = "" if self.tone is None else "#{:02x}{:02x}{:02x}".format(*self.tone)
+        tone = "" if self.tone is None else "".join("#{:02x}{:02x}{:02x}".format(*c) for c in self.tone)
         return f"{case_id}:{ref}{tone}@{int(size[0])}x{int(size[1])}"
 
     def portrait_pending(self, case_id: str, size: tuple[int, int]) -> bool:
@@ -206,7 +206,9 @@ class Assets:
             else:
                 from media.pipeline import Treatment
 
-                loader.request(key, path, size, Treatment(highlight=self.tone), focus=focus)
+                loader.request(
+                    key, path, size, Treatment(shadow=self.tone[0], highlight=self.tone[1]), focus=focus
+                )
         except Exception:
             log.exception("portrait request for %s failed", case_id)
             self._store(key, None)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from projector.core.brand import rgb
 from projector.core.model import Brand
-from projector.display.text.fonts import Colour
+
+Colour = tuple[int, int, int]
 
 #: The face a headline font of the kit draws with (see ``FACE_SOURCES``).
 HEADLINE_FACES = {"anton": "display", "noto-sans": "display-sans"}
@@ -70,3 +71,17 @@ def look_of(brand: Brand) -> Look:
 
 #: The house look: yellow on black, what the default kit gives.
 HOUSE = look_of(Brand())
+
+
+#: The duotone's dark colour on the house black (``media.pipeline.Treatment``'s own).
+HOUSE_SHADOW: Colour = (8, 8, 20)
+
+
+def portrait_tone(brand: Brand) -> tuple[Colour, Colour] | None:
+    """The portraits' duotone (dark, light) for a kit: its background and its accent, so a portrait
+    sits in the kit's colours; None for the house kit (the pipeline's own yellow duotone)."""
+    house = Brand()
+    if brand.background == house.background and brand.accent == house.accent:
+        return None
+    shadow = HOUSE_SHADOW if brand.background == house.background else rgb(brand.background)
+    return (shadow, rgb(brand.accent))

@@ -21,8 +21,8 @@ from types import MappingProxyType
 from typing import Any
 
 from media.library import MediaLibrary
-from projector.core.brand import HOUSE_BRAND, rgb
 from projector.core.state import ShowState
+from projector.display.look import portrait_tone
 
 #: The shapes a preview is drawn at: what displays run (a 16:9 screen, a tower, a banner).
 SHAPES: dict[str, tuple[int, int]] = {
@@ -80,8 +80,7 @@ class LayoutPreviewer:
         assets = self._assets.get(shape)
         if assets is None:
             assets = self._assets[shape] = Assets(size, name="preview", media_cache=self.media)
-        accent = state.campaign.brand.accent
-        assets.tone = None if accent == HOUSE_BRAND.accent else rgb(accent)  # as a display's director does
+        assets.tone = portrait_tone(state.campaign.brand)  # as a display's director does
         layouts = MappingProxyType({**state.campaign.layouts, DRAFT: source})
         state = replace(state, campaign=replace(state.campaign, layouts=layouts))
         scene = LayoutScene()

@@ -288,7 +288,7 @@ def test_a_scene_that_never_lets_go_is_moved_on_in_the_end() -> None:
         del TEST_SCENES["celebrating"]
 
 
-def test_the_brand_kits_accent_tones_the_portraits_from_the_next_entry() -> None:
+def test_the_brand_kits_colours_tone_the_portraits_from_the_next_entry() -> None:
     from projector.core.model import Brand
 
     d = director(pinned="red")
@@ -300,6 +300,14 @@ def test_the_brand_kits_accent_tones_the_portraits_from_the_next_entry() -> None
     assert d.assets.tone is None  # nothing entered since: the scene on screen keeps its look
     d.cut("blue", {})
     frame(d, state)
-    assert d.assets.tone == (255, 136, 0)
+    assert d.assets.tone == ((8, 8, 20), (255, 136, 0))  # on black, the house's dark tone
     key = d.assets._key("ayse", (100, 100))
     assert "#ff8800" in key  # a portrait toned in another accent is another picture
+
+
+def test_a_kits_background_is_the_portraits_dark_tone() -> None:
+    from projector.core.model import Brand
+    from projector.display.look import portrait_tone
+
+    assert portrait_tone(Brand()) is None
+    assert portrait_tone(Brand(background="#0a2240")) == ((10, 34, 64), (255, 221, 0))
