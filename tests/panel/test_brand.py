@@ -99,3 +99,20 @@ _PNG_OF_IMAGE = """img => {
   c.getContext("2d").drawImage(img, 0, 0);
   return c.toDataURL("image/png").split(",")[1];
 }"""
+
+
+def test_the_brand_card_warns_about_low_contrast_and_saves_the_kit(server: Panel, page: Page) -> None:
+    page.locator("#br-toggle").click()
+    expect(page.locator("#br-background")).to_have_value("#000000")
+    expect(page.locator("#br-warning")).to_be_hidden()
+    page.locator("#br-background").fill("#777777")
+    page.locator("#br-text").fill("#888888")
+    warning = page.locator("#br-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("1.3:1")  # grey text on grey: named, with its ratio
+    page.locator("#br-font").select_option("noto-sans")
+    page.locator("#br-save").click()
+    expect(page.locator("#br-form")).to_be_hidden()
+    kit = server.ok("GET", "/api/v1/brand")
+    assert (kit["background"], kit["text"], kit["font"]) == ("#777777", "#888888", "noto-sans")
+    assert kit["warnings"] == ["background/text"]
