@@ -5,8 +5,9 @@ trusted to lay out words as a display will, so the server runs the real
 ``layout`` scene with the real text engine, fonts, live totals and pictures,
 at the display shape the operator picks, and the panel shows that picture.
 
-Rendering happens on one worker thread (pygame is not thread-safe across
-threads sharing fonts); each shape has its own assets, kept between previews.
+Rendering happens on the message previews' one worker thread (pygame's text
+engine is not thread-safe across threads); each shape has its own assets,
+kept between previews.
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ class _ServerMedia:
 
 
 class LayoutPreviewer:
-    def __init__(self, library: MediaLibrary) -> None:
+    def __init__(self, library: MediaLibrary, pool: ThreadPoolExecutor) -> None:
         self.media = _ServerMedia(library)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layout-preview")
+        #: Shared with the message previews, whose owner shuts it down.
+        self._pool = pool
         self._assets: dict[str, Any] = {}
 
     async def png(self, state: ShowState, source: str, shape: str) -> bytes:
@@ -75,8 +77,6 @@ class LayoutPreviewer:
         from scenes.layout import LayoutScene
 
         size = SHAPES[shape]
-        if not pygame.display.get_init():
-            pygame.display.init()
         assets = self._assets.get(shape)
         if assets is None:
             assets = self._assets[shape] = Assets(size, name="preview", media_cache=self.media)
@@ -102,4 +102,5 @@ class LayoutPreviewer:
         return out.getvalue()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for assets in self._assets.values():
+            assets.close()

@@ -85,6 +85,7 @@ def build_services(config: Config) -> Services:
     queue = ModerationQueue()
     media = MediaService(config.data_dir, adhoc_bytes=config.variant_cache_bytes)
     fleet = Fleet(hub, store, metrics, config.public_url)
+    previews = PreviewRenderer()
     return Services(
         config=config,
         metrics=metrics,
@@ -97,8 +98,8 @@ def build_services(config: Config) -> Services:
         public_limiter=RateLimiter(config.public_rate_per_minute),
         intake=Intake(Rules(trusted_sources=config.trusted)),
         queue=queue,
-        previews=PreviewRenderer(),
-        layout_previews=LayoutPreviewer(media.library),
+        previews=previews,
+        layout_previews=LayoutPreviewer(media.library, previews.pool),
         media=media,
         fleet=fleet,
         mappings=Mappings(hub, store),
