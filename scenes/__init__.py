@@ -8,12 +8,13 @@ importing ``scenes`` still registers every built-in scene.
 """
 
 from projector.display import blackout_scene, fallback_scene
-from scenes import ident, messages, portrait, qr, slides, ticker, totals, video
+from scenes import ident, layout, messages, portrait, qr, slides, ticker, totals, video
 
 __all__ = [
     "blackout_scene",
     "fallback_scene",
     "ident",
+    "layout",
     "messages",
     "portrait",
     "qr",

@@ -26,12 +26,8 @@ import pygame
 
 from projector.core.state import Message, ShowState
 from projector.display.layout import Shape, frame_for
+from projector.display.look import HOUSE, Look, look_of
 from projector.display.scene import (
-    BLACK,
-    DARK,
-    DIM_WHITE,
-    WHITE,
-    YELLOW,
     clamp_dt,
     ease,
     opaque_surface,
@@ -75,8 +71,12 @@ def attribution(message: Message, t: Localizer) -> str:
 @register
 class MessagesScene:
     name: ClassVar[str] = "messages"
+    #: The house look until the first entry (a scene is always entered before it draws).
+    look: Look = HOUSE
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
+        # The campaign's look, taken on entry: a kit changed in the panel shows from the next entry.
+        self.look = look_of(state.campaign.brand)
         self.assets = assets
         self.text = assets.text
         self.w, self.h = assets.size
@@ -125,11 +125,13 @@ class MessagesScene:
         self.card_px = max(8, int((4.4 if wide else CARD_SIZE) * u))
         self._warm = deque(fonts.warm_steps([("strong", spot_sizes), ("body", [self.card_px])]))
         fitted = self.assets.fit.fit(
-            t.gettext("MESSAGES OF SOLIDARITY"), "display", a.width if not wide else a.width // 2, int(12 * u),
+            t.gettext("MESSAGES OF SOLIDARITY"), self.look.display, a.width if not wide else a.width // 2, int(12 * u),
             int((8 if tall else 6) * u), max(8, int(2.5 * u)), max_lines=2 if tall else 1,
         )  # fmt: skip
         align = "center" if tall else ("right" if rtl else "left")
-        self.header = text.render_lines(list(fitted.lines), "display", fitted.size, YELLOW, align=align)
+        self.header = text.render_lines(
+            list(fitted.lines), self.look.display, fitted.size, self.look.accent, align=align
+        )
         hx = a.centerx - self.header.get_width() // 2 if tall else a.left
         if rtl and not tall:
             hx = a.right - self.header.get_width()
@@ -137,8 +139,8 @@ class MessagesScene:
         quote_px = int((18 if tall else 24) * u)
         # Translators: the opening quotation mark drawn large where a message starts.
         mark = t.gettext("\u201c") or "\u201c"
-        quote = text.render(mark, "display", quote_px, YELLOW)
-        ink = text.ink(mark, "display", quote_px)
+        quote = text.render(mark, self.look.display, quote_px, self.look.accent)
+        ink = text.ink(mark, self.look.display, quote_px)
         self.quote = self.assets.memo(
             ("quote", mark, quote_px), lambda: quote.subsurface(ink).copy()
         )  # the ink only
@@ -181,7 +183,7 @@ class MessagesScene:
             text.wrap(empty, "strong", int(6 * u), self.spot_box.width),
             "strong",
             int(6 * u),
-            DIM_WHITE,
+            self.look.dim,
             align="right" if rtl else "left",
         )
 
@@ -250,7 +252,7 @@ class MessagesScene:
         else:
             step = max(1, int(text.line_height("strong", px) * 1.05))
             lines = text.wrap(message.text, "strong", px, box.width, max(1, room // step))
-        body = text.render_lines(lines, "strong", px, WHITE, leading=1.05)
+        body = text.render_lines(lines, "strong", px, self.look.text, leading=1.05)
         yield
         who = self._attribution(message, who_px, box.width)
         card = opaque_surface((box.width, body.get_height() + int(2.5 * u) + who.get_height()))
@@ -268,7 +270,7 @@ class MessagesScene:
         room = self.card_h - int(1.2 * u) - who.get_height()
         max_lines = max(1, room // max(1, text.line_height("body", px)))
         body = text.render_lines(
-            text.wrap(message.text, "body", px, self.col_w, max_lines), "body", px, DIM_WHITE
+            text.wrap(message.text, "body", px, self.col_w, max_lines), "body", px, self.look.dim
         )
         card = opaque_surface((self.col_w, body.get_height() + int(1.2 * u) + who.get_height()))
         rtl = text.direction(message.text) == "rtl"
@@ -280,7 +282,7 @@ class MessagesScene:
         """Name and country on one line, shortened with an ellipsis rather than clipped."""
         words = attribution(message, self.t)
         line = (self.text.wrap(words, "strong", size, width, max_lines=1) or [""])[0]
-        return self.text.render(line, "strong", size, YELLOW)
+        return self.text.render(line, "strong", size, self.look.accent)
 
     def _is_rtl(self, message_id: str) -> bool:
         m = self.messages[message_id]
@@ -414,7 +416,7 @@ class MessagesScene:
 
     def draw(self, surface: pygame.Surface) -> None:
         u, box = self.u, self.spot_box
-        surface.fill(BLACK)
+        surface.fill(self.look.background)
         surface.blit(self.header, self.header_pos)
         shift = self.quote_room
         if self.previous is not None and self.previous in self.big_cards:
@@ -438,7 +440,7 @@ class MessagesScene:
             left = box.right - self.empty.get_width() if self.t.rtl else box.left
             surface.blit(self.empty, (left, box.centery - self.empty.get_height() // 2))
         if self.grid and self.grid_rule is not None:
-            surface.fill(DARK, self.grid_rule)
+            surface.fill(self.look.dark, self.grid_rule)
         for pos, message_id in zip(self.slots, self.grid, strict=False):
             small = self.small_cards.get(message_id)
             if small is not None and visible(small):

@@ -31,11 +31,8 @@ import pygame
 from projector.core.model import Case, CaseStatus, campaign_text, case_text
 from projector.core.state import ShowState
 from projector.display.layout import MIN_AREA, Frame, Shape, frame_for, shape_of, unit_for
+from projector.display.look import HOUSE, Look, look_of
 from projector.display.scene import (
-    BLACK,
-    DIM_WHITE,
-    WHITE,
-    YELLOW,
     clamp_dt,
     ease,
     param_str,
@@ -93,6 +90,8 @@ class _Block:
 @register
 class PortraitScene:
     name: ClassVar[str] = "portrait"
+    #: The house look until the first entry (a scene is always entered before it draws).
+    look: Look = HOUSE
 
     @staticmethod
     def panel_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -118,6 +117,8 @@ class PortraitScene:
         return active[0] if active else None
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
+        # The campaign's look, taken on entry: a kit changed in the panel shows from the next entry.
+        self.look = look_of(state.campaign.brand)
         self.assets = assets
         self.text = assets.text
         self.t = assets.locale
@@ -217,31 +218,40 @@ class PortraitScene:
             country = f"{free} \u00b7 {t.isolate(country)}" if country else free
         if not country:
             return None
-        size = self.text.fit_size(country, "display", width, int(5 * self.v))
-        return self.text.render(country, "display", size, YELLOW)
+        size = self.text.fit_size(country, self.look.display, width, int(5 * self.v))
+        return self.text.render(country, self.look.display, size, self.look.accent)
 
     def _name(self, case: Case, box: tuple[int, int], max_v: float) -> pygame.Surface:
-        fitted = self._fit(case.name, "display", box, max_v, 3.5, lines=3)
+        fitted = self._fit(case.name, self.look.display, box, max_v, 3.5, lines=3)
         self.name_lines = fitted.lines
         if not fitted.fits:
             log.warning(
                 "portrait: the name %r needs more room than the frame gives; set small", case.name[:60]
             )
-        return self.text.render_lines(list(fitted.lines), "display", fitted.size, WHITE, leading=0.86)
+        return self.text.render_lines(
+            list(fitted.lines), self.look.display, fitted.size, self.look.text, leading=0.86
+        )
 
     def _cta(self, ask: str, width: int, height: int, max_v: float) -> pygame.Surface:
         """The call to action, whole, in the yellow box ``width`` wide."""
         v = self.v
         pad = max(4, int(2.2 * v))
-        fitted = self._fit(self.t.upper(ask), "display", (width - 2 * pad, height - 2 * pad), max_v, 2.2)
+        fitted = self._fit(
+            self.t.upper(ask), self.look.display, (width - 2 * pad, height - 2 * pad), max_v, 2.2
+        )
         key = ("cta", fitted.lines, fitted.size, width, pad)
 
         def make() -> pygame.Surface:
             words = self.text.render_lines(
-                list(fitted.lines), "display", fitted.size, BLACK, leading=0.9, bg=YELLOW
+                list(fitted.lines),
+                self.look.display,
+                fitted.size,
+                self.look.on_accent,
+                leading=0.9,
+                bg=self.look.accent,
             )
             box = pygame.Surface((min(width, words.get_width() + 2 * pad), words.get_height() + 2 * pad))
-            box.fill(YELLOW)
+            box.fill(self.look.accent)
             box.blit(words, (pad, pad))
             return box.convert() if pygame.display.get_surface() is not None else box
 
@@ -255,7 +265,7 @@ class PortraitScene:
         fitted = self._fit(story, "body", (width, height), 3.7, 2.6, lines=4)
         if not fitted.fits:
             return None
-        return self.text.render_lines(list(fitted.lines), "body", fitted.size, DIM_WHITE)
+        return self.text.render_lines(list(fitted.lines), "body", fitted.size, self.look.dim)
 
     def _layout_column(self, case: Case, ask: str, region: pygame.Rect) -> None:
         """Kicker, name, rule, story and count from the top; the ask at the bottom."""
@@ -342,16 +352,18 @@ class PortraitScene:
     def _layout_no_case(self) -> None:
         region, v = self.region, self.v
         name = self.t.upper(self.campaign_name)
-        head = self._fit(name, "display", (region.width, int(region.height * 0.3)), 9.0, 3.0, lines=2)
+        head = self._fit(name, self.look.display, (region.width, int(region.height * 0.3)), 9.0, 3.0, lines=2)
         body = self._fit(
             self.t.gettext("Every action counts."),
-            "display",
+            self.look.display,
             (region.width, int(region.height * 0.5)),
             12.0,
             4.0,
         )
-        top = self.text.render_lines(list(head.lines), "display", head.size, YELLOW)
-        bottom = self.text.render_lines(list(body.lines), "display", body.size, WHITE, leading=0.85)
+        top = self.text.render_lines(list(head.lines), self.look.display, head.size, self.look.accent)
+        bottom = self.text.render_lines(
+            list(body.lines), self.look.display, body.size, self.look.text, leading=0.85
+        )
         y = region.top + max(0, (region.height - top.get_height() - bottom.get_height() - int(4 * v)) // 2)
         self.blocks = [
             _Block(top, (region.left, y)),
@@ -371,7 +383,7 @@ class PortraitScene:
         panel.fill((14, 14, 18))
         if self.panel.width and self.panel.height:
             size = max(8, int(min(self.panel.width * 0.55, self.panel.height * 0.3)))
-            glyphs = self.text.render(letters or " ", "display", size, YELLOW)
+            glyphs = self.text.render(letters or " ", self.look.display, size, self.look.accent)
             panel.blit(
                 glyphs,
                 (
@@ -381,9 +393,11 @@ class PortraitScene:
             )
             edge = max(2, int(0.5 * self.u))
             if self.panel.height == self.h:  # the accent on the side that faces the words
-                panel.fill(YELLOW, (0 if self.rtl else self.panel.width - edge, 0, edge, self.panel.height))
+                panel.fill(
+                    self.look.accent, (0 if self.rtl else self.panel.width - edge, 0, edge, self.panel.height)
+                )
             else:
-                panel.fill(YELLOW, (0, self.panel.height - edge, self.panel.width, edge))
+                panel.fill(self.look.accent, (0, self.panel.height - edge, self.panel.width, edge))
         return panel.convert() if pygame.display.get_surface() is not None else panel
 
     def _poll_photo(self, arriving: bool = True) -> None:
@@ -409,7 +423,7 @@ class PortraitScene:
             )
             self.count_words = words
             size = self.text.fit_size(words, "strong", self.col_w, self.count_size)
-            self.count_line = self.text.render(words, "strong", size, YELLOW)
+            self.count_line = self.text.render(words, "strong", size, self.look.accent)
 
     # --- per frame ----------------------------------------------------------------------------
 
@@ -440,7 +454,7 @@ class PortraitScene:
         return (self.w - x - width, y) if self.rtl else (x, y)
 
     def draw(self, surface: pygame.Surface) -> None:
-        surface.fill(BLACK)
+        surface.fill(self.look.background)
         if self.panel.width and self.panel.height:
             photo = self.photo
             at = self._at(self.panel.left, self.panel.top, self.panel.width)
@@ -454,7 +468,9 @@ class PortraitScene:
             return
         if self.rule is not None:
             rule = self.rule
-            surface.fill(YELLOW, (*self._at(rule.left, rule.top, rule.width), rule.width, rule.height))
+            surface.fill(
+                self.look.accent, (*self._at(rule.left, rule.top, rule.width), rule.width, rule.height)
+            )
         if self.show_count and self.count_line is not None:
             left = self.count_pos[0]
             if self.rtl != (self.text.direction(self.count_words) == "rtl"):

@@ -29,7 +29,8 @@ import pygame
 from projector.core.model import campaign_text
 from projector.core.state import ShowState
 from projector.display.layout import Shape, frame_for, stack
-from projector.display.scene import BLACK, DIM_WHITE, WHITE, YELLOW, param_str, register
+from projector.display.look import HOUSE, Look, look_of
+from projector.display.scene import BLACK, WHITE, param_str, register
 from projector.i18n.localizer import N_
 
 try:
@@ -98,8 +99,12 @@ def qr_surface(matrix: list[list[bool]], scale: int) -> pygame.Surface:
 @register
 class QrScene:
     name: ClassVar[str] = "qr"
+    #: The house look until the first entry (a scene is always entered before it draws).
+    look: Look = HOUSE
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
+        # The campaign's look, taken on entry: a kit changed in the panel shows from the next entry.
+        self.look = look_of(state.campaign.brand)
         self.w, self.h = assets.size
         t = self.t = assets.locale
         self.rtl = t.rtl
@@ -185,7 +190,7 @@ class QrScene:
         self.code = assets.memo(("qr", url, self.scale), lambda: qr_surface(self.matrix or [], self.scale))
         self.code_rect = self.code.get_rect()
         url_px = assets.text.fit_size(url, "body", self.code.get_width(), max(8, int(3 * u)), 6)
-        self.url_text = assets.text.render(url, "body", url_px, DIM_WHITE, BLACK)
+        self.url_text = assets.text.render(url, "body", url_px, self.look.dim, self.look.background)
 
     def _place_code(self, left: int, top: int, u: float) -> None:
         self.code_rect.topleft = (left, top)
@@ -202,15 +207,22 @@ class QrScene:
         text = assets.text
         width, height = max(1, box[0]), max(1, box[1])
         sub_h = int(height * 0.3) if subtitle.strip() else 0
-        fitted = assets.fit.fit(title, "display", width, height - sub_h, int(11 * u), max(8, int(3 * u)))
+        fitted = assets.fit.fit(
+            title, self.look.display, width, height - sub_h, int(11 * u), max(8, int(3 * u))
+        )
         self.title = text.render_lines(
-            list(fitted.lines), "display", fitted.size, YELLOW, align=align, bg=BLACK
+            list(fitted.lines),
+            self.look.display,
+            fitted.size,
+            self.look.accent,
+            align=align,
+            bg=self.look.background,
         )
         self.subtitle: pygame.Surface | None = None
         if subtitle.strip():
             sub = assets.fit.fit(subtitle, "strong", width, max(1, sub_h), int(5 * u), max(8, int(2.5 * u)))
             self.subtitle = text.render_lines(
-                list(sub.lines), "strong", sub.size, WHITE, align=align, bg=BLACK
+                list(sub.lines), "strong", sub.size, self.look.text, align=align, bg=self.look.background
             )
 
     def update(self, state: ShowState, dt: float) -> None:
@@ -224,7 +236,7 @@ class QrScene:
         return (a.left + a.right - pos[0] - width, pos[1])
 
     def draw(self, surface: pygame.Surface) -> None:
-        surface.fill(BLACK)
+        surface.fill(self.look.background)
         surface.blit(self.title, self._at(self.title_pos, self.title.get_width()))
         if self.subtitle is not None:
             surface.blit(self.subtitle, self._at(self.subtitle_pos, self.subtitle.get_width()))

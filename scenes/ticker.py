@@ -28,10 +28,8 @@ import pygame
 from projector.core.model import campaign_text
 from projector.core.state import Message, ShowState
 from projector.display.layout import NoRoom, frame_for, unit_for
+from projector.display.look import HOUSE, Look, look_of
 from projector.display.scene import (
-    BLACK,
-    WHITE,
-    YELLOW,
     clamp_dt,
     opaque_surface,
     param_float,
@@ -55,8 +53,12 @@ REBASE = 1_000_000.0  # keep the crawl's coordinates small on a display that run
 @register
 class TickerScene:
     name: ClassVar[str] = "ticker"
+    #: The house look until the first entry (a scene is always entered before it draws).
+    look: Look = HOUSE
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
+        # The campaign's look, taken on entry: a kit changed in the panel shows from the next entry.
+        self.look = look_of(state.campaign.brand)
         self.assets = assets
         self.text = assets.text
         self.w, self.h = assets.size
@@ -114,17 +116,25 @@ class TickerScene:
 
     def _make_item(self, message: Message) -> pygame.Surface:
         text = self.text
-        body = text.render(clean_text(message.text, MAX_CHARS), "strong", self.text_px, WHITE, BLACK)
+        body = text.render(
+            clean_text(message.text, MAX_CHARS), "strong", self.text_px, self.look.text, self.look.background
+        )
         who_text = attribution(message, self.t)
         pieces = [body]
         if who_text:
-            who = text.render(who_text, "strong", self.attr_px, YELLOW, BLACK)
+            who = text.render(who_text, "strong", self.attr_px, self.look.accent, self.look.background)
             # Read from the right, the attribution follows the message on its left.
             pieces = [who, body] if text.direction(message.text) == "rtl" else [body, who]
         return self._compose(pieces)
 
     def _make_campaign(self) -> pygame.Surface:
-        return self._compose([self.text.render(self.campaign, "display", self.text_px, YELLOW, BLACK)])
+        return self._compose(
+            [
+                self.text.render(
+                    self.campaign, self.look.display, self.text_px, self.look.accent, self.look.background
+                )
+            ]
+        )
 
     def _compose(self, pieces: list[pygame.Surface]) -> pygame.Surface:
         """The pieces on one baseline-ish centre line, then a gap, a yellow dot and a gap
@@ -139,7 +149,7 @@ class TickerScene:
             x += piece.get_width() + space
         dot_x = self.gap + self.dot_r if self.rtl else content_w + self.gap + self.dot_r
         centre = (dot_x, self.band.height // 2)
-        pygame.draw.circle(item, YELLOW, centre, self.dot_r)
+        pygame.draw.circle(item, self.look.accent, centre, self.dot_r)
         return item
 
     # --- per frame ------------------------------------------------------------------------
@@ -220,12 +230,12 @@ class TickerScene:
         self.wall_ids = ids
 
     def draw(self, surface: pygame.Surface) -> None:
-        surface.fill(BLACK)
+        surface.fill(self.look.background)
         self.draw_overlay(surface)
 
     def draw_overlay(self, surface: pygame.Surface) -> None:
         """Only the band, over whatever scene is already on ``surface`` (a cue's overlay)."""
-        surface.fill(BLACK, self.band)
+        surface.fill(self.look.background, self.band)
         top, left, offset = self.band.top, self.band.left, self.offset
         clip = surface.get_clip()
         surface.set_clip(self.band.clip(clip))

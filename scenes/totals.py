@@ -40,12 +40,9 @@ from projector.core.model import campaign_text
 from projector.core.moments import CELEBRATION_SECONDS, COUNTER_LANDING_SECONDS, MAX_CELEBRATION_SECONDS
 from projector.core.state import ShowState
 from projector.display.layout import Frame, Shape, frame_for, stack
+from projector.display.look import HOUSE, Look, look_of, mix
 from projector.display.scene import (
-    BLACK,
-    DARK,
     DEFAULT_TAGLINE,
-    WHITE,
-    YELLOW,
     clamp_dt,
     param_float,
     param_str,
@@ -125,10 +122,15 @@ class Counter:
 class _Confetti:
     """Paper squares falling over the screen: cheap (fill rects), seeded, deterministic."""
 
-    COLOURS = (YELLOW, WHITE, (255, 240, 150), (200, 200, 200))
-
-    def __init__(self, size: tuple[int, int], count: int, seed: int = 7) -> None:
+    def __init__(self, size: tuple[int, int], count: int, seed: int = 7, look: Look = HOUSE) -> None:
         self.w, self.h = size
+        # The kit's accent and text, and two shades between them (house: pale yellow, light grey).
+        self.colours = (
+            look.accent,
+            look.text,
+            mix(look.accent, look.text, 0.6),
+            mix(look.text, look.background, 0.2),
+        )
         self.rng = random.Random(seed)
         self.u = min(self.w, self.h) / 100
         self.parts: list[list[float]] = [self._spawn(initial=True) for _ in range(count)]
@@ -143,7 +145,7 @@ class _Confetti:
             r.uniform(14, 30) * self.h / 100,
             r.uniform(0.9, 2.0) * self.u,
             r.uniform(0, 6.28),
-            float(r.randrange(len(self.COLOURS))),
+            float(r.randrange(len(self.colours))),
         ]
 
     def step(self, dt: float, respawn: bool) -> None:
@@ -159,7 +161,7 @@ class _Confetti:
         for x, y, _, _, size, phase, colour in self.parts:
             if 0 <= y < self.h:
                 width = max(1, int(size * abs(math.cos(phase))))
-                fill(self.COLOURS[int(colour)], (int(x), int(y), width, int(size)))
+                fill(self.colours[int(colour)], (int(x), int(y), width, int(size)))
 
 
 @dataclass
@@ -174,8 +176,12 @@ class _Cell:
 @register
 class TotalsScene:
     name: ClassVar[str] = "totals"
+    #: The house look until the first entry (a scene is always entered before it draws).
+    look: Look = HOUSE
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
+        # The campaign's look, taken on entry: a kit changed in the panel shows from the next entry.
+        self.look = look_of(state.campaign.brand)
         self.assets = assets
         self.text = assets.text
         self.t = assets.locale
@@ -282,20 +288,24 @@ class TotalsScene:
         n_digits = max(n_digits, 6)
         sample = self.t.number(int("8" * n_digits))
         size = max(8, int(self.number_max))
-        advance = max(self.text.width(d, "display", size) for d in "0123456789")
-        sample_width = sum(advance if ch.isdigit() else self.text.width(ch, "display", size) for ch in sample)
+        advance = max(self.text.width(d, self.look.display, size) for d in "0123456789")
+        sample_width = sum(
+            advance if ch.isdigit() else self.text.width(ch, self.look.display, size) for ch in sample
+        )
         if sample_width > self.number_width:
             size = max(8, int(size * self.number_width / sample_width))
-        self.big = Digits(self.text, "display", size, WHITE, bg=BLACK)
-        self.big_gold = Digits(self.text, "display", size, YELLOW, bg=BLACK)
+        self.big = Digits(self.text, self.look.display, size, self.look.text, bg=self.look.background)
+        self.big_gold = Digits(self.text, self.look.display, size, self.look.accent, bg=self.look.background)
         sample_width = self.big.width(sample)
         # The estimate above measures separators as lines; a locale's separator may draw wider
         # (French's narrow no-break space from the fallback font): shrink on a real overflow,
         # not on the pixel or two of a comma's side bearings, which the frame's margin absorbs.
         if sample_width > self.number_width * 1.02:
             size = max(8, int(size * self.number_width / sample_width))
-            self.big = Digits(self.text, "display", size, WHITE, bg=BLACK)
-            self.big_gold = Digits(self.text, "display", size, YELLOW, bg=BLACK)
+            self.big = Digits(self.text, self.look.display, size, self.look.text, bg=self.look.background)
+            self.big_gold = Digits(
+                self.text, self.look.display, size, self.look.accent, bg=self.look.background
+            )
         # The ink band of every digit and the separator (a comma hangs below the digits).
         self.big_ink = (self.big.top, self.big.top + self.big.height)
         self.digit_size = size
@@ -310,18 +320,23 @@ class TotalsScene:
         t = self.t
         self.banner = self._make_banner(t.gettext("NEW RECORD!"), width, int(6 * u))
         self.badge = self._fit_line(
-            t.gettext("RECORD BROKEN"), "display", (width, int(6 * u)), int(4.2 * u), YELLOW, 1
+            t.gettext("RECORD BROKEN"),
+            self.look.display,
+            (width, int(6 * u)),
+            int(4.2 * u),
+            self.look.accent,
+            1,
         )
 
     def _make_banner(self, words: str, width: int, size: int) -> pygame.Surface:
         u = self.u
         pad = int(2 * u)
-        size = self.text.fit_size(words, "display", max(8, width - 2 * pad), size)
-        glyphs = self.text.render(words, "display", size, BLACK, YELLOW)
+        size = self.text.fit_size(words, self.look.display, max(8, width - 2 * pad), size)
+        glyphs = self.text.render(words, self.look.display, size, self.look.on_accent, self.look.accent)
         banner = pygame.Surface((glyphs.get_width() + 2 * pad, glyphs.get_height()))
         if pygame.display.get_surface() is not None:
             banner = banner.convert()
-        banner.fill(YELLOW)
+        banner.fill(self.look.accent)
         banner.blit(glyphs, (pad, 0))
         return banner
 
@@ -336,7 +351,7 @@ class TotalsScene:
         record = t.gettext("LAST YEAR {number}").format(number=t.isolate(t.number(c.record)))
         goal = t.gettext("GOAL {number}").format(number=t.isolate(t.number(c.goal)))
         self.record_label = (
-            self._fit_line(record, "strong", (rect.width, int(5 * u)), int(2.8 * u), WHITE, 1)
+            self._fit_line(record, "strong", (rect.width, int(5 * u)), int(2.8 * u), self.look.text, 1)
             if c.record
             else None
         )
@@ -350,7 +365,7 @@ class TotalsScene:
         if self.stack_goal:
             size = min(size, self.text.fit_size(sample, "strong", rect.width, size))
         self.bar_text_size = size
-        self.goal_label = self.text.render(goal, "strong", size, WHITE) if c.goal else None
+        self.goal_label = self.text.render(goal, "strong", size, self.look.text) if c.goal else None
         line = self.text.line_height("strong", size)
         below = int(1.2 * u) + (line * (2 if self.stack_goal else 1) if c.goal else 0)
         return self.bar.bottom + below - rect.top
@@ -366,9 +381,11 @@ class TotalsScene:
         cell_w = rect.width // columns
         widest = self.t.number(max(self.counter.target, self.campaign.goal, 10**6))
         # The widest number the row may show and the longest label must fit a cell.
-        while digits_px > 8 and text.width(widest, "display", digits_px) > cell_w * 0.92:
+        while digits_px > 8 and text.width(widest, self.look.display, digits_px) > cell_w * 0.92:
             digits_px = int(digits_px * 0.92)
-        self.small_digits = Digits(text, "display", digits_px, WHITE, bg=BLACK)
+        self.small_digits = Digits(
+            text, self.look.display, digits_px, self.look.text, bg=self.look.background
+        )
         names = [self.t.gettext(label) for _, label in CHANNELS]
         longest = max(names, key=lambda s: text.width(s, "strong", label_px))
         label_px = text.fit_size(longest, "strong", int(cell_w * 0.92), label_px)
@@ -382,7 +399,7 @@ class TotalsScene:
             cell = pygame.Rect(
                 rect.left + offset + col * cell_w, rect.top + row * (cell_h + row_gap), cell_w, cell_h
             )
-            self.cells.append(_Cell(key, cell, text.render(label, "strong", label_px, YELLOW)))
+            self.cells.append(_Cell(key, cell, text.render(label, "strong", label_px, self.look.accent)))
         return rows * cell_h + (rows - 1) * row_gap
 
     def _layout_screen(self) -> None:
@@ -391,10 +408,14 @@ class TotalsScene:
         square = self.frame.shape is Shape.SQUARE
         name = self.name_line
         header_w = int(a.width * (1.0 if square else 0.6))
-        self.header = self._fit_line(name, "display", (header_w, int(9 * u)), int(7.5 * u), YELLOW, 1)
+        self.header = self._fit_line(
+            name, self.look.display, (header_w, int(9 * u)), int(7.5 * u), self.look.accent, 1
+        )
         self._badges(int(a.width * (1.0 if square else 0.38)))
         self._set_digits(a.width, int(36 * u))
-        self.label = self._fit_line(self.tagline, "display", (a.width, int(12 * u)), int(5.5 * u), WHITE, 2)
+        self.label = self._fit_line(
+            self.tagline, self.look.display, (a.width, int(12 * u)), int(5.5 * u), self.look.text, 2
+        )
         columns = 4 if square else len(CHANNELS)
         grid_h = self._channel_grid(pygame.Rect(a.left, 0, a.width, 0), columns, u, 7, 2.7)
         bar_h = self._bar_block(pygame.Rect(a.left, 0, a.width, 0), u)
@@ -410,10 +431,14 @@ class TotalsScene:
         """
         a, u = self.frame.area, self.u * self.k
         v = a.width / 100 * self.k
-        self.header = self._fit_line(self.name_line, "display", (a.width, int(20 * v)), int(9 * v), YELLOW, 2)
+        self.header = self._fit_line(
+            self.name_line, self.look.display, (a.width, int(20 * v)), int(9 * v), self.look.accent, 2
+        )
         self._badges(a.width)
         self._set_digits(a.width, int(40 * v))
-        self.label = self._fit_line(self.tagline, "display", (a.width, int(22 * v)), int(9 * v), WHITE, 2)
+        self.label = self._fit_line(
+            self.tagline, self.look.display, (a.width, int(22 * v)), int(9 * v), self.look.text, 2
+        )
         grid_h = self._channel_grid(pygame.Rect(a.left, 0, a.width, 0), 2, v, 10, 3.6)
         bar_h = self._bar_block(pygame.Rect(a.left, 0, a.width, 0), v)
         top_h = self.header.get_height() + int(u) + self.banner.get_height()
@@ -431,10 +456,12 @@ class TotalsScene:
         left = pygame.Rect(a.left, a.top, min(int(a.width * 0.5), max(widest, int(a.width * 0.3))), a.height)
         right = pygame.Rect(left.right + gap, a.top, a.right - left.right - gap, a.height)
         self.header = self._fit_line(
-            self.name_line, "display", (left.width, int(12 * u)), int(9 * u), YELLOW, 1
+            self.name_line, self.look.display, (left.width, int(12 * u)), int(9 * u), self.look.accent, 1
         )
         self._badges(right.width)
-        self.label = self._fit_line(self.tagline, "display", (left.width, int(10 * u)), int(8 * u), WHITE, 1)
+        self.label = self._fit_line(
+            self.tagline, self.look.display, (left.width, int(10 * u)), int(8 * u), self.look.text, 1
+        )
         number_h = self.number_height + int(2.5 * u) + self.label.get_height()
         tops = self._stack(
             [self.header.get_height(), number_h], left.top, left.height, int(4 * u), int(10 * u)
@@ -457,7 +484,12 @@ class TotalsScene:
         self._badges(a.width)
         self._set_digits(a.width, int(a.height * 0.62))
         self.label = self._fit_line(
-            self.tagline, "display", (a.width, int(a.height * 0.22)), int(a.height * 0.16), WHITE, 1
+            self.tagline,
+            self.look.display,
+            (a.width, int(a.height * 0.22)),
+            int(a.height * 0.16),
+            self.look.text,
+            1,
         )
         number_h = self.number_height + int(4 * u) + self.label.get_height()
         top = a.top + (a.height - number_h) // 2
@@ -519,7 +551,7 @@ class TotalsScene:
             if self.counter.displayed >= self.campaign.record:
                 self.pending = 0.0
                 self.celebrating = self.celebration_seconds
-                self.confetti = _Confetti((self.w, self.h), 260)
+                self.confetti = _Confetti((self.w, self.h), 260, look=self.look)
         elif self.celebrating > 0:
             self.celebrating = max(0.0, self.celebrating - dt)
         if self.celebrating > 0:
@@ -577,7 +609,7 @@ class TotalsScene:
         return t.gettext("{percent} OF THE GOAL").format(percent=t.isolate(t.percent(fraction)))
 
     def draw(self, surface: pygame.Surface) -> None:
-        surface.fill(BLACK)
+        surface.fill(self.look.background)
         if self.header is not None:
             surface.blit(
                 self.header, (self._x(self.header_pos[0], self.header.get_width()), self.header_pos[1])
@@ -599,17 +631,18 @@ class TotalsScene:
     def _draw_bar(self, surface: pygame.Surface) -> None:
         u, bar = self.bar_u, self.bar
         shown = self._rect(bar)
-        surface.fill(DARK, shown)
+        surface.fill(self.look.dark, shown)
         fill_w = int(bar.width * self.fraction)
         if fill_w > 0:  # the bar fills in the reading direction
             surface.fill(
-                YELLOW, (shown.right - fill_w if self.rtl else shown.left, shown.top, fill_w, shown.height)
+                self.look.accent,
+                (shown.right - fill_w if self.rtl else shown.left, shown.top, fill_w, shown.height),
             )
         text_y = bar.bottom + int(1.2 * u)
         if self.goal_label is not None:
             fraction = self.counter.displayed / max(1, self.campaign.goal)
             words = self._percent_words(int(100 * fraction) / 100)
-            pct = self.text.render(words, "strong", self.bar_text_size, WHITE)
+            pct = self.text.render(words, "strong", self.bar_text_size, self.look.text)
             surface.blit(pct, (self._x(bar.left, pct.get_width()), text_y))
             goal_y = text_y + pct.get_height() if self.stack_goal else text_y
             goal_w = self.goal_label.get_width()
@@ -618,7 +651,7 @@ class TotalsScene:
             x = bar.left + int(bar.width * self.campaign.record / self.scale_max)
             mark_w = max(2, int(0.5 * u))
             mark_x = self._x(x - max(1, int(0.25 * u)), mark_w)
-            surface.fill(WHITE, (mark_x, bar.top - int(1.5 * u), mark_w, bar.height + int(3 * u)))
+            surface.fill(self.look.text, (mark_x, bar.top - int(1.5 * u), mark_w, bar.height + int(3 * u)))
             label_w = self.record_label.get_width()
             lx = min(max(bar.left, x - label_w // 2), bar.right - label_w)
             surface.blit(
@@ -633,7 +666,9 @@ class TotalsScene:
             r = self._rect(cell.rect)
             if i and cell.rect.left > self.cells[i - 1].rect.left:  # a rule between neighbours in a row
                 rule_x = r.right - max(1, int(0.2 * u)) if self.rtl else r.left
-                surface.fill(DARK, (rule_x, r.top + int(u), max(1, int(0.2 * u)), r.height - int(u)))
+                surface.fill(
+                    self.look.dark, (rule_x, r.top + int(u), max(1, int(0.2 * u)), r.height - int(u))
+                )
             digits.blit(surface, number, r.centerx - digits.width(number) // 2, r.top - digits.top)
             surface.blit(
                 cell.label, (r.centerx - cell.label.get_width() // 2, r.top + digits.height + int(u))

@@ -16,6 +16,7 @@ DEFERRED_ALLOWED = {
     "projector.display.options": "optional media package",
     # pygame is loaded only when an operator asks for a message preview, not by every server.
     "projector.server.message_preview": "pygame only when a preview is rendered",
+    "projector.server.layout_preview": "pygame only when a layout preview is rendered",
     # OpenCV takes a third of a second to load; only portrait crops need it.
     "media.faces": "cv2 only when a portrait is cropped",
     # Pillow's colour management is an optional part of Pillow (built without littlecms, it is absent).

@@ -271,5 +271,17 @@ OVERLAY_SCENES = frozenset({"ticker"})
 #: Scenes every display has. Third-party scenes (entry point group
 #: ``projector.scenes``) are added to this by the server at start-up.
 BUILTIN_SCENES = frozenset(
-    {"totals", "portrait", "messages", "blackout", "ident", "fallback", "ticker", "qr", "video", "slides"}
+    {
+        "totals",
+        "portrait",
+        "messages",
+        "blackout",
+        "ident",
+        "fallback",
+        "ticker",
+        "qr",
+        "video",
+        "slides",
+        "layout",
+    }
 )

@@ -277,6 +277,32 @@ def _no_campaign_texts() -> Mapping[str, CampaignText]:
     return MappingProxyType({})
 
 
+#: A brand colour on the wire and in the store: ``#rrggbb``, lower-case.
+COLOUR_PATTERN = re.compile(r"^#[0-9a-f]{6}$")
+#: Headline fonts a brand kit may choose, all packaged (``fontpkg-*``): a display never
+#: depends on a font it was not tested with. The first is the house face.
+BRAND_FONTS = ("anton", "noto-sans")
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    """The campaign's look: colours (``#rrggbb``), the headline font and a logo (a media hash).
+
+    The defaults are the house look every scene had before the kit: yellow on black.
+    Checking a kit (colours, font names, contrast) is :mod:`projector.core.brand`.
+    """
+
+    background: str = "#000000"
+    text: str = "#ffffff"
+    accent: str = "#ffdd00"
+    font: str = BRAND_FONTS[0]
+    logo: str | None = None
+
+
+def _no_layouts() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Campaign:
     """What a campaign announces against: its goal and last year's record, and its words.
@@ -294,6 +320,11 @@ class Campaign:
     tagline: str = ""
     call_to_action: str = ""
     translations: Mapping[str, CampaignText] = field(default_factory=_no_campaign_texts)
+    #: The campaign's look (issue 18): every scene takes its colours and headline font from it.
+    brand: Brand = field(default_factory=Brand)
+    #: Layouts by name: the declarative source (TOML or JSON) the ``layout`` scene draws
+    #: (:mod:`projector.core.layout_spec`). Kept as written, so the panel edits what was saved.
+    layouts: Mapping[str, str] = field(default_factory=_no_layouts)
 
 
 def parse_campaign_translations(value: object, field: str = "translations") -> Mapping[str, CampaignText]:

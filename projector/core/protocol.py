@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from projector.core.brand import brand_to_dict, parse_brand
 from projector.core.calibration import MAX_OUTPUTS, parse_output_name, parse_pattern
 from projector.core.cues import AnyScene, Show, parse_show, show_to_wire
 from projector.core.fleet import MAX_LATENCY_MS, parse_display_name, parse_groups, parse_target
+from projector.core.layout_spec import LAYOUT_NAME, MAX_LAYOUT_SOURCE, MAX_LAYOUTS
 from projector.core.mapping import OutputMapping, mapping_to_wire, parse_mapping
 from projector.core.model import (
     CAMPAIGN_TEXT_FIELDS,
@@ -24,6 +26,7 @@ from projector.core.model import (
     MAX_EXTRA_PORTRAITS,
     MAX_LANGUAGES,
     MAX_LOCALE_TAG,
+    Brand,
     Campaign,
     CampaignText,
     Case,
@@ -305,6 +308,8 @@ def campaign_to_wire(c: Campaign) -> dict[str, Any]:
             lang: {name: getattr(t, name) for name in CAMPAIGN_TEXT_FIELDS}
             for lang, t in c.translations.items()
         },
+        "brand": brand_to_dict(c.brand),
+        "layouts": dict(c.layouts),
     }
 
 
@@ -584,7 +589,39 @@ def campaign_from_wire(f: _Fields) -> Campaign:
         tagline=f.opt_str("tagline", max_length=MAX_CAMPAIGN_TEXT) or "",
         call_to_action=f.opt_str("call_to_action", max_length=MAX_CAMPAIGN_TEXT) or "",
         translations=_campaign_translations_from(f),
+        brand=_brand_from(f),
+        layouts=_layouts_from(f),
     )
+
+
+def _brand_from(f: _Fields) -> Brand:
+    # The brand kit and layouts came with issue 18: absent (an older server), the house look.
+    raw = f.obj.get("brand")
+    if raw is None:
+        return Brand()
+    if not isinstance(raw, dict):
+        raise ProtocolError("bad_field", f"{f.where}.brand: expected an object")
+    try:
+        return parse_brand(raw, Brand(), f"{f.where}.brand.")
+    except ValidationError as exc:
+        raise ProtocolError("bad_field", f"{exc.field}: {exc.message}") from None
+
+
+def _layouts_from(f: _Fields) -> Mapping[str, str]:
+    raw = f.obj.get("layouts")
+    if raw is None:
+        return MappingProxyType({})
+    where = f"{f.where}.layouts"
+    if not isinstance(raw, dict) or len(raw) > MAX_LAYOUTS:
+        raise ProtocolError("bad_field", f"{where}: expected an object of at most {MAX_LAYOUTS} layouts")
+    for name, source in raw.items():
+        if not isinstance(name, str) or not LAYOUT_NAME.match(name):
+            raise ProtocolError("bad_field", f"{where}: {name!r} is not a layout name")
+        if not isinstance(source, str) or len(source) > MAX_LAYOUT_SOURCE:
+            raise ProtocolError(
+                "bad_field", f"{where}.{name}: expected a layout of at most {MAX_LAYOUT_SOURCE} characters"
+            )
+    return MappingProxyType(dict(raw))
 
 
 def _campaign_translations_from(f: _Fields) -> Mapping[str, CampaignText]:

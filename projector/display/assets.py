@@ -22,6 +22,7 @@ import pygame
 from projector.core.model import MEDIA_HASH_PATTERN, Case
 from projector.core.safe_area import NO_SAFE_AREA, SafeArea
 from projector.display.memory import portrait_bytes, text_pixels
+from projector.display.pictures import Pictures
 from projector.display.text.fitting import TextFitter
 from projector.display.text.fonts import FontBook
 from projector.display.text.renderer import TextRenderer
@@ -77,6 +78,8 @@ class Assets:
         self.media_dir = Path(media_dir) if media_dir is not None else None
         #: Pictures by content hash, downloaded from the server (``display.media_cache``).
         self.media_cache = media_cache
+        #: Pictures shown whole (the brand's logo, a layout's images), fitted to their box.
+        self.pictures = Pictures(media_cache)
         #: The languages asked for with ``--languages``, most wanted first (empty: the locale's).
         self.asked_languages = tuple(languages)
         #: The display's locale, most decisive first: the operator's per-display setting (from
@@ -96,6 +99,9 @@ class Assets:
         #: a video starts on the cue's frame on every display of a group, and a late one seeks.
         self.server_now: float | None = None
         self.cue_at: float | None = None
+        #: The portraits' duotone (dark, light): the brand kit's background and accent, None for
+        #: the house look (the pipeline's own). The director sets it on each scene entry, as the locale.
+        self.tone: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
         self._cases: Mapping[str, Case] = {}
         self._dossiers: dict[str, Any] = {}
         self._loader = loader
@@ -232,7 +238,8 @@ class Assets:
         """Per case, picture, focus and size: a new portrait or focus from the panel is a new key."""
         case = self._cases.get(case_id)
         ref = f"{case.portrait}:{case.focus}" if case is not None else ""
-        return f"{case_id}:{ref}@{int(size[0])}x{int(size[1])}"
+        tone = "" if self.tone is None else "".join("#{:02x}{:02x}{:02x}".format(*c) for c in self.tone)
+        return f"{case_id}:{ref}{tone}@{int(size[0])}x{int(size[1])}"
 
     def portrait_pending(self, case_id: str, size: tuple[int, int]) -> bool:
         """True while a portrait is still being downloaded or prepared (for warm-ups and tests)."""
@@ -254,7 +261,14 @@ class Assets:
             self._store(key, None)
             return
         try:
-            loader.request(key, path, size, focus=focus)
+            if self.tone is None:
+                loader.request(key, path, size, focus=focus)
+            else:
+                from media.pipeline import Treatment
+
+                loader.request(
+                    key, path, size, Treatment(shadow=self.tone[0], highlight=self.tone[1]), focus=focus
+                )
         except Exception:
             log.exception("portrait request for %s failed", case_id)
             self._store(key, None)
@@ -375,6 +389,7 @@ class Assets:
     def close(self) -> None:
         self._surfaces.clear()
         self._portrait_bytes = 0
+        self.pictures.close()
         if self._loader is not None:
             try:
                 self._loader.close()

@@ -30,6 +30,7 @@ from projector.core.state import ShowState
 from projector.display.blackout_scene import BlackoutScene
 from projector.display.fallback_scene import FallbackScene
 from projector.display.layout import NoRoom
+from projector.display.look import portrait_tone
 from projector.display.scene import BLACK, YELLOW, Scene, UnknownScene, clamp_dt, ease, get_scene, set_fade
 
 if TYPE_CHECKING:
@@ -480,6 +481,8 @@ class Director:
         phase = "enter"
         # A scene takes the display's locale on entry; the campaign's language is its default.
         self.assets.campaign_lang = self._state.campaign.lang
+        # And the brand kit's colours tone the portraits it prepares from now on.
+        self.assets.tone = portrait_tone(self._state.campaign.brand)
         try:
             scene = cls()
             scene.enter(self._state, self.assets, step.params)

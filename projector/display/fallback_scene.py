@@ -16,7 +16,8 @@ import pygame
 
 from projector.core.model import campaign_text
 from projector.core.state import ShowState
-from projector.display.scene import BLACK, DEFAULT_TAGLINE, WHITE, YELLOW, register
+from projector.display.look import HOUSE, Look, look_of
+from projector.display.scene import DEFAULT_TAGLINE, register
 from projector.i18n.localizer import Localizer
 
 if TYPE_CHECKING:
@@ -42,8 +43,14 @@ def _render(
 @register
 class FallbackScene:
     name: ClassVar[str] = "fallback"
+    #: The house look until the first entry (a scene is always entered before it draws).
+    look: Look = HOUSE
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
+        try:  # the card that shows when all else failed must not fail on a kit
+            self.look = look_of(state.campaign.brand)
+        except Exception:
+            self.look = HOUSE
         self.assets = assets
         try:
             self.w, self.h = max(1, int(assets.size[0])), max(1, int(assets.size[1]))
@@ -65,8 +72,12 @@ class FallbackScene:
         except Exception:
             self.t = None
             name, caption = str(state.campaign.name).upper(), DEFAULT_TAGLINE
-        self.name_surf = _render(assets, name, "display", self._size(assets, name, 8), YELLOW)
-        self.caption = _render(assets, caption, "display", self._size(assets, caption, 5), WHITE)
+        self.name_surf = _render(
+            assets, name, self.look.display, self._size(assets, name, 8), self.look.accent
+        )
+        self.caption = _render(
+            assets, caption, self.look.display, self._size(assets, caption, 5), self.look.text
+        )
         self.total_surf: pygame.Surface | None = None
         self.update(state, 0.0)
 
@@ -81,21 +92,21 @@ class FallbackScene:
                 except Exception:
                     self.t = None
             self.total_surf = _render(
-                self.assets, number, "display", self._size(self.assets, number, 24), WHITE
+                self.assets, number, self.look.display, self._size(self.assets, number, 24), self.look.text
             )
 
     def _size(self, assets: Any, words: str, units: float) -> int:
         """``units`` of height, or smaller so that ``words`` fit the card's width on one line."""
         size = max(1, int(units * self.u))
         try:
-            return int(assets.text.fit_size(words, "display", self.width, size, min_size=1))
+            return int(assets.text.fit_size(words, self.look.display, self.width, size, min_size=1))
         except Exception:
             return size
 
     def draw(self, surface: pygame.Surface) -> None:
         u, top = self.u, self.top
-        surface.fill(BLACK)
-        surface.fill(YELLOW, (int(6 * u), top, max(2, int(1.2 * u)), int(56 * u)))
+        surface.fill(self.look.background)
+        surface.fill(self.look.accent, (int(6 * u), top, max(2, int(1.2 * u)), int(56 * u)))
         x = self.x
         if self.name_surf is not None:
             surface.blit(self.name_surf, (x, top))

@@ -36,11 +36,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
-from projector.core.model import MEDIA_HASH_PATTERN
+from projector.core.layout_spec import parse_layout
+from projector.core.model import MEDIA_HASH_PATTERN, ValidationError
 from projector.core.playout import cue_media
 from projector.core.protocol import Snapshot
 from projector.core.state import ShowState
@@ -82,14 +84,30 @@ def media_base_url(server: str) -> str:
 
 
 def needed_media(state: ShowState | None) -> set[str]:
-    """Every picture the show may put on screen: all portraits of all its cases, and the
-    videos and slides its cues play (``core.playout``)."""
+    """Every picture the show may put on screen: all portraits of all its cases, the
+    videos and slides its cues play (``core.playout``), the brand's logo and the
+    pictures its layouts show."""
     if state is None:
         return set()
     wanted = {h for case in state.cases.values() for h in case.media()}
     if state.show is not None:
         wanted.update(h for cue in state.show.cues for h in cue_media(cue))
+    if state.campaign.brand.logo is not None:
+        wanted.add(state.campaign.brand.logo)
+    wanted.update(layout_media(tuple(state.campaign.layouts.values())))
     return wanted
+
+
+@lru_cache(maxsize=8)
+def layout_media(sources: tuple[str, ...]) -> frozenset[str]:
+    """The pictures the layouts name (a layout that does not parse names none: it will not show)."""
+    found: set[str] = set()
+    for source in sources:
+        try:
+            found.update(parse_layout(source).media())
+        except ValidationError:
+            continue
+    return frozenset(found)
 
 
 @dataclass

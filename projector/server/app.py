@@ -27,7 +27,7 @@ from projector.server.config import Config
 from projector.server.media_service import start_media, video_lengths
 from projector.server.moderation import load_moderation
 from projector.server.routes import accounts as http_accounts
-from projector.server.routes import actions, campaign, cases, displays, health
+from projector.server.routes import actions, brand, campaign, cases, displays, health
 from projector.server.routes import fleet as http_fleet
 from projector.server.routes import i18n as http_i18n
 from projector.server.routes import mapping as http_mapping
@@ -153,6 +153,7 @@ async def _lifespan(app: web.Application, *, init: bool = False) -> AsyncIterato
     await s.fleet.close()
     await s.media.close()
     s.previews.close()
+    s.layout_previews.close()
     s.passwords.close()
     s.show_control.close()
     if s.shared is not None:
@@ -174,6 +175,7 @@ def build_app(config: Config, *, init: bool = False) -> web.Application:
         displays,
         actions,
         campaign,
+        brand,
         cases,
         http_accounts,
         http_messages,

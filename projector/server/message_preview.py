@@ -73,5 +73,10 @@ class PreviewRenderer:
         image.save(out, "PNG", optimize=False, compress_level=3)
         return out.getvalue()
 
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """The one thread pygame renders previews on (the layout editor's previews share it)."""
+        return self._pool
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

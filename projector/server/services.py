@@ -17,6 +17,7 @@ from projector.core.state import ShowState
 from projector.server.config import Config
 from projector.server.fleet import Fleet
 from projector.server.hub import Hub
+from projector.server.layout_preview import LayoutPreviewer
 from projector.server.mappings import Mappings
 from projector.server.media_service import MediaService
 from projector.server.message_preview import PreviewRenderer
@@ -56,6 +57,8 @@ class Services:
     intake: Intake
     queue: ModerationQueue
     previews: PreviewRenderer
+    #: The layout editor's previews, drawn by the real layout scene.
+    layout_previews: LayoutPreviewer
     media: MediaService
     fleet: Fleet
     mappings: Mappings
@@ -90,6 +93,7 @@ def build_services(config: Config) -> Services:
     control.cue_length = media.cue_seconds
     fleet = Fleet(hub, store, metrics, config.public_url)
     shared = SharedShow(show, store, node_name(config.port)) if is_postgres_url(config.database) else None
+    previews = PreviewRenderer()
     return Services(
         config=config,
         metrics=metrics,
@@ -102,7 +106,8 @@ def build_services(config: Config) -> Services:
         public_limiter=RateLimiter(config.public_rate_per_minute),
         intake=Intake(Rules(trusted_sources=config.trusted)),
         queue=queue,
-        previews=PreviewRenderer(),
+        previews=previews,
+        layout_previews=LayoutPreviewer(media.library, previews.pool),
         media=media,
         fleet=fleet,
         mappings=Mappings(hub, store),

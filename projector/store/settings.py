@@ -6,7 +6,8 @@ import json
 from types import MappingProxyType
 from typing import Any
 
-from projector.core.model import CAMPAIGN_TEXT_FIELDS, DEFAULT_LANG, Campaign, CampaignText, Case
+from projector.core.brand import brand_to_dict, parse_brand
+from projector.core.model import CAMPAIGN_TEXT_FIELDS, DEFAULT_LANG, Brand, Campaign, CampaignText, Case
 from projector.store.connection import Connection, StoreBase
 from projector.store.media import CASE_COLUMNS, case_from_row, case_row
 
@@ -41,6 +42,10 @@ class SettingsMixin(StoreBase):
         # The campaign's language and words per language came with issue 13: absent in an
         # older store, they are the defaults (English, the scenes' own words).
         translations = json.loads(self.get_setting("campaign.translations") or "{}")
+        # The brand kit and the layouts came with issue 18: absent, they are the house look
+        # and none. Plain settings rows (JSON), so no schema change on either database.
+        brand = parse_brand(json.loads(self.get_setting("campaign.brand") or "{}"), Brand())
+        layouts = json.loads(self.get_setting("campaign.layouts") or "{}")
         return Campaign(
             name=name,
             goal=int(self.get_setting("campaign.goal") or 0),
@@ -51,6 +56,8 @@ class SettingsMixin(StoreBase):
             translations=MappingProxyType(
                 {lang: CampaignText(**fields) for lang, fields in translations.items()}
             ),
+            brand=brand,
+            layouts=MappingProxyType({str(name): str(source) for name, source in layouts.items()}),
         )
 
     def save_campaign(self, campaign: Campaign) -> None:
@@ -66,6 +73,10 @@ class SettingsMixin(StoreBase):
             self.put_setting_in(conn, "campaign.tagline", campaign.tagline)
             self.put_setting_in(conn, "campaign.call_to_action", campaign.call_to_action)
             self.put_setting_in(conn, "campaign.translations", json.dumps(translations, ensure_ascii=False))
+            self.put_setting_in(conn, "campaign.brand", json.dumps(brand_to_dict(campaign.brand)))
+            self.put_setting_in(
+                conn, "campaign.layouts", json.dumps(dict(campaign.layouts), ensure_ascii=False)
+            )
 
     # --- cases ----------------------------------------------------------------------
 

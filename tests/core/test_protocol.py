@@ -111,3 +111,44 @@ def test_bad_frames_raise_protocol_error_with_a_code(raw, code):
 def test_nested_garbage_does_not_crash():
     with pytest.raises(ProtocolError):
         wire.decode("[" * 100_000 + "]" * 100_000)
+
+
+def test_the_brand_kit_and_layouts_ride_the_campaign():
+    from types import MappingProxyType
+
+    from projector.core.model import Brand
+
+    brand = Brand("#0a2240", "#fafafa", "#ff8800", "noto-sans", "c" * 64)
+    campaign = Campaign("W4R", 100, 10, brand=brand, layouts=MappingProxyType({"tonight": "regions = []"}))
+    state, events = reduce(ShowState(), SetCampaign(campaign), 1700000000.5)
+    assert wire.decode(wire.encode(Snapshot(state, 1.0))) == Snapshot(state, 1.0)
+    for event in events:
+        assert wire.decode(wire.encode(event_frame(event))) == EventFrame(event, event.rev)
+
+
+def _campaign_frame(**extra: object) -> str:
+    body = {"name": "W4R", "goal": 1, "record": 0, **extra}
+    return json.dumps({"v": 1, "type": "campaign", "rev": 3, "campaign": body})
+
+
+def test_a_campaign_from_an_older_server_has_the_house_look():
+    from projector.core.model import Brand
+
+    frame = wire.decode(_campaign_frame())
+    assert frame.event.campaign.brand == Brand() and dict(frame.event.campaign.layouts) == {}
+
+
+@pytest.mark.parametrize(
+    ("extra", "where"),
+    [
+        ({"brand": {"background": "black"}}, "campaign.brand.background"),
+        ({"brand": {"glow": "#000000"}}, "campaign.brand.glow"),
+        ({"brand": []}, "campaign.brand"),
+        ({"layouts": {"Bad Name": ""}}, "campaign.layouts"),
+        ({"layouts": {"ok": 5}}, "campaign.layouts.ok"),
+    ],
+)
+def test_a_bad_brand_or_layout_on_the_wire_is_refused_naming_it(extra, where):
+    with pytest.raises(ProtocolError) as info:
+        wire.decode(_campaign_frame(**extra))
+    assert info.value.code == "bad_field" and where in info.value.message

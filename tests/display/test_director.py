@@ -286,3 +286,28 @@ def test_a_scene_that_never_lets_go_is_moved_on_in_the_end() -> None:
     finally:
         Celebrating.seconds = 3.0
         del TEST_SCENES["celebrating"]
+
+
+def test_the_brand_kits_colours_tone_the_portraits_from_the_next_entry() -> None:
+    from projector.core.model import Brand
+
+    d = director(pinned="red")
+    frame(d, sample_state())
+    assert d.assets.tone is None  # the house yellow: the pipeline's own duotone
+    state = sample_state()
+    state = replace(state, campaign=replace(state.campaign, brand=Brand(accent="#ff8800")))
+    frame(d, state)
+    assert d.assets.tone is None  # nothing entered since: the scene on screen keeps its look
+    d.cut("blue", {})
+    frame(d, state)
+    assert d.assets.tone == ((8, 8, 20), (255, 136, 0))  # on black, the house's dark tone
+    key = d.assets._key("ayse", (100, 100))
+    assert "#ff8800" in key  # a portrait toned in another accent is another picture
+
+
+def test_a_kits_background_is_the_portraits_dark_tone() -> None:
+    from projector.core.model import Brand
+    from projector.display.look import portrait_tone
+
+    assert portrait_tone(Brand()) is None
+    assert portrait_tone(Brand(background="#0a2240")) == ((10, 34, 64), (255, 221, 0))

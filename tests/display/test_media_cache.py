@@ -277,3 +277,20 @@ def test_an_unwritable_cache_folder_is_not_a_crash(tmp_path: Path, caplog) -> No
         cache.close()
     assert "cannot be created" in caplog.text
     assert os.path.isfile(blocker)
+
+
+def test_the_brand_logo_and_the_layouts_pictures_are_fetched_with_the_portraits() -> None:
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from projector.core.model import Brand, Campaign
+    from projector.core.state import ShowState
+
+    image = "cd" * 32
+    layouts = {
+        "tonight": f"[[regions]]\nkind = 'image'\nmedia = '{image}'\nx = 0\ny = 0\nw = 1\nh = 1\n",
+        "broken": "[[regions]\n",  # one that does not parse names nothing and breaks nothing
+    }
+    campaign = Campaign(brand=Brand(logo="ef" * 32), layouts=MappingProxyType(layouts))
+    state = replace(ShowState(), campaign=campaign)
+    assert needed_media(state) == {"ef" * 32, image}

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import random
 from contextlib import closing
+from types import MappingProxyType
 
 import pytest
 
-from projector.core.model import Action, Campaign, Case, CaseStatus, Channel, Totals
+from projector.core.model import Action, Brand, Campaign, Case, CaseStatus, Channel, Totals
 from projector.store import security
 from projector.store.base import Store
 from projector.store.media import MediaRecord
@@ -151,6 +152,18 @@ def test_settings_and_campaign_survive_a_restart(open_store: StoreFactory) -> No
     with closing(open_store()) as s:
         assert s.get_setting("x") == "2"
         assert s.load_campaign() == Campaign("Write for Rights 2026", goal=100_000, record=80_000)
+
+
+def test_the_brand_kit_and_layouts_survive_a_restart(open_store: StoreFactory) -> None:
+    brand = Brand(background="#102030", text="#fafafa", accent="#ff5500", font="noto-sans", logo="a" * 64)
+    layouts = MappingProxyType({"countdown": "regions = []\n# «ça»"})
+    campaign = Campaign("Write for Rights", brand=brand, layouts=layouts)
+    with closing(open_store()) as s:
+        s.save_campaign(Campaign("Write for Rights"))
+        assert s.load_campaign() == Campaign("Write for Rights")  # the house look, no layouts
+        s.save_campaign(campaign)
+    with closing(open_store()) as s:
+        assert s.load_campaign() == campaign
 
 
 def test_a_setting_can_be_deleted(store: Store) -> None:

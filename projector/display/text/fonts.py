@@ -71,6 +71,8 @@ FACE_SOURCES: dict[str, tuple[tuple[str, str, int | None], ...]] = {
     # Condensed, heavy, tall: numbers and headlines legible from across a street. Anton is
     # drawn heavy at its only weight; what it lacks falls back to bold Noto.
     "display": (("fontpkg_anton", "files/Anton-Regular.ttf", None), (*_NOTO, BOLD)),
+    # The brand kit's other headline font (``font = "noto-sans"``): wider, rounder, calmer.
+    "display-sans": ((*_NOTO, BOLD),),
     # Broad coverage for supporters' words and stories.
     "body": ((*_NOTO, None), *((p, f, None) for p, f in _EXTRA_SCRIPTS)),
     "strong": ((*_NOTO, BOLD), *((p, f, BOLD) for p, f in _EXTRA_SCRIPTS)),

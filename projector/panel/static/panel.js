@@ -6,6 +6,7 @@
 // HTTP API and says it is reconnecting.
 
 import { api, ApiError, quietly, session } from "./api.js";
+import { initBrand } from "./brand.js";
 import { applyTotals, initCampaign, loadCases, loadChart, redrawChart, resetTotals } from "./campaign.js";
 import { applyDisplays, refreshThumbnails, renderDisplays } from "./displays.js";
 import { $, $$, fmtClock, fmtNum, fromTemplate, h, setClass, setText, transitionName } from "./dom.js";
@@ -714,6 +715,7 @@ function wire() {
   $("#tab-cases").addEventListener("click", () => setView("cases"));
   $("#empty-edit").addEventListener("click", () => setView("editor"));
   initCampaign({ isLive: liveLink, canEnter: () => session.canOperate, toast });
+  initBrand({ canEnter: () => session.canOperate, toast });
   // Phones suspend background tabs: catch up as soon as the panel is visible again.
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState !== "visible" || !running) return;

@@ -47,6 +47,7 @@ PATH_PARAMETERS = {
     "calibration": "A saved calibration's name",
     "id": "An id",
     "file": "A file of the panel (letters, digits, `_`, `.`, `-`)",
+    "layout": "A layout's name (lower-case letters, digits, `-`, `_`)",
 }
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

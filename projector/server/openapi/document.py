@@ -7,6 +7,7 @@ from typing import Any
 from projector import __version__
 from projector.core.model import MAX_ACTION_COUNT, Channel
 from projector.i18n import SUPPORTED
+from projector.server.openapi.brand import brand_paths
 from projector.server.openapi.common import declare_path_parameters, endpoint, errors
 from projector.server.openapi.fleet import fleet_paths
 from projector.server.openapi.mapping import mapping_paths
@@ -514,6 +515,7 @@ def openapi_document() -> dict[str, Any]:
             **_accounts_paths(),
             **fleet_paths(operator),  # show control and the fleet (issue 8): projector/openapi_fleet.py
             **mapping_paths(operator),  # projection mapping (issue 6): projector/openapi_mapping.py
+            **brand_paths(),  # the brand kit and the layouts (issue 18): openapi/brand.py
             **show_paths(),  # the show as a TOML file, the scenes: openapi/show.py
             **panel_paths(),  # the panel's websocket, files and charts, /submit: openapi/panel.py
             **_service_paths(),

@@ -70,6 +70,9 @@ async def put_campaign(request: web.Request) -> web.Response:
             if "translations" in body
             else current.translations
         ),
+        # The look and the layouts have routes of their own (routes/brand.py).
+        brand=current.brand,
+        layouts=current.layouts,
     )
     await request.app[SERVICES].store.call(lambda s: s.save_campaign(campaign))
     await show.execute(SetCampaign(campaign))
