@@ -29,7 +29,7 @@ from projector.core.state import ShowState
 from projector.server.config import load_config
 from projector.server.media_service import MediaService
 from projector.server.routes.media import media_record
-from projector.store.database import open_store
+from projector.store.database import open_store, shared_media
 
 
 def add_cases_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,13 +79,16 @@ def _import(ns: argparse.Namespace) -> tuple[list[str], list[str]]:
     if ns.data_dir is None:
         reply = json.loads(_http(ns, "POST", "/api/v1/dossiers.zip", zip_folder(folder), "application/zip"))
         return list(reply["imported"]), list(reply["warnings"])
-    library, store = _local(ns.data_dir, ns.database)
+    library, store, shared = _local(ns.data_dir, ns.database)
     try:
         result = import_dossiers(folder, library)
         now = time.time()
 
         for item in result.media:
-            store.add_media(media_record(item, item.path.name, "cli", now))
+            record = media_record(item, item.path.name, "cli", now)
+            if shared is not None:  # each file's bytes before its record (media_bytes.py)
+                shared.put(record.hash, library.path_of(record.hash))
+            store.add_media(record)
         for case in result.cases:
             store.upsert_case(case)
     except (DossierError, MediaError) as exc:
@@ -112,9 +115,13 @@ def _export(ns: argparse.Namespace) -> int:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(path.read_bytes())
         return count
-    library, store = _local(ns.data_dir, ns.database)
+    library, store, shared = _local(ns.data_dir, ns.database)
     try:
         cases = store.list_cases()
+        if shared is not None:  # pictures other nodes took in: from the database
+            for media_hash in {h for case in cases for h in case.media()}:
+                if not library.has(media_hash):
+                    shared.get(media_hash, library.path_of(media_hash))
         for warning in export_dossiers(cases, library, folder):
             print(f"warning: {warning}", file=sys.stderr)
     finally:
@@ -123,10 +130,11 @@ def _export(ns: argparse.Namespace) -> int:
 
 
 def _local(data_dir: Path, database: str | None):  # type: ignore[no-untyped-def]
-
+    """The library, the store, and the files' shared copy where the database is one nodes share."""
     config = load_config(overrides={"data_dir": data_dir, "database": database})
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    return MediaLibrary(config.data_dir / "media"), open_store(config.database, config.db_path)
+    shared = shared_media(config.database)
+    return MediaLibrary(config.data_dir / "media"), open_store(config.database, config.db_path), shared
 
 
 # --- media prepare ---------------------------------------------------------------------------------
@@ -162,7 +170,7 @@ class ProgressBar:
 
 def run_media(ns: argparse.Namespace) -> int:
 
-    library, store = _local(ns.data_dir, ns.database)
+    library, store, _ = _local(ns.data_dir, ns.database)
     try:
         cases = store.list_cases()
         stored = [m.hash for m in store.list_media()]

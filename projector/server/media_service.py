@@ -14,22 +14,27 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from media.library import MediaLibrary
 from media.variants import VARIANTS, Job, Progress, Variant, jobs_for, prepare, variant_path
 from media.video import VideoLimits
 from projector.core.cues import Cue
 from projector.core.playout import cue_seconds
-from projector.core.state import CaseUpdated, Event, ShowState
+from projector.core.state import CaseUpdated, CueChanged, Event, ShowLoaded, ShowState
 from projector.server import tasks
 from projector.server.show import Show
 from projector.server.transcodes import Transcoder
 from projector.server.variant_cache import VariantCache, snap
 from projector.store.base import Store
 from projector.store.media import MediaRecord
+from projector.store.records import StoreError
 from projector.store.writer import StoreWriter
+
+if TYPE_CHECKING:  # psycopg is optional: a SQLite server never loads it (store/database.py)
+    from projector.store.media_bytes import MediaBytes
 
 log = logging.getLogger("projector.media")
 
@@ -46,8 +51,17 @@ class MediaService:
         workers: int | None = None,
         adhoc_bytes: int = 500 * 1024 * 1024,
         video_limits: VideoLimits | None = None,
+        shared_bytes: MediaBytes | None = None,
     ) -> None:
         self.library = MediaLibrary(Path(data_dir) / "media")
+        #: The database's copy of every uploaded file where several nodes share one (PostgreSQL,
+        #: ``store/media_bytes.py``): this node's library is then a cache of it. None: the
+        #: library is the only copy there is.
+        self.shared_bytes = shared_bytes
+        self._fetching: dict[str, asyncio.Future[bool]] = {}
+        #: Called when a video's running time was learnt from the store (another node took the
+        #: upload): the auto-follow timer of a cue that holds until it ends can be set now.
+        self.on_video_lengths: Callable[[], None] = lambda: None
         #: What a video upload may be (the ``video_max_*`` settings).
         self.video_limits = video_limits or VideoLimits()
         #: Every stored video's running time by hash: the auto-follow timer of a cue that holds
@@ -63,15 +77,15 @@ class MediaService:
         #: Called (on the event loop) when progress changes: the panel pushes.
         self.on_progress: list[Callable[[], None]] = []
         self._state: Callable[[], ShowState] | None = None
-        self._media: Callable[[], list[str]] | None = None
+        self._media: Callable[[], list[MediaRecord]] | None = None
         self._wake: asyncio.Event | None = None
         self._stop = threading.Event()
         self._task: asyncio.Task[None] | None = None
 
     # --- wiring -----------------------------------------------------------------------
 
-    def start(self, state: Callable[[], ShowState], media: Callable[[], list[str]]) -> None:
-        """``state()`` gives the show (its cases); ``media()`` every stored hash (blocking: run in a thread)."""
+    def start(self, state: Callable[[], ShowState], media: Callable[[], list[MediaRecord]]) -> None:
+        """``state()`` gives the show (its cases); ``media()`` every stored file (blocking: run in a thread)."""
         self._state, self._media = state, media
         # At start-up, before any request: a few hundred files at most (the bound / ~1 MB).
         self.adhoc.load()
@@ -85,7 +99,10 @@ class MediaService:
         await self.transcoder.close()
 
     def on_change(self, state: ShowState, events: list[Event]) -> None:
-        if any(isinstance(e, CaseUpdated) for e in events):
+        # Where nodes share the media, a cue may name a video another node took in: look
+        # again at what is stored (its running time) whenever the show moves.
+        wake_on = (CaseUpdated, CueChanged, ShowLoaded) if self.shared_bytes is not None else (CaseUpdated,)
+        if any(isinstance(e, wake_on) for e in events):
             self.want_variants()
 
     def cue_seconds(self, cue: Cue) -> float | None:
@@ -95,6 +112,58 @@ class MediaService:
     def want_variants(self) -> None:
         if self._wake is not None:
             self._wake.set()
+
+    # --- the files: this node's library, and the copy nodes share -------------------------
+
+    async def record(self, store: StoreWriter, record: MediaRecord) -> bool:
+        """Store a file the library took in; False when it was stored already.
+
+        Where nodes share the media its bytes go to the database first, so no node ever
+        sees a record whose file it cannot get (``StoreError`` if the database is away:
+        the upload is refused, to be retried).
+        """
+        if self.shared_bytes is not None:
+            path = self.library.path_of(record.hash)
+            await asyncio.get_running_loop().run_in_executor(None, self.shared_bytes.put, record.hash, path)
+        if record.seconds is not None:
+            self.video_seconds[record.hash] = record.seconds
+        return await store.call(lambda s: s.add_media(record))
+
+    async def local(self, media_hash: str) -> bool:
+        """Whether the file is in this node's library, copied from the database first when
+        another node took it in (once: callers asking at the same moment share the copy).
+        ``StoreError`` when the database cannot be read."""
+        if self.library.has(media_hash):
+            return True
+        if self.shared_bytes is None:
+            return False
+        pending = self._fetching.get(media_hash)
+        if pending is None:
+            pending = asyncio.ensure_future(self._fetch(media_hash))
+            self._fetching[media_hash] = pending
+            pending.add_done_callback(lambda _: self._fetching.pop(media_hash, None))
+        return await asyncio.shield(pending)
+
+    async def local_all(self, hashes: Iterable[str]) -> None:
+        """Copy every file named that another node took in; one the database cannot give
+        is left out (logged), for a caller that shows what it can (an export, a preview)."""
+        if self.shared_bytes is None:
+            return
+        for media_hash in dict.fromkeys(hashes):
+            try:
+                await self.local(media_hash)
+            except StoreError as exc:
+                log.warning("media %s… not copied from the database: %s", media_hash[:12], exc)
+
+    async def _fetch(self, media_hash: str) -> bool:
+        assert self.shared_bytes is not None
+        dest = self.library.path_of(media_hash)
+        found = await asyncio.get_running_loop().run_in_executor(
+            None, self.shared_bytes.get, media_hash, dest
+        )
+        if found:
+            log.info("media %s… copied from the database", media_hash[:12])
+        return found
 
     # --- the background task ------------------------------------------------------------
 
@@ -136,7 +205,11 @@ class MediaService:
             await self._wake.wait()
             self._wake.clear()
             cased = self.pictures(self._state())
-            stored = await loop.run_in_executor(None, self._media)
+            records = await loop.run_in_executor(None, self._media)
+            self._learn_lengths(records)
+            stored = [m.hash for m in records if not m.is_video]  # videos have no variants
+            # The cases' portraits another node took in, so their variants are made here too.
+            await self.local_all(h for h, _ in cased)
             jobs = await loop.run_in_executor(None, self.missing_jobs, cased, stored)
             if not jobs:
                 continue
@@ -147,6 +220,14 @@ class MediaService:
             p = self.progress
             took = (p.finished or p.started) - p.started
             log.info("media variants: %d made, %d failed, %.1fs", p.done - p.failed, p.failed, took)
+
+    def _learn_lengths(self, records: list[MediaRecord]) -> None:
+        known = len(self.video_seconds)
+        self.video_seconds.update(
+            {m.hash: m.seconds for m in records if m.is_video and m.seconds is not None}
+        )
+        if len(self.video_seconds) != known:
+            self.on_video_lengths()
 
     def missing_jobs(
         self, cased: list[tuple[str, tuple[float, float] | None]], stored: list[str]
@@ -183,7 +264,7 @@ class MediaService:
 
 
 def video_lengths(store: Store) -> dict[str, float]:
-    """Every stored video's running time: read once at start-up, before the auto-follow timer
+    """Every stored video's running time: read at start-up, before the auto-follow timer
     is first set (a restored show may be on a cue that holds until its video ends)."""
     return {m.hash: m.seconds for m in store.list_media() if m.is_video and m.seconds is not None}
 
@@ -192,15 +273,11 @@ def start_media(service: MediaService, store: StoreWriter, show: Show) -> None:
     """Start the variant task once the store is open (it is closed before the store is)."""
     loop = asyncio.get_running_loop()
 
-    def stored() -> list[str]:
-        """Every stored picture (videos have no variants)."""
-        records = asyncio.run_coroutine_threadsafe(store.call(lambda s: s.list_media()), loop).result(30)
-        return [m.hash for m in records if not m.is_video]
+    def stored() -> list[MediaRecord]:
+        return asyncio.run_coroutine_threadsafe(store.call(lambda s: s.list_media()), loop).result(30)
 
     async def transcoded(record: MediaRecord) -> None:
-        await store.call(lambda s: s.add_media(record))
-        if record.seconds is not None:
-            service.video_seconds[record.hash] = record.seconds
+        await service.record(store, record)
 
     show.listeners.append(service.on_change)
     service.start(lambda: show.state, stored)

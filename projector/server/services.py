@@ -33,7 +33,7 @@ from projector.server.show_control import ShowControl
 from projector.server.web.metrics import Metrics
 from projector.server.web.principal import TokenCache
 from projector.server.web.ratelimit import RateLimiter
-from projector.store.database import is_postgres_url
+from projector.store.database import is_postgres_url, shared_media
 from projector.store.writer import StoreWriter
 
 
@@ -89,8 +89,15 @@ def build_services(config: Config) -> Services:
     control = ShowControl(show, store)
     queue = ModerationQueue()
     limits = VideoLimits(max_seconds=config.video_max_seconds, max_bytes=config.video_max_bytes)
-    media = MediaService(config.data_dir, adhoc_bytes=config.variant_cache_bytes, video_limits=limits)
+    shared_bytes = shared_media(config.database)
+    media = MediaService(
+        config.data_dir,
+        adhoc_bytes=config.variant_cache_bytes,
+        video_limits=limits,
+        shared_bytes=shared_bytes,
+    )
     control.cue_length = media.cue_seconds
+    media.on_video_lengths = control.reschedule
     fleet = Fleet(hub, store, metrics, config.public_url)
     shared = SharedShow(show, store, node_name(config.port)) if is_postgres_url(config.database) else None
     previews = PreviewRenderer()

@@ -118,6 +118,10 @@ class ShowControl:
         self._saved: tuple[str, str] | None = None
         self._pending: set[asyncio.Task[None]] = set()
 
+    def reschedule(self) -> None:
+        """Set the auto-follow timer again: a cue's length became known (``cue_length``)."""
+        self._schedule(self.show.state)
+
     def attach(self) -> None:
         self._saved = saved_form(self.show.state)
         self.show.listeners.append(self._on_change)

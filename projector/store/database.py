@@ -4,7 +4,7 @@ Empty (the default): SQLite, ``projector.db`` in the data directory, needing not
 but Python. A ``postgresql://`` (or ``postgres://``) URL: that PostgreSQL database,
 through psycopg, which the optional ``postgres`` extra installs
 (``pip install 'projector[postgres]'``). psycopg is imported only here and in
-``postgres.py``, and its absence is an error only when a URL asks for PostgreSQL, so
+``postgres.py`` (and ``media_bytes.py``), and its absence is an error only when a URL asks for PostgreSQL, so
 the demo and a single venue never need it.
 """
 
@@ -20,6 +20,7 @@ from projector.store.sqlite import SqliteStore
 
 _WITHOUT_POSTGRES: ModuleNotFoundError | None = None
 try:
+    from projector.store.media_bytes import MediaBytes
     from projector.store.postgres import PostgresStore, describe_url
 except ModuleNotFoundError as exc:  # the optional "postgres" extra is not installed
     if not (exc.name or "").startswith("psycopg"):
@@ -74,3 +75,12 @@ def open_store(database: str, sqlite_path: Path) -> Store:
     if not database:
         check_sqlite_file(sqlite_path, sqlite_path.parent, init=False)
     return store_factory(database, sqlite_path)()
+
+
+def shared_media(database: str) -> MediaBytes | None:
+    """Where nodes on one database keep the uploaded files' shared copy (``media_bytes.py``):
+    None for SQLite, whose one node's library is the only copy."""
+    if not is_postgres_url(database):
+        return None
+    store_factory(database, Path())  # the same refusal when PostgreSQL support is missing
+    return MediaBytes(database)

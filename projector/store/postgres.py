@@ -216,6 +216,17 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # A video's running time (issue 18); NULL for a picture.
     "ALTER TABLE media ADD COLUMN seconds double precision;",
+    # Uploaded files' bytes, so every node can serve what any node took in (media_bytes.py).
+    # Stored as they are: pictures and videos are compressed already.
+    """
+    CREATE TABLE media_chunks (
+        hash text NOT NULL CHECK (length(hash) = 64),
+        n integer NOT NULL CHECK (n >= 0),
+        data bytea NOT NULL,
+        PRIMARY KEY (hash, n)
+    );
+    ALTER TABLE media_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

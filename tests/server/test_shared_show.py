@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import websockets
+from PIL import Image
 
 from projector.core.cues import Cue, Show
 from projector.core.model import Action, Campaign, Case, Channel, Totals
@@ -219,3 +223,55 @@ def test_the_timers_move_to_another_node_when_theirs_dies(tmp_path: Path, postgr
         a.kill()
         out = b.stop()
     assert "runs the timers" in out, out[-3000:]
+
+
+def _raw(
+    method: str, url: str, token: str, data: bytes | None = None, kind: str = "image/png"
+) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", kind)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _picture() -> bytes:
+    out = io.BytesIO()
+    Image.effect_noise((200, 260), 60).convert("RGB").save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_picture_uploaded_on_one_node_is_served_by_the_others(tmp_path: Path, postgres_url: str) -> None:
+    operator = create_token(postgres_url, tmp_path, "operator")
+    display = create_token(postgres_url, tmp_path, "display")
+    a, b, c = _nodes(tmp_path, postgres_url, 3)
+    try:
+        a.start(), b.start()
+        picture = _picture()
+        status, reply = _raw("POST", a.base + "/api/v1/media?name=ayse.png", operator, picture)
+        assert status in (200, 201), reply
+        media_hash = json.loads(reply)["hash"]
+        # Node B never saw the upload: it copies the file from the database, checked, once.
+        assert not (b.data_dir / "media" / media_hash[:2] / media_hash).exists()
+        assert _raw("GET", f"{b.base}/api/v1/media/{media_hash}", display) == (200, picture)
+        status, thumb = _raw("GET", f"{b.base}/api/v1/media/{media_hash}/variants/thumb", display)
+        assert status == 200 and thumb[:3] == b"\xff\xd8\xff"  # a JPEG made on B from B's copy
+        # A case on A with that portrait: C (started afterwards) makes its variants by itself.
+        case = {"name": "Ayşe", "country": "TR", "portrait": media_hash, "focus": [0.4, 0.3]}
+        assert http("PUT", a.base + "/api/v1/cases/ayse", operator, case)[0] == 200
+        c.start()
+        made = (
+            c.data_dir / "media" / "variants" / media_hash[:2] / media_hash / "portrait-1080@0.400,0.300.jpg"
+        )
+        assert _eventually(made.is_file, timeout=20), sorted(p.name for p in made.parent.glob("*"))
+        # A hash no node took in is still a 404, on every node.
+        for node in (a, b, c):
+            status, _ = _raw("GET", f"{node.base}/api/v1/media/{'ab' * 32}", display)
+            assert status == 404
+    finally:
+        for node in (a, b, c):
+            node.stop()

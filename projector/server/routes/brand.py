@@ -161,6 +161,9 @@ async def preview_layout(request: web.Request) -> web.Response:
         raise ValidationError("shape", f"must be one of {', '.join(SHAPES)}")
     source = _checked_source(request, body)
     services = request.app[SERVICES]
+    # Pictures another node took in are copied here first (a no-op with one node).
+    logo = services.show.state.campaign.brand.logo
+    await services.media.local_all([*parse_layout(source).media(), *([logo] if logo else [])])
     png = await services.layout_previews.png(services.show.state, source, shape)
     return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "no-store"})
 

@@ -127,7 +127,7 @@ async def upload(request: web.Request) -> web.Response:
         raise ApiError(status, code, str(exc), "file") from None
     face = ingested.faces
     record = media_record(ingested, Path(name.replace("\\", "/")).name or None, principal.name, time.time())
-    new = await request.app[SERVICES].store.call(lambda s: s.add_media(record))
+    new = await service.record(request.app[SERVICES].store, record)
     stored = record if new else await request.app[SERVICES].store.call(lambda s: s.get_media(record.hash))
     service.want_variants()
     body = {
@@ -173,10 +173,8 @@ async def upload_video(request: web.Request) -> web.Response:
     finally:
         await loop.run_in_executor(None, lambda: incoming.unlink(missing_ok=True))
     record = video_record(stored, Path(name.replace("\\", "/")).name or None, principal.name, time.time())
-    new = await request.app[SERVICES].store.call(lambda s: s.add_media(record))
+    new = await service.record(request.app[SERVICES].store, record)
     kept = record if new else await request.app[SERVICES].store.call(lambda s: s.get_media(record.hash))
-    if record.seconds is not None:
-        service.video_seconds[record.hash] = record.seconds
     queued = service.transcoder.want(kept or record, stored.info.codec)
     body = {**media_json(kept or record), "notes": list(stored.info.notes), "new": new, "transcodes": queued}
     return json_response(body, status=201 if new else 200)
@@ -236,9 +234,9 @@ async def get_media(request: web.Request) -> web.StreamResponse:
     await _reader(request)
     media_hash = _media_hash(request)
     service = request.app[SERVICES].media
-    path = service.library.path_of(media_hash)
-    if not path.is_file():
+    if not await service.local(media_hash):
         raise ApiError(404, "not_found", f"no media {media_hash}")
+    path = service.library.path_of(media_hash)
     record = await request.app[SERVICES].store.call(lambda s: s.get_media(media_hash))
     mime = record.mime if record is not None else "application/octet-stream"
     return await send_file(request, path, media_hash, mime)
@@ -260,9 +258,9 @@ async def get_variant(request: web.Request) -> web.StreamResponse:
             raise ValidationError("focus", "must be x,y with two numbers from 0 to 1") from None
     services = request.app[SERVICES]
     service = services.media
-    source = service.library.path_of(media_hash)
-    if not source.is_file():
+    if not await service.local(media_hash):
         raise ApiError(404, "not_found", f"no media {media_hash}")
+    source = service.library.path_of(media_hash)
     # Any focus a caller names would be a new file for good: only cases' focus points are
     # kept; the rest snap to a grid and live in a cache bounded by bytes (variant_cache.py).
     target, focus, adhoc = service.variant_target(services.show.state, media_hash, variant, focus)
@@ -376,6 +374,8 @@ async def export_zip(request: web.Request) -> web.Response:
     await require(request, "viewer")
     cases = list(request.app[SERVICES].show.state.cases.values())
     library = request.app[SERVICES].media.library
+    # Pictures another node took in are copied here first (a no-op with one node).
+    await request.app[SERVICES].media.local_all([h for case in cases for h in case.media()])
 
     def build() -> bytes:
         with temp_dir() as tmp:
@@ -415,11 +415,11 @@ async def store_import(app: web.Application, result: ImportResult, who: str) -> 
     records = [media_record(item, item.path.name, who, now) for item in result.media]
 
     def persist(s: Any) -> None:
-        for record in records:
-            s.add_media(record)
         for case in result.cases:
             s.upsert_case(case)
 
+    for record in records:  # each file's bytes before its record, where nodes share them
+        await app[SERVICES].media.record(app[SERVICES].store, record)
     await app[SERVICES].store.call(persist)
     show = app[SERVICES].show
     for case in result.cases:
