@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 #: a looser cap of its own (``projector.server.thumbnail_cap``), so an honest display never meets it.
 MAX_BYTES_PER_SECOND = 48_000
 BURST_BYTES = 96_000
-JPEG_QUALITY = 70
+JPEG_QUALITY = 60
 #: The preview cue's picture is drawn offscreen (a whole extra scene draw): when it changes, and
 #: this often while a panel watches, for live values in it.
 PREVIEW_EVERY = 5.0
