@@ -99,7 +99,7 @@ def stream(scene: str, size: tuple[int, int], seconds: float, busy: bool) -> tup
         else:
             director.update(load.next() if busy else state, 1 / FPS)
             director.draw(surface)
-        if schedule.program_due(clock.now):
+        if schedule.program_due(clock.now) is not None:
             sender.offer(Picture(sample(surface, THUMBNAIL_WIDTH), THUMBNAIL_WIDTH))
     assets.close()
     n = len(sent)

@@ -542,13 +542,11 @@ class DisplayApp:
         if preview is not self._preview_key:
             self._preview_key = preview
             schedule.preview_changed()
-        if schedule.program_due(now):
-            picture = self._program_picture(surface, schedule.output)
+        shot = schedule.program_due(now)
+        if shot is not None:
+            picture = self._program_picture(surface, shot.output)
             if picture is not None:
-                force = not schedule.streaming
-                worker.put(
-                    Picture(sample(picture, schedule.width), schedule.width, schedule.output, force=force)
-                )
+                worker.put(Picture(sample(picture, shot.width), shot.width, shot.output, force=shot.force))
         # The preview is a whole extra scene draw: only on a frame that left half its budget spare.
         if preview is not None and work_ms < 500 / max(1, self.opts.fps) and schedule.preview_due(now):
             target = self._preview_target(surface)

@@ -49,16 +49,26 @@ JPEG_QUALITY = 60
 PREVIEW_EVERY = 5.0
 
 
+@dataclass(frozen=True, slots=True)
+class Shot:
+    """A picture to take this frame: how wide, of which output, and whether it goes even unchanged."""
+
+    width: int
+    output: str | None
+    force: bool
+
+
 @dataclass(slots=True)
 class ThumbnailSchedule:
     """When the render thread takes a picture. Pure: every time is passed in."""
 
-    #: Seconds between stream pictures (None: no stream).
+    #: Seconds between stream pictures (None: no stream), and the stream's width and output.
     every: float | None = None
     width: int = 320
     output: str | None = None
-    #: A one-off request waits for the next frame.
-    once: bool = False
+    #: A one-off request (width, output) waits for the next frame; it never changes the stream
+    #: (the Map view asks for one output's picture while the panel's stream goes on).
+    once: tuple[int, str | None] | None = None
     #: Something an operator cares about changed: the next frame's picture goes at once.
     urgent: bool = False
     next_at: float = 0.0
@@ -71,12 +81,12 @@ class ThumbnailSchedule:
 
     def request(self, width: int, output: str | None, every: float | None) -> None:
         """The server's ``ThumbnailRequest``: one picture (``every`` None), a stream, or stop (0)."""
-        self.width, self.output = width, output
         if every is None:
-            self.once = True
+            self.once = (width, output)
         elif every <= 0:
             self.stop()
         else:
+            self.width, self.output = width, output
             self.every, self.urgent, self.preview_stale = every, True, True
 
     def stop(self) -> None:
@@ -92,14 +102,15 @@ class ThumbnailSchedule:
         if self.streaming:
             self.preview_stale = True
 
-    def program_due(self, now: float) -> bool:
-        """Whether this frame's picture goes (and it counts as taken)."""
-        due = self.once or self.urgent or (self.every is not None and now >= self.next_at)
-        if due:
-            self.once = self.urgent = False
-            if self.every is not None:
-                self.next_at = now + self.every
-        return due
+    def program_due(self, now: float) -> Shot | None:
+        """The picture this frame takes, if any (it counts as taken); a one-off goes first."""
+        if self.once is not None:
+            (width, output), self.once = self.once, None
+            return Shot(width, output, True)
+        if self.every is not None and (self.urgent or now >= self.next_at):
+            self.urgent, self.next_at = False, now + self.every
+            return Shot(self.width, self.output, False)
+        return None
 
     def preview_due(self, now: float) -> bool:
         due = self.streaming and (self.preview_stale or now >= self.preview_at)

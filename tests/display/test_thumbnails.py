@@ -21,6 +21,7 @@ from projector.display.thumbnails import (
     PREVIEW_EVERY,
     Picture,
     PictureSender,
+    Shot,
     ThumbnailSchedule,
     encode,
     sample,
@@ -46,9 +47,9 @@ def picture(colour: tuple[int, int, int], size: tuple[int, int] = (1920, 1080), 
 
 def test_a_stream_sends_at_its_cadence_and_at_once_after_a_change() -> None:
     schedule, now = ThumbnailSchedule(), 0.0
-    assert not schedule.program_due(now)  # nobody asked
+    assert schedule.program_due(now) is None  # nobody asked
     schedule.request(320, None, 0.5)
-    assert schedule.program_due(now)  # a new stream starts with a picture
+    assert schedule.program_due(now) == Shot(320, None, False)  # a new stream starts with a picture
     taken = [k / 16 for k in range(1, 40) if schedule.program_due(k / 16)]  # frames at 16 fps
     assert taken == [0.5, 1.0, 1.5, 2.0]
     schedule.changed()  # a blackout between two beats goes on the next frame
@@ -56,9 +57,19 @@ def test_a_stream_sends_at_its_cadence_and_at_once_after_a_change() -> None:
     schedule.request(320, None, 0)  # the last panel went
     schedule.changed()
     assert not any(schedule.program_due(t) for t in (2.0, 5.0, 60.0))
-    schedule.request(64, "left", None)  # a one-off, as older servers and the mapping ask
-    assert schedule.program_due(61.0) and (schedule.width, schedule.output) == (64, "left")
-    assert not schedule.program_due(70.0)
+    schedule.request(64, "left", None)  # a one-off, as older servers and the Map view ask
+    assert schedule.program_due(61.0) == Shot(64, "left", True)  # sent even if unchanged
+    assert schedule.program_due(70.0) is None
+
+
+def test_a_one_off_picture_of_an_output_leaves_the_stream_as_it_was() -> None:
+    schedule = ThumbnailSchedule()
+    schedule.request(320, None, 0.5)
+    assert schedule.program_due(0.0) == Shot(320, None, False)
+    schedule.request(160, "left", None)  # the Map view, while the panel's stream goes on
+    assert schedule.program_due(0.5) == Shot(160, "left", True)
+    assert schedule.program_due(0.52) == Shot(320, None, False)  # the beat it took comes next
+    assert schedule.program_due(1.0) is None and schedule.program_due(1.02) == Shot(320, None, False)
 
 
 def test_the_preview_picture_goes_when_it_changes_and_every_few_seconds_while_watched() -> None:
