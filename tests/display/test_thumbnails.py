@@ -13,7 +13,7 @@ from PIL import Image
 from websockets.asyncio.server import ServerConnection
 
 from projector.core.byte_budget import ByteBudget
-from projector.core.protocol import Snapshot, Thumbnail, ThumbnailRequest
+from projector.core.protocol import PatternFrame, Snapshot, Thumbnail, ThumbnailRequest
 from projector.core.wire import encode as wire_encode
 from projector.display.frame_info import FrameInfo
 from projector.display.run import run_display
@@ -168,3 +168,36 @@ def _brightest(thumb: Thumbnail) -> int:
     high = extrema[1] if isinstance(extrema, tuple) else extrema
     assert isinstance(high, int | float)
     return int(high)
+
+
+def test_a_test_pattern_reaches_the_server_at_once() -> None:
+    patterned_at: list[float] = []
+    pictures_at: list[tuple[float, int]] = []
+
+    async def script(ws: ServerConnection, n: int) -> None:
+        await ws.send(wire_encode(Snapshot(sample_state(1234, rev=3), time.time())))
+        await ws.send(wire_encode(ThumbnailRequest(160, every=30.0)))
+        while not pictures_at:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+        patterned_at.append(time.monotonic())
+        await ws.send(wire_encode(PatternFrame("main", "grid")))
+        await ws.wait_closed()
+
+    server = FakeServer(script).start()
+    deadline = time.monotonic() + 20
+
+    def on_frame(info: FrameInfo) -> bool:
+        count = sum(1 for f in server.received if isinstance(f, Thumbnail))
+        if count > len(pictures_at):
+            pictures_at.append((time.monotonic(), count))
+        return len(pictures_at) >= 2 or time.monotonic() > deadline
+
+    try:
+        run_display(live_options(server.url, on_frame))
+    finally:
+        server.stop()
+    assert len(pictures_at) >= 2 and patterned_at, "no picture after the pattern"
+    assert pictures_at[1][0] - patterned_at[0] < 1.0  # not at the stream's 30 s beat
+    first, second = [f for f in server.received if isinstance(f, Thumbnail)][:2]
+    assert first.data != second.data and second.output is None
