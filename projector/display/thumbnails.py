@@ -206,7 +206,6 @@ class ThumbnailWorker:
         self._pending: dict[bool, Picture] = {}
         self._wake = threading.Condition()
         self._stopped = False
-        self._busy = False
         self._thread = threading.Thread(target=self._run, name="thumbnails", daemon=True)
         self._thread.start()
 
@@ -221,21 +220,13 @@ class ThumbnailWorker:
             self._pending.clear()
             self.sender.forget()
 
-    def idle(self, timeout: float = 5.0) -> bool:
-        """Wait until nothing is pending (tests and benchmarks); False on timeout."""
-        with self._wake:
-            return self._wake.wait_for(lambda: not self._pending and not self._busy, timeout)
-
     def _run(self) -> None:
         while True:
             with self._wake:
-                self._busy = False
-                self._wake.notify_all()
                 self._wake.wait_for(lambda: self._pending or self._stopped)
                 if self._stopped:
                     return
                 _, picture = self._pending.popitem()
-                self._busy = True
             try:
                 self.sender.offer(picture)
             except Exception:
