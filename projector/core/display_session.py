@@ -119,6 +119,8 @@ class ThumbnailReceived:
 
     jpeg: bytes
     at: float
+    #: The preview cue as the display entered it offscreen, not what it shows.
+    preview: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +294,7 @@ class DisplaySession:
             case Resync():
                 return [ResyncWanted()]
             case Thumbnail(output=None):
-                return [ThumbnailReceived(_jpeg(frame.data), now)]
+                return [ThumbnailReceived(_jpeg(frame.data), now, frame.preview)]
             case Thumbnail() | MappingFrame():
                 return [ForMappings(frame)]
             case Hello():

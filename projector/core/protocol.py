@@ -156,6 +156,10 @@ class ThumbnailRequest:
     width: int
     #: Which output's picture, as the projector gets it (None: the display's first output).
     output: str | None = None
+    #: While operators watch (capability ``thumbnail_stream``): a picture at most every
+    #: ``every`` seconds, and at once after a cue, a blackout or a pattern, until a request
+    #: with ``every`` 0 stops it. None: one picture now (what older servers ask).
+    every: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +170,13 @@ class Thumbnail:
     data: str
     #: The output it shows when the request named one.
     output: str | None = None
+    #: The preview cue as this display has already entered it (offscreen), not what it shows.
+    preview: bool = False
 
 
 MAX_THUMBNAIL_WIDTH = 640
+#: The slowest stream a server may ask for (seconds between pictures).
+MAX_THUMBNAIL_EVERY = 60.0
 MAX_THUMBNAIL_CHARS = 400_000
 
 
@@ -414,14 +422,18 @@ def to_wire(frame: Frame) -> dict[str, Any]:
             body = {"type": "ping", "id": frame.id, "client_time": frame.client_time}
         case Resync():
             body = {"type": "resync", "rev": frame.rev}
-        case ThumbnailRequest(width, output):
+        case ThumbnailRequest(width, output, every):
             body = {"type": "thumbnail_request", "width": width}
             if output is not None:
                 body["output"] = output
-        case Thumbnail(fmt, data, output):
+            if every is not None:
+                body["every"] = every
+        case Thumbnail(fmt, data, output, preview):
             body = {"type": "thumbnail", "format": fmt, "data": data}
             if output is not None:
                 body["output"] = output
+            if preview:
+                body["preview"] = True
         case MappingFrame(output, mapping):
             body = {
                 "type": "mapping",
@@ -1007,12 +1019,18 @@ def from_wire(obj: object) -> Frame:
             width = f.integer("width", minimum=16)
             if width > MAX_THUMBNAIL_WIDTH:
                 raise ProtocolError("bad_field", f"thumbnail_request.width: at most {MAX_THUMBNAIL_WIDTH}")
-            return ThumbnailRequest(width, _opt_output(f))
+            every = f.opt_float("every")
+            if every is not None and not 0 <= every <= MAX_THUMBNAIL_EVERY:
+                raise ProtocolError(
+                    "bad_field", f"thumbnail_request.every: 0 to {MAX_THUMBNAIL_EVERY:.0f} seconds"
+                )
+            return ThumbnailRequest(width, _opt_output(f), every)
         case "thumbnail":
             fmt = f.text("format", max_length=10)
             if fmt != "jpeg":
                 raise ProtocolError("bad_field", "thumbnail.format: only 'jpeg' is accepted")
-            return Thumbnail(fmt, f.text("data", max_length=MAX_THUMBNAIL_CHARS), _opt_output(f))
+            data = f.text("data", max_length=MAX_THUMBNAIL_CHARS)
+            return Thumbnail(fmt, data, _opt_output(f), f.opt_bool("preview"))
         case "mapping":
             return MappingFrame(_output_from(f, "output"), _mapping_from(f))
         case "pattern":

@@ -12,9 +12,7 @@ SIGINT. While offline the last state stays up with a small mark in a corner.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import io
 import logging
 import os
 import queue
@@ -41,7 +39,6 @@ from projector.core.protocol import (
     Resync,
     Snapshot,
     Status,
-    Thumbnail,
     ThumbnailRequest,
     You,
 )
@@ -60,12 +57,13 @@ from projector.display.output.outputs import OutputSet, open_outputs
 from projector.display.pacing import FramePacer
 from projector.display.stats import FrameStats
 from projector.display.text.fonts import system_fonts
+from projector.display.thumbnails import Picture, PictureSender, ThumbnailSchedule, ThumbnailWorker, sample
 from projector.display.video import start_video
 
 log = logging.getLogger(__name__)
 
 HEADLESS_DT = 1 / 60
-CAPABILITIES = ("status", "resync", "ping", "thumbnail", "mapping")
+CAPABILITIES = ("status", "resync", "ping", "thumbnail", "mapping", "thumbnail_stream")
 OFFLINE_GRACE = 2.0  # seconds offline before the mark shows: a quick reconnect shows nothing
 RESYNC_RETRY = 3.0
 MAX_CONSECUTIVE_FAILURES = 300
@@ -82,8 +80,14 @@ class DisplayApp:
         self._stop = threading.Event()
         self._resync_at = -1e9
         self._refused_at = -1e9
-        #: Width of the thumbnail the server asked for, sent after the next frame.
-        self._thumbnail_width: int | None = None
+        #: Pictures for the operator panel (``thumbnails``): when to take one, and the thread
+        #: that encodes and sends them (started with the link).
+        self.thumbnails = ThumbnailSchedule()
+        self._thumbnail_worker: ThumbnailWorker | None = None
+        #: What the last picture showed, in the terms an operator cares about (scene, fade, blackout).
+        self._on_air_key: tuple[object, ...] | None = None
+        self._preview_key: object = None
+        self._preview_surface: pygame.Surface | None = None
         self.frames_drawn = 0
         #: Pictures and the saved show (issue 7): None without a cache folder.
         self.media_cache: MediaCache | None = None
@@ -98,7 +102,6 @@ class DisplayApp:
         self.pacer = FramePacer(opts.fps)
         #: Projection mapping (issue 6): the outputs, their stages and the calibration keys.
         self.outputs: OutputSet | None = None
-        self._thumbnail_output: str | None = None
 
     def request_stop(self) -> None:
         """Ask the loop to end after the current frame (thread- and signal-safe)."""
@@ -187,12 +190,15 @@ class DisplayApp:
                 urls = [websocket_url(s) for s in (opts.servers or (opts.server,))]
                 self.link = Link(urls, hello, self.inbox, backoff_base=base, backoff_cap=cap)
                 self.link.start()
+                self._thumbnail_worker = ThumbnailWorker(PictureSender(self.link.send, time.monotonic))
             if opts.out is not None:
                 Path(opts.out).mkdir(parents=True, exist_ok=True)
             mark = self._offline_mark(assets.unit) if opts.offline_mark else None
             self._wait_for_snapshot(assets)
             return self._loop(window, surface, assets, director, mark)
         finally:
+            if self._thumbnail_worker is not None:
+                self._thumbnail_worker.close()
             if self.link is not None:
                 self.link.close()
             if assets is not None:
@@ -332,9 +338,7 @@ class DisplayApp:
                 continue
             now = time.monotonic()
             self.stats.record(work_ms, now)
-            if self._thumbnail_width is not None:
-                self._send_thumbnail(surface, self._thumbnail_width)
-                self._thumbnail_width = None
+            self._take_thumbnails(surface, director, now, work_ms)
             if self.link is not None and now >= next_status:
                 next_status = now + opts.status_interval
                 self._send_status(assets, director)
@@ -419,6 +423,8 @@ class DisplayApp:
             link.reason = link.reason if refused else item.reason  # "bad token" beats "closed"
             link.since = time.monotonic()
             link.ever_connected = link.ever_connected or item.connected
+            if not item.connected:
+                self.thumbnails.stop()  # a new connection asks afresh if a panel watches
         elif isinstance(item, Snapshot):
             offset = self.replica.server_offset
             self.replica.load(item, now)
@@ -446,8 +452,9 @@ class DisplayApp:
                 log.info("reload: entering the scenes afresh and reconnecting")
                 self._reload = True
         elif isinstance(item, ThumbnailRequest):
-            self._thumbnail_width = item.width
-            self._thumbnail_output = item.output
+            self.thumbnails.request(item.width, item.output, item.every)
+            if item.every and self._thumbnail_worker is not None:
+                self._thumbnail_worker.forget()  # a new stream starts with a picture, changed or not
         elif isinstance(item, MappingFrame | PatternFrame):
             self._output_frame(item)
         elif isinstance(item, ErrorFrame):
@@ -511,27 +518,54 @@ class DisplayApp:
         log.info("missed events after rev %d; asking for a snapshot", state.rev)
         self.link.send(Resync(state.rev))
 
-    def _send_thumbnail(self, surface: pygame.Surface, width: int) -> None:
-        """What the screen shows now, small, for the operator panel (a few ms, every few seconds)."""
-        if self.link is None:
+    # --- pictures for the operator panel ------------------------------------------------------
+
+    def _take_thumbnails(
+        self, surface: pygame.Surface, director: Director, now: float, work_ms: float
+    ) -> None:
+        """Sample this frame (and the preview cue) for the panel when due; the worker does the rest."""
+        worker, schedule = self._thumbnail_worker, self.thumbnails
+        if worker is None:
             return
-        output = self._thumbnail_output
-        if self.outputs is not None:
-            # What the projector gets, warped: the picture an operator calibrates over.
-            picture = self.outputs.picture(output)
-            if picture is None:
-                log.warning("thumbnail of unknown output %r not sent", output)
-                return
-            surface = picture
-        w, h = surface.get_size()
-        small = pygame.transform.smoothscale(surface, (width, max(1, round(h * width / w))))
-        buffer = io.BytesIO()
-        try:
-            pygame.image.save(small, buffer, "thumbnail.jpg")
-        except (pygame.error, ValueError) as exc:
-            log.warning("could not encode a thumbnail: %s", exc)
-            return
-        self.link.send(Thumbnail("jpeg", base64.b64encode(buffer.getvalue()).decode("ascii"), output))
+        state = self.replica.state
+        blackout = state.blackout if state is not None else False
+        # A new scene on air (a cue, a blackout, the rotation) or a fade's start and end.
+        key = (
+            director.scene,
+            director.transitioning,
+            blackout,
+        )  # the scene by identity: scenes keep object equality
+        if key != self._on_air_key:
+            self._on_air_key = key
+            schedule.changed()
+        preview = director.preview_scene
+        if preview is not self._preview_key:
+            self._preview_key = preview
+            schedule.preview_changed()
+        shot = schedule.program_due(now)
+        if shot is not None:
+            picture = self._program_picture(surface, shot.output)
+            if picture is not None:
+                worker.put(Picture(sample(picture, shot.width), shot.width, shot.output, force=shot.force))
+        # The preview is a whole extra scene draw: only on a frame that left half its budget spare.
+        if preview is not None and work_ms < 500 / max(1, self.opts.fps) and schedule.preview_due(now):
+            target = self._preview_target(surface)
+            if director.draw_preview(target):
+                worker.put(Picture(sample(target, schedule.width), schedule.width, preview=True))
+
+    def _program_picture(self, surface: pygame.Surface, output: str | None) -> pygame.Surface | None:
+        """What the screen shows now; with outputs, what the projector gets, warped (what an operator calibrates over)."""
+        if self.outputs is None:
+            return surface
+        picture = self.outputs.picture(output)
+        if picture is None:
+            log.warning("thumbnail of unknown output %r not sent", output)
+        return picture
+
+    def _preview_target(self, like: pygame.Surface) -> pygame.Surface:
+        if self._preview_surface is None or self._preview_surface.get_size() != like.get_size():
+            self._preview_surface = like.copy()
+        return self._preview_surface
 
     # --- projection mapping (issue 6) ----------------------------------------------------------
 
@@ -543,6 +577,7 @@ class DisplayApp:
             self.outputs.set_mapping(item.output, item.mapping)
         else:
             self.outputs.set_pattern(item.output, item.pattern)
+            self.thumbnails.changed()  # the panel shows the pattern at once
 
     def _send_calibrations(self) -> None:
         """Keyboard calibrations go to the server once it can hear them (kept until then)."""

@@ -133,6 +133,8 @@ class Director:
         self.server_now: float | None = None
         self.latency = 0.0
         self._preview_key: tuple[object, ...] | None = None
+        #: The preview cue as entered ahead (it is ``_ready`` until GO takes it or something replaces it).
+        self._preview_live: _Live | None = None
         #: "identify": the ident card over everything for a few seconds.
         self._ident: _Live | None = None
         self._ident_left = 0.0
@@ -156,6 +158,28 @@ class Director:
     @property
     def transitioning(self) -> bool:
         return self._incoming is not None
+
+    @property
+    def preview_scene(self) -> Scene | None:
+        """The preview cue's scene as entered ahead of GO (None: none entered, or GO took it)."""
+        ready = self._ready
+        return ready.scene if ready is not None and ready is self._preview_live else None
+
+    def draw_preview(self, target: pygame.Surface) -> bool:
+        """Draw the entered preview cue on ``target`` (offscreen), as GO will first show it.
+
+        False (``target`` untouched or half drawn) when there is none or it fails to draw;
+        a failure is the scene's to report when it goes on air, not the panel picture's.
+        """
+        scene = self.preview_scene
+        if scene is None:
+            return False
+        try:
+            scene.draw(target)
+        except Exception as exc:
+            log.warning("the preview cue's picture could not be drawn: %s", exc)
+            return False
+        return True
 
     def take_error(self) -> str | None:
         """The latest scene error since the last call (for the Status frame), then forget them."""
@@ -289,7 +313,7 @@ class Director:
             ):
                 step = self._checked_step(upcoming.scene, upcoming.params)
                 if not step.same_as(self._current.step):
-                    self._ready = self._enter(step)
+                    self._ready = self._preview_live = self._enter(step)
                     self._prefetch(step)
         return self._on_cue
 

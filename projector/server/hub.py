@@ -36,8 +36,10 @@ from dataclasses import dataclass, field
 from aiohttp import WSMsgType, web
 
 from projector.core import wire
+from projector.core.byte_budget import ByteBudget
 from projector.core.protocol import EventFrame, Status
 from projector.core.state import Event, TotalsChanged
+from projector.server.thumbnail_cap import thumbnail_budget
 from projector.server.web.metrics import Metrics
 
 log = logging.getLogger("projector.server.hub")
@@ -103,6 +105,11 @@ class DisplayRecord:
     status: Status | None = None
     thumbnail: bytes | None = None
     thumbnail_at: float | None = None
+    #: The preview cue as the display entered it ahead of GO, and which cue the show
+    #: previewed when it came (the panel shows it only while that cue is still the preview).
+    preview_thumbnail: bytes | None = None
+    preview_thumbnail_at: float | None = None
+    preview_for: int | None = None
     #: Fleet (issue 8): the name the display says in hello (``name`` is what operators
     #: call it), when it last reported a status, since when it runs under its frame
     #: rate, and its last error with the time it came (kept after later good reports).
@@ -140,6 +147,9 @@ class DisplayConnection:
     record: DisplayRecord | None = None
     #: The name in the display's hello (``name`` may be an operator's rename of it).
     hello_name: str = ""
+    #: Its pictures for the panel are held to this (``thumbnail_cap``); what goes over is dropped.
+    thumbnail_budget: ByteBudget = field(default_factory=thumbnail_budget)
+    thumbnails_dropped: int = 0
 
 
 class Hub:

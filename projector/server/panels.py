@@ -1,4 +1,11 @@
-"""The connected operator panels: one push of the whole state on every change, thumbnails on a timer."""
+"""The connected operator panels: one push of the whole state on every change, and pictures while they watch.
+
+Thumbnails: the honest signal that someone watches is a connected panel. While
+at least one is, every display that can stream (capability ``thumbnail_stream``)
+is asked for pictures every ``STREAM_EVERY`` seconds and at once after a cue, a
+blackout or a pattern; when the last panel goes, the stream is stopped. Older
+displays are asked for one picture every ``THUMBNAIL_INTERVAL`` seconds, as before.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from projector.server.hub import DisplayConnection, Hub
 from projector.server.media_service import MediaService
 from projector.server.moderation import ModerationQueue
 from projector.server.show import Show
+from projector.server.thumbnail_cap import STREAM_EVERY
 from projector.server.views import displays_json, show_json, totals_json
 
 log = logging.getLogger("projector.panel")
@@ -28,6 +36,8 @@ PUSH_INTERVAL = 0.1
 REFRESH_INTERVAL = 2.0
 THUMBNAIL_INTERVAL = 5.0
 THUMBNAIL_WIDTH = 320
+#: The capability of a display that streams pictures while asked (``ThumbnailRequest.every``).
+STREAMS = "thumbnail_stream"
 #: A panel that takes longer than this to take one push, or lets this much pile up unread in
 #: its socket, is dropped (its browser reconnects and polls meanwhile); the others never wait for it.
 SEND_TIMEOUT = 10.0
@@ -100,12 +110,22 @@ class PanelHub:
         client = self.panels[ws] = PanelClient(ws, transport)
         client.task = asyncio.get_running_loop().create_task(client.run(self._dropped), name="panel-sender")
         client.offer(self.message())
+        if len(self.panels) == 1:
+            self._stream(STREAM_EVERY)  # the first panel: pictures start
         return client
 
     def leave(self, client: PanelClient) -> None:
-        self.panels.pop(client.ws, None)
+        if self.panels.pop(client.ws, None) is not None and not self.panels:
+            self._stream(0.0)  # nobody watches: the displays stop sending pictures
         if client.task is not None and client.task is not asyncio.current_task():
             client.task.cancel()
+
+    def _stream(self, every: float) -> None:
+        """Start (``every`` seconds) or stop (0) the stream of pictures on every display that can stream."""
+        request = wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH, every=every))
+        for conn in list(self.hub.clients):
+            if STREAMS in conn.capabilities:
+                self.hub.send(conn, request)
 
     def _dropped(self, client: PanelClient, why: str) -> None:
         if why:
@@ -119,7 +139,9 @@ class PanelHub:
 
     def display_connected(self, conn: DisplayConnection) -> None:
         """A display that connects while operators watch shows its picture at once."""
-        if self.panels and "thumbnail" in conn.capabilities:
+        if self.panels and STREAMS in conn.capabilities:
+            self.hub.send(conn, wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH, every=STREAM_EVERY)))
+        elif self.panels and "thumbnail" in conn.capabilities:
             self.hub.send(conn, wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH)))
         self.dirty.set()
 
@@ -163,7 +185,8 @@ class PanelHub:
                 hub = self.hub
                 request = wire.encode(ThumbnailRequest(THUMBNAIL_WIDTH))
                 for conn in list(hub.clients):
-                    if "thumbnail" in conn.capabilities:
+                    # A display that streams sends its own pictures; this is for older ones.
+                    if "thumbnail" in conn.capabilities and STREAMS not in conn.capabilities:
                         hub.send(conn, request)
             await asyncio.sleep(PUSH_INTERVAL)
 

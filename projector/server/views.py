@@ -48,6 +48,8 @@ def display_json(record: DisplayRecord) -> dict[str, Any]:
         "rev": status.rev if status else None,
         "error": status.error if status else None,
         "thumbnail_at": rfc3339(record.thumbnail_at),
+        "preview_thumbnail_at": rfc3339(record.preview_thumbnail_at),
+        "preview_for": record.preview_for,
         # Pictures its show needs: in its cache / still to fetch (None: it does not say).
         "media_ready": status.media_ready if status else None,
         "media_missing": status.media_missing if status else None,

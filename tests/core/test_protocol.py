@@ -12,6 +12,8 @@ from projector.core.protocol import (
     Resync,
     Snapshot,
     Status,
+    Thumbnail,
+    ThumbnailRequest,
     event_frame,
     from_wire,
     to_wire,
@@ -152,3 +154,42 @@ def test_a_bad_brand_or_layout_on_the_wire_is_refused_naming_it(extra, where):
     with pytest.raises(ProtocolError) as info:
         wire.decode(_campaign_frame(**extra))
     assert info.value.code == "bad_field" and where in info.value.message
+
+
+def test_thumbnail_streams_and_preview_pictures_round_trip_and_older_frames_still_read():
+    for frame in (
+        ThumbnailRequest(320, every=0.4),
+        ThumbnailRequest(320, every=0.0),
+        ThumbnailRequest(160, "left"),
+        Thumbnail("jpeg", "AAAA", preview=True),
+        Thumbnail("jpeg", "AAAA"),
+    ):
+        assert from_wire(to_wire(frame)) == frame
+    assert "every" not in to_wire(ThumbnailRequest(320)) and "preview" not in to_wire(Thumbnail("jpeg", "A"))
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"type": "thumbnail_request", "width": 320, "every": -1},
+            "thumbnail_request.every: 0 to 60 seconds",
+        ),
+        (
+            {"type": "thumbnail_request", "width": 320, "every": 3600},
+            "thumbnail_request.every: 0 to 60 seconds",
+        ),
+        (
+            {"type": "thumbnail_request", "width": 320, "every": "fast"},
+            "thumbnail_request.every: expected a number",
+        ),
+        (
+            {"type": "thumbnail", "format": "jpeg", "data": "AAAA", "preview": 1},
+            "thumbnail.preview: expected true or false",
+        ),
+    ],
+)
+def test_a_bad_stream_request_or_preview_flag_is_refused_naming_the_field(body, message):
+    with pytest.raises(ProtocolError) as info:
+        from_wire({"v": 1, **body})
+    assert info.value.code == "bad_field" and info.value.message == message

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pygame
+
 from projector.core.cues import parse_show
 from projector.core.state import Back, Go, LoadShow, Panic, SetBlackout, ShowState, reduce
 from tests.display.screens import lit_pixels, sample_state
@@ -179,3 +181,25 @@ def test_go_wins_over_a_scene_that_holds():
         assert colour(frame(d, state)) == (255, 0, 0)
     finally:
         del TEST_SCENES["celebrating"]
+
+
+def test_the_preview_cue_is_drawn_offscreen_as_entered_for_the_panel_and_go_takes_it_away():
+    state = loaded(
+        [
+            {"id": "1", "scene": "red", "transition": "cut"},
+            {"id": "2", "scene": "blue", "transition": "cut"},
+        ]
+    )
+    d = director(rotation=60)
+    target = pygame.Surface(SIZE)
+    assert d.preview_scene is None and not d.draw_preview(target)  # no show on air: no preview
+    state = step(state, Go())
+    on_air = frame(d, state)
+    assert d.draw_preview(target) and colour(target) == (0, 0, 255)  # the next cue, ready
+    assert colour(on_air) == (255, 0, 0)  # drawing it offscreen left the program alone
+    state = step(state, Go(), now=101.0)
+    frame(d, state)
+    assert d.preview_scene is None  # GO took it; cue 2 is the last one
+    state = step(state, SetBlackout(True))
+    frame(d, state)
+    assert d.preview_scene is None  # in a blackout nothing is entered ahead

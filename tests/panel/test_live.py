@@ -39,7 +39,8 @@ def test_case_display_and_cue_names_with_html_render_as_text(server: Panel, page
         expect(page.locator("#ed-cues .ed-label")).to_have_value(XSS.replace("=1", "=3"))
         page.wait_for_timeout(300)
         assert page.evaluate("window.__xss") is None
-        assert page.locator("#app img:not(.thumb-img):not(#ly-preview)").count() == 0
+        # The panel's own pictures only: display thumbnails, PROGRAM/PREVIEW, the layout preview.
+        assert page.locator("#app img:not(.thumb-img):not(.onair-img):not(.ly-preview)").count() == 0
 
 
 def test_manual_tally_counts_and_the_total_goes_up(server: Panel, page: Page) -> None:

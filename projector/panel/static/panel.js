@@ -12,6 +12,7 @@ import { applyDisplays, refreshThumbnails, renderDisplays } from "./displays.js"
 import { $, $$, fmtClock, fmtNum, fromTemplate, h, setClass, setText, transitionName } from "./dom.js";
 import * as editor from "./editor.js";
 import * as moderation from "./moderation.js";
+import { applyOnAir } from "./onair.js";
 import * as cases from "./cases.js";
 import {
   browserLanguage,
@@ -357,6 +358,7 @@ function applyState(msg, source) {
   if (msg.moderation) moderation.applyModeration(msg.moderation);
   cases.applyState(msg);
   renderShow();
+  applyOnAir(msg);
 }
 
 function cues() {

@@ -49,6 +49,18 @@ def panel_paths() -> dict[str, Any]:
                 errors=errors(401, 403, 404, special={404: "No such display, or no thumbnail from it yet"}),
             )
         },
+        "/api/v1/displays/{name}/preview.jpg": {
+            "get": endpoint(
+                "The preview cue as the display entered it ahead of GO, drawn offscreen by the display "
+                "(sent while a panel watches; the display's `preview_for` says which cue it was for)",
+                "viewer",
+                content="image/jpeg",
+                ok={"type": "string", "contentMediaType": "image/jpeg"},
+                errors=errors(
+                    401, 403, 404, special={404: "No such display, or no preview picture from it yet"}
+                ),
+            )
+        },
         "/api/v1/actions/per_hour": {
             "get": endpoint(
                 "Actions per hour and channel, oldest hour first, for the panel's chart",

@@ -67,10 +67,25 @@ def _on_status(conn: DisplayConnection, fleet: Fleet, status: Status, at: float)
         log.warning("display %r reports: %s", conn.name, status.error)
 
 
-def _on_thumbnail(conn: DisplayConnection, jpeg: bytes, at: float) -> None:
-    if conn.record is not None:
-        conn.record.thumbnail, conn.record.thumbnail_at = jpeg, at
-        conn.record.last_seen = at
+def _on_thumbnail(conn: DisplayConnection, show: Show, received: ThumbnailReceived) -> bool:
+    """Keep a display's picture for the panel; False when it went over the display's cap (dropped)."""
+    jpeg, at = received.jpeg, received.at
+    if not conn.thumbnail_budget.take(len(jpeg), time.monotonic()):
+        conn.thumbnails_dropped += 1
+        if conn.thumbnails_dropped in (1, 100, 10_000):
+            log.warning(
+                "display %r sends pictures over its cap; %d dropped", conn.name, conn.thumbnails_dropped
+            )
+        return False
+    record = conn.record
+    if record is not None:
+        record.last_seen = at
+        if received.preview:
+            record.preview_thumbnail, record.preview_thumbnail_at = jpeg, at
+            record.preview_for = show.state.preview
+        else:
+            record.thumbnail, record.thumbnail_at = jpeg, at
+    return True
 
 
 async def display_socket(request: web.Request) -> web.WebSocketResponse:
@@ -142,9 +157,9 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
                     case StatusReported(status, at):
                         _on_status(conn, fleet, status, at)
                         panels.dirty.set()  # operators see a new status at once
-                    case ThumbnailReceived(jpeg, at):
-                        _on_thumbnail(conn, jpeg, at)
-                        panels.dirty.set()
+                    case ThumbnailReceived() as received:
+                        if _on_thumbnail(conn, show, received):
+                            panels.dirty.set()
                     case ResyncWanted():
                         hub.resync(conn, _snapshot_for(fleet, show, conn))
                     case ForMappings(frame):

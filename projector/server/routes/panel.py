@@ -65,6 +65,17 @@ async def display_thumbnail(request: web.Request) -> web.Response:
     )
 
 
+async def display_preview_thumbnail(request: web.Request) -> web.Response:
+    """The preview cue as the display entered it ahead of GO (``preview_for`` says which cue)."""
+    await require(request, "viewer")
+    record = request.app[SERVICES].hub.records.get(request.match_info["name"])
+    if record is None or record.preview_thumbnail is None:
+        raise ApiError(404, "not_found", "no preview picture from that display yet")
+    return web.Response(
+        body=record.preview_thumbnail, content_type="image/jpeg", headers={"Cache-Control": "no-store"}
+    )
+
+
 async def actions_per_hour(request: web.Request) -> web.Response:
     await require(request, "viewer")
     try:
@@ -104,6 +115,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/panel/ws", panel_socket)
     r.add_get("/api/v1/displays", list_displays)
     r.add_get("/api/v1/displays/{name}/thumbnail.jpg", display_thumbnail)
+    r.add_get("/api/v1/displays/{name}/preview.jpg", display_preview_thumbnail)
     r.add_get("/api/v1/actions/per_hour", actions_per_hour)
     r.add_get("/panel", panel_redirect)
     r.add_get("/panel/", panel_index)

@@ -6,15 +6,18 @@ import asyncio
 import base64
 import io
 import json
+import random
 import time
 
 import aiohttp
 import pytest
 from PIL import Image
 
-from projector.server import panels
-from projector.server.panels import THUMBNAIL_WIDTH
+from projector.server import panels, thumbnail_cap
+from projector.server.panels import STREAMS, THUMBNAIL_WIDTH
 from projector.server.routes import panel as http_panel
+from projector.server.services import SERVICES
+from projector.server.thumbnail_cap import STREAM_EVERY
 from tests.conftest import RunningServer, recv_json
 
 SHOW = {
@@ -169,3 +172,86 @@ async def test_the_public_message_form_is_served_without_login(live: RunningServ
     for asset in ("/panel/submit.js", "/panel/submit.css"):
         async with live.session.get(live.base + asset) as r:
             assert r.status == 200, asset
+
+
+def noise_jpeg(seed: int, size: tuple[int, int] = (320, 180)) -> str:
+    """A picture that does not compress (about 20 KB): a few of these go over a display's cap."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, random.Random(seed).randbytes(size[0] * size[1] * 3)).save(
+        buffer, "JPEG", quality=90
+    )
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+async def test_pictures_over_a_displays_cap_are_dropped_not_queued(
+    live: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(thumbnail_cap, "MAX_BYTES_PER_SECOND", 10_000)
+    monkeypatch.setattr(thumbnail_cap, "BURST_BYTES", 50_000)
+    ws = await live.display("flood", capabilities=("thumbnail",))
+    assert (await recv_json(ws))["type"] == "snapshot"
+    pictures = [noise_jpeg(i) for i in range(20)]
+    sizes = [len(base64.b64decode(p)) for p in pictures]
+    started = time.monotonic()
+    for data in pictures:
+        await ws.send(json.dumps({"v": 1, "type": "thumbnail", "format": "jpeg", "data": data}))
+    hub = live.app[SERVICES].hub
+    (conn,) = [c for c in hub.clients if c.name == "flood"]
+    await ws.send(json.dumps({"v": 1, "type": "ping", "id": 1, "client_time": 0.0}))
+    while (await recv_json(ws))["type"] != "pong":  # answered after every picture before it
+        pass
+    elapsed = time.monotonic() - started
+    kept_bytes = sum(sizes[: len(pictures) - conn.thumbnails_dropped])
+    assert conn.thumbnails_dropped > 0
+    assert kept_bytes <= 50_000 + 10_000 * elapsed + max(sizes)
+    assert not conn.buffer  # nothing queued for it either
+    await ws.close()
+
+
+async def test_a_panel_starts_the_picture_stream_and_the_last_one_to_go_stops_it(live: RunningServer) -> None:
+    ws = await live.display("stream", capabilities=("thumbnail", STREAMS))
+    assert (await recv_json(ws))["type"] == "snapshot"
+
+    async def next_request() -> dict[str, object]:
+        while True:
+            frame = await recv_json(ws, timeout=3.0)
+            if frame["type"] == "thumbnail_request":
+                return frame
+
+    url = live.base + "/api/v1/panel/ws"
+    async with live.session.ws_connect(url, headers=auth(live)) as first:
+        await first.receive(timeout=5)
+        assert (await next_request())["every"] == STREAM_EVERY <= 0.5  # twice a second at least
+        async with live.session.ws_connect(url, headers=auth(live)) as second:
+            await second.receive(timeout=5)
+        with pytest.raises(TimeoutError):  # one panel still watches: no stop
+            await asyncio.wait_for(next_request(), 0.5)
+    assert (await next_request())["every"] == 0
+    await ws.close()
+
+
+async def test_the_preview_picture_is_kept_with_the_cue_it_was_for(live: RunningServer) -> None:
+    async with live.session.put(live.base + "/api/v1/show", json=SHOW, headers=auth(live)) as r:
+        assert r.status == 200
+    async with live.session.post(live.base + "/api/v1/cue/go", headers=auth(live)) as r:
+        assert r.status == 200
+    ws = await live.display("pv", capabilities=("thumbnail", STREAMS))
+    assert (await recv_json(ws))["type"] == "snapshot"
+    frame = {"v": 1, "type": "thumbnail", "format": "jpeg", "data": jpeg(), "preview": True}
+    await ws.send(json.dumps(frame))
+    for _ in range(100):
+        async with live.session.get(live.base + "/api/v1/displays", headers=auth(live)) as r:
+            (pv,) = (await r.json())["displays"]
+        if pv["preview_thumbnail_at"]:
+            break
+        await asyncio.sleep(0.02)
+    assert pv["preview_for"] == 1 and pv["thumbnail_at"] is None  # a preview is not the program
+    async with live.session.get(live.base + "/api/v1/displays/pv/preview.jpg", headers=auth(live)) as r:
+        assert r.status == 200 and r.content_type == "image/jpeg"
+    await ws.send(json.dumps({**frame, "preview": "yes"}))
+    assert (await recv_json(ws))["message"] == "thumbnail.preview: expected true or false"
+    async with live.session.get(live.base + "/api/v1/displays/nobody/preview.jpg", headers=auth(live)) as r:
+        assert r.status == 404
+    async with live.session.get(live.base + "/api/v1/displays/pv/preview.jpg") as r:
+        assert r.status == 401
+    await ws.close()
