@@ -22,6 +22,7 @@ from projector.server.mappings import Mappings
 from projector.server.media_service import MediaService
 from projector.server.message_preview import PreviewRenderer
 from projector.server.moderation import Intake, ModerationQueue
+from projector.server.node_clock import NodeClock
 from projector.server.osc import OscServer
 from projector.server.panels import PanelHub
 from projector.server.passwords import PasswordHasher
@@ -65,6 +66,8 @@ class Services:
     panels: PanelHub
     scheduler: Scheduler
     osc: OscServer
+    #: The time this node tells displays and stamps on decisions (the database's, when shared).
+    clock: NodeClock
     #: Signs and checks the public form's sender cookies.
     senders: SenderSigner
     #: This node's share of the show with the other nodes on the database (PostgreSQL only).
@@ -85,8 +88,9 @@ def build_services(config: Config) -> Services:
         max_unknown=config.max_unknown_displays,
     )
     store = StoreWriter(config.db_path, database=config.database)
-    show = Show(ShowState(), hub)
-    control = ShowControl(show, store)
+    clock = NodeClock()
+    show = Show(ShowState(), hub, clock)
+    control = ShowControl(show, store, clock)
     queue = ModerationQueue()
     limits = VideoLimits(max_seconds=config.video_max_seconds, max_bytes=config.video_max_bytes)
     shared_bytes = shared_media(config.database)
@@ -99,7 +103,9 @@ def build_services(config: Config) -> Services:
     control.cue_length = media.cue_seconds
     media.on_video_lengths = control.reschedule
     fleet = Fleet(hub, store, metrics, config.public_url)
-    shared = SharedShow(show, store, node_name(config.port)) if is_postgres_url(config.database) else None
+    shared = (
+        SharedShow(show, store, node_name(config.port), clock) if is_postgres_url(config.database) else None
+    )
     previews = PreviewRenderer()
     return Services(
         config=config,
@@ -108,6 +114,7 @@ def build_services(config: Config) -> Services:
         hub=hub,
         show=show,
         show_control=control,
+        clock=clock,
         tokens=TokenCache(),
         passwords=PasswordHasher(config.login_workers, config.login_queue),
         public_limiter=RateLimiter(config.public_rate_per_minute),
@@ -119,7 +126,7 @@ def build_services(config: Config) -> Services:
         fleet=fleet,
         mappings=Mappings(hub, store),
         panels=PanelHub(hub, show, fleet, queue, media),
-        scheduler=Scheduler(store, show, control, config.zone),
+        scheduler=Scheduler(store, show, control, config.zone, clock),
         osc=OscServer(config, metrics, fleet, control),
         senders=SenderSigner(store),
         shared=shared,

@@ -48,6 +48,7 @@ from projector.core.model import Action
 from projector.core.protocol import EventFrame, event_frame, from_wire, to_wire
 from projector.core.state import Command, CommandRefused, Event, RecordActions, ShowState, apply, reduce
 from projector.server import tasks
+from projector.server.node_clock import NodeClock
 from projector.server.show import Show
 from projector.server.show_control import CUE_SETTING, SHOW_SETTING, changes_the_cue, saved_form
 from projector.store.base import Store
@@ -65,6 +66,10 @@ log = logging.getLogger("projector.server.shared_show")
 
 #: The longest a node waits for a wake-up before reading the log anyway.
 WAKE_S = 1.0
+#: A clock reading whose round trip took longer than this is not used.
+CLOCK_RTT_S = 0.05
+#: A change of the offset to the database's clock worth a line in the log.
+CLOCK_WARN_S = 1.0
 
 
 def event_body(event: Event) -> str:
@@ -93,10 +98,11 @@ def _postgres(store: Store) -> PostgresStore:
 class SharedShow:
     """This node's share of the show; ``Show.decider`` while it runs."""
 
-    def __init__(self, show: Show, writer: StoreWriter, node: str) -> None:
+    def __init__(self, show: Show, writer: StoreWriter, node: str, clock: NodeClock) -> None:
         self.show = show
         self.writer = writer
         self.node = node
+        self.clock = clock
         self._state = ShowState()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._url = ""
@@ -116,6 +122,7 @@ class SharedShow:
         self.show.state = state
         self.show.decider = self
         self._listener = await asyncio.to_thread(events.EventListener, self._url)
+        await self._set_clock()
         self._lease = await asyncio.to_thread(events.TimerLease, self._url)
         self.leader = await asyncio.to_thread(self._lease.try_acquire)
         self._task = self._loop.create_task(self._follow(), name="shared-show")
@@ -227,12 +234,22 @@ class SharedShow:
 
     # --- following (event loop) -------------------------------------------------------
 
+    async def _set_clock(self) -> None:
+        """Take the database's time as this node's (``node_clock.py``); a slow answer is no measure."""
+        assert self._listener is not None
+        offset, round_trip = await asyncio.to_thread(self._listener.clock_offset)
+        if round_trip <= CLOCK_RTT_S:
+            if abs(offset - self.clock.offset) > CLOCK_WARN_S:
+                log.warning("this node's clock is %+.3f s off the database's; using the database's", -offset)
+            self.clock.offset = offset
+
     async def _follow(self) -> None:
         assert self._listener is not None and self._lease is not None
         while True:
             try:
                 await asyncio.to_thread(self._listener.wait, WAKE_S)
                 await self.writer.call(self._catch_up)
+                await self._set_clock()
             except Exception as exc:  # the database is down or restarting: keep serving, retry
                 log.warning("following the event log: %s", exc)
                 await asyncio.sleep(WAKE_S)

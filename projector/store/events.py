@@ -165,6 +165,16 @@ class EventListener:
                 newest = max(newest or 0, int(note.payload))
         return newest
 
+    def clock_offset(self) -> tuple[float, float]:
+        """``(offset, round_trip)``: the database's clock minus ours, and how long asking took."""
+        with self._conn.unavailable_as_store_error():
+            raw = self._listen()
+            sent = time.time()
+            row = raw.execute("SELECT extract(epoch FROM clock_timestamp())::float8").fetchone()
+            back = time.time()
+        assert row is not None
+        return float(row[0]) - (sent + back) / 2, back - sent
+
     def close(self) -> None:
         self._conn.close()
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import io
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
 import websockets
 from PIL import Image
 
@@ -275,3 +277,44 @@ def test_a_picture_uploaded_on_one_node_is_served_by_the_others(tmp_path: Path, 
     finally:
         for node in (a, b, c):
             node.stop()
+
+
+def test_a_node_whose_clock_is_minutes_off_stamps_cues_with_the_shared_time(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    # libfaketime preloaded into the server itself (not the faketime wrapper, which would get
+    # the test's signals instead of the server): five minutes ahead, its monotonic clock left
+    # alone, as a wrong wall clock leaves it.
+    libraries = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+    if not libraries:
+        assert not os.environ.get("CI"), "CI installs faketime (.ci/run)"
+        pytest.skip("libfaketime is not installed (apt install faketime)")
+    operator = create_token(postgres_url, tmp_path, "operator")
+    display = create_token(postgres_url, tmp_path, "display")
+    a = Node(tmp_path / "a", postgres_url)
+    b = Node(tmp_path / "b", postgres_url)
+    b.env.update(LD_PRELOAD=str(libraries[0]), FAKETIME="+5m", DONT_FAKE_MONOTONIC="1")
+    try:
+        a.start()
+        b.start()
+        assert http("PUT", a.base + "/api/v1/show", operator, SHOW)[0] == 200
+        status, reply = http("POST", b.base + "/api/v1/cue/go", operator, {})
+        assert status == 200, reply
+        assert abs(reply["program_at"] - time.time()) < 2  # the database's time, not B's
+        at_a = _eventually(lambda: http("GET", a.base + "/api/v1/show", operator)[1]["program_at"])
+        assert at_a == reply["program_at"]
+        # A GO on A straight after is not refused as "still transitioning" for five minutes.
+        time.sleep(0.3)
+        assert http("POST", a.base + "/api/v1/cue/go", operator, {})[0] == 200
+
+        async def server_time() -> float:
+            async with websockets.connect(b.ws_url) as ws:
+                await ws.send(_hello(display))
+                snapshot = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                return float(snapshot["server_time"])
+
+        assert abs(asyncio.run(server_time()) - time.time()) < 2  # what B's displays synchronise with
+    finally:
+        a.stop()
+        out = b.stop()
+    assert "off the database's" in out, out[-3000:]

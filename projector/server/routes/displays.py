@@ -115,7 +115,7 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
         principal = await verify_token(app, hello.token)
     except ApiError:
         principal = None
-    settings, now = fleet.settings_for(hello.name), time.time()
+    settings, now = fleet.settings_for(hello.name), app[SERVICES].clock()
     refusal = session.authorize(
         token_ok=principal is not None,
         can_display=principal is not None and principal.can("display"),
@@ -144,7 +144,7 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
         async for msg in ws:
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 break
-            now = time.time()
+            now = app[SERVICES].clock()  # the time its clock synchronises with (node_clock.py)
             effects: list[Effect] = session.receive(msg.data, now)
             # A mapping frame the mapping service refuses adds its error's effects to this list.
             for effect in effects:
