@@ -3,9 +3,11 @@ health and the identify / edit buttons on a card."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from collections.abc import Callable
 
-from tests.panel.conftest import FakeDisplay, Panel
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.panel.conftest import VIEWER_PASSWORD, FakeDisplay, PageErrors, Panel, open_logged_in
 
 
 def card(page: Page, name: str):  # type: ignore[no-untyped-def]
@@ -88,10 +90,8 @@ def test_retire_then_un_retire_from_the_panel_and_the_display_comes_back(server:
 
 
 def test_a_viewer_sees_retired_displays_but_no_un_retire_button(
-    server: Panel, page: Page, new_context, page_errors  # type: ignore[no-untyped-def]
+    server: Panel, page: Page, new_context: Callable[..., BrowserContext], page_errors: PageErrors
 ) -> None:
-    from tests.panel.conftest import VIEWER_PASSWORD, open_logged_in
-
     with FakeDisplay(server, "old-one"):
         expect(card(page, "old-one")).to_be_visible()
     server.ok("POST", "/api/v1/displays/old-one/retire")  # gone, then retired

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Dialog, Page, expect
 
 from tests.panel.conftest import THREE_CUES, PageErrors, Panel, open_logged_in
 
@@ -65,7 +65,12 @@ def test_the_panic_button_in_the_top_bar_panics_at_once(server: Panel, page: Pag
     server.ok("POST", "/api/v1/cue/jump", {"cue": "count"})
     page.click("#tab-messages")
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     page.click("#btn-panic-top")
     page.wait_for_function("() => !document.querySelector('#btn-panic').classList.contains('busy')")
     for _ in range(50):

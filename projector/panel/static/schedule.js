@@ -18,7 +18,7 @@ import { language, onLanguageChange, t, tn } from "./i18n.js";
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const DAY_MINUTES = 24 * 60;
-const HOUR_PX = 22; // the week view's height per hour
+const HOUR_PX = 26; // the week view's height per hour
 const TARGET = /^(all|group:\S+|display:\S+)$/;
 
 let report = () => {}; // (kind, title, text): the panel's toast
@@ -422,6 +422,23 @@ function blocks(all, monday) {
   return out;
 }
 
+/** Each block with its lane and the lanes of its column: [...block, lane, count]. */
+function lanes(list) {
+  const out = [];
+  for (let column = 0; column < 7; column++) {
+    const mine = list.filter((b) => b[0] === column).sort((a, b) => a[1] - b[1] || b[2] - a[2]);
+    const ends = []; // the end minute of the last block in each lane
+    const placed = mine.map((b) => {
+      let lane = ends.findIndex((end) => end <= b[1]);
+      if (lane < 0) lane = ends.length;
+      ends[lane] = b[2];
+      return [...b, lane];
+    });
+    for (const b of placed) out.push([...b, Math.max(1, ends.length)]);
+  }
+  return out;
+}
+
 /** Position through the CSSOM: the panel's CSP forbids style attributes. */
 function place(el, top, height) {
   if (top !== null) el.style.top = `${top}px`;
@@ -448,7 +465,8 @@ function renderWeek() {
       place(h("div", { class: "sc-col-body" }), null, 24 * HOUR_PX),
     );
   });
-  for (const [column, start, end, e] of blocks(everything(), monday)) {
+  const laid = lanes(blocks(everything(), monday));
+  for (const [column, start, end, e, lane, count] of laid) {
     const classes = ["sc-block", e.saved ? "saved" : "draft", e.date ? "once" : "weekly"];
     if (e.clashWith.length) classes.push("clash");
     const title = e.clashWith.length
@@ -461,6 +479,9 @@ function renderWeek() {
       h("span", { class: "sc-block-meta" }, `${e.start}–${e.end} · ${e.target}`),
     );
     place(block, (start / 60) * HOUR_PX, Math.max(14, ((end - start) / 60) * HOUR_PX));
+    // Entries at the same time (a clash, or two targets) stand side by side, not on top.
+    block.style.insetInlineStart = `calc(${(100 * lane) / count}% + 2px)`;
+    block.style.width = `calc(${100 / count}% - 4px)`;
     columns[column].querySelector(".sc-col-body").append(block);
   }
   grid.replaceChildren(hours, ...columns);
