@@ -170,3 +170,19 @@ def test_blackout_and_panic_wear_a_colour_and_size_no_other_button_wears(server:
             assert not taller, f"{tab}: {s['id']} is not the tallest in the top bar: {taller}"
         if tab == "tab-schedule":
             page.screenshot(path=str(SHOTS / "desktop-schedule.png"))
+
+
+def test_a_narrow_laptop_keeps_both_in_the_top_bar_without_overflow(
+    server: Panel, new_context: Callable[..., BrowserContext], page_errors: PageErrors
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1024, 1180, 1240, 1280):
+        page = new_context(viewport={"width": width, "height": 760}).new_page()
+        page_errors.attach(page)
+        open_logged_in(page, server)
+        page.click("#tab-messages")
+        for button in ("#btn-blackout-top", "#btn-panic-top"):
+            box = page.locator(button).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= width and box["y"] < 140, (width, button, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        page.screenshot(path=str(SHOTS / f"laptop-{width}.png"))
