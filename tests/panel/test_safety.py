@@ -183,6 +183,10 @@ def test_a_narrow_laptop_keeps_both_in_the_top_bar_without_overflow(
         page.click("#tab-messages")
         for button in ("#btn-blackout-top", "#btn-panic-top"):
             box = page.locator(button).bounding_box()
-            assert box is not None and box["x"] + box["width"] <= width and box["y"] < 140, (width, button, box)
+            assert box is not None and box["x"] + box["width"] <= width and box["y"] < 140, (
+                width,
+                button,
+                box,
+            )
         assert page.evaluate("document.documentElement.scrollWidth") <= width, width
         page.screenshot(path=str(SHOTS / f"laptop-{width}.png"))

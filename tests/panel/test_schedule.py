@@ -12,7 +12,9 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.panel.conftest import THREE_CUES, VIEWER_PASSWORD, PageErrors, Panel, open_logged_in
 
-SHOTS = Path(os.environ.get("PROJECTOR_SHOTS", "/tmp/projector-shots"))
+# The picture goes to docs/panel/ with PROJECTOR_UPDATE_SCREENSHOTS=1 (as test_screenshots does).
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "panel"
+SHOTS = DOCS if os.environ.get("PROJECTOR_UPDATE_SCREENSHOTS") == "1" else Path("/tmp/projector-shots")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -81,7 +83,7 @@ def test_plan_a_week_and_a_one_off_see_the_clash_save_and_reload(server: Panel, 
     expect(vigil_block).to_have_count(1)
     assert server.ok("GET", "/api/v1/schedules")["entries"] == []  # nothing saved yet
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "schedule-clash.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "schedule.png"), full_page=True)
 
     page.click("#sc-save")
     # The server refuses the clash too, and says with what; the rest is saved.

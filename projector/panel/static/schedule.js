@@ -422,19 +422,29 @@ function blocks(all, monday) {
   return out;
 }
 
-/** Each block with its lane and the lanes of its column: [...block, lane, count]. */
+/**
+ * Each block with its lane and the number of lanes of its cluster (blocks that overlap one
+ * another, directly or through a third): [...block, lane, count]. A block alone is full width.
+ */
 function lanes(list) {
   const out = [];
   for (let column = 0; column < 7; column++) {
     const mine = list.filter((b) => b[0] === column).sort((a, b) => a[1] - b[1] || b[2] - a[2]);
-    const ends = []; // the end minute of the last block in each lane
-    const placed = mine.map((b) => {
+    let cluster = [];
+    let ends = []; // the end minute of the last block in each lane of the cluster
+    const close = () => {
+      for (const b of cluster) out.push([...b, Math.max(1, ends.length)]);
+      cluster = [];
+      ends = [];
+    };
+    for (const b of mine) {
+      if (cluster.length && b[1] >= Math.max(...ends)) close();
       let lane = ends.findIndex((end) => end <= b[1]);
       if (lane < 0) lane = ends.length;
       ends[lane] = b[2];
-      return [...b, lane];
-    });
-    for (const b of placed) out.push([...b, Math.max(1, ends.length)]);
+      cluster.push([...b, lane]);
+    }
+    close();
   }
   return out;
 }
