@@ -190,3 +190,24 @@ def test_a_narrow_laptop_keeps_both_in_the_top_bar_without_overflow(
             )
         assert page.evaluate("document.documentElement.scrollWidth") <= width, width
         page.screenshot(path=str(SHOTS / f"laptop-{width}.png"))
+
+
+def test_a_ticked_checkbox_keeps_focus_but_not_the_keys(server: Panel, page: Page) -> None:
+    """Ticking a box is not typing: B and Escape still reach the building from there."""
+    server.load_show(THREE_CUES)
+    server.ok("POST", "/api/v1/cue/jump", {"cue": "wall"})
+    page.click("#tab-schedule")
+    day = page.locator("#sc-days input[value='sat']")
+    day.click()
+    expect(day).to_be_focused()
+    page.keyboard.press("b")
+    expect(page.locator("#btn-blackout-top")).to_have_attribute("aria-pressed", "true")
+    assert server.show()["blackout"] is True
+    page.click("#tab-editor")
+    safe = page.locator("#ed-cues > li").nth(1).locator(".ed-safe")
+    safe.click()
+    expect(safe).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#btn-blackout-top")).to_have_attribute("aria-pressed", "false")
+    state = server.show()
+    assert (state["program"], state["blackout"]) == (0, False)

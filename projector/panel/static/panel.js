@@ -638,9 +638,19 @@ const KEYS = {
   J: "jump",
 };
 
+// Inputs one ticks or presses rather than types in: focus left on one (a day just ticked) must
+// not keep B and Escape from the building.
+const NOT_TYPED = new Set(["checkbox", "radio", "button", "submit", "reset", "range", "color", "file", "image"]);
+
+function safetyKeyIn(event) {
+  const safety = event.key === "b" || event.key === "B" || event.key === "Escape";
+  const input = event.target && event.target.closest && event.target.closest("input");
+  return safety && Boolean(input) && NOT_TYPED.has(input.type) && !event.target.closest("[contenteditable]");
+}
+
 function onKeyDown(event) {
   if ($("#app").hidden || event.ctrlKey || event.metaKey || event.altKey) return;
-  if (typingIn(event.target)) {
+  if (typingIn(event.target) && !safetyKeyIn(event)) {
     // Escape leaves a field and gives the keyboard back to the show; it never panics from a form.
     if (event.key === "Escape") event.target.blur();
     return;
