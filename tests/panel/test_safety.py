@@ -135,6 +135,7 @@ def test_a_phone_sees_both_buttons_without_scrolling_on_every_tab(
         box = phone.locator("#btn-panic-top").bounding_box()
         assert box is not None and 0 <= box["y"] <= 844 - box["height"], (tab, box)
         phone.evaluate("window.scrollTo(0, 0)")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, tab  # no sideways page
         phone.screenshot(path=str(SHOTS / f"phone-{tab}.png"))
     phone.tap("#tab-cases")
     phone.tap("#btn-blackout-top")

@@ -160,8 +160,17 @@ export function initSchedule(context) {
   onLanguageChange(render);
 }
 
+// While the tab is open the entries, the running ones and the server's date are fetched again
+// now and then: another operator may have changed them, and NOW moves with the clock.
+const REFRESH_MS = 30_000;
+let timer = 0;
+
 export function setOpen(on) {
-  if (on) refresh();
+  clearInterval(timer);
+  timer = 0;
+  if (!on) return;
+  refresh();
+  timer = setInterval(refresh, REFRESH_MS);
 }
 
 export async function refresh() {
