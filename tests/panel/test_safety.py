@@ -25,21 +25,22 @@ def tabs(page: Page) -> list[str]:
 
 def test_b_on_every_tab_darkens_a_headless_display_and_b_again_lights_it(server: Panel, page: Page) -> None:
     display = server.display("facade")
-    display.wait_connected()
+    display.wait_connected(timeout=20)
     server.load_show(THREE_CUES)
     server.ok("POST", "/api/v1/cue/go", {})
-    display.wait_for_scene("ident")
+    # Generous waits: the display, the server and the browser share two busy cores here.
+    display.wait_for_scene("ident", timeout=20)
     top = page.locator("#btn-blackout-top")
     for tab in tabs(page):
         page.click(f"#{tab}")
         page.locator("body").click(position={"x": 5, "y": 5})  # no field focused
         expect(top).to_be_visible()
         page.keyboard.press("b")
-        display.wait_for_scene("blackout")
+        display.wait_for_scene("blackout", timeout=20)
         expect(top).to_have_attribute("aria-pressed", "true")
         assert server.show()["blackout"] is True, tab
         page.keyboard.press("B")
-        display.wait_for_scene("ident")
+        display.wait_for_scene("ident", timeout=20)
         expect(top).to_have_attribute("aria-pressed", "false")
         assert server.show()["blackout"] is False, tab
 
