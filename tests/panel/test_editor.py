@@ -183,3 +183,50 @@ def test_a_slides_cue_holds_until_its_end_and_the_editor_keeps_it(server: Panel,
     row(page, 0).locator(".ed-hold").fill("soon")
     page.click("#ed-save")
     expect(row(page, 0).locator(".ed-hold")).to_have_attribute("aria-invalid", "true")
+
+
+def test_a_target_per_show_and_per_cue_is_edited_checked_by_the_server_and_listed(
+    server: Panel, page: Page
+) -> None:
+    server.ok("PUT", "/api/v1/groups/facade")
+    server.load_show(THREE_CUES)
+    page.click("#tab-editor")
+    expect(page.locator("#ed-cues > li")).to_have_count(3)
+    expect(page.locator("#ed-target")).to_have_value("")
+    page.fill("#ed-target", "group:facade")
+    second = row(page, 1)
+    second.locator(".ed-target").fill("display:nowhere")
+    page.click("#ed-save")
+    # The server names the field; the message goes under the cue's target.
+    error = second.locator(".field-error[data-error-for='cues[1].target']")
+    expect(error).to_contain_text("unknown display 'nowhere'")
+    expect(second.locator(".ed-target")).to_have_attribute("aria-invalid", "true")
+    assert server.show()["show"].get("target", "all") == "all"  # nothing saved
+
+    second.locator(".ed-target").fill("all")
+    row(page, 2).locator(".ed-target").fill("group:lobby")  # no such group
+    page.click("#ed-save")
+    expect(row(page, 2).locator(".field-error[data-error-for='cues[2].target']")).to_contain_text(
+        "unknown group 'lobby'"
+    )
+    row(page, 2).locator(".ed-target").fill("")  # the show's
+    page.click("#ed-save")
+    expect(page.locator(".toast.ok")).to_contain_text("Show saved")
+    show = server.show()["show"]
+    assert show["target"] == "group:facade"
+    assert [c.get("target") for c in show["cues"]] == [None, "all", None]
+
+    # The cue list says for whom, when it is not every display.
+    page.click("#tab-operate")
+    targets = page.locator("#cue-list .cue .cue-target")
+    expect(page.locator("#cue-list .cue[data-cue-id='intro'] .cue-target")).to_have_text("group:facade")
+    expect(page.locator("#cue-list .cue[data-cue-id='count'] .cue-target")).to_have_count(0)
+    expect(targets).to_have_count(2)
+
+    # The editor reads them back.
+    page.reload()
+    page.wait_for_selector("#app:not([hidden]) #conn-badge[data-state='live']")
+    page.click("#tab-editor")
+    expect(page.locator("#ed-target")).to_have_value("group:facade")
+    expect(row(page, 1).locator(".ed-target")).to_have_value("all")
+    expect(row(page, 2).locator(".ed-target")).to_have_value("")

@@ -3,9 +3,11 @@ health and the identify / edit buttons on a card."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from collections.abc import Callable
 
-from tests.panel.conftest import FakeDisplay, Panel
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.panel.conftest import VIEWER_PASSWORD, FakeDisplay, PageErrors, Panel, open_logged_in
 
 
 def card(page: Page, name: str):  # type: ignore[no-untyped-def]
@@ -63,3 +65,43 @@ def lambda_class(name: str):  # type: ignore[no-untyped-def]
     import re
 
     return re.compile(rf"(^|\s){re.escape(name)}(\s|$)")
+
+
+def test_retire_then_un_retire_from_the_panel_and_the_display_comes_back(server: Panel, page: Page) -> None:
+    display = server.display("hall-left")
+    display.wait_connected()
+    hall = card(page, "hall-left")
+    page.on("dialog", lambda d: d.accept())  # "Retire hall-left?"
+    hall.locator(".fleet-btn", has_text="Retire").click()
+    row = page.locator("#retired-list .retired-row[data-name='hall-left']")
+    expect(page.locator("#retired-box")).to_be_visible()
+    expect(row).to_contain_text("retired")
+    assert [d["name"] for d in server.ok("GET", "/api/v1/displays")["retired"]] == ["hall-left"]
+    display.stop()  # a retired display is refused; start it again once un-retired
+
+    page.locator("#retired-box summary").click()
+    row.locator(".retired-unretire").click()
+    expect(page.locator(".toast", has_text="hall-left un-retired")).to_be_visible()
+    expect(page.locator("#retired-box")).to_be_hidden()
+    assert server.ok("GET", "/api/v1/displays")["retired"] == []
+    again = server.display("hall-left")
+    again.wait_connected()
+    expect(card(page, "hall-left")).to_be_visible()
+
+
+def test_a_viewer_sees_retired_displays_but_no_un_retire_button(
+    server: Panel, page: Page, new_context: Callable[..., BrowserContext], page_errors: PageErrors
+) -> None:
+    with FakeDisplay(server, "old-one"):
+        expect(card(page, "old-one")).to_be_visible()
+    server.ok("POST", "/api/v1/displays/old-one/retire")  # gone, then retired
+    server.add_user("vera", VIEWER_PASSWORD, "viewer")
+    viewer = new_context().new_page()
+    page_errors.attach(viewer)
+    open_logged_in(viewer, server, "vera", VIEWER_PASSWORD)
+    expect(viewer.locator("#retired-list .retired-row[data-name='old-one']")).to_have_count(1)
+    expect(viewer.locator(".retired-unretire")).to_have_count(0)
+    # Un-retiring takes the operator scope: neither a viewer nor a display's token may.
+    status, _ = server.request("POST", "/api/v1/displays/old-one/unretire", token="display")
+    assert status == 403
+    assert [d["name"] for d in server.ok("GET", "/api/v1/displays")["retired"]] == ["old-one"]

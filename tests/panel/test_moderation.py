@@ -156,8 +156,9 @@ def test_keys_approve_reject_pin_and_the_selection_moves_to_the_next_waiting_mes
     page.keyboard.press("k")
     page.keyboard.press("ArrowUp")
     expect_selected(page, first)
-    # The show's other keys do nothing here: no GO, no panic, no hold (B, blackout, works on every tab).
-    for key in ("Space", "Escape", "h", "Backspace"):
+    # The show's other keys do nothing here: no GO, no hold, no back (B, blackout, and Escape,
+    # panic, work on every tab: tests/panel/test_safety.py).
+    for key in ("Space", "h", "Backspace"):
         page.keyboard.press(key)
 
     page.keyboard.press("a")
@@ -284,6 +285,8 @@ def test_x_twice_blocks_the_sender_and_they_are_listed_under_blocked_senders(
     spam = submit(server, "Buy followers now", "Promo", sender=troll)
     more = submit(server, "Cheap followers here", "Promo", sender=troll)
     fine = submit(server, "We are with you", "Amani", "KE")
+    server.load_show(THREE_CUES)
+    server.ok("POST", "/api/v1/cue/jump", {"cue": "wall"})
     open_messages(page)
     expect_selected(page, spam)
     page.keyboard.press("x")
@@ -294,6 +297,8 @@ def test_x_twice_blocks_the_sender_and_they_are_listed_under_blocked_senders(
     assert ids(server, "rejected") == []  # one X only asks
     page.keyboard.press("Escape")
     expect(confirm).to_be_hidden()
+    page.wait_for_timeout(150)
+    assert server.show()["program"] == 2  # Escape closed the question; it did not also panic
     page.keyboard.press("x")
     expect(confirm).to_be_visible()
     page.keyboard.press("x")

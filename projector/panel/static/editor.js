@@ -64,14 +64,14 @@ export function textToParams(text) {
 // --- draft <-> show ---------------------------------------------------------------------------
 
 function draftFromShow(show) {
-  if (!show) return { id: "show", name: t("New show"), loop: false, cues: [] };
+  if (!show) return { id: "show", name: t("New show"), loop: false, target: "", cues: [] };
   return {
     id: show.id,
     name: show.name,
     loop: Boolean(show.loop),
-    target: show.target || null, // the fleet's targets (issue 8): kept as they are, not edited here yet
+    target: show.target && show.target !== "all" ? show.target : "", // all, group:NAME, display:NAME
     cues: (show.cues || []).map((c) => ({
-      target: c.target || null,
+      target: c.target || "", // empty: the show's target
       id: c.id,
       label: c.label || "",
       scene: c.scene,
@@ -104,11 +104,11 @@ function showFromDraft() {
     id: draft.id.trim(),
     name: draft.name.trim() || draft.id.trim(),
     loop: draft.loop,
-    ...(draft.target ? { target: draft.target } : {}),
+    ...(draft.target.trim() ? { target: draft.target.trim() } : {}),
     cues: draft.cues.map((c, i) => {
       const where = `cues[${i}].`;
       const cue = { id: c.id.trim(), scene: c.scene, transition: c.transition, label: c.label, safe: c.safe };
-      if (c.target) cue.target = c.target;
+      if (c.target.trim()) cue.target = c.target.trim();
       if (c.ticker) {
         cue.overlay = "ticker";
         cue.overlay_params = c.overlayParams || {};
@@ -151,6 +151,7 @@ function renderHeader() {
   $("#ed-name").value = draft.name;
   $("#ed-id").value = draft.id;
   $("#ed-loop").checked = draft.loop;
+  $("#ed-target").value = draft.target;
 }
 
 function sceneOptions(select, current) {
@@ -191,6 +192,7 @@ function renderCues() {
     bind(".ed-transition", "transition", "transition").value = cue.transition;
     bind(".ed-duration", "duration", "duration").value = cue.duration;
     bind(".ed-hold", "hold", "hold").value = cue.hold;
+    bind(".ed-target", "target", "target").value = cue.target;
     const params = bind(".ed-params", "params", "params");
     params.value = cue.params;
     params.rows = Math.max(1, Math.min(6, cue.params.split("\n").length));
@@ -259,6 +261,7 @@ function add() {
     transition: last ? last.transition : "crossfade",
     duration: last ? last.duration : "1",
     hold: "",
+    target: "",
     params: "",
     safe: false,
     ticker: false,
@@ -267,6 +270,26 @@ function add() {
   markDirty();
   renderCues();
   focusRow(draft.cues.length - 1);
+}
+
+/** Offer the fleet's groups and displays as targets (the server still judges what is typed). */
+async function suggestTargets() {
+  let groups = [];
+  let displays = [];
+  try {
+    [groups, displays] = await Promise.all([
+      api("GET", "/api/v1/groups").then((r) => (r && r.groups) || []),
+      api("GET", "/api/v1/displays").then((r) => (r && r.displays) || []),
+    ]);
+  } catch {
+    return; // suggestions only: typing still works
+  }
+  const values = [
+    "all",
+    ...groups.map((g) => `group:${g.name}`),
+    ...displays.map((d) => `display:${d.name}`),
+  ];
+  $("#ed-targets").replaceChildren(...[...new Set(values)].map((v) => h("option", { value: v })));
 }
 
 // --- errors ---------------------------------------------------------------------------------------
@@ -414,7 +437,7 @@ export function setEditable(on) {
   editable = on;
   const why = on ? null : t("viewers cannot edit the show");
   $("#ed-fields").disabled = !on;
-  for (const el of [$("#ed-name"), $("#ed-id"), $("#ed-loop")]) el.disabled = !on;
+  for (const el of [$("#ed-name"), $("#ed-id"), $("#ed-loop"), $("#ed-target")]) el.disabled = !on;
   for (const el of $$(".op-edit", $("#editor-view"))) {
     if (el.tagName === "LABEL") el.setAttribute("aria-disabled", String(!on));
     else el.disabled = !on;
@@ -441,6 +464,15 @@ export function initEditor(context) {
     draft.id = e.target.value;
     clearFieldError(e.target);
     markDirty();
+  });
+  $("#ed-target").addEventListener("input", (e) => {
+    draft.target = e.target.value;
+    clearFieldError(e.target);
+    markDirty();
+  });
+  $("#ed-target").addEventListener("focus", suggestTargets);
+  $("#ed-cues").addEventListener("focusin", (e) => {
+    if (e.target.classList.contains("ed-target")) suggestTargets();
   });
   $("#ed-loop").addEventListener("change", (e) => {
     draft.loop = e.target.checked;

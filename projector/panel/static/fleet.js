@@ -8,6 +8,7 @@
 import { api, ApiError, session } from "./api.js";
 import { $, fmtNum, h, setClass, setText, withoutField } from "./dom.js";
 import { LANGUAGES, language, t } from "./i18n.js";
+import { refreshRetired } from "./retired.js";
 import { safeAreaEditor } from "./safe_area.js";
 
 const seenAlerts = new Map(); // display name -> Set of alert codes already announced
@@ -265,7 +266,9 @@ export function decorateCard(card, d) {
                 name: card.dataset.name,
               });
               if (window.confirm(question)) {
-                call("POST", `${path()}/retire`, {}, t("{name} retired", { name: card.dataset.name }));
+                call("POST", `${path()}/retire`, {}, t("{name} retired", { name: card.dataset.name })).then(
+                  refreshRetired,
+                );
               }
             }),
           ].filter(Boolean)

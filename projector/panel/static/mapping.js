@@ -988,9 +988,12 @@ function typingIn(target) {
 function onKey(event) {
   const v = view;
   if (!v) return;
-  // The view owns the keyboard: the show's keys (Space GO, B blackout, Esc panic...) are off.
-  event.stopPropagation();
   const key = event.key;
+  // Blackout stays within reach here too (the panel's handler takes B unless typing).
+  if ((key === "b" || key === "B") && !event.ctrlKey && !event.metaKey && !event.altKey) return;
+  // Otherwise the view owns the keyboard: the show's keys (Space GO, Esc panic...) are off;
+  // Esc cancels a mask or closes this view.
+  event.stopPropagation();
   const ctrl = event.ctrlKey || event.metaKey;
   if (ctrl && (key === "z" || key === "Z")) {
     event.preventDefault();

@@ -9,11 +9,13 @@ import { api, ApiError, quietly, session } from "./api.js";
 import { initBrand } from "./brand.js";
 import { applyTotals, initCampaign, loadCases, loadChart, redrawChart, resetTotals } from "./campaign.js";
 import { applyDisplays, refreshThumbnails, renderDisplays } from "./displays.js";
+import { applyRetired, initRetired, render as renderRetired } from "./retired.js";
 import { $, $$, fmtClock, fmtNum, fromTemplate, h, setClass, setText, transitionName } from "./dom.js";
 import * as editor from "./editor.js";
 import * as moderation from "./moderation.js";
 import { applyOnAir } from "./onair.js";
 import * as cases from "./cases.js";
+import * as schedule from "./schedule.js";
 import {
   browserLanguage,
   language,
@@ -184,6 +186,7 @@ function applyRole() {
   editor.setEditable(can);
   moderation.setEditable(can);
   cases.setEditable(can);
+  renderRetired();
 }
 
 // --- running: timers, the websocket, polling ------------------------------------------------------
@@ -316,6 +319,7 @@ async function refreshAll() {
   // Without the live link the queue's revision does not arrive: the open Messages tab polls too.
   if (view === "messages" && !liveLink()) moderation.refresh();
   if (disp && Array.isArray(disp.displays)) applyDisplays(disp.displays);
+  if (disp) applyRetired(disp.retired);
   // The server answers HTTP, so try the live link now rather than at the end of a long backoff.
   if (show && !socket && pollTimer) connect();
 }
@@ -412,6 +416,11 @@ function buildCueList() {
     row.dataset.cueId = cue.id;
     setText(row.querySelector(".cue-num"), i + 1);
     setText(row.querySelector(".cue-title"), cue.label || cue.scene);
+    // For whom, when not every display: the cue's own target, else the show's.
+    const target = cue.target || state.show.target || "all";
+    if (target !== "all") {
+      row.querySelector(".cue-title").after(h("span", { class: "cue-target", title: t("Shown on") }, target));
+    }
     const sub = [cue.id, paramsText(cue)].filter(Boolean).join(" · ");
     setText(row.querySelector(".cue-sub"), sub);
     const scene = row.querySelector(".cue-scene");
@@ -631,9 +640,19 @@ const KEYS = {
   J: "jump",
 };
 
+// Inputs one ticks or presses rather than types in: focus left on one (a day just ticked) must
+// not keep B and Escape from the building.
+const NOT_TYPED = new Set(["checkbox", "radio", "button", "submit", "reset", "range", "color", "file", "image"]);
+
+function safetyKeyIn(event) {
+  const safety = event.key === "b" || event.key === "B" || event.key === "Escape";
+  const input = event.target && event.target.closest && event.target.closest("input");
+  return safety && Boolean(input) && NOT_TYPED.has(input.type) && !event.target.closest("[contenteditable]");
+}
+
 function onKeyDown(event) {
   if ($("#app").hidden || event.ctrlKey || event.metaKey || event.altKey) return;
-  if (typingIn(event.target)) {
+  if (typingIn(event.target) && !safetyKeyIn(event)) {
     // Escape leaves a field and gives the keyboard back to the show; it never panics from a form.
     if (event.key === "Escape") event.target.blur();
     return;
@@ -645,11 +664,17 @@ function onKeyDown(event) {
     return;
   }
   if (view === "messages") {
-    // The moderation keys (A, R, P, E, X, J/K...): never the show's other keys (Space, Esc...).
+    // The moderation keys (A, R, P, E, X, J/K...): never the show's other keys (Space...).
+    // Escape first closes what moderation has open (a confirmation, an edit); else it panics.
     moderation.onKey(event);
+    if (event.key === "Escape" && !event.defaultPrevented) panicKey(event);
     return;
   }
-  if (view !== "operate") return;
+  if (view !== "operate") {
+    // Panic, like blackout, is within reach on every tab.
+    if (event.key === "Escape") panicKey(event);
+    return;
+  }
   if (event.key === "ArrowUp" || event.key === "ArrowDown") {
     event.preventDefault();
     moveSelection(event.key === "ArrowUp" ? -1 : 1);
@@ -661,6 +686,11 @@ function onKeyDown(event) {
   event.preventDefault();
   if (event.repeat) return; // holding a key down must not fire it again and again
   actions[name]();
+}
+
+function panicKey(event) {
+  event.preventDefault();
+  if (!event.repeat) actions.panic();
 }
 
 function onKeyUp(event) {
@@ -676,6 +706,9 @@ function setView(name) {
   $("#editor-view").hidden = name !== "editor";
   $("#messages-view").hidden = name !== "messages";
   $("#cases-view").hidden = name !== "cases";
+  $("#schedule-view").hidden = name !== "schedule";
+  $("#tab-schedule").setAttribute("aria-selected", String(name === "schedule"));
+  schedule.setOpen(name === "schedule");
   $("#tab-cases").setAttribute("aria-selected", String(name === "cases"));
   cases.setOpen(name === "cases");
   $("#tab-operate").setAttribute("aria-selected", String(name === "operate"));
@@ -699,6 +732,7 @@ function wire() {
   $("#btn-blackout").addEventListener("click", actions.blackout);
   $("#btn-blackout-top").addEventListener("click", actions.blackout);
   $("#btn-panic").addEventListener("click", actions.panic);
+  $("#btn-panic-top").addEventListener("click", actions.panic);
   $("#btn-jump").addEventListener("click", actions.jump);
   const list = $("#cue-list");
   list.addEventListener("click", (e) => {
@@ -715,9 +749,11 @@ function wire() {
   $("#tab-editor").addEventListener("click", () => setView("editor"));
   $("#tab-messages").addEventListener("click", () => setView("messages"));
   $("#tab-cases").addEventListener("click", () => setView("cases"));
+  $("#tab-schedule").addEventListener("click", () => setView("schedule"));
   $("#empty-edit").addEventListener("click", () => setView("editor"));
   initCampaign({ isLive: liveLink, canEnter: () => session.canOperate, toast });
   initBrand({ canEnter: () => session.canOperate, toast });
+  initRetired({ toast });
   // Phones suspend background tabs: catch up as soon as the panel is visible again.
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState !== "visible" || !running) return;
@@ -729,6 +765,7 @@ function wire() {
   });
   moderation.initModeration({ toast });
   cases.initCases({ toast });
+  schedule.initSchedule({ toast });
   editor.initEditor({
     toast,
     applyState,
