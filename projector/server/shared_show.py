@@ -37,6 +37,7 @@ Revisions, not clocks, order events; a node's clock only stamps ``at`` on what i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -111,6 +112,9 @@ class SharedShow:
         self._task: asyncio.Task[None] | None = None
         #: Whether this node holds the timer lease (read on the event loop).
         self.leader = False
+        #: The catch-up read running now, and the one queued behind it (``caught_up``).
+        self._reading: asyncio.Future[None] | None = None
+        self._queued: asyncio.Future[None] | None = None
 
     # --- lifecycle (event loop) -------------------------------------------------------
 
@@ -242,6 +246,32 @@ class SharedShow:
             if abs(offset - self.clock.offset) > CLOCK_WARN_S:
                 log.warning("this node's clock is %+.3f s off the database's; using the database's", -offset)
             self.clock.offset = offset
+
+    async def caught_up(self) -> None:
+        """Apply what the other nodes appended up to now, before answering from this node's state.
+
+        A display that comes over from a node that died was shown every event that node
+        committed; this node's follower may be up to a second behind those. Snapshotting
+        after this read, the display never gets an older state (a count going backwards).
+        Callers at the same moment share one read, but never one that began before they
+        asked (it could miss what they saw). The database being away is no reason to keep
+        a display dark: it then gets what this node has.
+        """
+        if self._queued is None:
+            self._queued = asyncio.ensure_future(self._read_after(self._reading))
+        with contextlib.suppress(StoreError):
+            await asyncio.shield(self._queued)
+
+    async def _read_after(self, before: asyncio.Future[None] | None) -> None:
+        if before is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(before)
+        self._reading, self._queued = self._queued, None
+        try:
+            await self.writer.call(self._catch_up)
+        finally:
+            if self._reading is asyncio.current_task():
+                self._reading = None
 
     async def _follow(self) -> None:
         assert self._listener is not None and self._lease is not None

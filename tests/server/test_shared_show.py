@@ -36,10 +36,18 @@ from projector.core.state import (
     Message,
     MessageShown,
     RecordBeaten,
+    SetBlackout,
     ShowLoaded,
+    ShowState,
     TotalsChanged,
 )
-from projector.server.shared_show import event_body, event_from_body
+from projector.server import tasks
+from projector.server.hub import Hub
+from projector.server.node_clock import NodeClock
+from projector.server.shared_show import SharedShow, event_body, event_from_body
+from projector.server.show import Show as ServerShow
+from projector.server.web.metrics import Metrics
+from projector.store.writer import StoreWriter
 from tests.server.nodes import Node, create_token, http
 from tests.store.pg_cluster import postgres_cluster, postgres_url
 
@@ -318,3 +326,36 @@ def test_a_node_whose_clock_is_minutes_off_stamps_cues_with_the_shared_time(
         a.stop()
         out = b.stop()
     assert "off the database's" in out, out[-3000:]
+
+
+async def _a_node(database: str, tmp_path: Path, name: str) -> tuple[SharedShow, StoreWriter]:
+    """A node's shared show in this process, on the real database (no server around it)."""
+    writer = StoreWriter(tmp_path / f"{name}.db", database=database)
+    await asyncio.to_thread(writer.start)
+    show = ServerShow(ShowState(), Hub(Metrics()))
+    shared = SharedShow(show, writer, name, NodeClock())
+    await shared.start(lambda store: ShowState())
+    return shared, writer
+
+
+async def test_a_snapshot_is_never_older_than_the_log_when_a_display_arrives(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    ahead, ahead_writer = await _a_node(postgres_url, tmp_path, "ahead")
+    behind, behind_writer = await _a_node(postgres_url, tmp_path, "behind")
+    try:
+        # The node a display comes over to is not following (as if its wake-up had not come yet).
+        await tasks.stop(behind._task)
+        for i in range(5):
+            await ahead.show.execute(SetBlackout(i % 2 == 0))
+        assert ahead.show.state.rev == 5 and behind.show.state.rev == 0
+        # What the display route does before the snapshot; callers at once share the read.
+        await asyncio.gather(*(behind.caught_up() for _ in range(20)))
+        assert behind.show.state.rev == 5 and behind.show.state.blackout is True
+        await ahead.show.execute(SetBlackout(False))
+        await behind.caught_up()  # a later arrival reads again
+        assert behind.show.state.rev == 6 and behind.show.state.blackout is False
+    finally:
+        for shared, writer in ((ahead, ahead_writer), (behind, behind_writer)):
+            await shared.close()
+            await asyncio.to_thread(writer.close)

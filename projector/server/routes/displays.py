@@ -136,6 +136,9 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
         transport=request.transport,
         hello_name=hello.name,
     )
+    shared = app[SERVICES].shared
+    if shared is not None:  # never older than what another node showed it (shared_show.py)
+        await shared.caught_up()
     hub.attach(conn, _snapshot_for(fleet, show, conn))
     await mappings.connected(conn, hello)  # its outputs' mappings (issue 6)
     panels.display_connected(conn)
@@ -161,6 +164,8 @@ async def display_socket(request: web.Request) -> web.WebSocketResponse:
                         if _on_thumbnail(conn, show, received):
                             panels.dirty.set()
                     case ResyncWanted():
+                        if shared is not None:
+                            await shared.caught_up()
                         hub.resync(conn, _snapshot_for(fleet, show, conn))
                     case ForMappings(frame):
                         try:
