@@ -50,7 +50,7 @@ from projector.core.protocol import EventFrame, event_frame, from_wire, to_wire
 from projector.core.state import Command, CommandRefused, Event, RecordActions, ShowState, apply, reduce
 from projector.server import tasks
 from projector.server.node_clock import NodeClock
-from projector.server.show import Show
+from projector.server.show import Show, Write
 from projector.server.show_control import CUE_SETTING, SHOW_SETTING, changes_the_cue, saved_form
 from projector.store.base import Store
 from projector.store.records import StoreError
@@ -158,7 +158,11 @@ class SharedShow:
         if isinstance(command, RecordActions):
             # Already counted: the store appended their totals event when it stored them (``count``).
             return []
-        decided: list[Event] = await self.writer.call(lambda store: self._decide(store, command, now))
+        return await self.decide_written(lambda store: [command], now)
+
+    async def decide_written(self, write: Write, now: float) -> list[Event]:
+        """``write`` and the commands it names, decided in one transaction (``Show.execute_written``)."""
+        decided: list[Event] = await self.writer.call(lambda store: self._decide(store, write, now))
         return decided
 
     # --- the writer thread ------------------------------------------------------------
@@ -173,7 +177,7 @@ class SharedShow:
         pg.record_hook = self.count
         return self._state
 
-    def _decide(self, store: Store, command: Command, now: float) -> list[Event]:
+    def _decide(self, store: Store, write: Write, now: float) -> list[Event]:
         conn = _postgres(store).connection
         refused: CommandRefused | None = None
         with conn.unavailable_as_store_error():
@@ -182,7 +186,14 @@ class SharedShow:
                 missed, head = events.lock_and_catch_up(raw, self._state.rev)
                 caught_up, theirs = self._applied(self._state, missed)
                 try:
-                    state, ours = reduce(caught_up, command, now)
+                    # A savepoint: a refused command takes back what its write stored. The
+                    # store's own transactions nest in it (savepoints too), so the facts,
+                    # the cue settings and the events commit together or not at all.
+                    with raw.transaction():
+                        state, ours = caught_up, []
+                        for command in write(store):
+                            state, more = reduce(state, command, now)
+                            ours += more
                 except CommandRefused as exc:
                     refused, state, ours = exc, caught_up, []
                 if ours and changes_the_cue(ours):

@@ -1,10 +1,10 @@
 """The server's live show: the current state and the one way to change it.
 
 Handlers call ``await Show.execute(command)``; it runs the pure ``reduce`` with the
-current time, keeps the new state and hands the events to the hub. Persisting
-the facts behind a command (an action in the log, a case in the table) is the
-caller's job *before* it executes the command, so nothing is shown that is not
-on disk.
+current time, keeps the new state and hands the events to the hub. A change with
+facts behind it (a case in its table, a message's status) goes through
+``execute_written``: the write, then the commands it names, so nothing is shown that
+is not on disk (the action log has its own path: the store's record hook).
 
 On PostgreSQL a ``decider`` (``shared_show.SharedShow``) decides instead, under the
 shared event log's lock, so that every node on the database shows the same show; it
@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from projector.core.protocol import Snapshot
 from projector.core.state import Command, Event, ShowState, reduce
 from projector.server.hub import Hub
+from projector.store.base import Store
+from projector.store.writer import StoreWriter
 
 log = logging.getLogger("projector.server.show")
 
 Listener = Callable[[ShowState, list[Event]], None]
+#: Stores a change (on the store's writer thread) and returns the commands that show it, in order.
+Write = Callable[[Store], Sequence[Command]]
 
 
 class Decider(Protocol):
@@ -33,6 +37,10 @@ class Decider(Protocol):
     leader: bool
 
     async def decide(self, command: Command, now: float) -> list[Event]: ...
+
+    async def decide_written(self, write: Write, now: float) -> list[Event]:
+        """``write`` in the decision's transaction, then its commands: all committed or none."""
+        ...
 
 
 class Show:
@@ -58,6 +66,27 @@ class Show:
             return await self.decider.decide(command, when)
         state, events = reduce(self.state, command, when)
         self.publish(state, events)
+        return events
+
+    async def execute_written(
+        self, store: StoreWriter, write: Write, now: float | None = None
+    ) -> list[Event]:
+        """Store a change and show it as one step: ``write`` runs on the store's writer thread
+        and names the commands that show what it stored.
+
+        Alone, the write is committed, then its commands are executed. Shared with other
+        nodes, the write runs inside the transaction that decides its commands and appends
+        their events, so the other nodes never miss a change this node stored (a message
+        taken off the wall here, left on theirs) because it died in between; a command
+        refused there takes its write back with it.
+        """
+        when = self.clock() if now is None else now
+        if self.decider is not None:
+            return await self.decider.decide_written(write, when)
+        commands = await store.call(write)
+        events: list[Event] = []
+        for command in commands:
+            events += await self.execute(command, when)
         return events
 
     def publish(self, state: ShowState, events: list[Event]) -> None:

@@ -32,7 +32,9 @@ from projector.core.state import (
     BlackoutChanged,
     CampaignChanged,
     CaseUpdated,
+    CommandRefused,
     CueChanged,
+    Go,
     Message,
     MessageShown,
     RecordBeaten,
@@ -40,6 +42,7 @@ from projector.core.state import (
     ShowLoaded,
     ShowState,
     TotalsChanged,
+    UpsertCase,
 )
 from projector.server import tasks
 from projector.server.hub import Hub
@@ -357,5 +360,47 @@ async def test_a_snapshot_is_never_older_than_the_log_when_a_display_arrives(
         assert behind.show.state.rev == 6 and behind.show.state.blackout is False
     finally:
         for shared, writer in ((ahead, ahead_writer), (behind, behind_writer)):
+            await shared.close()
+            await asyncio.to_thread(writer.close)
+
+
+async def test_a_fact_and_its_event_are_committed_together_or_not_at_all(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    here, here_writer = await _a_node(postgres_url, tmp_path, "here")
+    there, there_writer = await _a_node(postgres_url, tmp_path, "there")
+    ayse = Case("ayse", "Ayşe", "TR")
+    try:
+
+        def stored(case: Case, *commands: Any) -> Any:
+            def write(store: Any) -> list[Any]:
+                store.upsert_case(case)
+                return list(commands)
+
+            return write
+
+        # Stored and shown as one: the other node applies the event and finds the row.
+        await here.show.execute_written(here_writer, stored(ayse, UpsertCase(ayse)))
+        await there.caught_up()
+        assert "ayse" in there.show.state.cases
+        assert await there_writer.call(lambda s: s.get_case("ayse")) == ayse
+        # A command refused (GO with no show loaded) takes its write back with it.
+        mehmet = Case("mehmet", "Mehmet", "TR")
+        with pytest.raises(CommandRefused):
+            await here.show.execute_written(here_writer, stored(mehmet, UpsertCase(mehmet), Go()))
+
+        # A write that fails leaves no event either.
+        def broken(store: Any) -> list[Any]:
+            store.upsert_case(mehmet)
+            raise ValueError("the pin limit")
+
+        with pytest.raises(ValueError, match="pin limit"):
+            await here.show.execute_written(here_writer, broken)
+        assert await here_writer.call(lambda s: s.get_case("mehmet")) is None
+        await there.caught_up()
+        assert here.show.state.rev == there.show.state.rev == 1
+        assert "mehmet" not in here.show.state.cases and "mehmet" not in there.show.state.cases
+    finally:
+        for shared, writer in ((here, here_writer), (there, there_writer)):
             await shared.close()
             await asyncio.to_thread(writer.close)

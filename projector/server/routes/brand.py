@@ -37,8 +37,8 @@ from projector.core.layout_spec import (
 )
 from projector.core.model import BRAND_FONTS, Campaign, ValidationError
 from projector.core.shipped_layouts import SHIPPED
-from projector.core.state import SetCampaign
 from projector.server.layout_preview import SHAPES
+from projector.server.routes.campaign import saved_campaign
 from projector.server.services import SERVICES
 from projector.server.web.auth import require
 from projector.server.web.errors import ApiError, read_json_object
@@ -60,8 +60,7 @@ def _brand_json(campaign: Campaign, rev: int) -> dict[str, Any]:
 async def _save(request: web.Request, campaign: Campaign) -> int:
     """Store the campaign, then tell every display; the new rev."""
     show = request.app[SERVICES].show
-    await request.app[SERVICES].store.call(lambda s: s.save_campaign(campaign))
-    await show.execute(SetCampaign(campaign))
+    await show.execute_written(request.app[SERVICES].store, lambda s: saved_campaign(s, campaign))
     return show.state.rev
 
 

@@ -19,6 +19,7 @@ from projector.core.protocol import (
     campaign_to_wire,
 )
 from projector.core.state import (
+    Command,
     SetCampaign,
 )
 from projector.server.services import SERVICES
@@ -27,8 +28,15 @@ from projector.server.web.auth import (
 )
 from projector.server.web.errors import read_json_object
 from projector.server.web.http import json_response
+from projector.store.base import Store
 
 log = logging.getLogger("projector.server")
+
+
+def saved_campaign(store: Store, campaign: Campaign) -> list[Command]:
+    """Store the campaign and show it (``Show.execute_written``): its words, look and layouts."""
+    store.save_campaign(campaign)
+    return [SetCampaign(campaign)]
 
 
 async def get_campaign(request: web.Request) -> web.Response:
@@ -74,8 +82,7 @@ async def put_campaign(request: web.Request) -> web.Response:
         brand=current.brand,
         layouts=current.layouts,
     )
-    await request.app[SERVICES].store.call(lambda s: s.save_campaign(campaign))
-    await show.execute(SetCampaign(campaign))
+    await show.execute_written(request.app[SERVICES].store, lambda s: saved_campaign(s, campaign))
     return json_response({**campaign_to_wire(campaign), "rev": show.state.rev})
 
 

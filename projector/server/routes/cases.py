@@ -14,6 +14,7 @@ from projector.core.protocol import (
     case_to_wire,
 )
 from projector.core.state import (
+    Command,
     RemoveCase,
     UpsertCase,
 )
@@ -24,6 +25,7 @@ from projector.server.web.auth import (
 )
 from projector.server.web.errors import ApiError, read_json
 from projector.server.web.http import json_response
+from projector.store.base import Store
 
 log = logging.getLogger("projector.server")
 
@@ -48,21 +50,28 @@ async def put_case(request: web.Request) -> web.Response:
     await require(request, "operator")
     case = _parse_case_body(request.match_info["case_id"], await read_json(request))
     await http_media.check_case_media(request, case)
-    await request.app[SERVICES].store.call(lambda s: s.upsert_case(case))
-    show = request.app[SERVICES].show
-    await show.execute(UpsertCase(case))
-    return json_response({**case_to_wire(case), "rev": show.state.rev})
+    services = request.app[SERVICES]
+
+    def write(s: Store) -> list[Command]:
+        s.upsert_case(case)
+        return [UpsertCase(case)]
+
+    await services.show.execute_written(services.store, write)
+    return json_response({**case_to_wire(case), "rev": services.show.state.rev})
 
 
 async def delete_case(request: web.Request) -> web.Response:
     await require(request, "operator")
     case_id = request.match_info["case_id"]
-    removed = await request.app[SERVICES].store.call(lambda s: s.delete_case(case_id))
-    if not removed:
-        raise ApiError(404, "not_found", f"no case {case_id!r}")
-    show = request.app[SERVICES].show
-    await show.execute(RemoveCase(case_id))
-    return json_response({"deleted": case_id, "rev": show.state.rev})
+    services = request.app[SERVICES]
+
+    def write(s: Store) -> list[Command]:
+        if not s.delete_case(case_id):
+            raise ApiError(404, "not_found", f"no case {case_id!r}")
+        return [RemoveCase(case_id)]
+
+    await services.show.execute_written(services.store, write)
+    return json_response({"deleted": case_id, "rev": services.show.state.rev})
 
 
 def add_routes(app: web.Application) -> None:

@@ -38,12 +38,13 @@ from media.variants import VARIANTS, Job, make_variant
 from projector.core.cues import Show
 from projector.core.model import MEDIA_HASH_PATTERN, Case, ValidationError, parse_focus
 from projector.core.playout import cue_media, slide_numbers
-from projector.core.state import UpsertCase
+from projector.core.state import Command, UpsertCase
 from projector.server.services import SERVICES
 from projector.server.web.auth import authenticate, require
 from projector.server.web.errors import ApiError
 from projector.server.web.http import json_response, rfc3339
 from projector.server.web.principal import Principal
+from projector.store.base import Store
 from projector.store.media import MediaRecord
 
 log = logging.getLogger("projector.media")
@@ -414,16 +415,14 @@ async def store_import(app: web.Application, result: ImportResult, who: str) -> 
     now = time.time()
     records = [media_record(item, item.path.name, who, now) for item in result.media]
 
-    def persist(s: Any) -> None:
+    def persist(s: Store) -> list[Command]:
         for case in result.cases:
             s.upsert_case(case)
+        return [UpsertCase(case) for case in result.cases]
 
     for record in records:  # each file's bytes before its record, where nodes share them
         await app[SERVICES].media.record(app[SERVICES].store, record)
-    await app[SERVICES].store.call(persist)
-    show = app[SERVICES].show
-    for case in result.cases:
-        await show.execute(UpsertCase(case))
+    await app[SERVICES].show.execute_written(app[SERVICES].store, persist)
     app[SERVICES].media.want_variants()
     return [c.id for c in result.cases]
 

@@ -40,6 +40,7 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
@@ -55,7 +56,7 @@ from projector.core.moderation import (
     normalize,
     parse_blocklist,
 )
-from projector.core.state import Message, RecordActions, RetractMessage, ShowMessage
+from projector.core.state import Command, Message, RecordActions, RetractMessage, ShowMessage
 from projector.server import language
 from projector.server.moderation import effective_blocklists
 from projector.server.services import SERVICES
@@ -63,6 +64,7 @@ from projector.server.web.auth import authenticate, require
 from projector.server.web.errors import ApiError, read_json, read_json_object
 from projector.server.web.http import client_address, json_response, limit_public, rfc3339
 from projector.server.web.twilio import twiml_empty, verify_signature
+from projector.store.base import Store
 from projector.store.messages import Decision, StoredMessage
 
 log = logging.getLogger("projector.messages")
@@ -107,20 +109,19 @@ async def _take_in(
     status = _STATUS[screened.verdict]
     notes = "; ".join(screened.reasons)
 
-    def save(s: Any) -> None:
+    def save(s: Store) -> list[Command]:
         s.add_message(message_id, screened.text, screened.name, country, lang, source, sender, now, notes)
         if status != "pending":
             s.set_message_status(message_id, status, "rules", now, notes)
         elif notes:
             s.log_decision("held", "rules", now, message_id, sender, notes)
+        if status != "approved":
+            return []
+        return [ShowMessage(Message(message_id, screened.text, screened.name, country, lang))]
 
-    await request.app[SERVICES].store.call(save)
+    await request.app[SERVICES].show.execute_written(request.app[SERVICES].store, save)
     if screened.reasons:
         log.info("message %s from %s: %s (%s)", message_id, source, status, notes)
-    if status == "approved":
-        await request.app[SERVICES].show.execute(
-            ShowMessage(Message(message_id, screened.text, screened.name, country, lang))
-        )
     await _changed(request)
     return status
 
@@ -386,22 +387,29 @@ async def _stored(request: web.Request) -> StoredMessage:
     return stored
 
 
-async def _publish(request: web.Request, m: StoredMessage) -> int:
-    """Put the message's current form on the wall, or take it off; returns the show's rev."""
-    show = request.app[SERVICES].show
-    if m.status == "approved":
-        await show.execute(ShowMessage(_wall_message(m)))
-    else:
-        await show.execute(RetractMessage(m.id))
-    return show.state.rev
+def _on_the_wall(m: StoredMessage) -> Command:
+    """The message's current form on the wall, or off it."""
+    return ShowMessage(_wall_message(m)) if m.status == "approved" else RetractMessage(m.id)
 
 
-async def _after(request: web.Request, message_id: str) -> web.Response:
-    stored = await request.app[SERVICES].store.call(lambda s: s.get_message(message_id))
+async def _moderated(
+    request: web.Request, message_id: str, change: Callable[[Store], object]
+) -> web.Response:
+    """Store a moderator's change and put the message's new form on the wall (or take it
+    off) as one step (``Show.execute_written``); the message as it now is, and the rev."""
+
+    def write(s: Store) -> list[Command]:
+        change(s)
+        stored = s.get_message(message_id)
+        assert stored is not None
+        return [_on_the_wall(stored)]
+
+    services = request.app[SERVICES]
+    await services.show.execute_written(services.store, write)
+    stored = await services.store.call(lambda s: s.get_message(message_id))
     assert stored is not None
-    rev = await _publish(request, stored)
     await _changed(request)
-    return json_response({**message_json(stored), "rev": rev})
+    return json_response({**message_json(stored), "rev": services.show.state.rev})
 
 
 async def decide_message(request: web.Request) -> web.Response:
@@ -409,11 +417,10 @@ async def decide_message(request: web.Request) -> web.Response:
     stored = await _stored(request)
     status = {"approve": "approved", "reject": "rejected"}[request.match_info["decision"]]
     now = time.time()
-    await request.app[SERVICES].store.call(
-        lambda s: s.set_message_status(stored.id, status, principal.name, now)
-    )
     log.info("message %s %s by %s", stored.id, status, principal.name)
-    return await _after(request, stored.id)
+    return await _moderated(
+        request, stored.id, lambda s: s.set_message_status(stored.id, status, principal.name, now)
+    )
 
 
 async def pin_message(request: web.Request) -> web.Response:
@@ -425,10 +432,11 @@ async def pin_message(request: web.Request) -> web.Response:
         raise ApiError(409, "rejected", "a rejected message cannot be pinned; approve it first")
     now = time.time()
     try:
-        await request.app[SERVICES].store.call(lambda s: s.set_pinned(stored.id, pinned, principal.name, now))
+        return await _moderated(
+            request, stored.id, lambda s: s.set_pinned(stored.id, pinned, principal.name, now)
+        )
     except ValueError as exc:
         raise ApiError(409, "too_many_pinned", str(exc)) from None
-    return await _after(request, stored.id)
 
 
 async def edit_message(request: web.Request) -> web.Response:
@@ -450,10 +458,9 @@ async def edit_message(request: web.Request) -> web.Response:
     if len(name) > rules.max_name_length:
         raise ValidationError("name", f"must be at most {rules.max_name_length} characters")
     now = time.time()
-    await request.app[SERVICES].store.call(
-        lambda s: s.edit_message(stored.id, text, name, principal.name, now)
+    return await _moderated(
+        request, stored.id, lambda s: s.edit_message(stored.id, text, name, principal.name, now)
     )
-    return await _after(request, stored.id)
 
 
 async def block_sender(request: web.Request) -> web.Response:
@@ -473,10 +480,14 @@ async def block_sender(request: web.Request) -> web.Response:
             s.block_sender(_ADDRESS_BLOCK + address, principal.name, now, f"address of {sender}, for {hours}")
         return ids
 
-    ids = await request.app[SERVICES].store.call(block)
+    ids: list[str] = []
+
+    def write(s: Store) -> list[Command]:
+        ids[:] = block(s)
+        return [RetractMessage(message_id) for message_id in ids]
+
     show = request.app[SERVICES].show
-    for message_id in ids:
-        await show.execute(RetractMessage(message_id))
+    await show.execute_written(request.app[SERVICES].store, write)
     await _changed(request)
     log.info("sender %s blocked by %s (%d messages rejected)", sender, principal.name, len(ids))
     return json_response({"sender": sender, "rejected": ids, "rev": show.state.rev})
