@@ -10,11 +10,15 @@ on A and on B, so the same run measures the way across nodes (A's decision under
 log's lock, its commit and ``NOTIFY``, B's follower reading the log, B's hub) beside the way
 within B. The latency is from sending the GO request to the first presented frame showing the
 new cue's scene. Aim: p99 <= one frame (16.7 ms) + 30 ms across nodes.
+
+Beside the real display, a light display (``benchmarks/_nodes.py``) on B notes when each cue
+event arrives: GO to the cue event's receipt, without the frame pacing and drawing.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -31,7 +35,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
-from benchmarks._nodes import Node, fresh_database, postgres, quantile
+from benchmarks._nodes import LightDisplay, Node, Seen, fresh_database, hello, postgres, quantile
 from benchmarks._server import create_token, table
 from projector.display.frame_info import FrameInfo
 from projector.display.options import DisplayOptions
@@ -66,14 +70,27 @@ def main() -> None:
     parser.add_argument("--gos", type=int, default=100, help="GOs in all, half on each node")
     args = parser.parse_args()
     frames: list[FrameInfo] = []
-    gos: list[tuple[float, str, str]] = []
+    gos: list[tuple[float, str, str, int]] = []
     started = threading.Event()
+    light = Seen()
+    done = threading.Event()
     with postgres() as cluster, tempfile.TemporaryDirectory(prefix="projector-bench-") as tmp:
         url = fresh_database(cluster)
         data = Path(tmp)
         display = create_token(data / "a", "display", database=url)
         operator = create_token(data / "a", "operator", database=url)
         with Node(data / "a", url) as a, Node(data / "b", url) as b:
+
+            async def watch() -> None:
+                d = LightDisplay([("127.0.0.1", b.port)], 0, hello(display, "light"), light)
+                d.start()
+                await d.connected
+                while not done.is_set():
+                    await asyncio.sleep(0.05)
+                d.close()
+
+            watcher = threading.Thread(target=asyncio.run, args=(watch(),))
+            watcher.start()
 
             def driver() -> None:
                 started.wait(30)
@@ -83,8 +100,11 @@ def main() -> None:
                     where, base = ("other node (A)", a.base) if k % 2 == 0 else ("same node (B)", b.base)
                     sent = time.monotonic()
                     state = call(base, operator, "POST", "/api/v1/cue/go", {})
-                    gos.append((sent, SHOW["cues"][state["program"]]["scene"], where))  # type: ignore[index]
+                    scene = SHOW["cues"][state["program"]]["scene"]  # type: ignore[index]
+                    gos.append((sent, scene, where, state["rev"]))
                     time.sleep(random.uniform(0.15, 0.3))
+                time.sleep(0.5)
+                done.set()
 
             thread = threading.Thread(target=driver)
             thread.start()
@@ -102,11 +122,16 @@ def main() -> None:
                 )
             )  # fmt: skip
             thread.join()
+            watcher.join(10)
     delays: dict[str, list[float]] = {}
-    for sent, scene, where in gos:
+    receipts: dict[str, list[float]] = {}
+    for sent, scene, where, rev in gos:
         first = next((f for f in frames if f.time >= sent and f.scene == scene), None)
         if first is not None:
             delays.setdefault(where, []).append((first.time - sent) * 1000)
+        cue = next((t for t, r in light.cues if r == rev), None)
+        if cue is not None:
+            receipts.setdefault(where, []).append((cue - sent) * 1000)
     span = frames[-1].time - frames[0].time
     rows: list[list[object]] = [
         ["GOs pressed / seen on the display", f"{len(gos)} / {sum(len(d) for d in delays.values())}", ""],
@@ -119,6 +144,14 @@ def main() -> None:
         rows.append([f"GO on the {where} -> first frame on B, p99", f"{quantile(d, 0.99):.1f} ms", aim])
         rows.append(
             [f"GO on the {where} -> first frame on B, max", f"{max(d, default=float('nan')):.1f} ms", ""]
+        )
+        r = receipts.get(where, [])
+        rows.append(
+            [
+                f"GO on the {where} -> cue event at a light display on B, p50 / p99",
+                f"{quantile(r, 0.5):.1f} / {quantile(r, 0.99):.1f} ms ({len(r)} GOs)",
+                "",
+            ]
         )
     print(table(["measure", "value", "aim"], rows))
 
