@@ -22,7 +22,6 @@ import asyncio
 import base64
 import json
 import os
-import random
 import struct
 import time
 import urllib.request
@@ -295,7 +294,3 @@ def quantile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def jitter(seconds: float) -> float:
-    return random.uniform(0, seconds)
