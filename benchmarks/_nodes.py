@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks._server import BenchServer
+from benchmarks._server import ROOT, BenchServer
 from projector.display.link import BACKOFF_BASE, BACKOFF_CAP, backoff_delay
 from projector.store.postgres import PostgresStore
 from tests.store.pg_cluster import PostgresCluster
@@ -59,8 +59,9 @@ class Node(BenchServer):
     def __init__(self, data_dir: Path, database: str, **settings: object) -> None:
         # ERROR: a warning per display leaving, thousands at the end of a run, says nothing here.
         # Every light display comes from 127.0.0.1, as through a proxy: lift the per-address cap.
-        defaults: dict[str, object] = {"log_level": "ERROR", "max_connections_per_address": 20_000}
-        super().__init__(data_dir, database=database, **{**defaults, **settings})
+        settings.setdefault("log_level", "ERROR")
+        settings.setdefault("max_connections_per_address", 20_000)
+        super().__init__(data_dir, ROOT, database=database, **settings)
 
     def __enter__(self) -> Node:
         super().__enter__()
@@ -245,9 +246,9 @@ class LightDisplay(asyncio.Protocol):
             self.snapshot = True
             self.attempt = 0
             state = json.loads(payload)
-            rev, total = int(state["rev"]), int(state["totals"]["total"])
-            seen.snapshots.append((now, self.servers[self.turn % len(self.servers)][1], rev, total))
-            self._total(rev, total)
+            at, count = int(state["rev"]), int(state["totals"]["total"])
+            seen.snapshots.append((now, self.servers[self.turn % len(self.servers)][1], at, count))
+            self._total(at, count)
             if not self.connected.done():
                 self.connected.set_result(None)
         elif payload.startswith(b'{"v":1,"type":"totals"'):

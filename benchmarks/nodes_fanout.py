@@ -142,7 +142,7 @@ def main() -> None:
     delays: list[float] = []
     by_node: dict[int, list[float]] = {}
     missing = backward = frames = 0
-    for node, back, received in results:
+    for on, back, received in results:
         backward += back
         frames += len(received)
         revs = [r for r, _ in received]
@@ -153,7 +153,7 @@ def main() -> None:
                 continue
             delay = max(0.0, received[i][1] - t_ack) * 1000
             delays.append(delay)
-            by_node.setdefault(node, []).append(delay)
+            by_node.setdefault(on, []).append(delay)
     rows: list[list[object]] = [
         [
             "displays connected (per node)",
