@@ -4,20 +4,28 @@ and the panel's, through the proxy as a venue would run them (Debian's nginx, a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import aiohttp
 import pytest
 import websockets
 
+from tests.server.nodes import Node, http
+from tests.server.nodes import create_token as create_node_token
 from tests.server.test_process import ROOT, ServerProcess, create_token, free_port
+from tests.store.pg_cluster import postgres_cluster, postgres_url
+
+__all__ = ["postgres_cluster", "postgres_url"]
 
 DEPLOY = ROOT / "deploy" / "nginx"
 
@@ -31,16 +39,14 @@ def _nginx() -> str:
     return found
 
 
-@pytest.fixture
-def proxied(tmp_path: Path) -> Iterator[tuple[str, ServerProcess, dict[str, str]]]:
+@contextlib.contextmanager
+def _nginx_in_front(prefix: Path, ports: list[int]) -> Iterator[str]:
+    """The shipped proxy settings in front of the servers on ``ports``; its address."""
     nginx = _nginx()
-    server = ServerProcess(tmp_path / "data")
-    tokens = {scope: create_token(server.data_dir, scope) for scope in ("display", "ingest", "operator")}
-    server.start()
     site = (DEPLOY / "projector.conf").read_text()
     head = site.split("upstream projector")[0]  # the map of Upgrade to Connection, as shipped
+    servers = " ".join(f"server 127.0.0.1:{port} max_fails=1 fail_timeout=30s;" for port in ports)
     port = free_port()
-    prefix = tmp_path / "nginx"
     (prefix / "logs").mkdir(parents=True)
     conf = prefix / "nginx.conf"
     conf.write_text(
@@ -54,7 +60,7 @@ http {{
     client_body_temp_path {prefix}/body;
     proxy_temp_path {prefix}/proxy;
     {head}
-    upstream projector {{ server 127.0.0.1:{server.port}; keepalive 8; }}
+    upstream projector {{ {servers} keepalive 8; }}
     server {{
         listen 127.0.0.1:{port};
         include {DEPLOY / "projector-proxy.conf"};
@@ -68,10 +74,22 @@ http {{
         assert proc.poll() is None, (prefix / "logs" / "error.log").read_text()
         time.sleep(0.05)
     try:
-        yield f"127.0.0.1:{port}", server, tokens
+        yield f"127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture
+def proxied(tmp_path: Path) -> Iterator[tuple[str, ServerProcess, dict[str, str]]]:
+    _nginx()
+    server = ServerProcess(tmp_path / "data")
+    tokens = {scope: create_token(server.data_dir, scope) for scope in ("display", "ingest", "operator")}
+    server.start()
+    try:
+        with _nginx_in_front(tmp_path / "nginx", [server.port]) as address:
+            yield address, server, tokens
+    finally:
         server.stop()
 
 
@@ -154,3 +172,57 @@ def test_the_shipped_site_file_passes_nginx_t(tmp_path: Path) -> None:
         [nginx, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stderr
+
+
+async def _panel_state(address: str, cookies: dict[str, str]) -> dict[str, object]:
+    async with (
+        aiohttp.ClientSession(cookies=cookies) as http,
+        http.ws_connect(f"http://{address}/api/v1/panel/ws") as panel,
+    ):
+        state: dict[str, object] = json.loads((await panel.receive(timeout=10)).data)
+        return state
+
+
+def test_a_panel_behind_the_proxy_outlives_the_node_it_was_on(tmp_path: Path, postgres_url: str) -> None:
+    """Two nodes on one PostgreSQL behind the shipped proxy: a panel's login is good on
+    either node, and when one node dies the panel's next connection reaches the other."""
+    _nginx()
+    ingest = create_node_token(postgres_url, tmp_path, "ingest")
+    a, b = Node(tmp_path / "a", postgres_url), Node(tmp_path / "b", postgres_url)
+    try:
+        a.start()
+        b.start()
+        written = (a.data_dir / "admin-password.txt").read_text()  # the first node made the admin
+        password = written.split("password:", 1)[1].strip()
+        with _nginx_in_front(tmp_path / "nginx", [a.port, b.port]) as address:
+            login = {"username": "admin", "password": password}
+            request = urllib.request.Request(
+                f"http://{address}/api/v1/login",
+                data=json.dumps(login).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            )
+            with urllib.request.urlopen(request, timeout=10) as r:
+                assert r.status == 200
+                cookie = SimpleCookie(r.headers["Set-Cookie"])
+            cookies = {key: morsel.value for key, morsel in cookie.items()}
+            status, _ = http(
+                "POST", a.base + "/api/v1/actions", ingest, {"id": "x1", "channel": "sms", "country": "KE"}
+            )
+            assert status == 200
+            # The session is the database's: good through either node (nginx alternates).
+            for _ in range(4):
+                state = asyncio.run(_panel_state(address, cookies))
+                assert state["type"] == "state" and state["totals"]["total"] == 1  # type: ignore[index]
+            a.kill()
+            status, _ = http(
+                "POST", b.base + "/api/v1/actions", ingest, {"id": "x2", "channel": "sms", "country": "KE"}
+            )
+            assert status == 200
+            # Every connection from now on reaches B, whichever node the panel was on.
+            for _ in range(4):
+                state = asyncio.run(_panel_state(address, cookies))
+                assert state["totals"]["total"] == 2  # type: ignore[index]
+    finally:
+        a.stop()
+        b.stop()
