@@ -75,6 +75,8 @@ class Scheduler:
                     if self.show.decider is not None:
                         await self.load()  # the schedule may have been edited through another node
                     await self.tick()
+            except StoreError as exc:  # the database is away or restarting: the next tick tries again
+                log.warning("schedule tick skipped: %s", exc)
             except Exception:
                 log.exception("schedule tick failed")
             await asyncio.sleep(TICK)
