@@ -37,12 +37,13 @@ from projector.core.layout_spec import (
 )
 from projector.core.model import BRAND_FONTS, Campaign, ValidationError
 from projector.core.shipped_layouts import SHIPPED
+from projector.core.state import Command, SetCampaign
 from projector.server.layout_preview import SHAPES
-from projector.server.routes.campaign import saved_campaign
 from projector.server.services import SERVICES
 from projector.server.web.auth import require
 from projector.server.web.errors import ApiError, read_json_object
 from projector.server.web.http import json_response
+from projector.store.base import Store
 
 log = logging.getLogger("projector.server")
 
@@ -60,7 +61,12 @@ def _brand_json(campaign: Campaign, rev: int) -> dict[str, Any]:
 async def _save(request: web.Request, campaign: Campaign) -> int:
     """Store the campaign, then tell every display; the new rev."""
     show = request.app[SERVICES].show
-    await show.execute_written(request.app[SERVICES].store, lambda s: saved_campaign(s, campaign))
+
+    def write(s: Store) -> list[Command]:  # as the campaign route stores the rest of it
+        s.save_campaign(campaign)
+        return [SetCampaign(campaign)]
+
+    await show.execute_written(request.app[SERVICES].store, write)
     return show.state.rev
 
 

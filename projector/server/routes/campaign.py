@@ -33,8 +33,8 @@ from projector.store.base import Store
 log = logging.getLogger("projector.server")
 
 
-def saved_campaign(store: Store, campaign: Campaign) -> list[Command]:
-    """Store the campaign and show it (``Show.execute_written``): its words, look and layouts."""
+def _saved(store: Store, campaign: Campaign) -> list[Command]:
+    """Store the campaign and name the command that shows it (``Show.execute_written``)."""
     store.save_campaign(campaign)
     return [SetCampaign(campaign)]
 
@@ -82,7 +82,7 @@ async def put_campaign(request: web.Request) -> web.Response:
         brand=current.brand,
         layouts=current.layouts,
     )
-    await show.execute_written(request.app[SERVICES].store, lambda s: saved_campaign(s, campaign))
+    await show.execute_written(request.app[SERVICES].store, lambda s: _saved(s, campaign))
     return json_response({**campaign_to_wire(campaign), "rev": show.state.rev})
 
 
