@@ -19,16 +19,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -37,30 +34,11 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks._nodes import LightDisplay, Node, Seen, fresh_database, hello, postgres, quantile
 from benchmarks._server import create_token, table
+from benchmarks.go_to_frame import SHOW, call  # the same show and API call as on one node
 from projector.display.frame_info import FrameInfo
 from projector.display.options import DisplayOptions
 from projector.display.output.mode import OutputMode
 from projector.display.run import run_display
-
-SHOW = {
-    "id": "bench",
-    "loop": True,
-    "cues": [
-        {"id": "a", "scene": "totals", "transition": "cut"},
-        {"id": "b", "scene": "ident", "transition": "cut"},
-    ],
-}
-
-
-def call(base: str, token: str, method: str, path: str, body: object) -> Any:
-    request = urllib.request.Request(
-        base + path,
-        data=json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as r:
-        return json.loads(r.read())
 
 
 def main() -> None:
