@@ -218,7 +218,8 @@ def video_record(item: IngestedVideo, name: str | None, who: str, now: float) ->
 async def list_media(request: web.Request) -> web.Response:
     await require(request, "viewer")
     records = await request.app[SERVICES].store.call(lambda s: s.list_media())
-    return json_response({"media": [media_json(r) for r in records]})
+    # Fonts are listed by GET /api/v1/fonts: they are no pictures for a case or a layout.
+    return json_response({"media": [media_json(r) for r in records if not r.is_font]})
 
 
 async def media_info(request: web.Request) -> web.Response:
