@@ -46,7 +46,8 @@ def _error_status(error: MediaError) -> tuple[int, str]:
 
 
 def font_record(item: IngestedFont, name: str | None, who: str, now: float) -> MediaRecord:
-    return MediaRecord(item.hash, item.info.mime, 0, 0, item.bytes, 0, None, name, who, now)
+    # A font has no pixel size; the media table keeps a positive one for every file (1 x 1 here).
+    return MediaRecord(item.hash, item.info.mime, 1, 1, item.bytes, 0, None, name, who, now)
 
 
 def font_json(record: MediaRecord, info: FontInfo | None) -> dict[str, Any]:
