@@ -25,7 +25,12 @@ async def post_font(
 async def test_an_ofl_font_is_stored_by_hash_and_listed(live: RunningServer) -> None:
     status, body = await post_font(live, anton(), name="Anton-Regular.ttf")
     assert status == 201, body
-    assert (body["family"], body["style"], body["mime"], body["new"]) == ("Anton", "Regular", "font/ttf", True)
+    assert (body["family"], body["style"], body["mime"], body["new"]) == (
+        "Anton",
+        "Regular",
+        "font/ttf",
+        True,
+    )
     assert body["font"] == "upload:" + body["hash"]
     assert "SIL Open Font License" in body["licence"] and body["name"] == "Anton-Regular.ttf"
     library = live.app[SERVICES].media.library
