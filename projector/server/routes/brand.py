@@ -85,7 +85,9 @@ async def put_brand(request: web.Request) -> web.Response:
             )
     if brand.logo is not None and brand.logo != current.brand.logo:
         logo = brand.logo
-        known = await request.app[SERVICES].store.call(lambda s: s.get_media(logo) is not None)
+        known = await request.app[SERVICES].store.call(
+            lambda s: (m := s.get_media(logo)) is not None and not m.is_font
+        )
         if not known:
             raise ValidationError("logo", f"no picture {logo[:12]}… on the server; upload it first")
     campaign = replace(current, brand=brand)

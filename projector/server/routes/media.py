@@ -306,7 +306,7 @@ async def check_case_media(request: web.Request, case: Case) -> None:
     if not wanted:
         return
     known = await request.app[SERVICES].store.call(
-        lambda s: {h for h in wanted if s.get_media(h) is not None}
+        lambda s: {h for h in wanted if (m := s.get_media(h)) is not None and not m.is_font}
     )
     for i, media_hash in enumerate(wanted):
         if media_hash not in known:
@@ -338,7 +338,7 @@ async def check_cue_media(request: web.Request, show: Show) -> None:
             if not isinstance(value, str) or not MEDIA_HASH_PATTERN.match(value):
                 raise ValidationError(field, "must be the hash of an uploaded " + _kind(cue.scene))
             record = records.get(value)
-            if record is None:
+            if record is None or record.is_font:
                 raise ValidationError(
                     field, f"no {_kind(cue.scene)} {value[:12]}… on the server; upload it first"
                 )

@@ -3,6 +3,7 @@ reaches the panel), a good one is stored by hash and listed, and the brand kit m
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from projector.server.services import SERVICES
@@ -109,3 +110,25 @@ async def test_a_kit_naming_a_font_the_server_lacks_is_refused(live: RunningServ
         assert reply["error"]["field"] == "font" and message in reply["error"]["message"], reply
     _, body = await live.get("/api/v1/brand")
     assert body["font"] == "anton"
+
+
+async def test_a_font_is_no_picture_for_a_logo_a_portrait_or_a_slide(live: RunningServer) -> None:
+    _, font = await post_font(live, anton())
+    status, reply = await live.put_json("/api/v1/brand", {"logo": font["hash"]})
+    assert status == 422 and reply["error"]["field"] == "logo"
+    status, reply = await live.put_json(
+        "/api/v1/cases/ayse", {"name": "Ayşe", "country": "TR", "portrait": font["hash"]}
+    )
+    assert status == 422 and reply["error"]["field"] == "portrait", reply
+    show = {"cues": [{"id": "s", "scene": "slides", "params": {"slide_1": font["hash"]}}]}
+    status, reply = await live.put_json("/api/v1/show", show)
+    assert status == 422 and reply["error"]["field"] == "cues[0].params.slide_1", reply
+    # The next media batch (after a picture's upload) makes the picture's thumbnail and passes
+    # the font by, rather than failing to decode it as a picture.
+    await upload_picture(live)
+    for _ in range(300):
+        _, progress = await live.get("/api/v1/media/progress", token="operator")
+        if not progress["running"] and progress["done"] >= 1:
+            break
+        await asyncio.sleep(0.05)
+    assert (progress["done"], progress["failed"], progress["total"]) == (1, 0, 1), progress
