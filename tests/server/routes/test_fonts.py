@@ -4,13 +4,17 @@ reaches the panel), a good one is stored by hash and listed, and the brand kit m
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from projector.server.services import SERVICES
 from tests.conftest import RunningServer
 from tests.media.font_files import anton, noto_italic, relicensed, renamed
+from tests.server.nodes import Node, create_token, http
 from tests.server.routes.test_brand import upload as upload_picture
 from tests.server.routes.test_fleet import connect, next_of
+from tests.server.test_shared_show import _raw
+from tests.store.pg_cluster import postgres_cluster, postgres_url  # noqa: F401  (fixtures)
 
 
 async def post_font(
@@ -132,3 +136,27 @@ async def test_a_font_is_no_picture_for_a_logo_a_portrait_or_a_slide(live: Runni
             break
         await asyncio.sleep(0.05)
     assert (progress["done"], progress["failed"], progress["total"]) == (1, 0, 1), progress
+
+
+def test_a_font_uploaded_on_one_node_is_listed_and_served_by_another(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811  (the fixture)
+) -> None:
+    operator = create_token(postgres_url, tmp_path, "operator")
+    display = create_token(postgres_url, tmp_path, "display")
+    a, b = Node(tmp_path / "node-a", postgres_url), Node(tmp_path / "node-b", postgres_url)
+    try:
+        a.start(), b.start()
+        data = anton()
+        status, reply = _raw("POST", a.base + "/api/v1/fonts?name=Anton.ttf", operator, data, "font/ttf")
+        assert status == 201, reply
+        status, listing = http("GET", b.base + "/api/v1/fonts", operator)
+        assert status == 200 and [f["family"] for f in listing["fonts"]] == ["Anton"]
+        font_hash = listing["fonts"][0]["hash"]
+        # B copied it from the database to read its names; a display on B fetches it like a picture.
+        assert _raw("GET", f"{b.base}/api/v1/media/{font_hash}", display) == (200, data)
+        status, kit = http("PUT", b.base + "/api/v1/brand", operator, {"font": f"upload:{font_hash}"})
+        assert status == 200, kit
+    finally:
+        for node in (a, b):
+            node.stop()
