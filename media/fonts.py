@@ -8,7 +8,8 @@ them) before it is stored:
 - a bare TrueType or OpenType file (``true``/``0x00010000``/``OTTO``), not a
   collection, WOFF or WOFF2 (those are packed: the operator uploads the TTF/OTF
   the family ships);
-- within the limits: file size, table count, each table inside the file, glyph count;
+- within the limits: file size, table count, each table inside the file, glyph count,
+  the code points its character map names (read before fontTools expands them);
 - it parses: its header, metrics, names, character map and every Latin letter's
   and digit's glyph decompile;
 - it maps the Latin letters and the digits (a headline font that cannot write
@@ -52,6 +53,8 @@ MAX_FONT_BYTES = 8 * 1024 * 1024
 MAX_FONT_GLYPHS = 20_000
 #: Tables in one font: real fonts have 10-30.
 MAX_FONT_TABLES = 64
+#: Code points the character map's grouped subtables may name in all (Unicode assigns about 150,000).
+MAX_CMAP_POINTS = 300_000
 #: What a headline font must map: the Latin letters and the digits.
 REQUIRED_CHARACTERS = string.ascii_letters + string.digits
 
@@ -110,6 +113,42 @@ def _check_directory(data: bytes, label: str) -> None:
                 raise MediaError(label, f"damaged font: its {name!r} table runs past the end of the file")
     except struct.error:
         raise MediaError(label, "damaged font: the table directory is cut short") from None
+
+
+def _check_cmap(data: bytes, label: str) -> None:
+    """The character map's grouped subtables (formats 8, 12, 13) map a sane number of code points.
+
+    fontTools expands each group into a dictionary entry per code point: a few kilobytes of
+    overlapping whole-Unicode groups would cost minutes and gigabytes. Unicode has about 150,000
+    assigned characters, so more than :data:`MAX_CMAP_POINTS` in all subtables is no real font.
+    """
+    try:
+        (count,) = struct.unpack_from(">H", data, 4)
+        entries = (struct.unpack_from(">4sIII", data, 12 + 16 * i) for i in range(count))
+        cmap = next((offset for tag, _, offset, _ in entries if tag == b"cmap"), None)
+        if cmap is None:
+            return  # reported as a missing table once fontTools has the file
+        (subtables,) = struct.unpack_from(">H", data, cmap + 2)
+        points = 0  # across all subtables: a real font repeats its map two or three times at most
+        for i in range(subtables):
+            (where,) = struct.unpack_from(">I", data, cmap + 4 + 8 * i + 4)
+            start = cmap + where
+            (fmt,) = struct.unpack_from(">H", data, start)
+            if fmt not in (8, 12, 13):
+                continue
+            groups_at = start + (12 + 8192 if fmt == 8 else 12)
+            (groups,) = struct.unpack_from(">I", data, groups_at)
+            if groups * 12 > len(data):
+                raise MediaError(label, "damaged font: its character map runs past the end of the file")
+            for g in range(groups):
+                first, last = struct.unpack_from(">II", data, groups_at + 4 + 12 * g)
+                points += max(0, last - first + 1)
+                if points > MAX_CMAP_POINTS:
+                    raise MediaError(
+                        label, f"the font's character map names more than {MAX_CMAP_POINTS:,} characters"
+                    )
+    except struct.error:
+        raise MediaError(label, "damaged font: its character map is cut short") from None
 
 
 def _name(font: TTFont, *ids: int) -> str:
@@ -173,6 +212,7 @@ def font_info(data: bytes, label: str = "upload") -> FontInfo:
         raise MediaError(label, "not a font: a TrueType (.ttf) or OpenType (.otf) file is expected")
     mime = _kind(data, label)
     _check_directory(data, label)
+    _check_cmap(data, label)
     try:
         font = TTFont(io.BytesIO(data), lazy=True, recalcBBoxes=False, recalcTimestamp=False)
         missing = [t for t in ("head", "maxp", "name", "cmap", "hhea", "hmtx") if t not in font]

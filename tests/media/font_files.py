@@ -11,6 +11,7 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.subset import Options, Subsetter
 from fontTools.ttLib import TTFont
+from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 
 
 def packaged(package: str, name: str) -> bytes:
@@ -93,3 +94,14 @@ def many_glyphs(count: int) -> bytes:
     fb.setupOS2()
     fb.setupPost()
     return _saved(fb.font)
+
+
+def huge_cmap(points: int) -> bytes:
+    """An OFL font whose character map also names ``points`` code points in one format 13 group
+    (a "last resort" table: every one of them drawn with one glyph)."""
+    font = TTFont(io.BytesIO(many_glyphs(100)))
+    table = CmapSubtable.newSubtable(13)
+    table.platformID, table.platEncID, table.language = 3, 10, 0
+    table.cmap = {**font.getBestCmap(), **{cp: "g1" for cp in range(0x20000, 0x20000 + points)}}
+    font["cmap"].tables.append(table)
+    return _saved(font)

@@ -12,7 +12,16 @@ import pytest
 from media.fonts import MAX_FONT_BYTES, check_font, font_info, is_ofl
 from media.library import MediaLibrary
 from media.pipeline import MediaError
-from tests.media.font_files import anton, many_glyphs, noto_italic, only, packaged, relicensed, renamed
+from tests.media.font_files import (
+    anton,
+    huge_cmap,
+    many_glyphs,
+    noto_italic,
+    only,
+    packaged,
+    relicensed,
+    renamed,
+)
 
 
 def refused(data: bytes) -> str:
@@ -87,6 +96,9 @@ def test_limits_on_size_and_glyphs() -> None:
     assert "exceeds the" in refused(anton() + bytes(MAX_FONT_BYTES))
     assert refused(many_glyphs(20_001)) == "20,001 glyphs exceeds the 20,000 glyph limit"
     assert font_info(many_glyphs(100)).glyphs == 100
+    # A character map naming more code points than Unicode has is refused before it is expanded.
+    assert refused(huge_cmap(300_001)) == "the font's character map names more than 300,000 characters"
+    assert font_info(huge_cmap(1_000)).family == "Many"
 
 
 def test_the_file_name_labels_the_error_never_a_path() -> None:
