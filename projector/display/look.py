@@ -1,7 +1,8 @@
 """The campaign's look as scenes draw it: the brand kit's colours and headline face, ready to use.
 
 The brand kit (:class:`projector.core.model.Brand`) gives three colours and a
-font (packaged, or uploaded: ``upload:<hash>``, drawn once the display has its file); scenes need a few more shades (dimmed text, a dark rule, a grey). They
+font (packaged, or uploaded: ``upload:<hash>``, drawn once the display has its
+file); scenes need a few more shades (dimmed text, a dark rule, a grey). They
 are mixed from the kit, in the same proportions as the house style they
 replace, so the default kit draws exactly the yellow-on-black scenes of old.
 A scene takes its look on entry: a kit changed from the panel shows from the
