@@ -11,6 +11,7 @@ from projector.server.services import SERVICES
 from tests.conftest import RunningServer
 from tests.media.font_files import anton, noto_italic, relicensed, renamed
 from tests.server.nodes import Node, create_token, http
+from tests.server.routes.test_brand import LAYOUT, preview
 from tests.server.routes.test_brand import upload as upload_picture
 from tests.server.routes.test_fleet import connect, next_of
 from tests.server.test_shared_show import _raw
@@ -99,6 +100,19 @@ async def test_the_brand_kit_takes_an_uploaded_font_and_displays_hear_of_it(live
     event = await next_of(ws, "campaign")
     assert event["campaign"]["brand"]["font"] == "upload:" + font["hash"]
     await ws.close()
+
+
+async def test_a_layout_preview_draws_headlines_in_the_kits_uploaded_font(live: RunningServer) -> None:
+    layout = {"source": LAYOUT}
+    status, house = await preview(live, layout)
+    assert status == 200
+    _, font = await post_font(live, renamed(noto_italic(), "Campaign Italic"))
+    status, _ = await live.put_json("/api/v1/brand", {"font": font["font"]})
+    assert status == 200
+    status, own = await preview(live, layout)
+    assert status == 200 and own != house
+    status, _ = await live.put_json("/api/v1/brand", {"font": "anton"})
+    assert (await preview(live, layout))[1] == house
 
 
 async def test_a_kit_naming_a_font_the_server_lacks_is_refused(live: RunningServer) -> None:
