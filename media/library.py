@@ -28,6 +28,7 @@ from pathlib import Path
 from PIL import Image
 
 from media.faces import FaceResult, find_focus
+from media.fonts import FontInfo, check_font
 from media.pipeline import MAX_PIXELS, MediaError, _decode, _open_header, _orientation
 from media.video import VideoInfo, VideoLimits, clean_video
 from projector.core.model import MEDIA_HASH_PATTERN
@@ -37,6 +38,7 @@ __all__ = [
     "MAX_UPLOAD_PIXELS",
     "Cleaned",
     "Ingested",
+    "IngestedFont",
     "IngestedVideo",
     "MediaLibrary",
     "clean",
@@ -201,6 +203,18 @@ class IngestedVideo:
     new: bool
 
 
+@dataclass(frozen=True)
+class IngestedFont:
+    """A font upload as stored (byte for byte): its hash and file, and what the check found."""
+
+    hash: str
+    path: Path
+    bytes: int
+    info: FontInfo
+    #: False when the same content was already stored.
+    new: bool
+
+
 class MediaLibrary:
     """Content-addressed picture files under ``root``; safe to share between threads and processes."""
 
@@ -244,6 +258,16 @@ class MediaLibrary:
             cleaned.notes,
             new,
         )
+
+    def ingest_font(self, data: bytes, name: str = "upload") -> IngestedFont:
+        """Check a font (``media.fonts``), store it unchanged by hash. Blocking (parsing): off the loop."""
+        info = check_font(data, name)
+        media_hash = hashlib.sha256(data).hexdigest()
+        path = self.path_of(media_hash)
+        new = not path.is_file()
+        if new:
+            self._write(path, data)
+        return IngestedFont(media_hash, path, len(data), info, new)
 
     def incoming(self) -> Path:
         """A fresh temporary file beside the library (same disk: stored by a rename), for an upload

@@ -80,7 +80,7 @@ class LayoutScene:
     look: Look = HOUSE
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
-        self.look = look_of(state.campaign.brand)
+        self.look = look_of(state.campaign.brand, assets.faces_for(state.campaign.brand))
         self.assets = assets
         self.t = assets.locale
         self.state = state

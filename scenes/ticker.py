@@ -58,7 +58,7 @@ class TickerScene:
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
         # The campaign's look, taken on entry: a kit changed in the panel shows from the next entry.
-        self.look = look_of(state.campaign.brand)
+        self.look = look_of(state.campaign.brand, assets.faces_for(state.campaign.brand))
         self.assets = assets
         self.text = assets.text
         self.w, self.h = assets.size

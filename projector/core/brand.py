@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from projector.core.model import (
     BRAND_FONTS,
     COLOUR_PATTERN,
+    UPLOADED_FONT_PREFIX,
     Brand,
     ValidationError,
     parse_media_hash,
+    uploaded_font_hash,
 )
 
 #: The kit's fields, in the order the panel shows them.
@@ -35,9 +37,15 @@ def parse_colour(value: object, field: str) -> str:
 
 
 def parse_font(value: object, field: str = "font") -> str:
-    if not isinstance(value, str) or value not in BRAND_FONTS:
-        raise ValidationError(field, f"must be one of {', '.join(BRAND_FONTS)}")
-    return value
+    """A packaged font's name, or ``upload:<hash>`` of an uploaded font (whether the server has
+    that font is the HTTP layer's check: this one is pure)."""
+    if isinstance(value, str) and (value in BRAND_FONTS or uploaded_font_hash(value) is not None):
+        return value
+    raise ValidationError(
+        field,
+        f"must be one of {', '.join(BRAND_FONTS)}, or {UPLOADED_FONT_PREFIX}<hash> of a font uploaded "
+        "with POST /api/v1/fonts",
+    )
 
 
 def parse_brand(body: Mapping[str, object], current: Brand = HOUSE_BRAND, where: str = "") -> Brand:

@@ -282,6 +282,17 @@ COLOUR_PATTERN = re.compile(r"^#[0-9a-f]{6}$")
 #: Headline fonts a brand kit may choose, all packaged (``fontpkg-*``): a display never
 #: depends on a font it was not tested with. The first is the house face.
 BRAND_FONTS = ("anton", "noto-sans")
+#: A brand kit's headline font may also be an uploaded, checked OFL font (``POST /api/v1/fonts``):
+#: ``upload:`` and its media hash. A display draws with it once its media cache has the file.
+UPLOADED_FONT_PREFIX = "upload:"
+
+
+def uploaded_font_hash(font: str) -> str | None:
+    """The media hash of an ``upload:<hash>`` headline font; None for a packaged font's name."""
+    if not font.startswith(UPLOADED_FONT_PREFIX):
+        return None
+    media_hash = font[len(UPLOADED_FONT_PREFIX) :]
+    return media_hash if MEDIA_HASH_PATTERN.match(media_hash) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -262,7 +262,10 @@ class DisplayApp:
         state = self.replica.state
         if self.media_cache is None or state is None or state is self._cached_state:
             return
-        if self._cached_state is None or state.cases is not self._cached_state.cases:
+        old = self._cached_state
+        # What needed_media reads: the cases, the show's cues and the campaign (its brand kit's
+        # logo and uploaded font, its layouts' pictures). Totals alone change none of them.
+        if old is None or (state.cases, state.show, state.campaign) != (old.cases, old.show, old.campaign):
             self.media_cache.want(needed_media(state))
         self._cached_state = state
         self.media_cache.save_state(state)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Container, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pygame
 
-from projector.core.model import MEDIA_HASH_PATTERN, Case
+from projector.core.model import MEDIA_HASH_PATTERN, Brand, Case, uploaded_font_hash
 from projector.core.safe_area import NO_SAFE_AREA, SafeArea
 from projector.display.memory import portrait_bytes, text_pixels
 from projector.display.pictures import Pictures
@@ -169,6 +169,16 @@ class Assets:
             return None
         path: Path | None = self.media_cache.path(media_hash)
         return path
+
+    def faces_for(self, brand: Brand) -> Container[str]:
+        """The faces this display can draw, the kit's uploaded headline font among them once its
+        file is in the media cache (then it is added to the font book; see ``look.look_of``)."""
+        font_hash = uploaded_font_hash(brand.font)
+        if font_hash is not None and brand.font not in self.fonts.faces:
+            path = self.media_cache.path(font_hash) if self.media_cache is not None else None
+            if path is not None:
+                self.fonts.add_upload(brand.font, Path(path))
+        return self.fonts.faces
 
     def picture(self, media_hash: str, size: tuple[int, int]) -> pygame.Surface | Exception | None:
         """An uploaded picture in natural colour covering exactly ``size`` (a slideshow's slide).

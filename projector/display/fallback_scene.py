@@ -48,7 +48,7 @@ class FallbackScene:
 
     def enter(self, state: ShowState, assets: Assets, params: Mapping[str, Any]) -> None:
         try:  # the card that shows when all else failed must not fail on a kit
-            self.look = look_of(state.campaign.brand)
+            self.look = look_of(state.campaign.brand, assets.faces_for(state.campaign.brand))
         except Exception:
             self.look = HOUSE
         self.assets = assets

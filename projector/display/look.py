@@ -1,7 +1,8 @@
 """The campaign's look as scenes draw it: the brand kit's colours and headline face, ready to use.
 
 The brand kit (:class:`projector.core.model.Brand`) gives three colours and a
-font; scenes need a few more shades (dimmed text, a dark rule, a grey). They
+font (packaged, or uploaded: ``upload:<hash>``, drawn once the display has its
+file); scenes need a few more shades (dimmed text, a dark rule, a grey). They
 are mixed from the kit, in the same proportions as the house style they
 replace, so the default kit draws exactly the yellow-on-black scenes of old.
 A scene takes its look on entry: a kit changed from the panel shows from the
@@ -10,6 +11,7 @@ next scene entry on every display.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 from projector.core.brand import rgb
@@ -54,7 +56,17 @@ class Look:
         return rgb(name)
 
 
-def look_of(brand: Brand) -> Look:
+def headline_face(brand: Brand, ready: Container[str] = ()) -> str:
+    """The face a kit's headlines draw with: a packaged font's, or its uploaded font's own
+    (``upload:<hash>``) once that is among the display's ``ready`` faces; until then (the
+    file still downloading, or refused) the house face, never a blank."""
+    if brand.font in HEADLINE_FACES:
+        return HEADLINE_FACES[brand.font]
+    return brand.font if brand.font in ready else "display"
+
+
+def look_of(brand: Brand, ready: Container[str] = ()) -> Look:
+    """The kit's look; ``ready``: the faces the display can draw (``Assets.faces_for``)."""
     background, text, accent = rgb(brand.background), rgb(brand.text), rgb(brand.accent)
     return Look(
         background=background,
@@ -65,7 +77,7 @@ def look_of(brand: Brand) -> Look:
         dark=mix(background, text, 34 / 255),
         grey=mix(background, text, 150 / 255),
         on_accent=background,
-        display=HEADLINE_FACES.get(brand.font, "display"),
+        display=headline_face(brand, ready),
     )
 
 

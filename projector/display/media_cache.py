@@ -42,7 +42,7 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 from projector.core.layout_spec import parse_layout
-from projector.core.model import MEDIA_HASH_PATTERN, ValidationError
+from projector.core.model import MEDIA_HASH_PATTERN, ValidationError, uploaded_font_hash
 from projector.core.playout import cue_media
 from projector.core.protocol import Snapshot
 from projector.core.state import ShowState
@@ -86,7 +86,7 @@ def media_base_url(server: str) -> str:
 def needed_media(state: ShowState | None) -> set[str]:
     """Every picture the show may put on screen: all portraits of all its cases, the
     videos and slides its cues play (``core.playout``), the brand's logo and the
-    pictures its layouts show."""
+    pictures its layouts show, and the brand's uploaded headline font (fetched like a picture)."""
     if state is None:
         return set()
     wanted = {h for case in state.cases.values() for h in case.media()}
@@ -94,6 +94,9 @@ def needed_media(state: ShowState | None) -> set[str]:
         wanted.update(h for cue in state.show.cues for h in cue_media(cue))
     if state.campaign.brand.logo is not None:
         wanted.add(state.campaign.brand.logo)
+    font = uploaded_font_hash(state.campaign.brand.font)
+    if font is not None:
+        wanted.add(font)
     wanted.update(layout_media(tuple(state.campaign.layouts.values())))
     return wanted
 

@@ -29,6 +29,7 @@ from projector.server.moderation import load_moderation
 from projector.server.routes import accounts as http_accounts
 from projector.server.routes import actions, brand, campaign, cases, displays, health
 from projector.server.routes import fleet as http_fleet
+from projector.server.routes import fonts as http_fonts
 from projector.server.routes import i18n as http_i18n
 from projector.server.routes import mapping as http_mapping
 from projector.server.routes import media as http_media
@@ -183,6 +184,7 @@ def build_app(config: Config, *, init: bool = False) -> web.Application:
         http_i18n,
         http_panel,
         http_media,
+        http_fonts,
         http_fleet,
         http_schedule,
         http_mapping,

@@ -207,7 +207,8 @@ class MediaService:
             cased = self.pictures(self._state())
             records = await loop.run_in_executor(None, self._media)
             self._learn_lengths(records)
-            stored = [m.hash for m in records if not m.is_video]  # videos have no variants
+            # Videos and fonts have no variants.
+            stored = [m.hash for m in records if not (m.is_video or m.is_font)]
             # The cases' portraits another node took in, so their variants are made here too.
             await self.local_all(h for h, _ in cased)
             jobs = await loop.run_in_executor(None, self.missing_jobs, cased, stored)

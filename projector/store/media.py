@@ -109,6 +109,11 @@ class MediaRecord:
     def is_video(self) -> bool:
         return self.mime.startswith("video/")
 
+    @property
+    def is_font(self) -> bool:
+        """An uploaded font for the brand kit (``font/ttf``, ``font/otf``): no picture, no variants."""
+        return self.mime.startswith("font/")
+
 
 _MEDIA_COLUMNS = (
     "hash, mime, width, height, bytes, faces, focus_x, focus_y, name, uploaded_by, created_at, seconds"

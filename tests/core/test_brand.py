@@ -1,11 +1,18 @@
-"""Checking a brand kit: colours written #rrggbb, the packaged fonts, a logo that is a media hash,
+"""Checking a brand kit: colours written #rrggbb, the packaged fonts, an uploaded font's or a logo's media hash,
 and the WCAG contrast the panel warns about."""
 
 from __future__ import annotations
 
 import pytest
 
-from projector.core.brand import contrast, contrast_warnings, parse_brand, parse_colour, rgb
+from projector.core.brand import (
+    contrast,
+    contrast_warnings,
+    parse_brand,
+    parse_colour,
+    parse_font,
+    rgb,
+)
 from projector.core.model import Brand, ValidationError
 
 
@@ -33,6 +40,17 @@ def test_a_kit_keeps_what_the_body_leaves_out_and_names_what_is_wrong() -> None:
         with pytest.raises(ValidationError) as info:
             parse_brand(body, current)
         assert info.value.field == field
+
+
+def test_the_font_is_packaged_or_an_uploaded_fonts_hash() -> None:
+    assert parse_font("noto-sans") == "noto-sans"
+    assert parse_font("upload:" + "ab" * 32) == "upload:" + "ab" * 32
+    assert parse_brand({"font": "upload:" + "0" * 64}).font == "upload:" + "0" * 64
+    for bad in ("upload:", "upload:" + "AB" * 32, "upload:../../etc/passwd", "ab" * 32, "Anton", None, 3):
+        with pytest.raises(ValidationError) as info:
+            parse_font(bad, "brand.font")
+        assert info.value.field == "brand.font"
+        assert "upload:<hash> of a font uploaded with POST /api/v1/fonts" in info.value.message
 
 
 def test_contrast_is_wcags_ratio() -> None:

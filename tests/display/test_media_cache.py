@@ -294,3 +294,7 @@ def test_the_brand_logo_and_the_layouts_pictures_are_fetched_with_the_portraits(
     campaign = Campaign(brand=Brand(logo="ef" * 32), layouts=MappingProxyType(layouts))
     state = replace(ShowState(), campaign=campaign)
     assert needed_media(state) == {"ef" * 32, image}
+    # The kit's uploaded headline font is fetched the same way; a packaged font needs nothing.
+    font = "0f" * 32
+    state = replace(state, campaign=replace(campaign, brand=Brand(logo="ef" * 32, font=f"upload:{font}")))
+    assert needed_media(state) == {"ef" * 32, image, font}

@@ -35,6 +35,7 @@ from typing import BinaryIO
 
 import pygame
 
+from projector.core.model import UPLOADED_FONT_PREFIX
 from projector.display.text.font_instances import BOLD, Instances, shared_instances, weight_axis
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ FACE_SOURCES: dict[str, tuple[tuple[str, str, int | None], ...]] = {
     "body": ((*_NOTO, None), *((p, f, None) for p, f in _EXTRA_SCRIPTS)),
     "strong": ((*_NOTO, BOLD), *((p, f, BOLD) for p, f in _EXTRA_SCRIPTS)),
 }
+#: What an uploaded headline font must have to be used (the server checked all letters and digits).
+UPLOAD_NEEDS = "AZaz09"
+#: Uploaded faces a display keeps at once: a kit uses one; an operator trying fonts, a few.
+MAX_UPLOADED_FACES = 4
 #: A font this heavy (OS/2 usWeightClass) is bold: what a bold face takes from the system.
 BOLD_AT_LEAST = 600
 
@@ -447,12 +452,15 @@ class FontBook:
     ) -> None:
         if not pygame.font.get_init():
             pygame.font.init()
-        self.faces = installed_faces() if faces is None else faces
+        # A copy: uploaded faces are added to this book's own (``add_upload``), never to the shared dict.
+        self.faces = dict(installed_faces() if faces is None else faces)
         self.instances = shared_instances() if instances is None else instances
         self._fonts: OrderedDict[tuple[Path | None, int, int | None], pygame.font.Font] = OrderedDict()
         self._chains: dict[str, tuple[FontFile, ...]] = {}
         self._choices: dict[tuple[str, frozenset[int]], FontFile | None] = {}
         self._system_first: dict[tuple[int, bool], int] = {}
+        #: Uploaded faces whose file would not open (tried once each).
+        self._refused_uploads: set[str] = set()
         #: Code points no font has: left out of every line and reported once each.
         self.missing: set[int] = set()
         # Each bold face's first cut font (Noto Sans Bold: Latin, Greek, Cyrillic) is needed by
@@ -468,6 +476,43 @@ class FontBook:
         ]
         for path, weight in dict.fromkeys([*firsts, *wanted]):
             self.instances.request(path, weight)
+
+    def add_upload(self, face: str, path: Path) -> bool:
+        """Make ``face`` (``upload:<hash>``) draw with the uploaded font at ``path``, the house
+        headline fonts behind it; False (logged once) when the file will not do.
+
+        The server checked the font before storing it and the media cache checked its hash;
+        here it is opened once more, so a display that cannot read it keeps the house face
+        rather than the SDL default. The chain behind it (Anton, bold Noto, then every other
+        packaged script at bold) draws what the upload lacks: Arabic, Khmer, Thai.
+        """
+        if face in self.faces:
+            return True
+        if face in self._refused_uploads:
+            return False
+        coverage = font_coverage(path)
+        try:
+            pygame.font.Font(str(path), 24).size("Aa0")
+        except (OSError, pygame.error, ValueError) as exc:
+            self._refused_uploads.add(face)
+            log.warning("uploaded font %s could not be opened (%s); headlines keep the house face", path, exc)
+            return False
+        if not all(ord(ch) in coverage for ch in UPLOAD_NEEDS):
+            self._refused_uploads.add(face)
+            log.warning("uploaded font %s has no Latin letters; headlines keep the house face", path)
+            return False
+        uploads = [name for name in self.faces if name.startswith(UPLOADED_FONT_PREFIX)]
+        for old in uploads[: max(0, len(uploads) - MAX_UPLOADED_FACES + 1)]:
+            self._forget(old)
+        self.faces[face] = (FontFile(path), *self.faces.get("display", ()))
+        return True
+
+    def _forget(self, face: str) -> None:
+        """Drop a face and what was chosen for it (its opened fonts leave the LRU in time)."""
+        self.faces.pop(face, None)
+        self._chains.pop(face, None)
+        for key in [k for k in self._choices if k[0] == face]:
+            del self._choices[key]
 
     def font_source(self, file: FontFile | None) -> Path | bytes | None:
         """What pygame opens for ``file``: a path (the file, or its cut instance) or an instance's bytes.

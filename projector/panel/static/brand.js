@@ -5,6 +5,7 @@
 
 import { api, ApiError, quietly, session } from "./api.js";
 import { $, $$, h, setText } from "./dom.js";
+import { fontOptions, initFontUpload } from "./brand_fonts.js";
 import { t } from "./i18n.js";
 
 let ctx = { canEnter: () => false, toast: () => {} };
@@ -81,14 +82,18 @@ async function openBrand() {
   if (!brand) return;
   clearErrors("#br-form");
   for (const name of ["background", "text", "accent"]) $(`#br-${name}`).value = brand[name];
-  const font = $("#br-font");
-  font.replaceChildren(...brand.fonts.map((f) => h("option", { value: f }, f === "anton" ? "Anton" : "Noto Sans")));
-  font.value = brand.font;
+  await fillFonts(brand.font);
   await fillLogos();
   renderSample();
   $("#br-fields").disabled = !ctx.canEnter();
   $("#br-form").hidden = false;
   $("#br-toggle").setAttribute("aria-expanded", "true");
+}
+
+async function fillFonts(chosen) {
+  const font = $("#br-font");
+  font.replaceChildren(...(await fontOptions(brand.fonts, chosen)));
+  font.value = chosen;
 }
 
 async function fillLogos() {
@@ -286,6 +291,7 @@ export function initBrand(context) {
   $("#br-cancel").addEventListener("click", closeBrand);
   $("#br-form").addEventListener("submit", saveBrand);
   for (const name of ["background", "text", "accent"]) $(`#br-${name}`).addEventListener("input", renderSample);
+  initFontUpload(ctx, fillFonts);
   $("#ly-toggle").addEventListener("click", () => {
     if ($("#ly-form").hidden) openLayout(null);
     else closeLayout();

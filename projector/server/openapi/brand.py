@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from media.fonts import MAX_FONT_BYTES, MAX_FONT_GLYPHS
 from projector.core.brand import AA_LARGE
 from projector.core.layout_spec import KINDS, MAX_LAYOUT_SOURCE, MAX_LAYOUTS, VALUE_NAMES
 from projector.core.model import BRAND_FONTS
@@ -20,7 +21,12 @@ BRAND = {
         "background": _COLOUR,
         "text": _COLOUR,
         "accent": _COLOUR,
-        "font": {"type": "string", "enum": list(BRAND_FONTS), "description": "The headline font"},
+        "font": {
+            "type": "string",
+            "pattern": f"^({'|'.join(BRAND_FONTS)}|upload:[0-9a-f]{{64}})$",
+            "description": "The headline font: a packaged one, or `upload:<hash>` of a font uploaded "
+            "with POST /api/v1/fonts",
+        },
         "logo": {
             "type": ["string", "null"],
             "pattern": "^[0-9a-f]{64}$",
@@ -83,8 +89,52 @@ _REFUSED = {
 }
 
 
+_FONT = {
+    "type": "object",
+    "properties": {
+        "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "font": {"type": "string", "description": "What the brand kit's `font` names it: `upload:<hash>`"},
+        "family": {"type": ["string", "null"]},
+        "style": {"type": ["string", "null"]},
+        "licence": {"type": ["string", "null"], "description": "The licence line of its name table"},
+        "glyphs": {"type": ["integer", "null"]},
+        "mime": {"type": "string", "enum": ["font/ttf", "font/otf"]},
+        "bytes": {"type": "integer"},
+        "name": {"type": ["string", "null"], "description": "The file name it came with"},
+        "uploaded_by": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def font_paths() -> dict[str, Any]:
+    return {
+        "/api/v1/fonts": {
+            "post": endpoint(
+                "Upload one font for the brand kit's headline, raw bytes of a TTF or OTF file "
+                f"({MAX_FONT_BYTES // (1024 * 1024)} MB, {MAX_FONT_GLYPHS:,} glyphs at most): checked to "
+                "parse, to have the Latin letters, the digits and a family name, and to be under the SIL "
+                "Open Font License (name ID 13 or 14); stored by hash",
+                "operator",
+                body={"type": "string", "format": "binary"},
+                body_content="font/ttf",
+                ok=_FONT,
+                status=201,
+                errors=errors(401, 403, 413, 415, 422),
+            ),
+            "get": endpoint(
+                "The uploaded fonts, newest first",
+                "viewer",
+                ok={"type": "object", "properties": {"fonts": {"type": "array", "items": _FONT}}},
+                errors=errors(401, 403),
+            ),
+        }
+    }
+
+
 def brand_paths() -> dict[str, Any]:
     return {
+        **font_paths(),
         "/api/v1/brand": {
             "get": endpoint("The brand kit, with its contrast warnings", None, ok=_BRAND_REPLY, errors={}),
             "put": endpoint(

@@ -14,7 +14,9 @@ Both live with the campaign (``Campaign.brand``, ``Campaign.layouts``), so a
 change is stored, then reaches every display in the ``campaign`` event and
 shows from each scene's next entry. A kit whose colour pairs are below WCAG
 AA for large text (3:1) is saved (the operator may know the wall) but its
-answer lists ``warnings``, which the panel shows.
+answer lists ``warnings``, which the panel shows. The kit's ``font`` is a
+packaged font's name or ``upload:<hash>`` of a font uploaded with
+``POST /api/v1/fonts`` (``routes.fonts``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from projector.core.layout_spec import (
     parse_layout,
     parse_layout_name,
 )
-from projector.core.model import BRAND_FONTS, Campaign, ValidationError
+from projector.core.model import BRAND_FONTS, Campaign, ValidationError, uploaded_font_hash
 from projector.core.shipped_layouts import SHIPPED
 from projector.core.state import Command, SetCampaign
 from projector.server.layout_preview import SHAPES
@@ -80,9 +82,18 @@ async def put_brand(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     current = request.app[SERVICES].show.state.campaign
     brand = parse_brand(body, current.brand)
+    font_hash = uploaded_font_hash(brand.font)
+    if font_hash is not None and brand.font != current.brand.font:
+        record = await request.app[SERVICES].store.call(lambda s: s.get_media(font_hash))
+        if record is None or not record.is_font:
+            raise ValidationError(
+                "font", f"no uploaded font {font_hash[:12]}… on the server; upload it with POST /api/v1/fonts"
+            )
     if brand.logo is not None and brand.logo != current.brand.logo:
         logo = brand.logo
-        known = await request.app[SERVICES].store.call(lambda s: s.get_media(logo) is not None)
+        known = await request.app[SERVICES].store.call(
+            lambda s: (m := s.get_media(logo)) is not None and not m.is_font
+        )
         if not known:
             raise ValidationError("logo", f"no picture {logo[:12]}… on the server; upload it first")
     campaign = replace(current, brand=brand)
@@ -167,8 +178,9 @@ async def preview_layout(request: web.Request) -> web.Response:
     source = _checked_source(request, body)
     services = request.app[SERVICES]
     # Pictures another node took in are copied here first (a no-op with one node).
-    logo = services.show.state.campaign.brand.logo
-    await services.media.local_all([*parse_layout(source).media(), *([logo] if logo else [])])
+    brand = services.show.state.campaign.brand
+    own = [h for h in (brand.logo, uploaded_font_hash(brand.font)) if h is not None]
+    await services.media.local_all([*parse_layout(source).media(), *own])
     png = await services.layout_previews.png(services.show.state, source, shape)
     return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "no-store"})
 

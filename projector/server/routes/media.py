@@ -218,7 +218,8 @@ def video_record(item: IngestedVideo, name: str | None, who: str, now: float) ->
 async def list_media(request: web.Request) -> web.Response:
     await require(request, "viewer")
     records = await request.app[SERVICES].store.call(lambda s: s.list_media())
-    return json_response({"media": [media_json(r) for r in records]})
+    # Fonts are listed by GET /api/v1/fonts: they are no pictures for a case or a layout.
+    return json_response({"media": [media_json(r) for r in records if not r.is_font]})
 
 
 async def media_info(request: web.Request) -> web.Response:
@@ -305,7 +306,7 @@ async def check_case_media(request: web.Request, case: Case) -> None:
     if not wanted:
         return
     known = await request.app[SERVICES].store.call(
-        lambda s: {h for h in wanted if s.get_media(h) is not None}
+        lambda s: {h for h in wanted if (m := s.get_media(h)) is not None and not m.is_font}
     )
     for i, media_hash in enumerate(wanted):
         if media_hash not in known:
@@ -337,7 +338,7 @@ async def check_cue_media(request: web.Request, show: Show) -> None:
             if not isinstance(value, str) or not MEDIA_HASH_PATTERN.match(value):
                 raise ValidationError(field, "must be the hash of an uploaded " + _kind(cue.scene))
             record = records.get(value)
-            if record is None:
+            if record is None or record.is_font:
                 raise ValidationError(
                     field, f"no {_kind(cue.scene)} {value[:12]}… on the server; upload it first"
                 )
