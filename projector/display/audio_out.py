@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pygame
@@ -88,6 +90,14 @@ def release_channel(number: int) -> None:
         if _mixer.format is not None:
             pygame.mixer.Channel(number).stop()
         _mixer.claimed.discard(number)
+
+
+@contextmanager
+def mixer() -> Iterator[bool]:
+    """Hold the mixer open while using it: True if it is open (a video's thread calls pygame's mixer
+    only inside this, so that closing the device never pulls it out from under a call: that crashes)."""
+    with _mixer.lock:
+        yield _mixer.format is not None
 
 
 def close_mixer() -> None:

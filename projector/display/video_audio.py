@@ -21,8 +21,10 @@ late, a loop going round) the next chunk starts exactly at the playhead again,
 skipping or waiting with silence, and a jump of seconds seeks the file. So
 drift stays under 80 ms plus one poll (10 ms).
 
-A scene that stops telling its playhead (it left the air: a cue, a blackout)
-goes silent within ``STALE_SECONDS``, even before it is closed.
+A scene that leaves the air (a cue, a blackout) closes its sound: silent
+within a poll. One that merely stops telling its playhead goes silent within
+``STALE_SECONDS``. Every call into pygame's mixer holds ``audio_out.mixer()``,
+so a display closing the device never pulls it from under a call.
 """
 
 from __future__ import annotations
@@ -109,12 +111,10 @@ class VideoAudio:
         self._told = (playhead, self._clock())
 
     def close(self) -> None:
-        """Silence now and stop the thread (it exits at its next poll; never waited for)."""
+        """Stop: no chunk is handed over after this, and the thread silences its channel at its next
+        poll (within ``POLL_SECONDS``). Never waits: the mixer's lock may be held by a decode."""
         with self._lock:
             self._stop.set()
-            channel, self._channel = self._channel, None
-        if channel is not None:
-            audio_out.release_channel(channel)
 
     @property
     def playing(self) -> bool:
@@ -158,6 +158,9 @@ class VideoAudio:
             self.muted = "failed"
         finally:
             self.close()
+            channel, self._channel = self._channel, None
+            if channel is not None:
+                audio_out.release_channel(channel)
 
 
 class _Feeder:
@@ -207,10 +210,13 @@ class _Feeder:
         owner = self.owner
         while not owner._stop.wait(POLL_SECONDS):
             now = owner._clock()
-            channel = self.channel
-            if channel is None:
-                return
-            self._feed(channel, now)
+            if self.cursor is not None:  # decode ahead outside the mixer's lock: closing never waits on it
+                self._decode_until(self.cursor + CHUNK_SECONDS + AHEAD_SECONDS)
+            with audio_out.mixer() as open_:
+                channel = self.channel
+                if channel is None or not open_:
+                    return
+                self._feed(channel, now)
             self.polled = now
 
     def _feed(self, channel: pygame.mixer.Channel, now: float) -> None:
