@@ -182,6 +182,8 @@ class _Feeder:
         #: Decoded sound not yet handed over: (time of its first sample, samples (n, channels) int16).
         self.segments: deque[tuple[float, np.ndarray]] = deque()
         self.offset = 0.0  # added each time a loop goes round
+        #: The playhead time decoding has reached (the end of the last sound kept; None: none yet).
+        self.decoded: float | None = None
         self.ended = False
         #: The playhead time of the next sample to hand over (None: start afresh at the playhead).
         self.cursor: float | None = None
@@ -289,11 +291,10 @@ class _Feeder:
             self.segments.clear()
             self.ended = True  # past the end of a video that plays once: silence, no seek
             return
-        rate = self.fmt.rate
-        near = bool(self.segments) and (
-            self.segments[0][0] - RESYNC_SECONDS
-            <= playhead
-            < self.segments[-1][0] + len(self.segments[-1][1]) / rate + SEEK_SECONDS
+        # Kept sound from where the playhead is, or decoding that has got (or ended) about there.
+        since = self.segments[0][0] if self.segments else self.decoded
+        near = (
+            since is not None and since - RESYNC_SECONDS <= playhead < (self.decoded or since) + SEEK_SECONDS
         )
         fresh = self.packets is None and not self.segments and playhead < SEEK_SECONDS and self.offset == 0
         if near or fresh:
@@ -306,6 +307,7 @@ class _Feeder:
             self.offset, local = 0.0, playhead
         self.segments.clear()
         self.ended = False
+        self.decoded = None
         self.resampler = self._resampler()
         base = self.stream.time_base
         if base is not None:  # to the packet at or before it; what comes before is cut in ``_chunk``
@@ -365,4 +367,5 @@ class _Feeder:
             if abs(start - last_end) < 0.02:
                 start = last_end  # the next samples: follow on exactly, no rounding gaps or clicks
         self.segments.append((start, np.ascontiguousarray(samples)))
+        self.decoded = start + len(samples) / rate
         return True
