@@ -1,6 +1,6 @@
 """Video playback on one core: decode + scale per frame, draw per display frame, memory, GO to first frame.
 
-    .venv/bin/python benchmarks/video.py [--seconds 3] [--cases 1080p30,1080p60,4k30] [--cores 1]
+    .venv/bin/python benchmarks/video.py [--seconds 3] [--cases 1080p30,1080p30+audio,1080p60,4k30] [--cores 1]
 
 Each case encodes a clip of moving colour bars with noise (H.264, made here
 with PyAV, so nothing is downloaded), pins the process to ``--cores`` cores
@@ -18,6 +18,13 @@ with PyAV, so nothing is downloaded), pins the process to ``--cores`` cores
   the scene (``cold``: what a GO does when the cue was not preloaded) and from
   the first frame after GO when the scene was entered half a second before
   (``preloaded``: the director enters the preview cue ahead of time).
+
+``1080p30+audio`` is the 1080p30 case with a sine on an AAC track, played
+with ``audio = true``: the sound's thread (decode, resample, feed the mixer)
+shares the core too, so its row against the 1080p30 row is what sound costs
+the frame loop. The sound goes to SDL's ``disk`` driver writing to /dev/null
+(it plays in real time, as a sound card does) unless ``SDL_AUDIODRIVER`` names
+another.
 
 Aim: the frame loop inside its budget (16.7 ms a frame at 1080p, 33 ms at 4K)
 and, where the core can decode the stream at all, every frame shown.
@@ -38,6 +45,8 @@ from fractions import Fraction
 from pathlib import Path
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ.setdefault("SDL_AUDIODRIVER", "disk")
+os.environ.setdefault("SDL_DISKAUDIOFILE", "/dev/null")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import av
@@ -55,6 +64,7 @@ from scenes.video import VideoScene
 
 CASES = {
     "1080p30": ((1920, 1080), 30, (1920, 1080)),
+    "1080p30+audio": ((1920, 1080), 30, (1920, 1080)),
     "1080p60": ((1920, 1080), 60, (1920, 1080)),
     "4k30": ((3840, 2160), 30, (3840, 2160)),
 }
@@ -79,8 +89,11 @@ def rss_mb() -> float:
     return 0.0
 
 
-def encode(path: Path, size: tuple[int, int], fps: int, seconds: float) -> None:
-    """Bars that slide, with noise on top: a stream the encoder cannot make trivially small."""
+def encode(path: Path, size: tuple[int, int], fps: int, seconds: float, sound: bool = False) -> None:
+    """Bars that slide, with noise on top: a stream the encoder cannot make trivially small.
+
+    ``sound``: and a 440 Hz sine on an AAC stereo track at 48 kHz, as long as the picture.
+    """
     w, h = size
     rng = np.random.default_rng(7)
     noise = rng.integers(0, 40, (h, w, 3), dtype=np.uint8)
@@ -92,6 +105,7 @@ def encode(path: Path, size: tuple[int, int], fps: int, seconds: float) -> None:
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
         stream.time_base = Fraction(1, fps)
         stream.options = {"preset": "veryfast", "crf": "23"}
+        track = out.add_stream("aac", rate=48_000, layout="stereo") if sound else None
         for i in range(round(seconds * fps)):
             x = (np.arange(w) + 13 * i) % w
             row = palette[(x * len(palette) // w)]
@@ -103,6 +117,17 @@ def encode(path: Path, size: tuple[int, int], fps: int, seconds: float) -> None:
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
+        if track is not None:
+            for first in range(0, round(seconds * 48_000), 1024):
+                wave = (0.5 * np.sin(2 * np.pi * 440 * np.arange(first, first + 1024) / 48_000)).astype(
+                    np.float32
+                )
+                chunk = av.AudioFrame.from_ndarray(np.stack([wave, wave]), format="fltp", layout="stereo")
+                chunk.sample_rate, chunk.pts = 48_000, first
+                for packet in track.encode(chunk):
+                    out.mux(packet)
+            for packet in track.encode():
+                out.mux(packet)
 
 
 def decode_times(path: Path, box: tuple[int, int]) -> list[float]:
@@ -122,7 +147,7 @@ def decode_times(path: Path, box: tuple[int, int]) -> list[float]:
 
 
 def play(
-    assets: Assets, media: str, seconds: float, fps: int, preload: float = 0.0
+    assets: Assets, media: str, seconds: float, fps: int, preload: float = 0.0, sound: bool = False
 ) -> tuple[list[float], float, float, int]:
     """(frame-loop ms per display frame, GO to first frame ms, memory MB, frames shown) in real time.
 
@@ -132,7 +157,7 @@ def play(
     screen = pygame.display.get_surface()
     before = rss_mb()
     scene = VideoScene()
-    scene.enter(ShowState(), assets, {"media": media})
+    scene.enter(ShowState(), assets, {"media": media, "audio": sound})
     time.sleep(preload)
     began = time.perf_counter()
     first: float | None = None
@@ -204,8 +229,9 @@ def main() -> None:
     try:
         for name in names:
             size, fps, display = CASES[name]
+            sound = name.endswith("+audio")
             clip = folder / f"{name}.mp4"
-            encode(clip, size, fps, args.seconds)
+            encode(clip, size, fps, args.seconds, sound)
             media = hashlib.sha256(clip.read_bytes()).hexdigest()
             cache_root = folder / f"cache-{name}"
             (cache_root / "media").mkdir(parents=True)
@@ -215,9 +241,10 @@ def main() -> None:
                 time.sleep(0.01)
             pygame.display.set_mode(display)
             assets = Assets(display, media_cache=cache)
-            frames, first, memory, shown = play(assets, media, args.seconds, fps)
+            assets.audio = sound
+            frames, first, memory, shown = play(assets, media, args.seconds, fps, sound=sound)
             decoded = decode_times(clip, display)
-            preloaded = play(assets, media, 0.5, fps, preload=0.5)[1]
+            preloaded = play(assets, media, 0.5, fps, preload=0.5, sound=sound)[1]
             cache.close()
             budget = 33.0 if display[1] >= 2160 else 16.7
             rows.append(

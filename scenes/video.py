@@ -14,11 +14,19 @@ are. In a rotation the scene keeps its own clock.
 Parameters: ``media`` (the video's hash; required), ``loop`` (true: round
 and round; default false: once, then the last frame stays), ``fit``
 (``contain``, the default: the whole picture, black bars where the shapes
-differ; ``cover``: the screen filled, the edges cut). With ``hold = "end"``
+differ; ``cover``: the screen filled, the edges cut), ``audio`` (true: the file's
+sound on the default output; default false: muted). With ``hold = "end"``
 on its cue the show follows on when the video ends (the server knows its
 length from the upload); in a rotation the scene holds the rotation until
-it ends (``holding``), for at most the director's bound. Videos play muted:
-there is no audio output yet.
+it ends (``holding``), for at most the director's bound.
+
+Sound: muted unless the cue says ``audio = true`` and the display allows
+sound (``--no-audio`` refuses it). Then ``projector.display.video_audio``
+plays the file's first sound track on a thread of its own, kept on this
+scene's playhead (the scene only tells it where the picture is, each
+frame); it starts on the scene's first frame on air, not when a preview
+enters it offscreen, and stops when the scene leaves. No sound device, or
+no sound track: the picture plays on, muted.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import pygame
 from projector.core.state import ShowState
 from projector.display.playhead import Playhead
 from projector.display.scene import BLACK, YELLOW, param_str, register
+from projector.display.video_audio import VideoAudio
 from projector.display.video_decoder import SEEK_AFTER_SECONDS, VideoDecoder
 
 if TYPE_CHECKING:
@@ -54,6 +63,8 @@ class VideoScene:
         self._fit = "contain"
         self._loop = False
         self._decoder: VideoDecoder | None = None
+        self._audio_asked = False
+        self._audio: VideoAudio | None = None
         self._surface: pygame.Surface | None = None
         self._pixels: Any = None  # keeps the frame's memory alive under ``_surface``
         self._size = (1, 1)
@@ -78,6 +89,9 @@ class VideoScene:
         self._fit = str(fit)
         loop = params.get("loop", False)
         self._loop = loop is True
+        self._audio_asked = params.get("audio", False) is True
+        if self._audio_asked and not assets.audio:
+            log.info("video %s: the cue asks for sound, this display plays none (--no-audio)", self._media)
         self._open()
 
     def _open(self) -> None:
@@ -122,6 +136,7 @@ class VideoScene:
             self._joined = True
             if playhead >= SEEK_AFTER_SECONDS:
                 decoder.seek(playhead)  # joined late: start where the group is
+        self._sound(decoder, playhead)
         frame = decoder.frame_at(playhead)
         if frame is not None and frame.t < playhead - RESYNC_SECONDS:
             decoder.seek(playhead)  # far behind (a clock step, a slow disk): jump, not crawl
@@ -131,6 +146,15 @@ class VideoScene:
             self._surface = pygame.image.frombuffer(frame.pixels.data, (width, height), "RGB")
         if decoder.error is not None and decoder.error != self._reported:
             self._reported = decoder.error
+
+    def _sound(self, decoder: VideoDecoder, playhead: float) -> None:
+        """Start the sound on the first frame on air (asked for and allowed), and tell it the playhead."""
+        if self._audio is None and self._audio_asked and self._assets is not None and self._assets.audio:
+            self._audio = VideoAudio(
+                decoder.path, loop=self._loop, length=lambda: decoder.length, name=decoder.path.name[:12]
+            )
+        if self._audio is not None:
+            self._audio.follow(playhead)
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(BLACK)
@@ -147,3 +171,6 @@ class VideoScene:
         decoder = getattr(self, "_decoder", None)
         if decoder is not None:
             decoder.close()
+        audio = getattr(self, "_audio", None)
+        if audio is not None:
+            audio.close()  # silent at once: a blackout or the next cue never has this sound under it

@@ -167,6 +167,11 @@ def parse_cue(raw: object, known_scenes: Collection[str], where: str = "") -> Cu
     params = parse_params(raw.get("params"), where)
     if hold_end and params.get("loop") is True:
         raise ValidationError(f"{where}hold", '"end" never comes for a video that loops; set loop to false')
+    if scene == "video" and "audio" in params and not isinstance(params["audio"], bool):
+        # Sound on a building is a choice: only an explicit true plays it, and a typo must not pass as one.
+        raise ValidationError(
+            f"{where}params.audio", "must be true (play the video's sound) or false (muted)"
+        )
     if hold is not None and hold < duration:
         raise ValidationError(f"{where}hold", "must be at least the transition's duration")
     safe = raw.get("safe", False)

@@ -47,6 +47,7 @@ from projector.core.safe_area import NO_SAFE_AREA, Box, SafeArea, combine, withi
 from projector.core.state import ShowState
 from projector.display import health
 from projector.display.assets import Assets
+from projector.display.audio_out import close_mixer
 from projector.display.director import Director
 from projector.display.frame_info import FrameInfo
 from projector.display.link import ClockSync, Inbound, Link, LinkState, websocket_url
@@ -171,6 +172,7 @@ class DisplayApp:
                 languages=opts.languages,
                 locale=opts.locale,
             )
+            assets.audio = opts.audio
             log.info(
                 "locale %s (%s)", assets.locale.tag, "right to left" if assets.locale.rtl else "left to right"
             )
@@ -211,6 +213,7 @@ class DisplayApp:
                 signal.signal(sig, handler)
             if self.outputs is not None:
                 self.outputs.close()
+            close_mixer()  # a video's sound stops with the display, not when its thread notices
             pygame.display.quit()
 
     def _make_director(self, assets: Assets) -> Director:

@@ -102,6 +102,9 @@ class Assets:
         #: The portraits' duotone (dark, light): the brand kit's background and accent, None for
         #: the house look (the pipeline's own). The director sets it on each scene entry, as the locale.
         self.tone: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
+        #: May this display make a sound (a video cue with ``audio = true``)? The display app sets it
+        #: from ``--no-audio``; off here, so that a server's previews and renders are never heard.
+        self.audio = False
         self._cases: Mapping[str, Case] = {}
         self._dossiers: dict[str, Any] = {}
         self._loader = loader

@@ -102,6 +102,9 @@ class DisplayOptions:
     #: the outputs (``--outputs``; None: one output, ``main``, of the window's size).
     output_path: str = "auto"
     outputs: tuple[OutputSpec, ...] | None = None
+    #: Whether a video cue that asks for sound (``audio = true``) is heard here; False
+    #: (``--no-audio``): never a sound, whatever the show says (a venue where nothing may be heard).
+    audio: bool = True
 
     def cache_dir(self) -> Path | None:
         if self.cache is not None:
@@ -250,6 +253,12 @@ def add_display_arguments(parser: argparse.ArgumentParser) -> None:
         type=_outputs,
         help="several outputs, a window each: name@monitor:x,y,WxH;... (slices of the canvas)",
     )
+    parser.add_argument(
+        "--no-audio",
+        action="store_true",
+        default=os.environ.get("PROJECTOR_NO_AUDIO", "") not in ("", "0"),
+        help="never play sound, even for a video cue with audio = true (default: $PROJECTOR_NO_AUDIO)",
+    )
 
 
 def options_from_args(ns: argparse.Namespace) -> DisplayOptions:
@@ -282,6 +291,7 @@ def options_from_args(ns: argparse.Namespace) -> DisplayOptions:
         cache_bytes=ns.cache_size * 1024 * 1024,
         output_path=ns.output_path,
         outputs=ns.outputs,
+        audio=not ns.no_audio,
     )
     if ns.media is not None:
         opts.media = ns.media

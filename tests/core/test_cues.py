@@ -76,6 +76,18 @@ def test_bad_cues_are_refused_naming_the_field(cue, field):
     assert info.value.field == field
 
 
+@pytest.mark.parametrize("audio", ["yes", 1, "true", 0.0])
+def test_video_audio_is_true_or_false_and_nothing_else(audio):
+    with pytest.raises(ValidationError, match="true") as info:
+        parse_show({"cues": [{"id": "v", "scene": "video", "params": {"audio": audio}}]}, SCENES | {"video"})
+    assert info.value.field == "cues[0].params.audio"
+    for ok in (True, False):
+        cue = {"id": "v", "scene": "video", "params": {"audio": ok}}
+        assert parse_show({"cues": [cue]}, SCENES | {"video"}).cues[0].params["audio"] is ok
+    # Other scenes' parameters are theirs: a layout may well have a field called audio.
+    assert parse_show({"cues": [{"id": "t", "scene": "totals", "params": {"audio": "x"}}]}, SCENES)
+
+
 def test_duplicate_cue_ids_and_empty_shows_are_refused():
     with pytest.raises(ValidationError, match="duplicate"):
         parse_show({"cues": [{"id": "a", "scene": "totals"}, {"id": "a", "scene": "totals"}]}, SCENES)

@@ -67,6 +67,16 @@ def test_the_token_can_come_from_the_environment(monkeypatch: Any) -> None:
     assert parse().token == "from-env"
 
 
+def test_sound_is_allowed_unless_the_venue_refuses_it(monkeypatch: Any) -> None:
+    monkeypatch.delenv("PROJECTOR_NO_AUDIO", raising=False)
+    assert parse().audio is True
+    assert parse("--no-audio").audio is False
+    monkeypatch.setenv("PROJECTOR_NO_AUDIO", "1")
+    assert parse().audio is False
+    monkeypatch.setenv("PROJECTOR_NO_AUDIO", "0")
+    assert parse().audio is True
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -3,13 +3,16 @@
 Frames must move (successive frames differ), start on the cue's server time
 on every display of a group (the same frame at the same server time), seek
 for a display that joins late, and leave the last good frame on screen when
-the file ends or breaks, without ever stalling the frame loop.
+the file ends or breaks, without ever stalling the frame loop. Sound (heard
+through SDL's disk driver) only when the cue asks and the display allows it,
+and never at the picture's expense.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import shutil
 import time
 from collections.abc import Iterator
@@ -19,12 +22,14 @@ import pygame
 import pytest
 
 from projector.core.cues import BUILTIN_SCENES, parse_show
-from projector.core.state import Go, LoadShow, ShowState, reduce
+from projector.core.state import Go, LoadShow, SetBlackout, ShowState, reduce
+from projector.display import audio_out
 from projector.display.assets import Assets
 from projector.display.director import Director
 from projector.display.media_cache import MediaCache
 from scenes.video import VideoScene
 from tests.display.screens import make_assets, sample_state
+from tests.sound import heard, loudness, pitch, samples, sounding
 from tests.video_files import make_video
 
 SIZE = (320, 180)
@@ -236,3 +241,152 @@ def test_the_director_gives_the_cue_start_and_a_rotation_waits_for_the_end(media
             break
         assert scene.holding
     assert scene.finished and not scene.holding
+
+
+# --- sound --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def toned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_video(
+        tmp_path_factory.mktemp("toned") / "toned.mp4", size=SIZE, seconds=1.5, fps=30, tone=440
+    )
+
+
+def on_air(scene: VideoScene, seconds: float) -> int:
+    """Run ``scene`` in real time at 30 fps, as a display would; how many frames differed from the last."""
+    surface = pygame.Surface(SIZE)
+    last, changes = b"", 0
+    began = time.monotonic()
+    for i in range(round(seconds * 30)):
+        scene.update(ShowState(), 1 / 30)
+        scene.draw(surface)
+        shown = pixels(surface)
+        changes += shown != last
+        last = shown
+        time.sleep(max(0.0, began + (i + 1) / 30 - time.monotonic()))
+    return changes
+
+
+def sounding_scene(
+    tmp_path: Path, source: Path, params: dict[str, object], allowed: bool = True
+) -> tuple[VideoScene, MediaCache]:
+    cache, media_hash = cached(tmp_path, source)
+    assets = make_assets(SIZE)
+    assets.media_cache = cache
+    assets.audio = allowed
+    scene = VideoScene()
+    scene.enter(ShowState(), assets, {"media": media_hash, **params})
+    return scene, cache
+
+
+@pytest.mark.parametrize("audio", [True, False])
+def test_audio_true_is_heard_and_the_default_is_muted(
+    audio: bool, toned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params: dict[str, object] = {"audio": True} if audio else {}
+    with heard(monkeypatch, tmp_path / "out.raw") as out:
+        scene, cache = sounding_scene(tmp_path, toned, params)
+        try:
+            assert on_air(scene, 1.2) >= 25  # the picture moves either way
+        finally:
+            del scene
+            cache.close()
+    wave = samples(out)
+    if audio:
+        on = sounding(wave)
+        assert on.sum() * 0.02 > 0.9, "the tone was not heard"
+        tone = wave[: len(on) * 960][on.repeat(960)]  # the 20 ms windows that sounded
+        assert 0.3 < loudness(tone) < 0.4 and abs(pitch(tone) - 440) < 5
+    else:
+        assert len(wave) == 0  # muted: the device was never even opened
+
+
+def test_a_display_that_refuses_sound_plays_the_picture_muted(
+    toned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with heard(monkeypatch, tmp_path / "out.raw") as out:
+        scene, cache = sounding_scene(tmp_path, toned, {"audio": True}, allowed=False)
+        try:
+            assert on_air(scene, 0.6) >= 12
+            assert scene._audio is None
+        finally:
+            del scene
+            cache.close()
+    assert len(samples(out)) == 0
+
+
+def test_a_video_with_no_sound_track_plays_with_audio_true(
+    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with heard(monkeypatch, tmp_path / "out.raw") as out:
+        scene, cache = sounding_scene(tmp_path, clip, {"audio": True})
+        try:
+            assert on_air(scene, 0.8) >= 18
+            assert scene._audio is not None and scene._audio.muted == "the file has no sound"
+        finally:
+            del scene
+            cache.close()
+    assert not sounding(samples(out)).any()
+
+
+def test_a_sound_device_that_cannot_open_is_one_log_line_and_the_frames_go_on(
+    toned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with heard(monkeypatch, tmp_path / "out.raw", driver="no-such-driver"), caplog.at_level(logging.INFO):
+        scene, cache = sounding_scene(tmp_path, toned, {"audio": True})
+        try:
+            began = time.perf_counter()
+            assert on_air(scene, 0.8) >= 18  # the frames advance, on time
+            assert time.perf_counter() - began < 1.2
+            assert scene._audio is not None and scene._audio.muted == "no audio output"
+        finally:
+            del scene
+            cache.close()
+    lines = [r for r in caplog.records if r.name == audio_out.__name__]
+    assert len(lines) == 1 and "no audio output" in lines[0].getMessage()
+
+
+def test_the_sound_stops_when_the_cue_leaves(
+    toned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, media_hash = cached(tmp_path, toned)
+    assets = make_assets(SIZE)
+    assets.media_cache = cache
+    assets.audio = True
+    show = parse_show(
+        {
+            "id": "night",
+            "cues": [
+                {
+                    "id": "film",
+                    "scene": "video",
+                    "params": {"media": media_hash, "audio": True},
+                    "transition": "cut",
+                }
+            ],
+        },
+        BUILTIN_SCENES,
+    )
+    with heard(monkeypatch, tmp_path / "out.raw"):
+        state, _ = reduce(sample_state(), LoadShow(show), 0.0)
+        start = time.time()
+        state, _ = reduce(state, Go(at=start), start)
+        d = Director(assets, rotation=60)
+        for _ in range(30):  # a second on air, in real time, on the server's clock
+            d.server_now = time.time()
+            d.update(state, 1 / 30)
+            time.sleep(1 / 30)
+        scene = d.scene
+        assert isinstance(scene, VideoScene) and scene._audio is not None
+        audio = scene._audio
+        assert audio.playing and audio.chunks >= 5
+        del scene
+        state, _ = reduce(state, SetBlackout(on=True), time.time())
+        d.server_now = time.time()
+        d.update(state, 1 / 30)
+        assert d.scene_name == "blackout"
+        assert not audio.playing  # closed on the blackout's frame
+        time.sleep(0.1)
+        assert audio_out._mixer.claimed == set()  # and its channel silenced and handed back
+    cache.close()

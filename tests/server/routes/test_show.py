@@ -65,6 +65,7 @@ async def test_load_a_show_and_run_it_with_go_back_jump_blackout_and_panic(live:
         ({"cues": [{"id": "1", "scene": "fireworks"}]}, "cues[0].scene"),
         ({"cues": [{"id": "1", "scene": "totals", "transition": "spin"}]}, "cues[0].transition"),
         ({"cues": [{"id": "1", "scene": "totals", "duration": -2}]}, "cues[0].duration"),
+        ({"cues": [{"id": "1", "scene": "video", "params": {"audio": "on"}}]}, "cues[0].params.audio"),
         ({"cues": []}, "cues"),
     ],
 )
