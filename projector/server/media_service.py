@@ -201,12 +201,15 @@ class MediaService:
     async def _run(self) -> None:
         assert self._wake is not None and self._state is not None and self._media is not None
         loop = asyncio.get_running_loop()
+        shared_what_is_here = False
         while not self._stop.is_set():
             await self._wake.wait()
             self._wake.clear()
             cased = self.pictures(self._state())
             records = await loop.run_in_executor(None, self._media)
             self._learn_lengths(records)
+            if not shared_what_is_here:
+                shared_what_is_here = await self._share_what_is_here(records)
             # Videos and fonts have no variants.
             stored = [m.hash for m in records if not (m.is_video or m.is_font)]
             # The cases' portraits another node took in, so their variants are made here too.
@@ -221,6 +224,24 @@ class MediaService:
             p = self.progress
             took = (p.finished or p.started) - p.started
             log.info("media variants: %d made, %d failed, %.1fs", p.done - p.failed, p.failed, took)
+
+    async def _share_what_is_here(self, records: list[MediaRecord]) -> bool:
+        """Copy into the database the files this node has and the database lacks: uploads
+        taken in before nodes shared their media (a store that ran one node until now).
+        Once per start; False (try again at the next wake) when the database is away."""
+        if self.shared_bytes is None:
+            return True
+        shared = self.shared_bytes
+        here = {m.hash: m.bytes for m in records if self.library.has(m.hash)}
+        loop = asyncio.get_running_loop()
+        try:
+            for media_hash in await loop.run_in_executor(None, shared.missing, here):
+                await loop.run_in_executor(None, shared.put, media_hash, self.library.path_of(media_hash))
+                log.info("media %s… copied into the database for the other nodes", media_hash[:12])
+        except StoreError as exc:
+            log.warning("media not copied into the database yet: %s", exc)
+            return False
+        return True
 
     def _learn_lengths(self, records: list[MediaRecord]) -> None:
         known = len(self.video_seconds)

@@ -66,6 +66,22 @@ class MediaBytes:
         finally:
             conn.close()
 
+    def missing(self, sizes: dict[str, int]) -> list[str]:
+        """Of the files named (hash: size in bytes), those the database has no whole copy of."""
+        if not sizes:
+            return []
+        conn = PgConnection(self.url)
+        try:
+            with conn.unavailable_as_store_error():
+                rows = conn.raw.execute(
+                    "SELECT hash, sum(octet_length(data)) FROM media_chunks WHERE hash = ANY(%s) GROUP BY hash",
+                    (list(sizes),),
+                ).fetchall()
+        finally:
+            conn.close()
+        stored = {str(h): int(str(n)) for h, n in rows}
+        return [h for h, size in sizes.items() if stored.get(h) != size]
+
     def get(self, media_hash: str, dest: Path) -> bool:
         """Copy the file named ``media_hash`` from the database to ``dest``; False if it has none.
 

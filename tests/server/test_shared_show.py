@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import websockets
 from PIL import Image
@@ -473,3 +474,29 @@ def test_nodes_ride_out_a_database_restart_under_load(
         logs = [node.stop() for node in (a, b)]
     traced = [out[out.index("Traceback") - 300 :][:4000] for out in logs if "Traceback" in out]
     assert not traced, traced[0]
+
+
+def test_a_node_shares_the_files_it_took_in_before_nodes_shared_media(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    operator = create_token(postgres_url, tmp_path, "operator")
+    display = create_token(postgres_url, tmp_path, "display")
+    a, b = _nodes(tmp_path, postgres_url, 2)
+    try:
+        a.start()
+        picture = _picture()
+        status, reply = _raw("POST", a.base + "/api/v1/media?name=old.png", operator, picture)
+        assert status in (200, 201), reply
+        media_hash = json.loads(reply)["hash"]
+        a.stop()
+        # As a store that ran one node before this: the record, but no shared copy.
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM media_chunks WHERE hash = %s", (media_hash,))
+        a.start()  # it copies what it has into the database at start
+        b.start()
+        assert _eventually(
+            lambda: _raw("GET", f"{b.base}/api/v1/media/{media_hash}", display) == (200, picture), timeout=20
+        )
+    finally:
+        a.stop()
+        b.stop()

@@ -89,3 +89,15 @@ def test_a_database_that_is_away_is_a_store_error(tmp_path: Path) -> None:
         away.put(media_hash, path)
     with pytest.raises(StoreError, match="cannot connect"):
         away.get(media_hash, tmp_path / "x")
+
+
+def test_missing_names_the_files_without_a_whole_copy(shared: MediaBytes, tmp_path: Path) -> None:
+    whole, path = _file(tmp_path, 4000)
+    shared.put(whole, path)
+    cut, cut_path = _file(tmp_path, CHUNK_BYTES + 1)
+    shared.put(cut, cut_path)
+    with psycopg.connect(shared.url, autocommit=True) as conn:
+        conn.execute("DELETE FROM media_chunks WHERE hash = %s AND n = 1", (cut,))
+    absent = "cd" * 32
+    assert shared.missing({whole: 4000, cut: CHUNK_BYTES + 1, absent: 10}) == [cut, absent]
+    assert shared.missing({}) == []
