@@ -87,6 +87,10 @@ class VariantCache:
             self._busy[path] -= 1
             if not self._busy[path]:
                 del self._busy[path]
+            # Files skipped while being sent may have left the cache over its bound: the last
+            # reader out of all evicts (oldest first; earlier, only the newest could have gone).
+            if not self._busy and self.total > self.max_bytes:
+                self.evict()
 
     def added(self, path: Path, size: int) -> None:
         """A new file was made; evict the least recently used past the bound."""

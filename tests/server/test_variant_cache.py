@@ -42,6 +42,18 @@ def test_least_recently_used_go_first_and_a_file_being_sent_stays(tmp_path: Path
         assert a.exists() and not c.exists() and d.exists()
 
 
+def test_files_kept_for_their_readers_go_when_the_last_reader_is_done(tmp_path: Path) -> None:
+    cache = VariantCache(tmp_path / "adhoc", max_bytes=250)
+    files = [_file(cache, i / 10) for i in range(1, 5)]
+    with cache.using(files[0]), cache.using(files[1]), cache.using(files[2]), cache.using(files[3]):
+        for f in files:
+            cache.added(f, 100)  # all four being sent: none can go yet
+        assert cache.total == 400 and all(f.exists() for f in files)
+    # Back within the bound once they are sent, without waiting for another file to be made.
+    assert cache.total <= 250 and sum(f.exists() for f in files) == 2
+    assert files[3].exists()  # the most recently used stays
+
+
 def test_what_an_earlier_run_left_is_counted_and_trimmed(tmp_path: Path) -> None:
     cache = VariantCache(tmp_path / "adhoc", max_bytes=250)
     paths = [_file(cache, x / 10) for x in range(5)]
