@@ -159,7 +159,9 @@ def test_a_broken_file_leaves_the_last_good_frame_and_never_stalls(tmp_path: Pat
             scene.draw(surface)
             slowest = max(slowest, time.perf_counter() - began)
             time.sleep(0.005)
-        assert slowest < 0.05, f"a frame took {slowest * 1000:.0f} ms"
+        # A stall is the frame loop waiting on the decoder (a second or more); a shared CI core
+        # may preempt one frame for tens of milliseconds, which is not what this looks for.
+        assert slowest < 0.2, f"a frame took {slowest * 1000:.0f} ms"
         assert scene.finished  # ended (or failed) early: nothing more will come
         assert any(surface.get_at((x, 90))[:3] != (0, 0, 0) for x in range(0, 320, 16))  # not black
     finally:
