@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import secrets
 import sys
@@ -201,6 +202,11 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
         default=(),
         help="case stories in these languages first, e.g. tr,es",
     )
+    parser.add_argument(
+        "--locale",
+        default=os.environ.get("PROJECTOR_LOCALE") or None,
+        help="the display's locale, e.g. ar, tr-TR (default: $PROJECTOR_LOCALE, else the campaign's: en)",
+    )
     parser.add_argument("--scene", help="pin one scene instead of the rotation")
     parser.add_argument("--rotation", type=float, default=12.0, help="seconds per scene (default 12)")
     parser.add_argument(
@@ -233,6 +239,7 @@ def display_options(ns: argparse.Namespace, base: str, demo: DemoSecrets, data_d
         cycle=ns.cycle,
         media=DEMO_DIR,
         languages=ns.languages,
+        locale=ns.locale,
         output_path=ns.output_path,
         cache=data_dir / "display-cache",
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from projector.cli.demo import DEMO_CYCLE, add_demo_arguments, demo_server, display_options
+from projector.cli.demo import DEMO_CYCLE, DemoSecrets, add_demo_arguments, demo_server, display_options
 from projector.display.app import DisplayApp
 from projector.display.frame_info import FrameInfo
 
@@ -165,3 +165,21 @@ def test_two_minutes_of_the_demo_stay_inside_the_rules_and_fill_the_wall(
     assert any("blocked word" in m["notes"] for m in by_rules), rejected
     assert by_moderator, rejected
     assert not any("flood" in m["notes"] for m in rejected), rejected
+
+
+def test_the_demo_display_takes_a_locale_from_the_flag_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = DemoSecrets(admin_password="p", ingest="i", operator="o", display="d")
+
+    def options(*args: str) -> str | None:
+        parser = argparse.ArgumentParser()
+        add_demo_arguments(parser)
+        return display_options(parser.parse_args(list(args)), "http://x", secrets, tmp_path).locale
+
+    monkeypatch.delenv("PROJECTOR_LOCALE", raising=False)
+    assert options() is None  # the campaign's language decides
+    assert options("--locale", "ar") == "ar"
+    monkeypatch.setenv("PROJECTOR_LOCALE", "tr-TR")
+    assert options() == "tr-TR"
+    assert options("--locale", "fr") == "fr"
