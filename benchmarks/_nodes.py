@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks._server import ROOT, BenchServer
+from benchmarks._server import ROOT, BenchServer, next_frame
 from projector.display.link import BACKOFF_BASE, BACKOFF_CAP, backoff_delay
 from projector.store.postgres import PostgresStore
 from tests.store.pg_cluster import PostgresCluster
@@ -217,20 +217,8 @@ class LightDisplay(asyncio.Protocol):
             del self.buffer[: end + 4]
             self.upgraded = True
             self.send(0x1, self.hello)
-        while len(self.buffer) >= 2:
-            opcode, n, start = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
-            if n == 126:
-                if len(self.buffer) < 4:
-                    return
-                n, start = struct.unpack("!H", self.buffer[2:4])[0], 4
-            elif n == 127:
-                if len(self.buffer) < 10:
-                    return
-                n, start = struct.unpack("!Q", self.buffer[2:10])[0], 10
-            if len(self.buffer) < start + n:
-                return
-            payload = bytes(self.buffer[start : start + n])
-            del self.buffer[: start + n]
+        while (frame := next_frame(self.buffer)) is not None:
+            opcode, payload = frame
             if opcode == 0x9:
                 self.send(0xA, payload)
             elif opcode == 0x8 and self.transport is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -85,6 +86,27 @@ class BenchServer:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+
+def next_frame(buffer: bytearray) -> tuple[int, bytes] | None:
+    """Take one whole websocket frame (unmasked, as a server sends) off the front of
+    ``buffer``: its opcode and payload; None until a whole frame is there."""
+    if len(buffer) < 2:
+        return None
+    opcode, n, start = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
+    if n == 126:
+        if len(buffer) < 4:
+            return None
+        n, start = struct.unpack("!H", buffer[2:4])[0], 4
+    elif n == 127:
+        if len(buffer) < 10:
+            return None
+        n, start = struct.unpack("!Q", buffer[2:10])[0], 10
+    if len(buffer) < start + n:
+        return None
+    payload = bytes(buffer[start : start + n])
+    del buffer[: start + n]
+    return opcode, payload
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:

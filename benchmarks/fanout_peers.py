@@ -53,7 +53,7 @@ from websockets.asyncio.server import broadcast, serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._server import ROOT, BenchServer, create_token, free_port, table
+from benchmarks._server import ROOT, BenchServer, create_token, free_port, next_frame, table
 
 RATE = 20.0  # totals frames per second, as the projector's default totals_rate
 SEP = (",", ":")  # compact JSON, as every server here sends it
@@ -272,20 +272,8 @@ class _RawDisplay(asyncio.Protocol):
             self.upgraded = True
             if not self.target.socketio:
                 self.send(0x1, json.dumps(self.target.hello).encode())
-        while len(self.buffer) >= 2:
-            opcode, n, start = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
-            if n == 126:
-                if len(self.buffer) < 4:
-                    return
-                n, start = struct.unpack("!H", self.buffer[2:4])[0], 4
-            elif n == 127:
-                if len(self.buffer) < 10:
-                    return
-                n, start = struct.unpack("!Q", self.buffer[2:10])[0], 10
-            if len(self.buffer) < start + n:
-                return
-            payload = bytes(self.buffer[start : start + n])
-            del self.buffer[: start + n]
+        while (frame := next_frame(self.buffer)) is not None:
+            opcode, payload = frame
             if opcode == 0x9:
                 self.send(0xA, payload)
             elif opcode == 0x1:

@@ -99,11 +99,17 @@ class MediaService:
         await self.transcoder.close()
 
     def on_change(self, state: ShowState, events: list[Event]) -> None:
-        # Where nodes share the media, a cue may name a video another node took in: look
-        # again at what is stored (its running time) whenever the show moves.
-        wake_on = (CaseUpdated, CueChanged, ShowLoaded) if self.shared_bytes is not None else (CaseUpdated,)
-        if any(isinstance(e, wake_on) for e in events):
+        if any(isinstance(e, CaseUpdated) for e in events) or self._length_unknown(state, events):
             self.want_variants()
+
+    def _length_unknown(self, state: ShowState, events: list[Event]) -> bool:
+        """Whether the show now has a video cue whose running time this node does not know:
+        with nodes sharing the media, another node took it in, and the store knows it."""
+        if self.shared_bytes is None or state.show is None:
+            return False
+        if not any(isinstance(e, (CueChanged, ShowLoaded)) for e in events):
+            return False
+        return any(cue.scene == "video" and self.cue_seconds(cue) is None for cue in state.show.cues)
 
     def cue_seconds(self, cue: Cue) -> float | None:
         """How long a video or slides cue plays (``ShowControl.cue_length``)."""
