@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
-from projector.core.model import Case, CaseStatus, campaign_text, case_text
+from projector.core.model import Case, CaseStatus, campaign_field, case_text
 from projector.core.state import ShowState
 from projector.display.layout import MIN_AREA, Frame, Shape, frame_for, shape_of, unit_for
 from projector.display.look import HOUSE, Look, look_of
@@ -133,7 +133,7 @@ class PortraitScene:
             variant = "full"
         self.variant = variant
         self.case = self._choose(state, params)
-        self.campaign_name = campaign_text(state.campaign, assets.languages).name
+        self.campaign_name, self.campaign_lang = campaign_field(state.campaign, assets.languages, "name")
         self.photo: pygame.Surface | None = None
         self.photo_age = 0.0
         self.count = -1
@@ -237,7 +237,7 @@ class PortraitScene:
         v = self.v
         pad = max(4, int(2.2 * v))
         fitted = self._fit(
-            self.t.upper(ask), self.look.display, (width - 2 * pad, height - 2 * pad), max_v, 2.2
+            self.t.upper(ask, self.lang), self.look.display, (width - 2 * pad, height - 2 * pad), max_v, 2.2
         )
         key = ("cta", fitted.lines, fitted.size, width, pad)
 
@@ -351,7 +351,7 @@ class PortraitScene:
 
     def _layout_no_case(self) -> None:
         region, v = self.region, self.v
-        name = self.t.upper(self.campaign_name)
+        name = self.t.upper(self.campaign_name, self.campaign_lang)
         head = self._fit(name, self.look.display, (region.width, int(region.height * 0.3)), 9.0, 3.0, lines=2)
         body = self._fit(
             self.t.gettext("Every action counts."),

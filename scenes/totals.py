@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
-from projector.core.model import campaign_text
+from projector.core.model import campaign_field, campaign_text
 from projector.core.moments import CELEBRATION_SECONDS, COUNTER_LANDING_SECONDS, MAX_CELEBRATION_SECONDS
 from projector.core.state import ShowState
 from projector.display.layout import Frame, Shape, frame_for, stack
@@ -223,7 +223,7 @@ class TotalsScene:
     def _layout_static(self) -> None:
         c = self.campaign
         words = campaign_text(c, self.assets.languages)
-        self.name_line = self.t.upper(words.name)
+        self.name_line = self.t.upper(*campaign_field(c, self.assets.languages, "name"))
         self.tagline = words.tagline.strip() or self.t.gettext(DEFAULT_TAGLINE)
         #: Without a goal or a record there is nothing to measure progress against: no bar.
         self.has_bar = (c.goal > 0 or c.record > 0) and self.variant == "full"

@@ -369,6 +369,37 @@ def _same_language(wanted: str, lang: str) -> bool:
     return wanted.split("-", 1)[0].lower() == lang.split("-", 1)[0].lower()
 
 
+def _campaign_texts_in_order(campaign: Campaign, languages: Sequence[str]) -> list[tuple[str, CampaignText]]:
+    """The campaign's words by language, most wanted first, the default language last."""
+    default = (campaign.lang, CampaignText(campaign.name, campaign.tagline, campaign.call_to_action))
+    texts = {lang: text for lang, text in campaign.translations.items() if lang != campaign.lang}
+    order: list[tuple[str, CampaignText]] = []
+    for wanted in languages:
+        if wanted == campaign.lang:
+            order.append(default)
+        elif wanted in texts:
+            order.append((wanted, texts[wanted]))
+        if _same_language(wanted, campaign.lang):
+            order.append(default)
+        order.extend((lang, text) for lang, text in texts.items() if _same_language(wanted, lang))
+    order.append(default)
+    return order
+
+
+def campaign_field(campaign: Campaign, languages: Sequence[str], name: str) -> tuple[str, str]:
+    """One of the campaign's words (``name``, ``tagline``, ``call_to_action``) and its language.
+
+    The language matters where the words are set in capitals: an English name on a
+    Turkish screen is "WRITE FOR RIGHTS", not "WRİTE FOR RİGHTS". An empty result is
+    in the campaign's default language.
+    """
+    for lang, text in _campaign_texts_in_order(campaign, languages):
+        value: str = getattr(text, name)
+        if value.strip():
+            return value, lang
+    return "", campaign.lang
+
+
 def campaign_text(campaign: Campaign, languages: Sequence[str] = ()) -> CampaignText:
     """The campaign's words for a display that wants ``languages``, most wanted first.
 
@@ -377,23 +408,7 @@ def campaign_text(campaign: Campaign, languages: Sequence[str] = ()) -> Campaign
     campaign's default language. A translation that leaves a field empty
     falls back to the default language's words, never to a blank.
     """
-    default = CampaignText(campaign.name, campaign.tagline, campaign.call_to_action)
-    texts = {lang: text for lang, text in campaign.translations.items() if lang != campaign.lang}
-    order: list[CampaignText] = []
-    for wanted in languages:
-        if wanted == campaign.lang:
-            order.append(default)
-        elif wanted in texts:
-            order.append(texts[wanted])
-        if _same_language(wanted, campaign.lang):
-            order.append(default)
-        order.extend(text for lang, text in texts.items() if _same_language(wanted, lang))
-    order.append(default)
-
-    def pick(name: str) -> str:
-        return next((v for v in (getattr(t, name) for t in order) if v.strip()), "")
-
-    return CampaignText(*(pick(name) for name in CAMPAIGN_TEXT_FIELDS))
+    return CampaignText(*(campaign_field(campaign, languages, name)[0] for name in CAMPAIGN_TEXT_FIELDS))
 
 
 def _frozen(mapping: Mapping[str, int] | None = None) -> Mapping[str, int]:

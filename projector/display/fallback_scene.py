@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 
-from projector.core.model import campaign_text
+from projector.core.model import campaign_field, campaign_text
 from projector.core.state import ShowState
 from projector.display.look import HOUSE, Look, look_of
 from projector.display.scene import DEFAULT_TAGLINE, register
@@ -67,7 +67,7 @@ class FallbackScene:
         try:
             self.t: Localizer | None = assets.locale
             words = campaign_text(state.campaign, assets.languages)
-            name = self.t.upper(words.name)
+            name = self.t.upper(*campaign_field(state.campaign, assets.languages, "name"))
             caption = words.tagline.strip() or self.t.gettext(DEFAULT_TAGLINE)
         except Exception:
             self.t = None

@@ -74,9 +74,14 @@ class Localizer:
             return ""
         return str(self.choice.locale.territories.get(code.upper()) or "")
 
-    def upper(self, text: str) -> str:
-        """Capitals for a headline, the locale's way: Turkish "i" becomes "İ", not "I"."""
-        if self.language in ("tr", "az"):
+    def upper(self, text: str, lang: str | None = None) -> str:
+        """Capitals for a headline, by the casing rules of the language ``text`` is in.
+
+        ``lang`` defaults to the locale's language: a Turkish "i" becomes "İ", not "I",
+        but an English campaign name on a Turkish screen keeps its English capitals.
+        """
+        language = (lang or self.language).split("-", 1)[0].lower()
+        if language in ("tr", "az"):
             text = text.replace("i", "\u0130")
         return text.upper()
 

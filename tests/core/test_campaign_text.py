@@ -11,6 +11,7 @@ from projector.core.model import (
     Campaign,
     CampaignText,
     ValidationError,
+    campaign_field,
     campaign_text,
     parse_campaign_translations,
 )
@@ -105,3 +106,11 @@ def test_a_you_frame_carries_the_operators_locale() -> None:
     assert "locale" not in to_wire(You("lobby"))  # unset: the version-1 shape
     with pytest.raises(ProtocolError):
         from_wire({**to_wire(you), "locale": 7})
+
+
+def test_each_field_says_which_language_it_is_in() -> None:
+    """The scenes set the name in capitals by that language's rules (no dotted I in English)."""
+    assert campaign_field(CAMPAIGN, ("tr-TR", "tr"), "name") == ("Haklar İçin Yaz", "tr")
+    assert campaign_field(CAMPAIGN, ("tr-TR", "tr"), "call_to_action") == ("Send a message", "en")
+    assert campaign_field(CAMPAIGN, ("pt",), "call_to_action") == ("Envie uma mensagem", "pt-BR")
+    assert campaign_field(Campaign("", lang="fr"), ("km",), "tagline") == ("", "fr")

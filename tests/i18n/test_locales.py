@@ -87,6 +87,13 @@ def test_turkish_capitals_keep_their_dots() -> None:
     assert Localizer.for_tag("en").upper("istanbul") == "ISTANBUL"
 
 
+def test_capitals_follow_the_language_the_words_are_in() -> None:
+    tr = Localizer.for_tag("tr-TR")
+    assert tr.upper("Write for Rights", "en") == "WRITE FOR RIGHTS"
+    assert Localizer.for_tag("en").upper("istanbul için", "tr-TR") == "İSTANBUL İÇİN"
+    assert Localizer.for_tag("fr").upper("bakı", "az") == "BAKI"
+
+
 def test_an_isolate_wraps_a_name_and_nothing_stays_nothing() -> None:
     assert Localizer.isolate("ليلى") == "\u2068ليلى\u2069"
     assert Localizer.isolate("") == ""

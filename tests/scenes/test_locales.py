@@ -174,3 +174,16 @@ def test_a_right_to_left_locale_mirrors_the_bar_and_the_headings() -> None:
     ar_portrait, _ = render("portrait", "ar", {"case": "ayse"})
     panel = ar_portrait.panel
     assert ar_portrait._at(panel.left, panel.top, panel.width)[0] > 1920 // 2
+
+
+def test_an_english_campaign_name_keeps_its_english_capitals_on_a_turkish_screen() -> None:
+    """Capitals follow the language the words are in: "WRITE", never "WRİTE" with a dot."""
+    scene_tr, tr = render("totals", "tr-TR")
+    scene_en, en = render("totals", "en")
+    assert scene_tr.header is not None and scene_en.header is not None
+    header = scene_en.header.get_rect(topleft=scene_en.header_pos)
+    assert scene_tr.header_pos == scene_en.header_pos
+    same = pygame.image.tobytes(tr.subsurface(header), "RGB") == pygame.image.tobytes(
+        en.subsurface(header), "RGB"
+    )
+    assert same, (save(tr, "header-tr"), save(en, "header-en"))
