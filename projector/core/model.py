@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import msgspec
 import pycountry
 
 #: Largest count one action may carry. A university's offline tally of letters
@@ -108,12 +109,17 @@ def parse_case_id(value: object, field: str = "case") -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
+class Action(msgspec.Struct, frozen=True, gc=False):
     """One supporter action, or an offline tally of ``count`` identical ones.
 
     ``at`` is when it happened (client's claim, epoch seconds) and may be None;
     ``entered_by`` names the operator who typed a manual tally.
+
+    A msgspec struct rather than a dataclass: the event loop makes one per action
+    of every batch, and a struct is built in C, where a frozen dataclass sets each
+    field through ``object.__setattr__`` (about 1 µs an action, a tenth of what
+    the whole server spends on one). ``gc=False``: it holds strings, numbers and
+    an enum member, nothing that can form a cycle.
     """
 
     id: str

@@ -23,6 +23,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,13 @@ SCHEMA_VERSION = len(MIGRATIONS)
 ACTIONS_INSERT = f"INSERT INTO actions ({ACTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #: The same, skipping an id already stored (only that: a broken CHECK still fails).
 ACTIONS_INSERT_NEW = ACTIONS_INSERT + " ON CONFLICT (id) DO NOTHING"
+#: Rows per multi-row INSERT (9 values each; SQLite takes up to 32,766 parameters).
+ROWS_PER_STATEMENT = 200
+ACTIONS_INSERT_NEW_MANY = (
+    f"INSERT INTO actions ({ACTION_COLUMNS}) VALUES "
+    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * ROWS_PER_STATEMENT)
+    + " ON CONFLICT (id) DO NOTHING"
+)
 
 
 #: What a malformed action (wrong types, a count beyond 64 bits) raises while
@@ -346,7 +354,13 @@ class SqliteStore(
         by one and we hold the write lock), which names the new ones.
         """
         last_seq = self._conn.execute("SELECT coalesce(max(seq), 0) FROM actions").fetchone()[0]
-        inserted = self._conn.executemany(ACTIONS_INSERT_NEW, rows).rowcount
+        whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
+        inserted = 0
+        for start in range(0, whole, ROWS_PER_STATEMENT):
+            values = list(chain.from_iterable(rows[start : start + ROWS_PER_STATEMENT]))
+            inserted += self._conn.execute(ACTIONS_INSERT_NEW_MANY, values).rowcount
+        if whole < len(rows):
+            inserted += self._conn.executemany(ACTIONS_INSERT_NEW, rows[whole:]).rowcount
         if inserted == len(rows):
             return candidates
         new_ids = {row[0] for row in self._conn.execute("SELECT id FROM actions WHERE seq > ?", (last_seq,))}

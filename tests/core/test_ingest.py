@@ -190,6 +190,21 @@ def test_common_bodies_take_the_msgspec_lane_and_give_what_the_checked_path_give
         b'{"id":"a","channel":"email","country":"FR","at":1795082400}',
         b"[]",
         b"\xff",
+        # What the lane checks for the whole batch at once, or msgspec checks in C: each
+        # goes to the checked path, which names the field (the row may be the last of many).
+        b'{"id":"a\x7fb","channel":"email","country":"FR"}',  # DEL: JSON lets it through unescaped
+        b'{"id":"a","channel":"email","country":"FR","source":"s\x7f"}',
+        '{"id":"\u3000","channel":"email","country":"FR"}'.encode(),  # only a (wide) space
+        b'{"id":"a","channel":"email","country":"FR","source":" "}',
+        b'{"id":"","channel":"email","country":"FR"}',
+        b'{"id":"' + b"x" * 129 + b'","channel":"email","country":"FR"}',
+        b'{"id":"a","channel":"email","country":"FR","source":""}',
+        b'{"id":"a","channel":"email","country":"FR","count":0}',
+        b'{"id":"a","channel":"email","country":"FR","count":10000001}',
+        b'{"id":"a","channel":"email","country":"ZZ"}',
+        b'{"id":"a","channel":"email","country":"FR","case":"nobody"}',
+        b'{"actions":[{"id":"a","channel":"email","country":"FR"},{"id":" ","channel":"email","country":"FR"}]}',
+        b'{"actions":[{"id":"a","channel":"email","country":"FR"},{"id":"b","channel":"email","country":"XX"}]}',
     ],
 )
 def test_everything_else_goes_to_the_checked_path(raw):

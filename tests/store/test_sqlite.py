@@ -13,7 +13,7 @@ import pytest
 
 from projector.core.model import Action, Channel
 from projector.store import security
-from projector.store.sqlite import APPLICATION_ID, SqliteStore, StoreError
+from projector.store.sqlite import APPLICATION_ID, ROWS_PER_STATEMENT, SqliteStore, StoreError
 from tests.store.support import act
 
 
@@ -111,6 +111,29 @@ def test_a_refused_batch_stores_nothing_while_the_others_commit(store: SqliteSto
     assert unbindable.error is not None and unbindable.accepted == ()
     assert [a.id for a in later.accepted] == ["b1", "g3"]
     assert stored_ids(store.path) == ["g1", "g2", "b1", "g3"]
+
+
+def test_a_batch_longer_than_one_statement_keeps_its_order_and_skips_stored_ids(store: SqliteStore) -> None:
+    """Large batches are inserted several hundred rows per statement plus a remainder:
+    ids already stored, in a full statement and in the remainder, are skipped and counted."""
+    n = 2 * ROWS_PER_STATEMENT + 37
+    ids = [f"a{i:04d}" for i in range(n)]
+    stored_before = [ids[3], ids[ROWS_PER_STATEMENT + 5], ids[-2]]
+    store.record_actions([[act(i) for i in stored_before]], 1.0)
+    [result] = store.record_actions([[act(i) for i in ids]], 2.0)
+    assert [a.id for a in result.accepted] == [i for i in ids if i not in stored_before]
+    assert result.duplicates == 3
+    assert stored_ids(store.path) == stored_before + [i for i in ids if i not in stored_before]
+
+
+@pytest.mark.parametrize("where", [0, ROWS_PER_STATEMENT + 1, 2 * ROWS_PER_STATEMENT + 10])
+def test_one_bad_row_anywhere_in_a_long_batch_refuses_the_whole_batch(store: SqliteStore, where: int) -> None:
+    batch = [act(f"x{i}") for i in range(2 * ROWS_PER_STATEMENT + 20)]
+    batch[where] = act(f"x{where}", count=0)  # breaks the table's CHECK
+    refused, later = store.record_actions([batch, [act("y")]], 1.0)
+    assert refused.error is not None and "CHECK" in refused.error and refused.accepted == ()
+    assert [a.id for a in later.accepted] == ["y"]
+    assert stored_ids(store.path) == ["y"]
 
 
 def test_single_action_batches_dedupe_and_fail_alone(store: SqliteStore) -> None:
