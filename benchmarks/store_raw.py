@@ -111,13 +111,22 @@ def store_rate(
     batches_per_call: int = 1,
     id_style: str = "uuid",
     repeat: bool = False,
+    prefill: int = 0,
 ) -> float:
     """Actions/s through ``SqliteStore.record_actions``: ``batches_per_call`` batches of
     ``batch`` actions per call (one commit). ``repeat`` stores everything first and
-    measures sending it all again (a client retrying: every action a duplicate)."""
+    measures sending it all again (a client retrying: every action a duplicate).
+    ``prefill`` stores that many other actions first, untimed: the id index of a
+    grown log is slower to insert into (random keys), so a fair comparison
+    starts the store at the size the server's log had (random ids only: sequential
+    ones would repeat the measured ones)."""
+    if prefill and id_style != "uuid":
+        raise ValueError("prefill needs random (uuid) ids")
     actions = make_actions(n_actions, id_style)
     per_call = batch * batches_per_call
     with SqliteStore(path) as store:
+        for done in range(0, prefill, 50_000):
+            store.record_actions([make_actions(min(50_000, prefill - done), id_style)], time.time())
         if repeat:
             store.record_actions([actions], time.time())
         start = time.perf_counter()
