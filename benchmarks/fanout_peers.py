@@ -251,6 +251,13 @@ class _RawDisplay(asyncio.Protocol):
             "Sec-WebSocket-Version: 13\r\n\r\n".encode()
         )
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        # Refused or closed before the snapshot (a connection cap, a crash): say so now,
+        # not after the connect phase's two-minute wait.
+        if not self.connected.done():
+            reason = bytes(self.buffer[:200]).decode(errors="replace") or repr(exc)
+            self.connected.set_exception(ConnectionError(f"closed before the snapshot: {reason}"))
+
     def send(self, opcode: int, payload: bytes) -> None:
         mask = os.urandom(4)
         n = len(payload)
@@ -315,7 +322,11 @@ def _clients_process(target: Target, count: int, ready: Any, stop: Any, out: Any
             displays.append((display, connected))
             if i % 100 == 99:  # let the server accept before the listen backlog fills
                 await asyncio.sleep(0.01)
-        await asyncio.wait_for(asyncio.gather(*(c for _, c in displays)), 120)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(c for _, c in displays)), 120)
+        except BaseException:
+            ready.abort()  # the harness stops at once rather than after its own timeout
+            raise
         await loop.run_in_executor(None, ready.wait)
         while not stop.is_set():
             await asyncio.sleep(0.1)
@@ -431,7 +442,9 @@ def run_projector(displays: int, args: argparse.Namespace, tmp: Path, root: Path
     data_dir = tmp / f"projector-{displays}-{root.name}"
     display_token = create_token(data_dir, "display", root)
     ingest_token = create_token(data_dir, "ingest", root)
-    with BenchServer(data_dir, root, log_level="ERROR") as server:
+    # Every client comes from 127.0.0.1: lift the per-address cap (1,024 by default),
+    # as a venue whose displays share one NAT address would.
+    with BenchServer(data_dir, root, log_level="ERROR", max_connections_per_address=4 * displays) as server:
         assert server.proc is not None
         hello = {"v": 1, "type": "hello", "token": display_token, "protocol": 1, "resolution": [1920, 1080]}
         target = Target(server.port, "/ws", False, hello)
