@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import struct
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,9 +113,32 @@ def next_frame(buffer: bytearray) -> tuple[int, bytes] | None:
     return opcode, payload
 
 
-def table(headers: list[str], rows: list[list[object]]) -> str:
-    cells = [headers, *[[str(c) for c in r] for r in rows]]
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [list(headers), *[[str(c) for c in r] for r in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def call_api(
+    base: str,
+    token: str,
+    method: str,
+    path: str,
+    body: object = None,
+    *,
+    data: bytes | None = None,
+    content_type: str = "application/json",
+    timeout: float = 10.0,
+) -> Any:
+    """One authorised request to the server's HTTP API (``body`` as JSON, or ``data``
+    as it is); the answer's JSON."""
+    request = urllib.request.Request(
+        base + path,
+        data=data if data is not None else None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as r:
+        return json.loads(r.read())

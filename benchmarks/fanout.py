@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import base64
 import bisect
+import functools
 import json
 import multiprocessing as mp
 import os
@@ -25,6 +26,8 @@ import sys
 import tempfile
 import time
 import uuid
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
 
 import aiohttp
@@ -91,7 +94,12 @@ class _RawDisplay(asyncio.Protocol):
 
 
 def _clients_process(
-    port: int, token: str, count: int, ready: mp.Barrier, stop: mp.Event, out: mp.Queue
+    port: int,
+    token: str,
+    count: int,
+    ready: Barrier,
+    stop: Event,
+    out: Queue[list[list[tuple[int, float]]]],
 ) -> None:
     async def run() -> list[list[tuple[int, float]]]:
         loop = asyncio.get_running_loop()
@@ -109,7 +117,7 @@ def _clients_process(
             ).encode()
             connected: asyncio.Future[None] = loop.create_future()
             _, display = await loop.create_connection(
-                lambda h=hello, c=connected: _RawDisplay("127.0.0.1", port, h, c), "127.0.0.1", port
+                functools.partial(_RawDisplay, "127.0.0.1", port, hello, connected), "127.0.0.1", port
             )
             displays.append((display, connected))
         await asyncio.gather(*(c for _, c in displays))
@@ -160,7 +168,7 @@ def main() -> None:
             rss_idle = server.rss_mib()
             ready = mp.Barrier(args.processes + 1)
             stop = mp.Event()
-            out: mp.Queue = mp.Queue()
+            out: Queue[list[list[tuple[int, float]]]] = mp.Queue()
             share = [
                 args.clients // args.processes + (i < args.clients % args.processes)
                 for i in range(args.processes)

@@ -29,6 +29,7 @@ import asyncio
 import base64
 import bisect
 import contextlib
+import functools
 import json
 import multiprocessing as mp
 import os
@@ -43,6 +44,8 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
 from typing import Any
 
@@ -308,7 +311,9 @@ class _RawDisplay(asyncio.Protocol):
             self.received.append((int(payload[at:end]), now))
 
 
-def _clients_process(target: Target, count: int, ready: Any, stop: Any, out: Any) -> None:
+def _clients_process(
+    target: Target, count: int, ready: Barrier, stop: Event, out: Queue[list[list[tuple[int, float]]]]
+) -> None:
     async def run() -> list[list[tuple[int, float]]]:
         loop = asyncio.get_running_loop()
         displays = []
@@ -317,7 +322,7 @@ def _clients_process(target: Target, count: int, ready: Any, stop: Any, out: Any
             hello = {**target.hello, "name": f"bench-{os.getpid()}-{i}"}
             one = Target(target.port, target.path, target.socketio, hello)
             _, display = await loop.create_connection(
-                lambda t=one, c=connected: _RawDisplay(t, c), "127.0.0.1", target.port
+                functools.partial(_RawDisplay, one, connected), "127.0.0.1", target.port
             )
             displays.append((display, connected))
             if i % 100 == 99:  # let the server accept before the listen backlog fills
@@ -381,7 +386,7 @@ def measure(
 ) -> Result:
     ready = mp.Barrier(args.processes + 1)
     stop = mp.Event()
-    out: mp.Queue[list[list[tuple[int, float]]]] = mp.Queue()
+    out: Queue[list[list[tuple[int, float]]]] = mp.Queue()
     share = [displays // args.processes + (i < displays % args.processes) for i in range(args.processes)]
     procs = [mp.Process(target=_clients_process, args=(target, n, ready, stop, out)) for n in share]
     for p in procs:

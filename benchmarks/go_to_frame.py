@@ -12,7 +12,6 @@ frame showing the new cue's scene. Aim: p99 <= one frame (16.7 ms) + 20 ms.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -20,21 +19,21 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
-from benchmarks._server import BenchServer, create_token, table
+from benchmarks._server import BenchServer, call_api, create_token, table
 from projector.display.frame_info import FrameInfo
 from projector.display.options import DisplayOptions
 from projector.display.output.mode import OutputMode
 from projector.display.run import run_display
 
-SHOW = {
+SHOW: dict[str, Any] = {
     "id": "bench",
     "loop": True,
     "cues": [
@@ -42,17 +41,6 @@ SHOW = {
         {"id": "b", "scene": "ident", "transition": "cut"},
     ],
 }
-
-
-def call(base: str, token: str, method: str, path: str, body: object) -> dict:
-    request = urllib.request.Request(
-        base + path,
-        data=json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as r:
-        return json.loads(r.read())
 
 
 def main() -> None:
@@ -70,11 +58,11 @@ def main() -> None:
 
             def driver() -> None:
                 started.wait(30)
-                call(server.base, operator, "PUT", "/api/v1/show", SHOW)
+                call_api(server.base, operator, "PUT", "/api/v1/show", SHOW)
                 time.sleep(0.5)
                 for _ in range(args.gos):
                     sent = time.monotonic()
-                    state = call(server.base, operator, "POST", "/api/v1/cue/go", {})
+                    state = call_api(server.base, operator, "POST", "/api/v1/cue/go", {})
                     gos.append((sent, SHOW["cues"][state["program"]]["scene"]))
                     time.sleep(random.uniform(0.15, 0.3))
 

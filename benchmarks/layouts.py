@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pygame
 
 from benchmarks.scenes import BUDGET_MS, Load, sample_state
+from media.dossier import DEMO_DIR
 from projector.core.model import Totals
 from projector.core.shipped_layouts import SHIPPED
 from projector.core.state import ShowState
@@ -49,8 +50,6 @@ def night() -> ShowState:
 
 def _assets(size: tuple[int, int]) -> Assets:
     try:
-        from media.dossier import DEMO_DIR
-
         return Assets(size, name="bench", media_dir=DEMO_DIR)
     except Exception:
         return Assets(size, name="bench", media_dir=None)

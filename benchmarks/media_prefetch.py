@@ -10,30 +10,17 @@ in place, one after another on the cache's worker thread.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._server import BenchServer, create_token, table
+from benchmarks._server import BenchServer, call_api, create_token, table
 from benchmarks.media_variants import portraits
 from projector.display.media_cache import MediaCache
-
-
-def call(base: str, token: str, method: str, path: str, body: bytes, ctype: str) -> dict:
-    request = urllib.request.Request(
-        base + path,
-        data=body,
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": ctype},
-    )
-    with urllib.request.urlopen(request, timeout=60) as r:
-        return json.loads(r.read())
 
 
 def prefetch(root: Path, base: str, token: str, hashes: list[str]) -> tuple[float, MediaCache]:
@@ -59,8 +46,14 @@ def main(argv: list[str] | None = None) -> int:
         with BenchServer(data_dir) as server:
             hashes, total = [], 0
             for i, photo in enumerate(portraits(args.cases)):
-                media = call(
-                    server.base, operator, "POST", f"/api/v1/media?name=p{i}.jpg", photo, "image/jpeg"
+                media = call_api(
+                    server.base,
+                    operator,
+                    "POST",
+                    f"/api/v1/media?name=p{i}.jpg",
+                    data=photo,
+                    content_type="image/jpeg",
+                    timeout=60,
                 )
                 hashes.append(media["hash"])
                 total += media["bytes"]
@@ -70,22 +63,11 @@ def main(argv: list[str] | None = None) -> int:
                     "portrait": media["hash"],
                     "focus": media["focus"],
                 }
-                call(
-                    server.base,
-                    operator,
-                    "PUT",
-                    f"/api/v1/cases/case-{i}",
-                    json.dumps(case).encode(),
-                    "application/json",
-                )
+                call_api(server.base, operator, "PUT", f"/api/v1/cases/case-{i}", case, timeout=60)
             # Let the server's background variant batch finish: it would compete for the two cores.
             while True:
-                request = urllib.request.Request(
-                    server.base + "/api/v1/media/progress", headers={"Authorization": f"Bearer {operator}"}
-                )
-                with urllib.request.urlopen(request) as r:
-                    if not json.loads(r.read())["running"]:
-                        break
+                if not call_api(server.base, operator, "GET", "/api/v1/media/progress")["running"]:
+                    break
                 time.sleep(0.5)
             rows = []
             times = [

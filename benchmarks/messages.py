@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import statistics
 import sys
@@ -32,7 +31,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
-from benchmarks._server import BenchServer, create_token, table
+from benchmarks._server import BenchServer, call_api, create_token, table
 from projector.core.moderation import Rules, SenderHistory, screen
 from projector.display.frame_info import FrameInfo
 from projector.display.options import DisplayOptions
@@ -82,16 +81,6 @@ def post_sms(base: str, i: int) -> None:
         r.read()
 
 
-def call(base: str, token: str, path: str) -> dict:
-    request = urllib.request.Request(
-        base + path,
-        data=b"{}",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as r:
-        return json.loads(r.read())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--approvals", type=int, default=60)
@@ -108,13 +97,8 @@ def main() -> None:
             for i in range(args.sms):
                 post_sms(server.base, i)
             sms_rate = args.sms / (time.perf_counter() - started)
-            with urllib.request.urlopen(
-                urllib.request.Request(
-                    server.base + "/api/v1/messages?status=pending",
-                    headers={"Authorization": f"Bearer {operator}"},
-                )
-            ) as r:
-                pending = [m["id"] for m in json.loads(r.read())["messages"]]
+            listed = call_api(server.base, operator, "GET", "/api/v1/messages?status=pending")
+            pending = [m["id"] for m in listed["messages"]]
             ready = threading.Event()
 
             def moderator() -> None:
@@ -122,7 +106,9 @@ def main() -> None:
                 time.sleep(WARM_UP_S)
                 for message_id in pending[: args.approvals]:
                     sent = time.monotonic()
-                    rev = call(server.base, operator, f"/api/v1/messages/{message_id}/approve")["rev"]
+                    rev = call_api(
+                        server.base, operator, "POST", f"/api/v1/messages/{message_id}/approve", {}
+                    )["rev"]
                     approvals.append((sent, rev))
                     time.sleep(0.15)
 

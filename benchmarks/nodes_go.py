@@ -33,8 +33,8 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
 from benchmarks._nodes import LightDisplay, Node, Seen, fresh_database, hello, postgres, quantile
-from benchmarks._server import create_token, table
-from benchmarks.go_to_frame import SHOW, call  # the same show and API call as on one node
+from benchmarks._server import call_api, create_token, table
+from benchmarks.go_to_frame import SHOW  # the same show as on one node
 from projector.display.frame_info import FrameInfo
 from projector.display.options import DisplayOptions
 from projector.display.output.mode import OutputMode
@@ -72,13 +72,13 @@ def main() -> None:
 
             def driver() -> None:
                 started.wait(30)
-                call(a.base, operator, "PUT", "/api/v1/show", SHOW)
+                call_api(a.base, operator, "PUT", "/api/v1/show", SHOW)
                 time.sleep(0.5)
                 for k in range(args.gos):
                     where, base = ("other node (A)", a.base) if k % 2 == 0 else ("same node (B)", b.base)
                     sent = time.monotonic()
-                    state = call(base, operator, "POST", "/api/v1/cue/go", {})
-                    scene = SHOW["cues"][state["program"]]["scene"]  # type: ignore[index]
+                    state = call_api(base, operator, "POST", "/api/v1/cue/go", {})
+                    scene = SHOW["cues"][state["program"]]["scene"]
                     gos.append((sent, scene, where, state["rev"]))
                     time.sleep(random.uniform(0.15, 0.3))
                 time.sleep(0.5)

@@ -28,24 +28,30 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._server import ROOT, BenchServer, create_token, table
-from benchmarks.media_prefetch import call
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
+from benchmarks._server import ROOT, BenchServer, call_api, create_token, table
 from benchmarks.media_variants import portraits
+from projector.display import DisplayOptions
+from projector.display.app import DisplayApp
 
 SIZE = (1920, 1080)
 
 
 def fill_cache(data_dir: Path, cache: Path, cases: int) -> tuple[str, str]:
     """Run the server with a show of ``cases`` portraits and a display until its cache holds them all."""
-    import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
-    from projector.display import DisplayOptions
-    from projector.display.app import DisplayApp
-
     operator = create_token(data_dir, "operator")
     display = create_token(data_dir, "display")
     with BenchServer(data_dir) as server:
         for i, photo in enumerate(portraits(cases)):
-            media = call(server.base, operator, "POST", f"/api/v1/media?name=p{i}.jpg", photo, "image/jpeg")
+            media = call_api(
+                server.base,
+                operator,
+                "POST",
+                f"/api/v1/media?name=p{i}.jpg",
+                data=photo,
+                content_type="image/jpeg",
+                timeout=60,
+            )
             case = {
                 "name": f"Case Number {i}",
                 "country": "KE",
@@ -53,23 +59,14 @@ def fill_cache(data_dir: Path, cache: Path, cases: int) -> tuple[str, str]:
                 "ask": "Write a letter.",
             }
             case.update(portrait=media["hash"], focus=media["focus"])
-            import json
-
-            call(
-                server.base,
-                operator,
-                "PUT",
-                f"/api/v1/cases/case-{i}",
-                json.dumps(case).encode(),
-                "application/json",
-            )
+            call_api(server.base, operator, "PUT", f"/api/v1/cases/case-{i}", case)
         show = {
             "id": "night",
             "name": "Night",
             "cues": [{"id": "c0", "scene": "portrait", "params": {"case": "case-0"}, "transition": "cut"}],
         }
-        call(server.base, operator, "PUT", "/api/v1/show", json.dumps(show).encode(), "application/json")
-        call(server.base, operator, "POST", "/api/v1/cue/go", b"{}", "application/json")
+        call_api(server.base, operator, "PUT", "/api/v1/show", show)
+        call_api(server.base, operator, "POST", "/api/v1/cue/go", {})
         app: DisplayApp | None = None
 
         def full(info: object) -> bool:
@@ -113,12 +110,9 @@ def launch(base: str, token: str, cache: Path | None, out: Path) -> float:
 
 def in_process(base: str, token: str, cache: Path) -> tuple[float, float, str]:
     """(start -> first frame, start -> portrait on screen, the scene) inside one display."""
-    import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
-    from projector.display import DisplayOptions
-    from projector.display.app import DisplayApp
-
     began = time.perf_counter()
     marks: dict[str, float] = {}
+    seen = ["?"]  # the scene the portrait showed in
     app: DisplayApp | None = None
 
     def on_frame(info: object) -> bool:
@@ -127,7 +121,7 @@ def in_process(base: str, token: str, cache: Path) -> tuple[float, float, str]:
         scene = app.director.scene if app is not None and app.director is not None else None
         if getattr(scene, "photo", None) is not None:
             marks["portrait"] = now
-            marks["scene"] = getattr(info, "scene", "")  # type: ignore[assignment]
+            seen[0] = str(getattr(info, "scene", ""))
             return True
         return now > 20
 
@@ -137,7 +131,7 @@ def in_process(base: str, token: str, cache: Path) -> tuple[float, float, str]:
     )  # fmt: skip
     app = DisplayApp(opts)
     app.run()
-    return marks["first"], marks.get("portrait", float("nan")), str(marks.get("scene", "?"))
+    return marks["first"], marks.get("portrait", float("nan")), seen[0]
 
 
 def main(argv: list[str] | None = None) -> int:

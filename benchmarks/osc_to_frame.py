@@ -13,7 +13,6 @@ packet to the first presented frame showing the new cue's scene.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import socket
@@ -22,8 +21,8 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -32,13 +31,13 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 from pythonosc.udp_client import SimpleUDPClient
 
 import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
-from benchmarks._server import BenchServer, create_token, table
+from benchmarks._server import BenchServer, call_api, create_token, table
 from projector.display.frame_info import FrameInfo
 from projector.display.options import DisplayOptions
 from projector.display.output.mode import OutputMode
 from projector.display.run import run_display
 
-SHOW = {
+SHOW: dict[str, Any] = {
     "id": "bench",
     "loop": True,
     "cues": [
@@ -52,17 +51,6 @@ def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def call(base: str, token: str, method: str, path: str, body: object = None) -> dict:
-    request = urllib.request.Request(
-        base + path,
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as r:
-        return json.loads(r.read())
 
 
 def main() -> None:
@@ -83,7 +71,7 @@ def main() -> None:
             def driver() -> None:
                 nonlocal refused
                 started.wait(30)
-                call(server.base, operator, "PUT", "/api/v1/show", SHOW)
+                call_api(server.base, operator, "PUT", "/api/v1/show", SHOW)
                 time.sleep(0.5)
                 client = SimpleUDPClient("127.0.0.1", port)
                 program = None

@@ -19,6 +19,7 @@ else the machine is running (wall times on a shared machine are noise).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -52,8 +53,8 @@ def mappings(size: tuple[int, int]) -> dict[str, OutputMapping]:
         [[0.60 * w, 0.32 * h], [0.72 * w, 0.31 * h], [0.73 * w, 0.56 * h], [0.61 * w, 0.56 * h]],
     ]
     blend = {"left": round(0.12 * w), "right": round(0.12 * w), "gamma": [2.2, 2.2, 2.2]}
-    base = {"name": "bench", "size": [w, h]}
-    cases = {
+    base: dict[str, object] = {"name": "bench", "size": [w, h]}
+    cases: dict[str, dict[str, object]] = {
         "identity": {},
         "corner-pin": {"corners": pin},
         "16x16 mesh": {"corners": pin, "mesh": [[[float(u), float(v)] for u, v in row] for row in mesh]},
@@ -103,7 +104,7 @@ def software_rows(
             ):
                 continue  # no warp to compare, or a method that cannot draw a mesh
             stage = SoftwareOutput(size, m, threads=threads, method=method)
-            p50, p99 = timed(lambda stage=stage: stage.render(src, target), frames)
+            p50, p99 = timed(functools.partial(stage.render, src, target), frames)
             rows.append((f"software ({method})", case, p50, p99))
     return rows
 

@@ -26,11 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pygame
 
 import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
+from media.dossier import DEMO_DIR, load_dossiers
 from projector.core.model import Campaign, Case, Totals
 from projector.core.state import Message, ShowState
 from projector.display.assets import Assets
 from projector.display.director import Director
 from projector.display.stats import percentile
+from scenes.portrait import PortraitScene
 
 BUDGET_MS = {1080: 16.7, 2160: 33.0}
 SCENES = ("totals", "portrait", "messages", "ident", "fallback", "blackout")
@@ -45,8 +47,6 @@ MESSAGES = (
 
 def _demo_cases() -> dict[str, Case]:
     try:
-        from media.dossier import DEMO_DIR, load_dossiers
-
         return {d.case.id: d.case for d in load_dossiers(DEMO_DIR)}
     except Exception:
         case = Case("demo-case", "Ayşe Karaman", "TR", "Journalist jailed for her reporting.", "Write now.")
@@ -89,8 +89,6 @@ class Load:
 
 
 def _warm_portraits(assets: Assets, state: ShowState) -> None:
-    from scenes.portrait import PortraitScene
-
     deadline = time.monotonic() + 20
     size = PortraitScene.panel_size(assets.size)
     for case_id in state.cases:
@@ -122,13 +120,7 @@ def measure(
 
 def run(size: tuple[int, int], frames: int) -> list[tuple[str, float, float]]:
     surface = pygame.Surface(size).convert()
-    assets = Assets(size, name="bench", media_dir=None)
-    try:
-        from media.dossier import DEMO_DIR
-
-        assets = Assets(size, name="bench", media_dir=DEMO_DIR)
-    except Exception:
-        pass
+    assets = Assets(size, name="bench", media_dir=DEMO_DIR)
     state = sample_state()
     _warm_portraits(assets, state)
     rows = []

@@ -97,7 +97,8 @@ def enter_times(size: tuple[int, int], repeats: int = 3) -> dict[str, tuple[floa
     for name, params in SCENES:
         if name == "portrait":
             params = {**params, "case": next(iter(state.cases))}
-        cold, warm = [], []
+        cold: list[float] = []
+        warm: list[float] = []
         for _ in range(repeats):
             assets = Assets(size, name="bench", media_dir=None)  # fresh text, layout and fit caches
             for times in (cold, warm):

@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from projector.display.output.mode import OutputMode
@@ -33,7 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-from benchmarks._server import ROOT, BenchServer, create_token, table
+import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
+from benchmarks._server import ROOT, BenchServer, call_api, create_token, table
+from projector.display.frame_info import FrameInfo
+from projector.display.options import DisplayOptions, parse_size
+from projector.display.run import run_display
 
 CUES = [("a", "totals"), ("b", "ident")]
 SHOW = {
@@ -45,24 +48,8 @@ LEAD = 0.25
 GAP = 0.35
 
 
-def call(base: str, token: str, method: str, path: str, body: object = None) -> dict:
-    request = urllib.request.Request(
-        base + path,
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as r:
-        return json.loads(r.read())
-
-
 def worker(ns: argparse.Namespace) -> None:
     """One display process: log (time.time(), scene) whenever the scene on screen changes."""
-    import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
-    from projector.display.frame_info import FrameInfo
-    from projector.display.options import DisplayOptions, parse_size
-    from projector.display.run import run_display
-
     log: list[tuple[float, str]] = []
     last = [""]
 
@@ -80,13 +67,17 @@ def worker(ns: argparse.Namespace) -> None:
     Path(ns.out).write_text(json.dumps(log))
 
 
-def spreads(logs: list[list[tuple[float, str]]], switches: list[tuple[float, str]]) -> tuple[list, list]:
+def spreads(
+    logs: list[list[tuple[float, str]]], switches: list[tuple[float, str]]
+) -> tuple[list[float], list[float]]:
     """Per switch: spread of first frames (ms), and delay of the last one after the reference time (ms)."""
-    out, late = [], []
+    out: list[float] = []
+    late: list[float] = []
     for i, (ref, scene) in enumerate(switches):
         until = switches[i + 1][0] if i + 1 < len(switches) else float("inf")
-        firsts = [next((t for t, s in log if ref - 0.1 <= t < until and s == scene), None) for log in logs]
-        if any(f is None for f in firsts):
+        seen = [next((t for t, s in log if ref - 0.1 <= t < until and s == scene), None) for log in logs]
+        firsts = [f for f in seen if f is not None]
+        if len(firsts) < len(seen):  # a display never showed it: no spread to measure
             continue
         out.append((max(firsts) - min(firsts)) * 1000)
         late.append((max(firsts) - ref) * 1000)
@@ -140,7 +131,7 @@ def main() -> None:
             ]
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                listed = call(server.base, operator, "GET", "/api/v1/displays")["displays"]
+                listed = call_api(server.base, operator, "GET", "/api/v1/displays")["displays"]
                 synced = [d for d in listed if d["connected"] and d.get("clock_offset_ms") is not None]
                 if len(synced) == ns.displays:
                     break
@@ -148,14 +139,14 @@ def main() -> None:
             else:
                 raise SystemExit("the displays did not connect and report a clock estimate")
             offsets = [d["clock_offset_ms"] for d in synced]
-            call(server.base, operator, "PUT", "/api/v1/show", SHOW)
-            call(server.base, operator, "POST", "/api/v1/cue/go", {})
+            call_api(server.base, operator, "PUT", "/api/v1/show", SHOW)
+            call_api(server.base, operator, "POST", "/api/v1/cue/go", {})
             time.sleep(1.0)
             scheduled: list[tuple[float, str]] = []
             program = 0
             for _ in range(ns.switches):
                 program = 1 - program
-                state = call(
+                state = call_api(
                     server.base, operator, "POST", "/api/v1/cue/jump", {"cue": CUES[program][0], "in": LEAD}
                 )
                 scheduled.append((state["program_at"], CUES[program][1]))
@@ -163,7 +154,7 @@ def main() -> None:
             plain: list[tuple[float, str]] = []
             for _ in range(ns.plain):
                 sent = time.time()
-                state = call(server.base, operator, "POST", "/api/v1/cue/go", {})
+                state = call_api(server.base, operator, "POST", "/api/v1/cue/go", {})
                 plain.append((sent, CUES[state["program"]][1]))
                 time.sleep(GAP)
             time.sleep(0.5)

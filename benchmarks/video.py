@@ -155,6 +155,7 @@ def play(
     preview cue ahead of time (the decoder has its first frames ready by then).
     """
     screen = pygame.display.get_surface()
+    assert screen is not None, "set_mode first"
     before = rss_mb()
     scene = VideoScene()
     scene.enter(ShowState(), assets, {"media": media, "audio": sound})
@@ -206,7 +207,7 @@ def main() -> None:
     if not args.row:
         # One process a case: the memory column is then that case's alone, not what an
         # earlier case left allocated.
-        rows = []
+        printed: list[list[object]] = []
         for name in names:
             command = [sys.executable, __file__, "--row", "--cases", name, "--seconds", str(args.seconds)]
             # A fixed mmap threshold: glibc then hands big freed blocks (an encoder's, a frame's)
@@ -215,11 +216,11 @@ def main() -> None:
             done = subprocess.run(
                 [*command, "--cores", str(args.cores)], capture_output=True, text=True, check=True, env=env
             )
-            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            printed.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(
             f"H.264 (moving bars + noise), {args.seconds:g} s a case, pinned to {args.cores} core(s), 60 Hz frame loop"
         )
-        print(table(HEADERS, rows))
+        print(table(HEADERS, printed))
         return
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.cores])

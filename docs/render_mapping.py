@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -29,6 +30,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
+import pygame
 from PIL import Image
 
 import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
@@ -62,7 +64,7 @@ BLENDS = {
 
 
 def render(
-    out: Path, *, scene: str, params: dict[str, str], outputs: str | None, kept: dict[str, object]
+    out: Path, *, scene: str, params: dict[str, str], outputs: str | None, kept: Mapping[str, object]
 ) -> Path:
     """One headless display run (5 s of frames); the folder with its last frame(s)."""
     cache = out / "cache"
@@ -87,7 +89,9 @@ def render(
 
 def save(image: Image.Image, path: Path, width: int) -> None:
     image = image.convert("RGB")
-    image.resize((width, round(image.height * width / image.width)), Image.LANCZOS).save(path, optimize=True)
+    image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS).save(
+        path, optimize=True
+    )
     print(path)
 
 
@@ -142,7 +146,6 @@ def main() -> None:
 
 def patterns(out: Path) -> None:
     """The test patterns, straight from the outputs' stages (no scene to wait for)."""
-    import pygame
 
     def grab(outputs: OutputSet, name: str) -> Image.Image:
         picture = outputs.picture(name)

@@ -91,12 +91,16 @@ def frame(
 
 def render(scene: str, params: dict[str, str], size: tuple[int, int], out: Path, state: ShowState) -> None:
     image = frame(scene, params, size, state)
-    image.resize((size[0] // 2, size[1] // 2), Image.LANCZOS).save(out / f"{scene}.png", optimize=True)
+    image.resize((size[0] // 2, size[1] // 2), Image.Resampling.LANCZOS).save(
+        out / f"{scene}.png", optimize=True
+    )
 
 
 def sheet(pictures: list[Image.Image], across: bool, scale: float, gap: int = 12) -> Image.Image:
     """Pictures side by side (or one under the other), scaled, on the README's dark grey."""
-    small = [p.resize((int(p.width * scale), int(p.height * scale)), Image.LANCZOS) for p in pictures]
+    small = [
+        p.resize((int(p.width * scale), int(p.height * scale)), Image.Resampling.LANCZOS) for p in pictures
+    ]
     w = sum(p.width for p in small) + gap * (len(small) - 1) if across else max(p.width for p in small)
     h = max(p.height for p in small) if across else sum(p.height for p in small) + gap * (len(small) - 1)
     out = Image.new("RGB", (w, h), (60, 60, 60))
