@@ -23,6 +23,7 @@ import scenes  # noqa: F401  (registers the built-in scenes, as the display comm
 from projector.server.app import ADMIN_PASSWORD_FILE, build_app
 from projector.server.config import Config
 from projector.server.services import SERVICES
+from projector.store.base import Store
 
 
 @dataclass
@@ -88,9 +89,11 @@ async def start_server(config: Config) -> RunningServer:
     store = app[SERVICES].store
     tokens = {}
     for scope in ("ingest", "display", "operator", "admin"):
-        _, secret = await store.call(
-            lambda s, scope=scope: s.create_token(scope, f"test-{scope}", time.time())
-        )
+
+        def create(s: Store, scope: str = scope) -> tuple[int, str]:
+            return s.create_token(scope, f"test-{scope}", time.time())
+
+        _, secret = await store.call(create)
         tokens[scope] = secret
     password_file = config.data_dir / ADMIN_PASSWORD_FILE
     password = ""
@@ -130,7 +133,8 @@ async def live(config: Config) -> AsyncIterator[RunningServer]:
 
 
 async def recv_json(ws: Any, timeout: float = 5.0) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    frame: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    return frame
 
 
 #: Tests that spend minutes mostly waiting on the real clock (the demo runs for two minutes

@@ -56,4 +56,5 @@ def sounding(wave: np.ndarray, window: float = 0.02) -> np.ndarray:
     if not count:
         return np.zeros(0, bool)
     blocks = wave[: count * n].reshape(count, n)
-    return np.sqrt(np.mean(blocks**2, axis=1)) / 32768 > 0.05
+    heard: np.ndarray = np.sqrt(np.mean(blocks**2, axis=1)) / 32768 > 0.05
+    return heard

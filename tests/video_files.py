@@ -55,6 +55,7 @@ def make_video(
     count = frames if frames is not None else max(1, round(seconds * fps))
     with av.open(str(path), "w", format=container) as out:
         stream = out.add_stream(codec, rate=fps)
+        assert isinstance(stream, av.video.stream.VideoStream)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.time_base = Fraction(1, fps)
         if codec == "libx264":

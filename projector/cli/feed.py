@@ -469,11 +469,15 @@ class _Sender:
         Other 4xx answers are returned at once, with the JSON error body (or
         the start of the text): sending the same request again cannot fix
         them, and only the caller knows whether the refusal was expected.
+
+        A stop ends the retries, not the first try: the halves of a batch the
+        server found too large still go out in the stop's grace period, so a
+        batch the feed started is acknowledged whole, not in part.
         """
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         delay = _BACKOFF_START_S
         tries = 0
-        while not self.stop.is_set():
+        while tries == 0 or not self.stop.is_set():
             tries += 1
             wait = delay
             try:

@@ -48,7 +48,7 @@ def cue(server: ServerProcess, token: str, *args: str) -> subprocess.CompletedPr
     )
 
 
-def test_cue_commands_run_a_show(tmp_path: Path):
+def test_cue_commands_run_a_show(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "data")
     token = create_token(server.data_dir, "operator")
     server.start()
@@ -75,7 +75,7 @@ def test_cue_commands_run_a_show(tmp_path: Path):
         server.stop()
 
 
-def test_cue_without_a_server_or_token_says_so(tmp_path: Path):
+def test_cue_without_a_server_or_token_says_so(tmp_path: Path) -> None:
     result = subprocess.run(
         [
             sys.executable,

@@ -43,7 +43,8 @@ class Recorded:
 
     @property
     def actions(self) -> list[dict[str, Any]]:
-        return self.body.get("actions", [self.body])
+        actions: list[dict[str, Any]] = self.body.get("actions", [self.body])
+        return actions
 
 
 @dataclass
@@ -54,6 +55,7 @@ class FakeServer:
     max_batch: int | None = None  # larger batches get 413
     always: int | None = None  # answer every action request with this status
     hang: asyncio.Event | None = None  # hold action requests until this is set
+    stop_at_413: asyncio.Event | None = None  # set this (the feed's stop) on refusing a batch as too large
     url: str = ""
     actions: list[Recorded] = field(default_factory=list)
     events: list[tuple[str, str, str | None]] = field(default_factory=list)  # (kind, message id, auth)
@@ -81,6 +83,8 @@ class FakeServer:
         else:
             status = 200
         self.actions.append(Recorded(auth, body, status))
+        if status == 413 and self.stop_at_413 is not None:
+            self.stop_at_413.set()
         if status != 200:
             return web.json_response({"error": {"code": "nope", "message": str(status)}}, status=status)
         new = [a for a in batch if a["id"] not in self.counted]
@@ -299,6 +303,21 @@ async def test_too_large_batches_are_split() -> None:
     assert any(r.status == 413 for r in fake.actions)
     assert all(len(r.actions) <= 16 for r in fake.actions if r.status == 200)
     assert stats.actions_acknowledged == stats.actions_sent == len(fake.counted)
+
+
+async def test_a_batch_split_when_the_feed_stops_still_goes_out_whole() -> None:
+    stop = asyncio.Event()
+    fake = FakeServer(max_batch=2, stop_at_413=stop)
+    runner = await start(fake)
+    try:
+        stats = await asyncio.wait_for(
+            run_feed(fake.url, INGEST, OPERATOR, stop=stop, rate=1500, seed=5, message_every=10), timeout=5
+        )
+    finally:
+        await runner.cleanup()
+    assert [r.status for r in fake.actions].count(413) >= 1
+    assert stop.is_set()
+    assert stats.actions_acknowledged == stats.actions_sent == len(fake.counted) > 2
 
 
 # ------------------------------------------------------------------------------ the simulator alone

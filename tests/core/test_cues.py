@@ -1,13 +1,16 @@
+from typing import Any
+
 import pytest
 
 from projector.core import wire
-from projector.core.cues import Transition, parse_show
+from projector.core.cues import Show, Transition, parse_show
 from projector.core.model import ValidationError
-from projector.core.protocol import Snapshot, event_frame
+from projector.core.protocol import EventFrame, Snapshot, event_frame
 from projector.core.replica import Outcome, Replica
 from projector.core.state import (
     AutoFollow,
     Back,
+    Command,
     CommandRefused,
     Go,
     Hold,
@@ -23,7 +26,7 @@ from projector.core.state import (
 SCENES = {"totals", "portrait", "messages", "blackout"}
 
 
-def show(loop=False, **extra):
+def show(loop: bool = False, **extra: Any) -> Show:
     return parse_show(
         {
             "id": "facade",
@@ -40,13 +43,13 @@ def show(loop=False, **extra):
     )
 
 
-def run(state, *commands, now=100.0):
+def run(state: ShowState, *commands: Command, now: float = 100.0) -> ShowState:
     for command in commands:
         state, _ = reduce(state, command, now)
     return state
 
 
-def test_a_show_parses_with_defaults():
+def test_a_show_parses_with_defaults() -> None:
     s = show()
     assert [c.id for c in s.cues] == ["open", "ayse", "wall"]
     assert s.cues[0].duration == 0.0 and s.cues[0].transition is Transition.CUT
@@ -70,14 +73,14 @@ def test_a_show_parses_with_defaults():
         ({"id": "x", "scene": "totals", "colour": "red"}, "cues[0].colour"),
     ],
 )
-def test_bad_cues_are_refused_naming_the_field(cue, field):
+def test_bad_cues_are_refused_naming_the_field(cue: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as info:
         parse_show({"cues": [cue]}, SCENES)
     assert info.value.field == field
 
 
 @pytest.mark.parametrize("audio", ["yes", 1, "true", 0.0])
-def test_video_audio_is_true_or_false_and_nothing_else(audio):
+def test_video_audio_is_true_or_false_and_nothing_else(audio: object) -> None:
     with pytest.raises(ValidationError, match="true") as info:
         parse_show({"cues": [{"id": "v", "scene": "video", "params": {"audio": audio}}]}, SCENES | {"video"})
     assert info.value.field == "cues[0].params.audio"
@@ -88,14 +91,14 @@ def test_video_audio_is_true_or_false_and_nothing_else(audio):
     assert parse_show({"cues": [{"id": "t", "scene": "totals", "params": {"audio": "x"}}]}, SCENES)
 
 
-def test_duplicate_cue_ids_and_empty_shows_are_refused():
+def test_duplicate_cue_ids_and_empty_shows_are_refused() -> None:
     with pytest.raises(ValidationError, match="duplicate"):
         parse_show({"cues": [{"id": "a", "scene": "totals"}, {"id": "a", "scene": "totals"}]}, SCENES)
     with pytest.raises(ValidationError):
         parse_show({"cues": []}, SCENES)
 
 
-def test_go_back_jump_and_the_end_of_the_show():
+def test_go_back_jump_and_the_end_of_the_show() -> None:
     state = run(ShowState(), LoadShow(show()))
     assert (state.program, state.preview) == (None, 0)
     state = run(state, Go())
@@ -113,13 +116,13 @@ def test_go_back_jump_and_the_end_of_the_show():
         run(state, Jump("nope"))
 
 
-def test_a_looping_show_wraps_around():
+def test_a_looping_show_wraps_around() -> None:
     state = run(ShowState(), LoadShow(show(loop=True)), Jump("wall"))
     assert state.preview == 0
     assert run(state, Go(), now=200.0).program == 0
 
 
-def test_two_gos_at_once_one_wins_and_go_during_a_transition_is_refused():
+def test_two_gos_at_once_one_wins_and_go_during_a_transition_is_refused() -> None:
     state = run(ShowState(), LoadShow(show()), Go())
     seen = state.program
     state = run(state, Go(expected=seen, check_expected=True), now=101.0)
@@ -133,7 +136,7 @@ def test_two_gos_at_once_one_wins_and_go_during_a_transition_is_refused():
     assert run(state, Go(), now=103.5).program == 2
 
 
-def test_auto_follow_hold_and_resume():
+def test_auto_follow_hold_and_resume() -> None:
     state = run(ShowState(), LoadShow(show()), Go(), Go())
     assert state.program == 1
     assert run(state, AutoFollow(0)) == state  # stale timer: nothing
@@ -144,7 +147,7 @@ def test_auto_follow_hold_and_resume():
     assert run(resumed, AutoFollow(1), now=160.0).program == 2
 
 
-def test_blackout_toggles_and_panic_clears_it_and_goes_to_the_safe_cue():
+def test_blackout_toggles_and_panic_clears_it_and_goes_to_the_safe_cue() -> None:
     state = run(ShowState(), LoadShow(show()), Go(), Go(), SetBlackout())
     assert state.blackout
     assert not run(state, SetBlackout()).blackout
@@ -157,19 +160,22 @@ def test_blackout_toggles_and_panic_clears_it_and_goes_to_the_safe_cue():
         run(ShowState(), Go())
 
 
-def test_show_control_round_trips_to_a_replica():
+def test_show_control_round_trips_to_a_replica() -> None:
     server = ShowState()
     replica = Replica()
     replica.load(Snapshot(server, 0.0), 0.0)
     for command in (LoadShow(show()), Go(), SetBlackout(), Go(), Panic()):
         server, events = reduce(server, command, 100.0 + server.rev * 10)
         for event in events:
-            assert replica.receive(wire.decode(wire.encode(event_frame(event)))) is Outcome.APPLIED
+            frame = wire.decode(wire.encode(event_frame(event)))
+            assert isinstance(frame, EventFrame)
+            assert replica.receive(frame) is Outcome.APPLIED
     assert replica.state == server
-    assert wire.decode(wire.encode(Snapshot(server, 1.0))).state == server
+    snapshot = wire.decode(wire.encode(Snapshot(server, 1.0)))
+    assert isinstance(snapshot, Snapshot) and snapshot.state == server
 
 
-def test_a_cue_event_for_a_show_the_replica_lacks_is_a_gap():
+def test_a_cue_event_for_a_show_the_replica_lacks_is_a_gap() -> None:
     server, _events = reduce(ShowState(), LoadShow(show()), 0.0)
     server, go = reduce(server, Go(), 1.0)
     replica = Replica()

@@ -65,17 +65,18 @@ def open_session(now: float = 100.0, **kwargs: Any) -> DisplaySession:
 # --- the handshake ---------------------------------------------------------------------------
 
 
-def test_a_good_hello_is_returned_and_the_display_let_in():
+def test_a_good_hello_is_returned_and_the_display_let_in() -> None:
     session = DisplaySession()
     hello = session.receive_hello(hello_text(capabilities=["thumbnail"]))
     assert isinstance(hello, Hello)
     assert (hello.name, hello.resolution, hello.capabilities) == ("lobby", (800, 600), ("thumbnail",))
-    assert session.hello == hello and session.phase is Phase.AUTHORIZING
+    phase = session.phase  # read into a local: mypy would keep session.phase narrowed past authorize()
+    assert session.hello == hello and phase is Phase.AUTHORIZING
     assert session.authorize(token_ok=True, can_display=True, role="display", retired=False, now=5.0) is None
     assert session.phase is Phase.OPEN and session.health.connected_at == 5.0
 
 
-def test_a_binary_hello_is_refused():
+def test_a_binary_hello_is_refused() -> None:
     # The handler passes a binary message's bytes as they are: binary is not the protocol.
     refusal = DisplaySession().receive_hello(hello_text().encode())
     assert refusal == Refusal(
@@ -108,7 +109,9 @@ def test_a_binary_hello_is_refused():
         (hello_text(name="   "), "bad_field", "hello.name: must be a non-empty name"),
     ],
 )  # fmt: skip
-def test_bad_hellos_are_refused_with_a_protocol_error_close(text: str, code: str, message: str | None):
+def test_bad_hellos_are_refused_with_a_protocol_error_close(
+    text: str, code: str, message: str | None
+) -> None:
     session = DisplaySession()
     refusal = session.receive_hello(text)
     assert isinstance(refusal, Refusal)
@@ -122,7 +125,7 @@ def test_bad_hellos_are_refused_with_a_protocol_error_close(text: str, code: str
     assert dict(session.health.errors) == ({} if decoded else {code: 1})
 
 
-def test_a_hello_name_of_the_longest_rename_is_let_in_and_one_more_is_refused():
+def test_a_hello_name_of_the_longest_rename_is_let_in_and_one_more_is_refused() -> None:
     # The same limit as a rename (MAX_DISPLAY_NAME), whichever check meets it first.
     assert isinstance(DisplaySession().receive_hello(hello_text(name="é" * 100)), Hello)
     refusal = DisplaySession().receive_hello(hello_text(name="é" * 101))
@@ -142,7 +145,9 @@ def test_a_hello_name_of_the_longest_rename_is_let_in_and_one_more_is_refused():
          "unknown or revoked display token"),
     ],
 )  # fmt: skip
-def test_authorization_refusals_close_with_a_policy_violation(facts: dict[str, Any], code: str, message: str):
+def test_authorization_refusals_close_with_a_policy_violation(
+    facts: dict[str, Any], code: str, message: str
+) -> None:
     session = DisplaySession()
     session.receive_hello(hello_text())
     given: dict[str, Any] = {"token_ok": True, "can_display": True, "role": "display", "retired": False}
@@ -151,7 +156,7 @@ def test_authorization_refusals_close_with_a_policy_violation(facts: dict[str, A
     assert session.phase is Phase.CLOSED and session.health.connected_at is None
 
 
-def test_a_silent_display_is_refused_after_the_hello_timeout():
+def test_a_silent_display_is_refused_after_the_hello_timeout() -> None:
     session = DisplaySession()
     assert session.hello_timeout() == Refusal(
         "hello_timeout", "send hello within 10 s", CLOSE_POLICY_VIOLATION
@@ -161,7 +166,7 @@ def test_a_silent_display_is_refused_after_the_hello_timeout():
     assert DisplaySession().hello_timeout(2.0).message == "send hello within 2 s"
 
 
-def test_the_handler_calling_out_of_order_is_a_bug_not_a_display_error():
+def test_the_handler_calling_out_of_order_is_a_bug_not_a_display_error() -> None:
     session = DisplaySession()
     with pytest.raises(SessionStateError):
         session.receive("{}", 1.0)  # before the hello
@@ -214,7 +219,7 @@ BAD_FRAMES: list[tuple[str | bytes, str, str | None]] = [
 @pytest.mark.parametrize(("data", "code", "message"), BAD_FRAMES)
 def test_bad_frames_get_the_same_error_as_always_and_the_link_survives(
     data: str | bytes, code: str, message: str | None
-):
+) -> None:
     session = open_session()
     effects = session.receive(data, 200.0)
     assert len(effects) == 2, effects
@@ -228,24 +233,24 @@ def test_bad_frames_get_the_same_error_as_always_and_the_link_survives(
     assert (health.frames_received, health.last_frame_at, dict(health.errors)) == (1, 200.0, {code: 1})
 
 
-def test_a_status_is_reported_with_its_arrival_time():
+def test_a_status_is_reported_with_its_arrival_time() -> None:
     session = open_session()
     text = frame_text(type="status", fps=59.5, frame_p99_ms=9.1, scene="totals", rev=3, error="font missing")
     assert session.receive(text, 7.5) == [StatusReported(Status(59.5, 9.1, "totals", 3, "font missing"), 7.5)]
 
 
-def test_a_ping_is_answered_with_when_it_arrived():
+def test_a_ping_is_answered_with_when_it_arrived() -> None:
     session = open_session()
     assert session.receive(frame_text(type="ping", id=4, client_time=1.25), 900.5) == [
         Send(Pong(4, 1.25, 900.5, received_at=900.5))
     ]
 
 
-def test_a_resync_asks_for_a_snapshot():
+def test_a_resync_asks_for_a_snapshot() -> None:
     assert open_session().receive(frame_text(type="resync", rev=2), 1.0) == [ResyncWanted()]
 
 
-def test_a_thumbnail_arrives_as_checked_jpeg_bytes():
+def test_a_thumbnail_arrives_as_checked_jpeg_bytes() -> None:
     session = open_session()
     effects = session.receive(thumbnail_text(base64.b64encode(JPEG).decode()), 3.0)
     assert effects == [ThumbnailReceived(JPEG, 3.0)]
@@ -259,12 +264,12 @@ def test_a_thumbnail_arrives_as_checked_jpeg_bytes():
         Thumbnail("jpeg", "not base64, its checks", output="main"),
     ],
 )
-def test_frames_of_the_mapping_protocol_go_to_the_mapping_service(frame: MappingFrame | Thumbnail):
+def test_frames_of_the_mapping_protocol_go_to_the_mapping_service(frame: MappingFrame | Thumbnail) -> None:
     session = open_session()
     assert session.receive(wire.encode(frame), 1.0) == [ForMappings(frame)]
 
 
-def test_an_error_from_the_mapping_service_counts_like_any_other():
+def test_an_error_from_the_mapping_service_counts_like_any_other() -> None:
     session = open_session(max_errors=2)
     error = ProtocolError("bad_field", "mapping.output: this display has no output 'side'")
     assert session.protocol_error(error, 1.0) == error_effects(error.code, error.message)
@@ -275,7 +280,7 @@ def test_an_error_from_the_mapping_service_counts_like_any_other():
 # --- the error cap -----------------------------------------------------------------------------
 
 
-def test_the_fiftieth_bad_frame_closes_the_connection():
+def test_the_fiftieth_bad_frame_closes_the_connection() -> None:
     session = open_session()
     for i in range(MAX_PROTOCOL_ERRORS - 1):
         assert session.receive("{oops", float(i))[-1] != Close(
@@ -299,7 +304,7 @@ def test_the_fiftieth_bad_frame_closes_the_connection():
 # --- health ------------------------------------------------------------------------------------
 
 
-def test_health_facts_start_empty_and_are_a_snapshot():
+def test_health_facts_start_empty_and_are_a_snapshot() -> None:
     session = open_session(now=10.0)
     before = session.health
     assert (before.connected_at, before.frames_received, before.last_frame_at) == (10.0, 0, None)
@@ -313,7 +318,7 @@ def test_health_facts_start_empty_and_are_a_snapshot():
 # --- purity -------------------------------------------------------------------------------------
 
 
-def test_the_session_imports_no_io_library():
+def test_the_session_imports_no_io_library() -> None:
     code = (
         "import sys, projector.core.display_session\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "

@@ -15,7 +15,7 @@ H1, H2 = "a" * 64, "b" * 64
 
 
 def case(**kw: object) -> Case:
-    base = {
+    base: dict[str, object] = {
         "id": "ayse",
         "name": "Ayşe",
         "country": "TR",

@@ -1,18 +1,19 @@
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from projector.core.ingest import parse_actions_body
-from projector.core.model import MAX_ACTION_COUNT, Channel, ValidationError
+from projector.core.model import MAX_ACTION_COUNT, Action, Channel, ValidationError
 
 CASES = {"ayse"}
 
 
-def parse(body, **kw):
+def parse(body: object, **kw: Any) -> tuple[Action, ...]:
     return parse_actions_body(body, CASES, max_batch=kw.pop("max_batch", 10), **kw)
 
 
-def test_one_action_with_defaults():
+def test_one_action_with_defaults() -> None:
     (a,) = parse({"id": "x1", "channel": "letter", "country": "tr"}, entered_by="vol")
     assert (a.id, a.channel, a.country, a.count, a.case, a.entered_by) == (
         "x1",
@@ -24,7 +25,7 @@ def test_one_action_with_defaults():
     )
 
 
-def test_batch_with_all_fields():
+def test_batch_with_all_fields() -> None:
     (a, b) = parse(
         {
             "actions": [
@@ -67,13 +68,13 @@ def test_batch_with_all_fields():
         ("hello", "body"),
     ],
 )
-def test_bad_actions_name_the_field(body, field):
+def test_bad_actions_name_the_field(body: object, field: str) -> None:
     with pytest.raises(ValidationError) as info:
         parse(body, max_at=1795082400.0 + 3600)
     assert info.value.field == field
 
 
-def test_batch_over_the_limit_is_refused_whole():
+def test_batch_over_the_limit_is_refused_whole() -> None:
     rows = [{"id": str(i), "channel": "email", "country": "FR"} for i in range(11)]
     with pytest.raises(ValidationError) as info:
         parse({"actions": rows})
@@ -104,10 +105,10 @@ _values = st.one_of(
         st.sampled_from(["id", "channel", "country", "case", "count", "source", "at", "zz"]), _values
     )
 )
-def test_the_fast_path_agrees_with_the_checked_path(raw):
+def test_the_fast_path_agrees_with_the_checked_path(raw: dict[str, object]) -> None:
     """The bulk-import fast path must accept exactly what the full checks accept."""
 
-    def outcome(value):
+    def outcome(value: object) -> Action | tuple[str, str]:
         try:
             return parse_action(value, CASES, entered_by="op", max_at=4e9)
         except ValidationError as exc:
@@ -133,7 +134,7 @@ _rows = st.dictionaries(
 )
 
 
-def _checked(body):
+def _checked(body: object) -> tuple[Action, ...] | tuple[str, str]:
     try:
         return parse_actions_body(body, CASES, max_batch=3, entered_by="op", max_at=4e9)
     except ValidationError as exc:
@@ -149,7 +150,9 @@ def _checked(body):
     ),
     st.booleans(),
 )
-def test_the_msgspec_lane_accepts_only_what_the_checked_path_accepts_with_the_same_actions(body, ascii_only):
+def test_the_msgspec_lane_accepts_only_what_the_checked_path_accepts_with_the_same_actions(
+    body: dict[str, Any], ascii_only: bool
+) -> None:
     raw = json.dumps(body, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
     fast = decode_actions(raw, CASES, max_batch=3, entered_by="op", max_at=4e9)
     if fast is not None:
@@ -164,7 +167,7 @@ def test_the_msgspec_lane_accepts_only_what_the_checked_path_accepts_with_the_sa
         b'"case":"ayse","count":3,"at":"2026-11-27T10:00:00Z","source":"gateway"}]}',
     ],
 )
-def test_common_bodies_take_the_msgspec_lane_and_give_what_the_checked_path_gives(raw):
+def test_common_bodies_take_the_msgspec_lane_and_give_what_the_checked_path_gives(raw: bytes) -> None:
     fast = decode_actions(raw, CASES, max_batch=3, entered_by="op", max_at=4e9)
     assert fast is not None and fast == _checked(json.loads(raw))
 
@@ -207,5 +210,5 @@ def test_common_bodies_take_the_msgspec_lane_and_give_what_the_checked_path_give
         b'{"actions":[{"id":"a","channel":"email","country":"FR"},{"id":"b","channel":"email","country":"XX"}]}',
     ],
 )
-def test_everything_else_goes_to_the_checked_path(raw):
+def test_everything_else_goes_to_the_checked_path(raw: bytes) -> None:
     assert decode_actions(raw, CASES, max_batch=3, entered_by="op", max_at=4e9) is None

@@ -14,7 +14,7 @@ VIDEO, PIC1, PIC2 = "a" * 64, "b" * 64, "c" * 64
 
 
 def test_slides_are_numbered_timed_and_summed() -> None:
-    params = {
+    params: dict[str, str | int | float | bool] = {
         "slide_3": PIC2,
         "slide_1": PIC1,
         "seconds": 4,

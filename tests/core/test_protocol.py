@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 import pytest
 
@@ -6,6 +7,7 @@ from projector.core import wire
 from projector.core.model import Action, Campaign, Case, Channel
 from projector.core.protocol import (
     EventFrame,
+    Frame,
     Hello,
     Ping,
     ProtocolError,
@@ -19,6 +21,8 @@ from projector.core.protocol import (
     to_wire,
 )
 from projector.core.state import (
+    CampaignChanged,
+    Event,
     Message,
     RecordActions,
     RecordBeaten,
@@ -30,9 +34,9 @@ from projector.core.state import (
 )
 
 
-def busy_state() -> tuple[ShowState, list]:
+def busy_state() -> tuple[ShowState, list[Event]]:
     state = ShowState()
-    all_events = []
+    all_events: list[Event] = []
     for command in (
         UpsertCase(Case("ayse", "Ayşe Yılmaz", "TR", "A journalist", "Write to the minister")),
         SetCampaign(Campaign("W4R", 100, 10)),
@@ -44,26 +48,27 @@ def busy_state() -> tuple[ShowState, list]:
     return state, all_events
 
 
-def test_snapshot_round_trips_through_json_text():
+def test_snapshot_round_trips_through_json_text() -> None:
     state, _ = busy_state()
     frame = Snapshot(state, 1700000001.0)
     decoded = wire.decode(wire.encode(frame))
     assert decoded == frame
 
 
-def test_every_event_round_trips():
+def test_every_event_round_trips() -> None:
     _, events = busy_state()
     assert any(isinstance(e, RecordBeaten) for e in events)
     for event in events:
         assert wire.decode(wire.encode(event_frame(event))) == EventFrame(event, event.rev)
 
 
-def test_merged_totals_frame_carries_from():
+def test_merged_totals_frame_carries_from() -> None:
     _, events = busy_state()
     totals = next(e for e in events if e.rev == 3)
     text = wire.encode(EventFrame(totals, 1))
     assert json.loads(text)["from"] == 1
-    assert wire.decode(text).first_rev == 1
+    decoded = wire.decode(text)
+    assert isinstance(decoded, EventFrame) and decoded.first_rev == 1
 
 
 @pytest.mark.parametrize(
@@ -75,7 +80,7 @@ def test_merged_totals_frame_carries_from():
         Resync(3),
     ],
 )
-def test_client_frames_round_trip(frame):
+def test_client_frames_round_trip(frame: Frame) -> None:
     assert from_wire(to_wire(frame)) == frame
 
 
@@ -103,19 +108,19 @@ def test_client_frames_round_trip(frame):
         ("x" * (1 << 21), "too_big"),
     ],
 )
-def test_bad_frames_raise_protocol_error_with_a_code(raw, code):
+def test_bad_frames_raise_protocol_error_with_a_code(raw: str | bytes, code: str) -> None:
     with pytest.raises(ProtocolError) as info:
         wire.decode(raw)
     assert info.value.code == code
     assert info.value.message
 
 
-def test_nested_garbage_does_not_crash():
+def test_nested_garbage_does_not_crash() -> None:
     with pytest.raises(ProtocolError):
         wire.decode("[" * 100_000 + "]" * 100_000)
 
 
-def test_the_brand_kit_and_layouts_ride_the_campaign():
+def test_the_brand_kit_and_layouts_ride_the_campaign() -> None:
     from types import MappingProxyType
 
     from projector.core.model import Brand
@@ -133,10 +138,11 @@ def _campaign_frame(**extra: object) -> str:
     return json.dumps({"v": 1, "type": "campaign", "rev": 3, "campaign": body})
 
 
-def test_a_campaign_from_an_older_server_has_the_house_look():
+def test_a_campaign_from_an_older_server_has_the_house_look() -> None:
     from projector.core.model import Brand
 
     frame = wire.decode(_campaign_frame())
+    assert isinstance(frame, EventFrame) and isinstance(frame.event, CampaignChanged)
     assert frame.event.campaign.brand == Brand() and dict(frame.event.campaign.layouts) == {}
 
 
@@ -150,13 +156,13 @@ def test_a_campaign_from_an_older_server_has_the_house_look():
         ({"layouts": {"ok": 5}}, "campaign.layouts.ok"),
     ],
 )
-def test_a_bad_brand_or_layout_on_the_wire_is_refused_naming_it(extra, where):
+def test_a_bad_brand_or_layout_on_the_wire_is_refused_naming_it(extra: dict[str, Any], where: str) -> None:
     with pytest.raises(ProtocolError) as info:
         wire.decode(_campaign_frame(**extra))
     assert info.value.code == "bad_field" and where in info.value.message
 
 
-def test_thumbnail_streams_and_preview_pictures_round_trip_and_older_frames_still_read():
+def test_thumbnail_streams_and_preview_pictures_round_trip_and_older_frames_still_read() -> None:
     for frame in (
         ThumbnailRequest(320, every=0.4),
         ThumbnailRequest(320, every=0.0),
@@ -189,7 +195,9 @@ def test_thumbnail_streams_and_preview_pictures_round_trip_and_older_frames_stil
         ),
     ],
 )
-def test_a_bad_stream_request_or_preview_flag_is_refused_naming_the_field(body, message):
+def test_a_bad_stream_request_or_preview_flag_is_refused_naming_the_field(
+    body: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ProtocolError) as info:
         from_wire({"v": 1, **body})
     assert info.value.code == "bad_field" and info.value.message == message

@@ -62,7 +62,7 @@ def test_a_snapshot_carries_who_the_display_is_and_the_cues_per_target() -> None
     snap = Snapshot(state, 12.5, You("lobby-1", ("lobby",), 0.0))
     again = round_trip(snap)
     assert again == snap
-    assert again.state.targeted == (("all", 0, 11.0), ("group:lobby", 1, 12.0))  # type: ignore[attr-defined]
+    assert again.state.targeted == (("all", 0, 11.0), ("group:lobby", 1, 12.0))
 
 
 def test_an_older_snapshot_without_targets_is_understood_as_all_displays() -> None:

@@ -72,7 +72,7 @@ def test_a_you_frame_with_nothing_set_keeps_the_version_1_shape() -> None:
 
 def test_a_frame_from_an_older_server_has_no_safe_area_and_no_submit_url() -> None:
     you = from_wire({"v": 1, "type": "you", "name": "lobby", "groups": [], "latency_ms": 0})
-    assert you == You("lobby") and you.safe_area is None and you.output_safe_areas == ()  # type: ignore[union-attr]
+    assert you == You("lobby") and you.safe_area is None and you.output_safe_areas == ()
     nulls = {"safe_area": None, "output_safe_areas": None, "submit_url": None}
     assert from_wire({"v": 1, "type": "you", "name": "lobby", **nulls}) == You("lobby")
 

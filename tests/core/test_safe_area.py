@@ -89,12 +89,12 @@ def _brute(size: tuple[int, int], area: SafeArea) -> int:
     x0, y0 = math.ceil(area.left * w), math.ceil(area.top * h)
     x1, y1 = math.floor(w - area.right * w), math.floor(h - area.bottom * h)
     boxes = []
-    for b in area.avoid:
+    for keep_out in area.avoid:
         box = (
-            max(math.floor(b.x * w), x0),
-            max(math.floor(b.y * h), y0),
-            min(math.ceil((b.x + b.w) * w), x1),
-            min(math.ceil((b.y + b.h) * h), y1),
+            max(math.floor(keep_out.x * w), x0),
+            max(math.floor(keep_out.y * h), y0),
+            min(math.ceil((keep_out.x + keep_out.w) * w), x1),
+            min(math.ceil((keep_out.y + keep_out.h) * h), y1),
         )
         if box[2] > box[0] and box[3] > box[1]:
             boxes.append(box)
@@ -117,8 +117,8 @@ def areas(draw: st.DrawFn) -> SafeArea:
     for _ in range(draw(st.integers(0, 6))):
         x, y = draw(fraction), draw(fraction)
         boxes.append(Box(x, y, draw(st.floats(0.01, 1 - x)), draw(st.floats(0.01, 1 - y))))
-    margins = [draw(st.sampled_from([0.0, 0.05, 0.2])) for _ in range(4)]
-    return SafeArea(*margins, avoid=tuple(boxes))
+    top, right, bottom, left = [draw(st.sampled_from([0.0, 0.05, 0.2])) for _ in range(4)]
+    return SafeArea(top, right, bottom, left, avoid=tuple(boxes))
 
 
 @settings(max_examples=200, deadline=None)

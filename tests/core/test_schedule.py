@@ -111,7 +111,10 @@ def test_what_runs_when_in_local_time() -> None:
     dusk = Entry("group:facade", "show:night", 18 * 60, 2 * 60, days=(2,))  # Wednesdays, into Thursday
     lobby = Entry("group:lobby", "cue:count", 9 * 60, 17 * 60, days=(0, 1, 2, 3, 4))
     once = Entry("all", "cue:gala", 20 * 60, 21 * 60, on=date(2026, 11, 25))
-    at = lambda h, m, d=25: datetime(2026, 11, d, h, m, tzinfo=IST)  # noqa: E731
+
+    def at(h: int, m: int, d: int = 25) -> datetime:
+        return datetime(2026, 11, d, h, m, tzinfo=IST)
+
     assert active([dusk, lobby, once], at(17, 30)) == []
     assert active([dusk, lobby, once], at(16, 59)) == [lobby]
     assert active([dusk, lobby, once], at(18, 0)) == [dusk]

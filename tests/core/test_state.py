@@ -2,6 +2,7 @@ from projector.core.model import Action, Campaign, Case, Channel
 from projector.core.state import (
     WALL_SIZE,
     CampaignChanged,
+    Command,
     Message,
     RecordActions,
     RecordBeaten,
@@ -19,11 +20,11 @@ from projector.core.state import (
 
 def act(
     i: int, channel: Channel = Channel.EMAIL, country: str = "FR", count: int = 1, case: str | None = None
-):
+) -> Action:
     return Action(f"a{i}", channel, country, count, case)
 
 
-def test_record_actions_adds_to_every_breakdown_and_bumps_rev():
+def test_record_actions_adds_to_every_breakdown_and_bumps_rev() -> None:
     state, events = reduce(
         ShowState(),
         RecordActions((act(1, count=3, case="ayse"), act(2, Channel.LETTER, "TR", 1800))),
@@ -37,12 +38,12 @@ def test_record_actions_adds_to_every_breakdown_and_bumps_rev():
     assert dict(state.totals.by_case) == {"ayse": 3}
 
 
-def test_empty_batch_changes_nothing():
+def test_empty_batch_changes_nothing() -> None:
     state = ShowState()
     assert reduce(state, RecordActions(()), 1.0) == (state, [])
 
 
-def test_record_beaten_once_when_total_exceeds_record():
+def test_record_beaten_once_when_total_exceeds_record() -> None:
     state = ShowState(campaign=Campaign(goal=10, record=5))
     state, events = reduce(state, RecordActions((act(1, count=5),)), 10.0)
     assert state.record_beaten_at is None  # equal is not beaten
@@ -55,7 +56,7 @@ def test_record_beaten_once_when_total_exceeds_record():
     assert state.record_beaten_at == 11.0
 
 
-def test_raising_the_record_clears_the_moment_and_lowering_sets_it():
+def test_raising_the_record_clears_the_moment_and_lowering_sets_it() -> None:
     state, _ = reduce(ShowState(campaign=Campaign(record=100)), RecordActions((act(1, count=50),)), 1.0)
     state, events = reduce(state, SetCampaign(Campaign(record=10)), 2.0)
     assert [type(e) for e in events] == [CampaignChanged, RecordBeaten]
@@ -64,12 +65,12 @@ def test_raising_the_record_clears_the_moment_and_lowering_sets_it():
     assert state.record_beaten_at is None
 
 
-def test_no_record_configured_is_never_beaten():
+def test_no_record_configured_is_never_beaten() -> None:
     state, events = reduce(ShowState(), RecordActions((act(1, count=10**6),)), 1.0)
     assert state.record_beaten_at is None and len(events) == 1
 
 
-def test_cases_upsert_and_remove_and_no_op_commands_emit_nothing():
+def test_cases_upsert_and_remove_and_no_op_commands_emit_nothing() -> None:
     case = Case("ayse", "Ayşe", "TR")
     state, _events = reduce(ShowState(), UpsertCase(case), 1.0)
     assert state.cases["ayse"] == case and state.rev == 1
@@ -79,7 +80,7 @@ def test_cases_upsert_and_remove_and_no_op_commands_emit_nothing():
     assert reduce(state, RemoveCase("ayse"), 4.0) == (state, [])
 
 
-def test_wall_keeps_the_newest_messages_and_retracts():
+def test_wall_keeps_the_newest_messages_and_retracts() -> None:
     state = ShowState()
     for i in range(WALL_SIZE + 5):
         state, _ = reduce(state, ShowMessage(Message(f"m{i}", f"text {i}")), float(i))
@@ -90,8 +91,8 @@ def test_wall_keeps_the_newest_messages_and_retracts():
     assert reduce(state, RetractMessage("nope"), 101.0)[1] == []
 
 
-def test_replaying_events_with_apply_reaches_the_same_state():
-    commands = [
+def test_replaying_events_with_apply_reaches_the_same_state() -> None:
+    commands: list[Command] = [
         UpsertCase(Case("ayse", "Ayşe", "TR")),
         SetCampaign(Campaign("W4R", goal=100, record=20)),
         RecordActions((act(1, count=15, case="ayse"), act(2, Channel.SMS, "KE", 10))),

@@ -17,7 +17,7 @@ from typing import Any
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 import pygame
-import pytesseract
+import pytesseract  # type: ignore[import-untyped]  # no py.typed
 from PIL import Image, ImageDraw, ImageOps
 
 from projector.core.model import Campaign, Case, CaseStatus, Totals

@@ -98,7 +98,7 @@ def test_ident_until_the_first_state_then_the_rotation_starts_without_a_gap() ->
 def test_the_rotation_visits_totals_each_active_case_and_the_wall() -> None:
     d = director(rotation=1.0, transition="cut")
     state = sample_state()
-    seen = []
+    seen: list[tuple[str, object]] = []
     for _ in range(60 * 7 + 5):
         d.update(state, 1 / 60)
         step = (d.step.name, d.step.params.get("case"))

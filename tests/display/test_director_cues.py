@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pygame
 
 from projector.core.cues import parse_show
-from projector.core.state import Back, Go, LoadShow, Panic, SetBlackout, ShowState, reduce
+from projector.core.state import Back, Command, Go, LoadShow, Panic, SetBlackout, ShowState, reduce
+from scenes.ticker import TickerScene
 from tests.display.screens import lit_pixels, sample_state
 from tests.display.test_director import SIZE, TEST_SCENES, director, frame
 
 KNOWN = {"red", "blue", "totals", "blackout", *TEST_SCENES}
 
 
-def loaded(cues: list[dict]) -> ShowState:
+def loaded(cues: list[dict[str, Any]]) -> ShowState:
     show = parse_show({"id": "night", "cues": cues}, KNOWN)
     state, _ = reduce(sample_state(), LoadShow(show), 0.0)
     return state
 
 
-def step(state: ShowState, command, now: float = 100.0) -> ShowState:
+def step(state: ShowState, command: Command, now: float = 100.0) -> ShowState:
     return reduce(state, command, now)[0]
 
 
-def colour(surface) -> tuple[int, int, int]:
-    return tuple(surface.get_at((SIZE[0] // 2, SIZE[1] // 2)))[:3]
+def colour(surface: pygame.Surface) -> tuple[int, int, int]:
+    c = surface.get_at((SIZE[0] // 2, SIZE[1] // 2))
+    return c.r, c.g, c.b
 
 
-def test_go_takes_the_preloaded_preview_with_no_gap_and_blackout_is_instant():
+def test_go_takes_the_preloaded_preview_with_no_gap_and_blackout_is_instant() -> None:
     state = loaded(
         [
             {"id": "1", "scene": "red", "transition": "cut"},
@@ -53,7 +56,7 @@ def test_go_takes_the_preloaded_preview_with_no_gap_and_blackout_is_instant():
     assert colour(frame(d, state)) == (0, 0, 255)  # back to program
 
 
-def test_crossfade_and_wipe_use_the_cue_duration_and_never_show_black():
+def test_crossfade_and_wipe_use_the_cue_duration_and_never_show_black() -> None:
     state = loaded(
         [
             {"id": "1", "scene": "red", "transition": "cut"},
@@ -79,7 +82,7 @@ def test_crossfade_and_wipe_use_the_cue_duration_and_never_show_black():
     assert frames[-1] == (255, 0, 0) and (0, 0, 0) not in frames
 
 
-def test_go_during_a_transition_finishes_it_and_panic_goes_to_the_safe_cue():
+def test_go_during_a_transition_finishes_it_and_panic_goes_to_the_safe_cue() -> None:
     state = loaded(
         [
             {"id": "1", "scene": "red", "transition": "crossfade", "duration": 5.0, "safe": True},
@@ -93,17 +96,17 @@ def test_go_during_a_transition_finishes_it_and_panic_goes_to_the_safe_cue():
     # The server refuses GO mid-fade; a jump still lands: the fade completes at once.
     state = step(state, Go(), now=10.0)
     frame(d, state)
-    assert d.transitioning and d._incoming.step.name == "blue"
+    assert d.transitioning and d._incoming is not None and d._incoming.step.name == "blue"
     state = step(state, Panic(), now=11.0)
     frame(d, state)
-    assert d._incoming.step.name == "red"
+    assert d._incoming is not None and d._incoming.step.name == "red"
     for _ in range(400):
         frame(d, state)
     assert d.scene_name == "red" and not d.transitioning
     state = step(state, Back(), now=40.0) if state.program else state
 
 
-def test_unloading_the_show_returns_to_the_rotation_and_a_pinned_display_ignores_cues():
+def test_unloading_the_show_returns_to_the_rotation_and_a_pinned_display_ignores_cues() -> None:
     state = loaded([{"id": "1", "scene": "red", "transition": "cut"}])
     state = step(state, Go())
     d = director(rotation=60)
@@ -118,7 +121,7 @@ def test_unloading_the_show_returns_to_the_rotation_and_a_pinned_display_ignores
     assert pinned.scene_name == "blue"
 
 
-def test_a_ticker_overlay_runs_over_the_scene_across_cues_and_leaves_on_blackout():
+def test_a_ticker_overlay_runs_over_the_scene_across_cues_and_leaves_on_blackout() -> None:
     state = loaded(
         [
             {"id": "1", "scene": "red", "transition": "cut", "overlay": "ticker"},
@@ -131,16 +134,20 @@ def test_a_ticker_overlay_runs_over_the_scene_across_cues_and_leaves_on_blackout
     state = step(state, Go())
     out = frame(d, state)
     assert colour(out) == (255, 0, 0)  # the scene is still there...
-    band = d._overlay.scene.band
+    overlay = d._overlay
+    assert overlay is not None and isinstance(overlay.scene, TickerScene)
+    band = overlay.scene.band
     assert tuple(out.get_at((band.x + 1, band.y + 1)))[:3] == (0, 0, 0)  # ...under the ticker's band
     assert lit_pixels(out.subsurface(band)) > 50  # with words in it
-    ticker = d._overlay.scene
+    ticker = overlay.scene
     for _ in range(30):
         frame(d, state)
     offset = ticker.offset
     state = step(state, Go(), now=101.0)
     frame(d, state)
-    assert d._overlay.scene is ticker and ticker.offset >= offset  # the crawl went on, not restarted
+    overlay = d._overlay
+    assert overlay is not None
+    assert overlay.scene is ticker and ticker.offset >= offset  # the crawl went on, not restarted
     state = step(state, SetBlackout(True), now=102.0)
     out = frame(d, state)
     assert d._overlay is None and lit_pixels(out, threshold=1) == 0
@@ -150,7 +157,7 @@ def test_a_ticker_overlay_runs_over_the_scene_across_cues_and_leaves_on_blackout
     assert d._overlay is None  # cue 3 has none
 
 
-def test_bad_overlays_are_refused_when_the_show_is_loaded():
+def test_bad_overlays_are_refused_when_the_show_is_loaded() -> None:
     import pytest
 
     from projector.core.model import ValidationError
@@ -166,7 +173,7 @@ def test_bad_overlays_are_refused_when_the_show_is_loaded():
         assert err.value.field == field
 
 
-def test_go_wins_over_a_scene_that_holds():
+def test_go_wins_over_a_scene_that_holds() -> None:
     """The record moment holds the rotation, never the operator: GO cuts to its cue at once."""
     from tests.display.test_director import Celebrating
 
@@ -176,14 +183,14 @@ def test_go_wins_over_a_scene_that_holds():
         state, _ = reduce(sample_state(), LoadShow(show), 0.0)
         d = director(rotation=1.0, cycle=("celebrating",))
         frame(d, state)
-        assert d.scene_name == "celebrating" and d.scene.holding
+        assert d.scene_name == "celebrating" and isinstance(d.scene, Celebrating) and d.scene.holding
         state = step(state, Go())
         assert colour(frame(d, state)) == (255, 0, 0)
     finally:
         del TEST_SCENES["celebrating"]
 
 
-def test_the_preview_cue_is_drawn_offscreen_as_entered_for_the_panel_and_go_takes_it_away():
+def test_the_preview_cue_is_drawn_offscreen_as_entered_for_the_panel_and_go_takes_it_away() -> None:
     state = loaded(
         [
             {"id": "1", "scene": "red", "transition": "cut"},

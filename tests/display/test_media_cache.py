@@ -7,7 +7,7 @@ import io
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import MappingProxyType
 
@@ -38,7 +38,7 @@ def wait_until(predicate: Callable[[], object], timeout: float = 15.0) -> None:
 
 
 @pytest.fixture
-def server(tmp_path: Path):
+def server(tmp_path: Path) -> Iterator[MediaServer]:
     with MediaServer(tmp_path, TOKEN) as s:
         yield s
 
@@ -205,7 +205,9 @@ def test_an_unreachable_server_counts_missing_and_retries(tmp_path: Path, server
         cache.close()
 
 
-def test_a_refused_token_is_not_a_crash(tmp_path: Path, server: MediaServer, caplog) -> None:
+def test_a_refused_token_is_not_a_crash(
+    tmp_path: Path, server: MediaServer, caplog: pytest.LogCaptureFixture
+) -> None:
     h = server.add(picture(6))
     cache = MediaCache(tmp_path / "cache", server=server.base, token="wrong", retry=(0.05, 0.2))
     try:
@@ -247,7 +249,7 @@ def test_the_show_is_saved_atomically_and_read_back(tmp_path: Path) -> None:
     assert needed_media(loaded) == {"ab" * 32}
 
 
-def test_an_unreadable_saved_show_is_ignored(tmp_path: Path, caplog) -> None:
+def test_an_unreadable_saved_show_is_ignored(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     root = tmp_path / "cache"
     root.mkdir()
     (root / STATE_FILE).write_text('{"v": 1, "type": "snapshot", "rev": ')
@@ -266,7 +268,7 @@ def test_media_base_url_follows_the_display_server_address() -> None:
     assert media_base_url("h:9") == "http://h:9"
 
 
-def test_an_unwritable_cache_folder_is_not_a_crash(tmp_path: Path, caplog) -> None:
+def test_an_unwritable_cache_folder_is_not_a_crash(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     cache = MediaCache(blocker / "cache")

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pygame
 import pytest
@@ -30,7 +32,7 @@ PORTRAIT = DEMO_DIR / "itzel-ramirez" / "portrait.png"
 
 def call(
     base: str, token: str, method: str, path: str, body: object = None, raw: bytes | None = None
-) -> dict:
+) -> dict[str, Any]:
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     ctype = "image/png" if raw is not None else "application/json"
     request = urllib.request.Request(
@@ -40,7 +42,8 @@ def call(
         headers={"Authorization": f"Bearer {token}", "Content-Type": ctype},
     )
     with urllib.request.urlopen(request, timeout=20) as r:
-        return json.loads(r.read())
+        answer: dict[str, Any] = json.loads(r.read())
+        return answer
 
 
 def set_up_show(base: str, operator: str) -> tuple[str, list[float]]:
@@ -73,7 +76,8 @@ def set_up_show(base: str, operator: str) -> tuple[str, list[float]]:
 def panel_difference(frame: Image.Image, focus: list[float]) -> float:
     """Mean difference between the frame's portrait panel and the portrait as the pipeline treats it."""
     panel = PortraitScene.panel_size(SIZE)
-    expected = prepare_portrait(PORTRAIT, panel, Treatment(), tuple(focus)).convert("RGB")
+    fx, fy = focus
+    expected = prepare_portrait(PORTRAIT, panel, Treatment(), (fx, fy)).convert("RGB")
     actual = frame.convert("RGB").crop((0, 0, *panel))
     return sum(ImageStat.Stat(ImageChops.difference(expected, actual)).mean) / 3
 
@@ -162,6 +166,6 @@ def test_the_show_plays_from_the_cache_after_a_restart_with_the_server_down(tmp_
 
 
 @pytest.fixture(autouse=True)
-def _quit_pygame():
+def _quit_pygame() -> Iterator[None]:
     yield
     pygame.display.quit()

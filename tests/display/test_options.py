@@ -124,7 +124,7 @@ def test_backoff_is_fully_jittered_doubling_and_capped() -> None:
     assert all(0 <= backoff_delay(i) <= 30 for i in range(100))
 
 
-def test_languages_and_the_cache_come_from_flags(tmp_path) -> None:  # issue 7
+def test_languages_and_the_cache_come_from_flags(tmp_path: Path) -> None:  # issue 7
     import argparse
 
     from projector.display.options import add_display_arguments, options_from_args, parse_languages
@@ -140,7 +140,8 @@ def test_languages_and_the_cache_come_from_flags(tmp_path) -> None:  # issue 7
     assert opts.languages == ("tr", "en") and opts.cache == tmp_path and opts.cache_bytes == 64 * 2**20
     assert opts.cache_dir() == tmp_path
     default = options_from_args(parser.parse_args(["--server", "http://h:1", "--name", "lobby/tv"]))
-    assert default.cache_dir() is not None and default.cache_dir().name == "lobby_tv"
+    cache_dir = default.cache_dir()
+    assert cache_dir is not None and cache_dir.name == "lobby_tv"
     headless = options_from_args(parser.parse_args(["--server", "http://h:1", "--headless", "--frames", "1"]))
     assert headless.cache_dir() is None  # a render never picks up a show from an earlier run
 

@@ -13,6 +13,7 @@ import time
 import urllib.request
 import uuid
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -53,7 +54,7 @@ def huge_png(path: Path, width: int = 30_000, height: int = 30_000) -> None:
 def bad_media(tmp_path: Path) -> dict[str, Case]:
     cases = {}
 
-    def case(case_id: str, write) -> None:
+    def case(case_id: str, write: Callable[[Path], object] | None) -> None:
         folder = tmp_path / case_id
         folder.mkdir()
         if write is not None:
@@ -77,7 +78,9 @@ def bad_media(tmp_path: Path) -> dict[str, Case]:
     return cases
 
 
-def test_bad_portrait_files_leave_the_case_on_screen_with_text(tmp_path: Path, caplog) -> None:
+def test_bad_portrait_files_leave_the_case_on_screen_with_text(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     cases = bad_media(tmp_path)
     state = replace(sample_state(), cases=MappingProxyType(cases))
     assets = Assets(SMALL, name="t", media_dir=tmp_path)  # the real PortraitLoader
@@ -135,7 +138,7 @@ def test_a_display_survives_its_server_being_killed_and_restarted(tmp_path: Path
             seen.notify_all()
         return (info.total == 8 and info.connected) or time.monotonic() > deadline
 
-    def wait_for(predicate) -> None:
+    def wait_for(predicate: Callable[[FrameInfo], bool]) -> None:
         with seen:
             assert seen.wait_for(lambda: bool(frames) and predicate(frames[-1]), timeout=30), frames[-1:]
 
@@ -212,7 +215,9 @@ def saved_show(tmp_path: Path) -> bytes:
     return (tmp_path / "previous" / STATE_FILE).read_bytes()
 
 
-def test_a_read_only_cache_folder_still_plays_the_saved_show(tmp_path: Path, caplog) -> None:
+def test_a_read_only_cache_folder_still_plays_the_saved_show(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     frames: list[FrameInfo] = []
     show = saved_show(tmp_path)
     with mounted_tmpfs(tmp_path / "ro", "ro,size=1m", fill={f"cache/{STATE_FILE}": show}) as disk:
@@ -220,7 +225,7 @@ def test_a_read_only_cache_folder_still_plays_the_saved_show(tmp_path: Path, cap
             server="http://127.0.0.1:9",  # the venue's network is down too
             token="t", mode=OutputMode.HEADLESS, size=SMALL, frames=30, media=None,
             cache=disk / "cache", wait_for_snapshot=0.5, backoff=(0.05, 0.1),
-            on_frame=lambda info: bool(frames.append(info)),
+            on_frame=frames.append,
         )  # fmt: skip
         assert run_display(opts) == 0
     assert len(frames) == 30
@@ -228,7 +233,7 @@ def test_a_read_only_cache_folder_still_plays_the_saved_show(tmp_path: Path, cap
     assert "cannot be created" in caplog.text  # said in the log: pictures cannot be fetched
 
 
-def test_a_full_cache_disk_does_not_stop_the_show(tmp_path: Path, caplog) -> None:
+def test_a_full_cache_disk_does_not_stop_the_show(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     frames: list[FrameInfo] = []
     with mounted_tmpfs(tmp_path / "full", "size=64k") as disk:
         ballast = disk / "ballast"
@@ -238,7 +243,7 @@ def test_a_full_cache_disk_does_not_stop_the_show(tmp_path: Path, caplog) -> Non
                 f.flush()
         opts = DisplayOptions(
             mode=OutputMode.HEADLESS, size=SMALL, frames=90, media=None, state=sample_state(rev=7),
-            cache=disk / "cache", on_frame=lambda info: bool(frames.append(info)),
+            cache=disk / "cache", on_frame=frames.append,
         )  # fmt: skip
         assert run_display(opts) == 0
     assert len(frames) == 90 and frames[-1].rev == 7 and frames[-1].scene != "fallback"

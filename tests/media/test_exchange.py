@@ -7,6 +7,7 @@ import stat
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -264,7 +265,7 @@ def unknown_method(root: Path) -> bytes:
     return bytes(data)
 
 
-async def post_zip(live: RunningServer, data: bytes) -> tuple[int, dict]:
+async def post_zip(live: RunningServer, data: bytes) -> tuple[int, dict[str, Any]]:
     headers = {"Authorization": f"Bearer {live.tokens['operator']}", "Content-Type": "application/zip"}
     async with live.session.post(live.base + "/api/v1/dossiers.zip", data=data, headers=headers) as r:
         return r.status, await r.json()

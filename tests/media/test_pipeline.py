@@ -11,7 +11,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFile
+from PIL import GifImagePlugin, Image, ImageDraw, ImageFile
 
 from media import pipeline
 from media.pipeline import MediaError, PortraitLoader, Treatment, load_image, prepare_portrait
@@ -200,7 +200,8 @@ def test_animated_gif_gives_first_frame(tmp_path: Path) -> None:
     frames = [Image.new("RGB", (20, 20), (255, 0, 0)), Image.new("RGB", (20, 20), (0, 0, 255))]
     path = tmp_path / "anim.gif"
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
-    assert Image.open(path).n_frames == 2
+    gif = Image.open(path)
+    assert isinstance(gif, GifImagePlugin.GifImageFile) and gif.n_frames == 2
     r, _g, b = load_image(path).getpixel((10, 10))  # type: ignore[misc]
     assert r > 200 and b < 50
 

@@ -10,9 +10,11 @@ import struct
 import time
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PIL import Image, ImageDraw
+from multidict import CIMultiDict
+from PIL import Image, ImageDraw, JpegImagePlugin
 
 from media.dossier import DEMO_DIR
 from media.library import MAX_UPLOAD_BYTES, MediaLibrary, clean
@@ -53,7 +55,7 @@ async def upload(
     name: str = "photo.jpg",
     content_type: str = "image/jpeg",
     token: str = "operator",
-) -> tuple[int, dict]:
+) -> tuple[int, dict[str, Any]]:
     headers = {"Authorization": f"Bearer {live.tokens[token]}", "Content-Type": content_type}
     async with live.session.post(
         live.base + "/api/v1/media", data=data, params={"name": name}, headers=headers
@@ -63,7 +65,7 @@ async def upload(
 
 async def fetch(
     live: RunningServer, path: str, token: str = "display", **headers: str
-) -> tuple[int, bytes, dict]:
+) -> tuple[int, bytes, CIMultiDict[str]]:
     headers = {"Authorization": f"Bearer {live.tokens[token]}", **headers}
     async with live.session.get(live.base + path, headers=headers) as r:
         return r.status, await r.read(), r.headers.copy()
@@ -147,7 +149,9 @@ async def test_cmyk_jpeg_is_converted_to_rgb(live: RunningServer) -> None:
     assert any("CMYK" in note for note in body["notes"])
     image = stored_image(live, body["hash"])
     assert image.mode == "RGB"
-    r, g, b = image.getpixel((30, 20))
+    pixel = image.getpixel((30, 20))
+    assert isinstance(pixel, tuple)
+    r, g, b = pixel
     assert r < 60 and g > 180 and b > 180, (r, g, b)  # cyan, not inverted or black
 
 
@@ -160,7 +164,9 @@ async def test_16_bit_png_is_scaled_to_8_bit_not_clipped(live: RunningServer) ->
     image = stored_image(live, body["hash"])
     assert image.mode in ("RGB", "L") and image.format == "PNG"
     grey = image.convert("L")
-    assert grey.getpixel((0, 4)) < 5 and 120 < grey.getpixel((128, 4)) < 136 and grey.getpixel((255, 4)) > 250
+    dark, middle, light = grey.getpixel((0, 4)), grey.getpixel((128, 4)), grey.getpixel((255, 4))
+    assert isinstance(dark, int) and isinstance(middle, int) and isinstance(light, int)
+    assert dark < 5 and 120 < middle < 136 and light > 250
 
 
 def png_16_bit(width: int, height: int, channels: int) -> bytes:
@@ -200,7 +206,9 @@ async def test_16_bit_colour_png_is_stored_as_8_bit(live: RunningServer, channel
     assert body["hash"] == hashlib.sha256(stored).hexdigest() != hashlib.sha256(data).hexdigest()
     image = stored_image(live, body["hash"])
     assert image.format == "PNG" and image.mode in ("RGB", "L")
-    r, g, _ = image.convert("RGB").getpixel((255, 4))
+    pixel = image.convert("RGB").getpixel((255, 4))
+    assert isinstance(pixel, tuple)
+    r, g, _ = pixel
     assert r > 250 and g < 5  # scaled, not clipped or swapped
 
 
@@ -215,7 +223,8 @@ async def test_animated_gif_keeps_only_its_first_frame(live: RunningServer) -> N
     assert any("animated GIF (3 frames)" in note and "first frame" in note for note in body["notes"])
     image = stored_image(live, body["hash"])
     assert getattr(image, "n_frames", 1) == 1 and image.format == "PNG"
-    assert image.convert("RGB").getpixel((20, 20))[0] > 200  # the first frame: red
+    pixel = image.convert("RGB").getpixel((20, 20))
+    assert isinstance(pixel, tuple) and pixel[0] > 200  # the first frame: red
 
 
 async def test_a_case_without_a_portrait_is_fine_and_a_case_with_an_unknown_one_is_refused(
@@ -275,9 +284,11 @@ async def test_exif_orientation_is_applied_and_gps_and_other_metadata_stripped(l
     assert image.size == (30, 60)
     assert not image.getexif() and "exif" not in image.info
     assert b"PhoneMaker" not in data and b"GPS" not in data
+    assert isinstance(image, JpegImagePlugin.JpegImageFile)
     assert [marker for marker, _ in image.applist] == ["APP0"]
     top = image.getpixel((15, 10))
     bottom = image.getpixel((15, 50))
+    assert isinstance(top, tuple) and isinstance(bottom, tuple)
     assert top[0] > 200 and top[2] < 60, top  # the red half is on top after a 90 degree clockwise turn
     assert bottom[2] > 200 and bottom[0] < 60, bottom
 

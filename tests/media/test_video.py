@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import av
 import pytest
@@ -25,7 +26,7 @@ from tests.video_files import make_video
 
 async def upload_video(
     live: RunningServer, data: bytes, name: str = "clip.mp4", token: str = "operator"
-) -> tuple[int, dict]:
+) -> tuple[int, dict[str, Any]]:
     headers = {"Authorization": f"Bearer {live.tokens[token]}", "Content-Type": "video/mp4"}
     async with live.session.post(
         live.base + "/api/v1/media/videos", data=data, params={"name": name}, headers=headers
@@ -41,7 +42,7 @@ def list_dir(path: Path) -> list[Path]:
     return list(path.iterdir())
 
 
-def refused(status_body: tuple[int, dict], status: int, *words: str) -> None:
+def refused(status_body: tuple[int, dict[str, Any]], status: int, *words: str) -> None:
     code, body = status_body
     assert code == status, body
     assert body["error"]["field"] == "file"

@@ -141,10 +141,14 @@ class Panel:
         return reply
 
     def load_show(self, cues: list[dict[str, Any]], name: str = "Test show", **kw: Any) -> dict[str, Any]:
-        return self.ok("PUT", "/api/v1/show", {"id": "test-show", "name": name, "cues": cues, **kw})
+        loaded: dict[str, Any] = self.ok(
+            "PUT", "/api/v1/show", {"id": "test-show", "name": name, "cues": cues, **kw}
+        )
+        return loaded
 
     def show(self) -> dict[str, Any]:
-        return self.ok("GET", "/api/v1/show")
+        shown: dict[str, Any] = self.ok("GET", "/api/v1/show")
+        return shown
 
     def backdate(self, action_ids: list[str], seconds: float) -> None:
         """Pretend these actions arrived ``seconds`` earlier (the chart buckets by arrival time)."""

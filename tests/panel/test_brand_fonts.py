@@ -8,7 +8,7 @@ import hashlib
 import time
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.display.screens import lit_pixels
 from tests.media.font_files import anton, noto_italic, relicensed, renamed
@@ -22,11 +22,11 @@ def test_an_ofl_font_is_uploaded_chosen_and_saved(server: Panel, page: Page) -> 
     upload = page.locator("#br-font-upload")
     upload.set_input_files(
         files=[
-            {
-                "name": "Closed.ttf",
-                "mimeType": "font/ttf",
-                "buffer": relicensed(anton(), "All rights reserved"),
-            }
+            FilePayload(
+                name="Closed.ttf",
+                mimeType="font/ttf",
+                buffer=relicensed(anton(), "All rights reserved"),
+            )
         ]
     )
     error = page.locator('[data-error-for="font"]')
@@ -35,7 +35,7 @@ def test_an_ofl_font_is_uploaded_chosen_and_saved(server: Panel, page: Page) -> 
     )
     data = renamed(anton(), "Banner Grotesk")
     font = "upload:" + hashlib.sha256(data).hexdigest()
-    upload.set_input_files(files=[{"name": "Banner.ttf", "mimeType": "font/ttf", "buffer": data}])
+    upload.set_input_files(files=[FilePayload(name="Banner.ttf", mimeType="font/ttf", buffer=data)])
     select = page.locator("#br-font")
     expect(select).to_have_value(font)
     expect(error).to_have_text("")

@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -19,13 +20,14 @@ DOCS = ROOT / "docs" / "panel"
 DEMO = ROOT / "media" / "demo"
 
 
-def import_demo(server: Panel, tmp_path: Path, ids: tuple[str, ...]) -> dict:
+def import_demo(server: Panel, tmp_path: Path, ids: tuple[str, ...]) -> dict[str, Any]:
     folder = tmp_path / "dossiers"
     for case_id in ids:
         shutil.copytree(DEMO / case_id, folder / case_id)
-    return server.ok(
+    imported: dict[str, Any] = server.ok(
         "POST", "/api/v1/dossiers.zip", raw=zip_folder(folder), headers={"Content-Type": "application/zip"}
     )
+    return imported
 
 
 def open_cases(page: Page) -> None:

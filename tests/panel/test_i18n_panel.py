@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, FloatRect, Page, expect
 
 from tests.panel.conftest import THREE_CUES, FakeDisplay, PageErrors, Panel, open_logged_in
 
@@ -21,7 +21,7 @@ def pick_language(page: Page, code: str) -> None:
     page.wait_for_function("code => document.documentElement.lang === code", arg=code)
 
 
-def box(page: Page, selector: str) -> dict[str, float]:
+def box(page: Page, selector: str) -> FloatRect:
     found = page.locator(selector).bounding_box()
     assert found is not None, f"{selector} is not laid out"
     return found
@@ -142,7 +142,8 @@ def test_the_locale_of_a_display_is_set_on_its_card_and_survives_a_reload(server
             lambda r: r.method == "PUT" and r.url.endswith("/api/v1/displays/lobby-tv")
         ) as sent:
             lobby.locator(".fleet-form button[type='submit']").click()
-        assert sent.value.post_data_json["locale"] == "tr"
+        sent_body = sent.value.post_data_json
+        assert sent_body is not None and sent_body["locale"] == "tr"
         expect(lobby.locator(".fleet-form")).to_have_count(0)
         expect(lobby.locator(".fleet-health")).to_contain_text("locale tr")
         [entry] = [d for d in server.ok("GET", "/api/v1/displays")["displays"] if d["name"] == "lobby-tv"]
@@ -160,7 +161,8 @@ def test_the_locale_of_a_display_is_set_on_its_card_and_survives_a_reload(server
             lambda r: r.method == "PUT" and "/api/v1/displays/lobby-tv" in r.url
         ) as sent:
             lobby.locator(".fleet-form button[type='submit']").click()
-        assert sent.value.post_data_json["locale"] is None
+        sent_body = sent.value.post_data_json
+        assert sent_body is not None and sent_body["locale"] is None
         expect(lobby.locator(".fleet-form")).to_have_count(0)
         [entry] = [d for d in server.ok("GET", "/api/v1/displays")["displays"] if d["name"] == "lobby-tv"]
         assert entry["locale"] is None

@@ -26,7 +26,8 @@ def phone(new_context: Callable[..., BrowserContext], page_errors: PageErrors, l
 
 
 def html_lang(page: Page) -> list[str]:
-    return page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
+    lang_and_dir: list[str] = page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
+    return lang_and_dir
 
 
 def test_a_khmer_browser_gets_the_form_in_khmer(

@@ -41,7 +41,8 @@ def lit(pixel: tuple[int, ...] | None) -> bool:
 
 def mapping_of(server: Panel) -> dict[str, Any]:
     reply = server.ok("GET", "/api/v1/displays/facade/outputs")
-    return reply["outputs"][0]["mapping"]
+    mapping: dict[str, Any] = reply["outputs"][0]["mapping"]
+    return mapping
 
 
 def test_dragging_a_corner_in_the_panel_moves_the_display_output_live(

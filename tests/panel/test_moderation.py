@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
@@ -52,8 +53,8 @@ def ids(server: Panel, status: str) -> list[str]:
     return [m["id"] for m in server.ok("GET", f"/api/v1/messages?status={status}")["messages"]]
 
 
-def message(server: Panel, status: str, message_id: str) -> dict:
-    found = [
+def message(server: Panel, status: str, message_id: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [
         m for m in server.ok("GET", f"/api/v1/messages?status={status}")["messages"] if m["id"] == message_id
     ]
     assert found, f"{message_id} is not {status}"
@@ -261,6 +262,7 @@ def test_e_edits_the_text_and_name_and_the_picture_follows(server: Panel, page: 
     stored = message(server, "pending", mid)
     assert (stored["text"], stored["name"]) == ("Stay strong, Ayşe Karaman", "Lena")
     after = page.get_attribute("#mod-preview-img", "src")
+    assert after is not None
     assert after != before and after.startswith(f"/api/v1/messages/{mid}/preview.png?v=")
     wait_for_preview(page)
     expect(page.locator("#mod-history")).to_contain_text("edited")

@@ -85,7 +85,7 @@ def seed_night(server: Panel) -> None:
         server.ok(
             "PUT", f"/api/v1/cases/{case_id}", {"name": name, "country": country, "portrait": "portrait.png"}
         )
-    actions = [
+    actions: list[dict[str, Any]] = [
         {
             "id": "base-letters",
             "channel": "letter",
@@ -115,7 +115,7 @@ def seed_night(server: Panel) -> None:
     server.backdate([a["id"] for a in actions], 30 * 86400)  # older than the chart's day
     countries = ["GB", "DE", "FR", "ES", "NL", "KE", "BR", "US"]
     for hours_ago, by_channel in DAY:
-        batch = [
+        batch: list[dict[str, Any]] = [
             {"id": f"h{hours_ago}-{ch}", "channel": ch, "country": countries[(hours_ago + i) % 8], "count": n}
             for i, (ch, n) in enumerate(by_channel.items())
             if n > 0

@@ -162,9 +162,11 @@ def test_text_never_runs_into_the_call_to_action_for_any_demo_case(tmp_path: Pat
             for variant in ("full", "facade"):
                 scene = PortraitScene()
                 scene.enter(state, assets, {"case": case_id, "variant": variant})
+                assert scene.cta is not None
                 cta = pygame.Rect(scene.cta_pos, scene.cta.get_size())
                 rects = [pygame.Rect(b.pos, b.surface.get_size()) for b in scene.blocks]
                 if scene.show_count:
+                    assert scene.count_line is not None
                     rects.append(pygame.Rect(scene.count_pos, scene.count_line.get_size()))
                 for rect in [*rects, cta]:
                     assert scene.frame.area.contains(rect), (case_id, size, variant, rect, scene.frame.area)

@@ -254,6 +254,7 @@ def test_an_ask_with_no_word_spaces_is_broken_between_clusters_and_kept_inside(s
     assets = make_assets(SHAPES[shape])
     scene = PortraitScene()
     scene.enter(s, assets, {"case": "th"})
+    assert scene.cta is not None
     cta = pygame.Rect(scene.cta_pos, scene.cta.get_size())
     assert scene.frame.area.contains(cta)
     out = surface(SHAPES[shape])

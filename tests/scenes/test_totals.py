@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 import pygame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from projector.core.model import Totals
+from projector.core.moments import CELEBRATION_SECONDS
 from projector.display.scene import BLACK, WHITE, YELLOW
 from projector.display.text.fonts import installed_faces
-from scenes.totals import CELEBRATION_SECONDS, Counter, TotalsScene
+from scenes.totals import Counter, TotalsScene
 from tests.display.screens import (
     assert_looks_like,
     colour_pixels,
@@ -24,9 +26,7 @@ from tests.display.screens import (
 )
 
 
-def settled(
-    total: int, size: tuple[int, int] = (960, 540), **kw: object
-) -> tuple[TotalsScene, pygame.Surface]:
+def settled(total: int, size: tuple[int, int] = (960, 540), **kw: Any) -> tuple[TotalsScene, pygame.Surface]:
     state = sample_state(total, **kw)
     scene = TotalsScene()
     scene.enter(state, make_assets(size), {})

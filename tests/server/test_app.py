@@ -7,23 +7,27 @@ import json
 import stat
 import time
 import uuid
+from typing import Any
 
 import aiohttp
 import pytest
 import websockets
 
 from projector.server.app import ADMIN_PASSWORD_FILE
+from projector.server.config import Config
 from projector.server.routes import displays
 from projector.server.routes.displays import WS_MAX_MESSAGE
 from projector.server.services import SERVICES
+from projector.store.base import Store
+from projector.store.sqlite import SqliteStore
 from tests.conftest import RunningServer, recv_json, start_server
 
 
-def action(**kw):
+def action(**kw: Any) -> dict[str, Any]:
     return {"id": uuid.uuid4().hex, "channel": "letter", "country": "TR", **kw}
 
 
-async def test_first_run_creates_admin_login_in_a_private_file(live: RunningServer, config):
+async def test_first_run_creates_admin_login_in_a_private_file(live: RunningServer, config: Config) -> None:
     path = config.data_dir / ADMIN_PASSWORD_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     async with live.session.post(
@@ -34,7 +38,7 @@ async def test_first_run_creates_admin_login_in_a_private_file(live: RunningServ
     assert body["role"] == "admin" and body["csrf_token"]
 
 
-async def test_post_one_and_a_batch_then_read_totals(live: RunningServer):
+async def test_post_one_and_a_batch_then_read_totals(live: RunningServer) -> None:
     status, body = await live.post("/api/v1/actions", action(count=1800, source="university"))
     assert status == 200 and body["accepted"] == 1 and body["duplicates"] == 0
     batch = [action(channel=c, country=k) for c, k in [("email", "FR"), ("sms", "KE"), ("tweet", "BR")]]
@@ -50,7 +54,7 @@ async def test_post_one_and_a_batch_then_read_totals(live: RunningServer):
     assert totals["rev"] == body["rev"]
 
 
-async def test_a_repeated_id_counts_once(live: RunningServer):
+async def test_a_repeated_id_counts_once(live: RunningServer) -> None:
     a = action(count=5)
     assert (await live.post("/api/v1/actions", a))[1]["accepted"] == 1
     status, body = await live.post("/api/v1/actions", {"actions": [a, action(), a]})
@@ -58,7 +62,7 @@ async def test_a_repeated_id_counts_once(live: RunningServer):
     assert (await live.get("/api/v1/totals"))[1]["total"] == 6
 
 
-async def test_a_batch_of_ten_thousand_is_accepted_and_one_more_refused(live: RunningServer):
+async def test_a_batch_of_ten_thousand_is_accepted_and_one_more_refused(live: RunningServer) -> None:
     rows = [action(channel="signature", country="DE") for _ in range(10_000)]
     status, body = await live.post("/api/v1/actions", {"actions": rows})
     assert (status, body["accepted"]) == (200, 10_000)
@@ -87,8 +91,8 @@ async def test_a_batch_of_ten_thousand_is_accepted_and_one_more_refused(live: Ru
     ],
 )
 async def test_bad_actions_get_a_json_error_naming_the_field_and_nothing_is_counted(
-    live: RunningServer, body, status, code, field
-):
+    live: RunningServer, body: dict[str, Any], status: int, code: str, field: str
+) -> None:
     await live.post("/api/v1/actions", action(count=7))
     got_status, got = await live.post("/api/v1/actions", body)
     assert got_status == status
@@ -96,7 +100,9 @@ async def test_bad_actions_get_a_json_error_naming_the_field_and_nothing_is_coun
     assert (await live.get("/api/v1/totals"))[1]["total"] == 7
 
 
-async def raw_post(live: RunningServer, data: bytes, content_type: str = "application/json", token="ingest"):
+async def raw_post(
+    live: RunningServer, data: bytes, content_type: str = "application/json", token: str | None = "ingest"
+) -> tuple[int, Any]:
     headers = {"Content-Type": content_type}
     if token:
         headers["Authorization"] = f"Bearer {live.tokens.get(token, token)}"
@@ -118,12 +124,14 @@ async def raw_post(live: RunningServer, data: bytes, content_type: str = "applic
         (b"id=x&channel=letter", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
     ],
 )
-async def test_malformed_bodies(live: RunningServer, data, content_type, status, code):
+async def test_malformed_bodies(
+    live: RunningServer, data: bytes, content_type: str, status: int, code: str
+) -> None:
     got_status, got = await raw_post(live, data, content_type)
     assert (got_status, got["error"]["code"]) == (status, code)
 
 
-async def test_an_oversized_body_is_refused_with_413(live: RunningServer):
+async def test_an_oversized_body_is_refused_with_413(live: RunningServer) -> None:
     status, body = await raw_post(live, b'{"pad": "' + b"x" * (9 * 1024 * 1024) + b'"}')
     assert status == 413 and body["error"]["code"] == "too_large"
 
@@ -138,16 +146,19 @@ async def test_an_oversized_body_is_refused_with_413(live: RunningServer):
         ("display", 403, "forbidden"),
     ],
 )
-async def test_tokens_missing_wrong_or_under_scoped(live: RunningServer, headers, status, code):
+async def test_tokens_missing_wrong_or_under_scoped(
+    live: RunningServer, headers: dict[str, str] | str, status: int, code: str
+) -> None:
     if headers == "display":
         headers = {"Authorization": f"Bearer {live.tokens['display']}"}
+    assert isinstance(headers, dict)
     async with live.session.post(live.base + "/api/v1/actions", json=action(), headers=headers) as r:
         assert r.status == status
         assert (await r.json())["error"]["code"] == code
     assert (await live.get("/api/v1/totals"))[1]["total"] == 0
 
 
-async def test_a_revoked_token_stops_working(live: RunningServer):
+async def test_a_revoked_token_stops_working(live: RunningServer) -> None:
     assert (await live.post("/api/v1/actions", action()))[0] == 200
     _status, listing = await live.get("/api/v1/tokens", token="admin")
     ingest_id = next(t["id"] for t in listing["tokens"] if t["scope"] == "ingest")
@@ -158,14 +169,16 @@ async def test_a_revoked_token_stops_working(live: RunningServer):
     assert (await live.post("/api/v1/actions", action()))[0] == 401
 
 
-async def login(live: RunningServer, session: aiohttp.ClientSession, username="admin", password=None):
+async def login(
+    live: RunningServer, session: aiohttp.ClientSession, username: str = "admin", password: str | None = None
+) -> tuple[int, Any]:
     async with session.post(
         live.base + "/api/v1/login", json={"username": username, "password": password or live.admin_password}
     ) as r:
         return r.status, await r.json()
 
 
-async def test_operator_session_needs_csrf_and_manual_tally_records_who(live: RunningServer):
+async def test_operator_session_needs_csrf_and_manual_tally_records_who(live: RunningServer) -> None:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         status, me = await login(live, browser)
         assert status == 200
@@ -177,13 +190,16 @@ async def test_operator_session_needs_csrf_and_manual_tally_records_who(live: Ru
         ) as r:
             assert r.status == 200
     store = live.app[SERVICES].store
-    entered_by = await store.call(
-        lambda s: s._conn.execute("SELECT entered_by FROM actions WHERE id = 'uni-1'").fetchone()[0]
-    )
+
+    def entered_by_of(s: Store) -> object:
+        assert isinstance(s, SqliteStore)
+        return s._conn.execute("SELECT entered_by FROM actions WHERE id = 'uni-1'").fetchone()[0]
+
+    entered_by = await store.call(entered_by_of)
     assert entered_by == "admin"
 
 
-async def test_wrong_password_and_viewer_limits(live: RunningServer):
+async def test_wrong_password_and_viewer_limits(live: RunningServer) -> None:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
         status, body = await login(live, browser, password="wrong")
         assert status == 401 and body["error"]["code"] == "bad_credentials"
@@ -200,7 +216,7 @@ async def test_wrong_password_and_viewer_limits(live: RunningServer):
             assert r.status == 403 and (await r.json())["error"]["code"] == "forbidden"
 
 
-async def test_campaign_and_cases_are_read_publicly_and_written_by_operators(live: RunningServer):
+async def test_campaign_and_cases_are_read_publicly_and_written_by_operators(live: RunningServer) -> None:
     case = {"name": "Ayşe Yılmaz", "country": "TR", "story": "Jailed for reporting", "ask": "Write"}
     async with live.session.put(live.base + "/api/v1/cases/ayse", json=case) as r:
         assert r.status == 401
@@ -235,7 +251,7 @@ async def test_campaign_and_cases_are_read_publicly_and_written_by_operators(liv
         assert r.status == 422 and (await r.json())["error"]["field"] == "goal"
 
 
-async def test_totals_survive_a_restart_exactly(config, live: RunningServer):
+async def test_totals_survive_a_restart_exactly(config: Config, live: RunningServer) -> None:
     await live.post(
         "/api/v1/actions", {"actions": [action(channel="fax", country="MX", count=4) for _ in range(50)]}
     )
@@ -254,7 +270,7 @@ async def test_totals_survive_a_restart_exactly(config, live: RunningServer):
     assert again.admin_password == live.admin_password
 
 
-async def test_healthz_metrics_and_openapi(live: RunningServer):
+async def test_healthz_metrics_and_openapi(live: RunningServer) -> None:
     await live.post("/api/v1/actions", action(channel="sms", count=3))
     assert (await live.get("/healthz"))[1]["status"] == "ok"
     async with live.session.get(live.base + "/metrics") as r:
@@ -265,7 +281,7 @@ async def test_healthz_metrics_and_openapi(live: RunningServer):
     assert doc["openapi"].startswith("3.") and "/api/v1/actions" in doc["paths"]
 
 
-async def test_unknown_route_and_method_are_json_errors(live: RunningServer):
+async def test_unknown_route_and_method_are_json_errors(live: RunningServer) -> None:
     async with live.session.get(live.base + "/api/v1/nothing") as r:
         assert r.status == 404 and (await r.json())["error"]["code"] == "not_found"
     async with live.session.delete(live.base + "/api/v1/totals") as r:
@@ -275,7 +291,7 @@ async def test_unknown_route_and_method_are_json_errors(live: RunningServer):
 # --- display websocket -----------------------------------------------------------------------------
 
 
-async def test_display_gets_snapshot_then_coalesced_totals_ending_on_the_latest(live: RunningServer):
+async def test_display_gets_snapshot_then_coalesced_totals_ending_on_the_latest(live: RunningServer) -> None:
     ws = await live.display()
     snap = await recv_json(ws)
     assert snap["type"] == "snapshot" and snap["totals"]["total"] == 0 and snap["v"] == 1
@@ -296,7 +312,7 @@ async def test_display_gets_snapshot_then_coalesced_totals_ending_on_the_latest(
     await ws.close()
 
 
-async def test_display_sees_record_beaten_and_messages(live: RunningServer):
+async def test_display_sees_record_beaten_and_messages(live: RunningServer) -> None:
     ws = await live.display()
     await recv_json(ws)
     await live.post("/api/v1/actions", action(count=101))
@@ -313,7 +329,7 @@ async def test_display_sees_record_beaten_and_messages(live: RunningServer):
     await ws.close()
 
 
-async def test_display_ping_status_and_resync(live: RunningServer):
+async def test_display_ping_status_and_resync(live: RunningServer) -> None:
     ws = await live.display()
     await recv_json(ws)
     await ws.send(json.dumps({"v": 1, "type": "ping", "id": 3, "client_time": 12.5}))
@@ -346,7 +362,9 @@ async def test_display_ping_status_and_resync(live: RunningServer):
         ("x" * (2 * 1024 * 1024), "too_big"),
     ],
 )
-async def test_bad_frames_from_a_display_get_an_error_and_the_link_survives(live: RunningServer, frame, code):
+async def test_bad_frames_from_a_display_get_an_error_and_the_link_survives(
+    live: RunningServer, frame: str, code: str
+) -> None:
     ws = await live.display()
     await recv_json(ws)
     await ws.send(frame)
@@ -357,13 +375,14 @@ async def test_bad_frames_from_a_display_get_an_error_and_the_link_survives(live
     await ws.close()
 
 
-async def test_a_frame_beyond_the_transport_limit_closes_with_1009(live: RunningServer):
+async def test_a_frame_beyond_the_transport_limit_closes_with_1009(live: RunningServer) -> None:
     ws = await live.display()
     await recv_json(ws)
     # The server may close while the client is still sending: either call sees it.
     with pytest.raises(websockets.ConnectionClosed) as info:
         await ws.send("x" * (WS_MAX_MESSAGE + 10))
         await asyncio.wait_for(ws.recv(), 5)
+    assert info.value.rcvd is not None
     assert info.value.rcvd.code == 1009
 
 
@@ -377,7 +396,9 @@ async def test_a_frame_beyond_the_transport_limit_closes_with_1009(live: Running
         ({"resolution": "big"}, "bad_field", 1002),
     ],
 )
-async def test_bad_handshakes_are_refused_with_a_reason(live: RunningServer, hello, code, close_code):
+async def test_bad_handshakes_are_refused_with_a_reason(
+    live: RunningServer, hello: dict[str, Any], code: str, close_code: int
+) -> None:
     frame = {
         "v": 1,
         "type": "hello",
@@ -399,10 +420,13 @@ async def test_bad_handshakes_are_refused_with_a_reason(live: RunningServer, hel
         assert error["type"] == "error" and error["code"] == code
         with pytest.raises(websockets.ConnectionClosed) as info:
             await asyncio.wait_for(ws.recv(), 5)
+        assert info.value.rcvd is not None
         assert info.value.rcvd.code == close_code
 
 
-async def test_silent_display_is_dropped_after_the_hello_timeout(live: RunningServer, monkeypatch):
+async def test_silent_display_is_dropped_after_the_hello_timeout(
+    live: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(displays, "HELLO_TIMEOUT", 0.2)
     async with websockets.connect(live.ws_url) as ws:
         error = await recv_json(ws)

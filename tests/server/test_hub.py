@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from projector.core import wire
 from projector.core.model import Action, Channel
-from projector.core.protocol import Pong, Snapshot
+from projector.core.protocol import EventFrame, Pong, Snapshot
 from projector.core.replica import Outcome, Replica
-from projector.core.state import Message, RecordActions, ShowMessage, ShowState, reduce
+from projector.core.state import Event, Message, RecordActions, ShowMessage, ShowState, reduce
 from projector.server.hub import CLOSE_TOO_SLOW, WRITER_LIMIT, DisplayConnection, Hub
 from projector.server.web.metrics import Metrics
 
@@ -21,7 +22,7 @@ class FakeSocket:
     """Records frames; can be made to stall like a display that stopped reading."""
 
     def __init__(self, stalled: bool = False) -> None:
-        self.frames: list[dict] = []
+        self.frames: list[dict[str, Any]] = []
         self.stalled = stalled
         self.closed_with: int | None = None
         self._release = asyncio.Event()
@@ -54,8 +55,8 @@ def connect(hub: Hub, ws: FakeSocket, name: str = "d") -> DisplayConnection:
     return conn
 
 
-def totals_events(state: ShowState, n: int) -> tuple[ShowState, list]:
-    events = []
+def totals_events(state: ShowState, n: int) -> tuple[ShowState, list[Event]]:
+    events: list[Event] = []
     for i in range(n):
         state, new = reduce(state, RecordActions((Action(f"{state.rev}-{i}", Channel.EMAIL, "FR"),)), 0.0)
         events += new
@@ -67,7 +68,7 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-async def test_first_totals_go_at_once_then_at_most_rate_per_second_ending_on_latest():
+async def test_first_totals_go_at_once_then_at_most_rate_per_second_ending_on_latest() -> None:
     clock = Clock()
     hub = Hub(Metrics(), totals_rate=20, clock=clock)
     ws = FakeSocket()
@@ -88,7 +89,7 @@ async def test_first_totals_go_at_once_then_at_most_rate_per_second_ending_on_la
     assert len(ws.frames) == 3 and last["total"] == 31 and last["from"] == 2 and last["rev"] == 31
 
 
-async def test_other_events_flush_pending_totals_first_so_order_is_kept():
+async def test_other_events_flush_pending_totals_first_so_order_is_kept() -> None:
     clock = Clock()
     hub = Hub(Metrics(), totals_rate=20, clock=clock)
     ws = FakeSocket()
@@ -105,11 +106,13 @@ async def test_other_events_flush_pending_totals_first_so_order_is_kept():
     replica = Replica()
     replica.load(Snapshot(ShowState(), 0.0), 0.0)
     for f in ws.frames[1:]:
-        assert replica.receive(wire.decode(json.dumps(f))) is Outcome.APPLIED
+        frame = wire.decode(json.dumps(f))
+        assert isinstance(frame, EventFrame)
+        assert replica.receive(frame) is Outcome.APPLIED
     assert replica.state == state
 
 
-async def test_a_stalled_display_does_not_slow_the_others_and_merges_its_totals():
+async def test_a_stalled_display_does_not_slow_the_others_and_merges_its_totals() -> None:
     clock = Clock()
     hub = Hub(Metrics(), totals_rate=1000, clock=clock)
     slow, fast = FakeSocket(stalled=True), FakeSocket()
@@ -123,14 +126,16 @@ async def test_a_stalled_display_does_not_slow_the_others_and_merges_its_totals(
         await settle()
     assert fast.frames[-1]["total"] == 50 and len(fast.frames) == 51
     # the slow one holds one merged totals frame, not fifty
-    assert len(slow_conn.buffer) == 1 and slow_conn.buffer[0].totals.first_rev == 1
+    assert len(slow_conn.buffer) == 1
+    totals = slow_conn.buffer[0].totals
+    assert totals is not None and totals.first_rev == 1
     slow.stalled = False
     slow._release.set()
     await settle()
     assert slow.frames[-1]["total"] == 50 and slow.frames[-1].get("from") == 1
 
 
-async def test_a_display_that_falls_too_far_behind_is_dropped_and_counted():
+async def test_a_display_that_falls_too_far_behind_is_dropped_and_counted() -> None:
     metrics = Metrics()
     hub = Hub(metrics, queue_limit=5, clock=Clock())
     slow = FakeSocket(stalled=True)
@@ -186,7 +191,7 @@ class RawDisplay(asyncio.Protocol):
             del self.buffer[: start + n]
 
 
-async def test_at_2000_displays_one_that_stops_reading_is_dropped_and_the_others_get_every_frame():
+async def test_at_2000_displays_one_that_stops_reading_is_dropped_and_the_others_get_every_frame() -> None:
     metrics = Metrics()
     hub = Hub(metrics, queue_limit=20)
     conns: dict[str, DisplayConnection] = {}
@@ -271,7 +276,7 @@ async def test_at_2000_displays_one_that_stops_reading_is_dropped_and_the_others
         await runner.cleanup()
 
 
-async def test_a_late_timer_does_not_push_the_later_slots_back():
+async def test_a_late_timer_does_not_push_the_later_slots_back() -> None:
     """20 frames a second stay 20 when the loop is busy: a slot served late still
     counts as its own, so the next one is due on the grid, not an interval later."""
     clock = Clock()
@@ -299,7 +304,7 @@ async def test_a_late_timer_does_not_push_the_later_slots_back():
     assert len(ws.frames) == 4
 
 
-async def test_a_slot_missed_by_more_than_an_interval_is_not_made_up_with_a_burst():
+async def test_a_slot_missed_by_more_than_an_interval_is_not_made_up_with_a_burst() -> None:
     clock = Clock()
     # One frame a second, so that the held frame's real timer is far beyond the test.
     hub = Hub(Metrics(), totals_rate=1, clock=clock)
@@ -315,7 +320,7 @@ async def test_a_slot_missed_by_more_than_an_interval_is_not_made_up_with_a_burs
     assert [f.get("total") for f in ws.frames[1:]] == [1, 2]
 
 
-async def test_records_of_displays_no_operator_set_up_are_capped_and_expire():
+async def test_records_of_displays_no_operator_set_up_are_capped_and_expire() -> None:
     hub = Hub(Metrics(), unknown_ttl=60.0, max_unknown=3)
     hub.configured = lambda hello_name: hello_name == "stage"
     forgotten: list[str] = []

@@ -163,7 +163,7 @@ async def test_garbage_is_counted_and_answered_and_the_server_carries_on(
     osc: tuple[RunningServer, SimpleUDPClient],
 ) -> None:
     live, client = osc
-    client._sock.sendto(b"\x00\x01 not osc at all", ("127.0.0.1", client._port))  # type: ignore[attr-defined]
+    client._sock.sendto(b"\x00\x01 not osc at all", ("127.0.0.1", client._port))
     answer = await reply(client)
     assert answer[:2] == ["/projector/error", "malformed"]
     assert await metric(live, "malformed") == 1
@@ -185,7 +185,7 @@ async def test_bundles_nested_thousands_deep_are_refused_with_one_line_and_no_re
     go = OscMessageBuilder(address="/projector/go").build().dgram
     before = live.app[SERVICES].show.state
     with caplog.at_level("DEBUG"):
-        client._sock.sendto(nested(go, 2000), ("127.0.0.1", client._port))  # type: ignore[attr-defined]
+        client._sock.sendto(nested(go, 2000), ("127.0.0.1", client._port))
         answer = await reply(client)
     assert answer[:2] == ["/projector/error", "malformed"], answer
     assert f"nested more than {MAX_BUNDLE_DEPTH} deep" in answer[2]
@@ -195,7 +195,7 @@ async def test_bundles_nested_thousands_deep_are_refused_with_one_line_and_no_re
     assert "RecursionError" not in caplog.text and "Traceback" not in caplog.text
     assert await metric(live, "malformed") == 1
     # A bundle nested a few levels, as a desk might send, still fires.
-    client._sock.sendto(nested(go, 3), ("127.0.0.1", client._port))  # type: ignore[attr-defined]
+    client._sock.sendto(nested(go, 3), ("127.0.0.1", client._port))
     assert (await reply(client))[0] == "/projector/ok"
     assert live.app[SERVICES].show.state.program == 0
 

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -23,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def create_token(data_dir: Path, scope: str) -> str:
@@ -95,13 +98,13 @@ class ServerProcess:
 
 
 @pytest.fixture
-def proc_server(tmp_path: Path):
+def proc_server(tmp_path: Path) -> Iterator[ServerProcess]:
     server = ServerProcess(tmp_path / "data")
     yield server
     server.kill()
 
 
-async def test_real_process_ingest_and_a_real_display_client(proc_server: ServerProcess):
+async def test_real_process_ingest_and_a_real_display_client(proc_server: ServerProcess) -> None:
     ingest = create_token(proc_server.data_dir, "ingest")
     display = create_token(proc_server.data_dir, "display")
     proc_server.start()
@@ -122,7 +125,7 @@ async def test_real_process_ingest_and_a_real_display_client(proc_server: Server
                 body = {"id": f"p{i}", "channel": "email", "country": "NG", "count": 2}
                 async with http.post(proc_server.base + "/api/v1/actions", json=body) as r:
                     assert r.status == 200
-        totals = []
+        totals: list[dict[str, Any]] = []
         while not totals or totals[-1]["total"] < 80:
             frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
             if frame["type"] == "totals":
@@ -131,7 +134,7 @@ async def test_real_process_ingest_and_a_real_display_client(proc_server: Server
         assert len(totals) < 40  # coalesced
 
 
-async def test_sigkill_mid_ingest_loses_no_acknowledged_action(proc_server: ServerProcess):
+async def test_sigkill_mid_ingest_loses_no_acknowledged_action(proc_server: ServerProcess) -> None:
     ingest = create_token(proc_server.data_dir, "ingest")
     proc_server.start()
     acked: list[str] = []
@@ -177,7 +180,7 @@ async def test_sigkill_mid_ingest_loses_no_acknowledged_action(proc_server: Serv
     proc_server.stop()
 
 
-def test_python_server_py_refuses_a_bad_config(tmp_path: Path):
+def test_python_server_py_refuses_a_bad_config(tmp_path: Path) -> None:
     bad = tmp_path / "projector.toml"
     bad.write_text("port = 'eighty'\n")
     out = subprocess.run(

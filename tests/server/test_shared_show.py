@@ -35,6 +35,7 @@ from projector.core.state import (
     CaseUpdated,
     CommandRefused,
     CueChanged,
+    Event,
     Go,
     Message,
     MessageShown,
@@ -57,7 +58,7 @@ from tests.store.pg_cluster import postgres_cluster, postgres_url
 
 __all__ = ["postgres_cluster", "postgres_url"]
 
-SHOW = {
+SHOW: dict[str, Any] = {
     "id": "night",
     "name": "Night",
     "cues": [
@@ -96,7 +97,7 @@ def _batches(prefix: str, count: int, size: int) -> list[list[dict[str, Any]]]:
 
 def test_every_event_kind_survives_the_log() -> None:
     case = Case("ayse", "Ayşe", "TR", story="Bir gazeteci.")
-    events = [
+    events: list[Event] = [
         TotalsChanged(1, Totals().add((Action("a", Channel.SMS, country="KH", count=3),))),
         RecordBeaten(2, 1700000000.5),
         CampaignChanged(3, Campaign("Write", 10, 5, tagline="Yaz")),

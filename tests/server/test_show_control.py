@@ -48,7 +48,7 @@ async def test_the_cue_is_stored_before_any_screen_is_told(
     assert status == 200 and state["program"] == 0
     assert order == ["stored", "broadcast"]
     stored = await real_call(lambda s: s.get_setting("cue_state"))
-    assert '"program": 0' in stored
+    assert stored is not None and '"program": 0' in stored
 
 
 async def test_a_cue_the_store_cannot_keep_is_not_shown(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -27,7 +28,7 @@ async def test_a_vp9_upload_gets_an_h264_copy_with_progress(live: RunningServer,
     assert body["transcodes"] == ["h264-1080"]
     url = live.base + f"/api/v1/media/{body['hash']}/transcodes"
     viewer = {"Authorization": f"Bearer {live.tokens['display']}"}
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
     for _ in range(500):
         async with live.session.get(url, headers=viewer) as r:
             assert r.status == 200

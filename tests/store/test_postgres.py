@@ -183,7 +183,9 @@ def test_a_nul_character_refuses_only_its_batch(postgres_url: str) -> None:
 
 def kill(store: PostgresStore) -> None:
     """End the store's session from outside, as a database restart would."""
-    pid = store._conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    row = store._conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    pid = row[0]
     with psycopg.connect(store._conn.url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 

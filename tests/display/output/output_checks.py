@@ -125,6 +125,7 @@ def check_lines_stay_straight(
                     hit = _crossing(grey[:, col], expected)
                     point = None if hit is None else (x, hit)
                 assert point is not None, f"no {axis} edge {k} near {expected:.1f} (scan {j})"
+                assert hit is not None
                 errors.append(abs(hit - expected))
                 found.append(point)
             residual = _fit_residual(found)
@@ -172,8 +173,8 @@ def check_masks_are_black(show: Show, corners: list[list[float]] | None = None) 
     ys, xs = np.mgrid[0 : OUT[1], 0 : OUT[0]].astype(np.float64) + 0.5
     covered = np.ones(xs.shape, np.bool_)
     if corners:
-        covered = inside_polygon([tuple(c) for c in corners], xs, ys)
-        covered &= distance_to_outline([tuple(c) for c in corners], xs, ys) > 2
+        covered = inside_polygon([(x, y) for x, y in corners], xs, ys)
+        covered &= distance_to_outline([(x, y) for x, y in corners], xs, ys) > 2
     any_mask = np.zeros(xs.shape, np.bool_)
     for poly in MASKS:
         inside = inside_polygon(poly, xs, ys)

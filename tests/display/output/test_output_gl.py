@@ -158,7 +158,11 @@ def test_auto_picks_opengl_only_on_a_gpu() -> None:
     gpu = decide_output("auto", lambda: probe(True, "NVIDIA GeForce RTX 3060/PCIe/SSE2"))
     assert gpu.path == "opengl" and "NVIDIA" in gpu.reason
     for renderer in ("llvmpipe (LLVM 15.0.6, 256 bits)", "softpipe", "Mesa swrast"):
-        choice = decide_output("auto", lambda renderer=renderer: probe(True, renderer))
+
+        def software(renderer: str = renderer) -> GLProbe:
+            return probe(True, renderer)
+
+        choice = decide_output("auto", software)
         assert choice.path == "software" and "software rasteriser" in choice.reason
     none = decide_output("auto", lambda: probe(False, reason="libEGL.so.1: cannot open shared object"))
     assert none.path == "software" and "libEGL" in none.reason

@@ -19,11 +19,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pygame
 import pytest
-import uharfbuzz as hb
+import uharfbuzz as hb  # type: ignore[import-untyped]  # no py.typed
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, features
 
@@ -101,7 +102,8 @@ def slack(glyphs: int) -> float:
 def pillow_ink(data: bytes, text: str, size: int) -> np.ndarray:
     """``text`` drawn by Pillow with libraqm (HarfBuzz shaping, FreeType glyphs): ink as 0-255."""
     font = ImageFont.truetype(io.BytesIO(data), size, layout_engine=ImageFont.Layout.RAQM)
-    left, top, right, bottom = font.getbbox(text)
+    # Typed as floats; FreeType's box at a whole-pixel size is whole pixels.
+    left, top, right, bottom = cast(tuple[int, int, int, int], font.getbbox(text))
     image = Image.new("L", (right - left + 2 * size, bottom - top + 2 * size), 0)
     ImageDraw.Draw(image).text((size - left, size - top), text, font=font, fill=255)
     return np.asarray(image)
@@ -129,7 +131,9 @@ def ink_iou(drawn: np.ndarray, reference: np.ndarray, threshold: int = 128) -> f
     left, top, right, bottom = ink_box(drawn, threshold)
     ours = drawn[top:bottom, left:right] >= threshold
     rl, rt, rr, rb = ink_box(reference, threshold)
-    fitted = Image.fromarray(reference[rt:rb, rl:rr]).resize((right - left, bottom - top), Image.BILINEAR)
+    fitted = Image.fromarray(reference[rt:rb, rl:rr]).resize(
+        (right - left, bottom - top), Image.Resampling.BILINEAR
+    )
     theirs = np.asarray(fitted) >= threshold
     union = np.logical_or(ours, theirs).sum()
     return float(np.logical_and(ours, theirs).sum() / union) if union else 1.0
@@ -200,8 +204,8 @@ def test_bold_faces_load_only_bold_font_files_and_never_synthetic_bold(face: str
     # SDL_ttf reports a bold face's own style as .bold (and then never emboldens it): a font
     # whose .bold is set while its file is not a bold face would be synthetic bold.
     assert book._fonts
-    for (path, _, weight), font in book._fonts.items():
-        data = _font_bytes(book, FontFile(path, weight)) if path else b""
+    for (path, _, font_weight), font in book._fonts.items():
+        data = _font_bytes(book, FontFile(path, font_weight)) if path else b""
         assert not font.bold or _bold_face(data), f"synthetic bold on {path}"
     assert "bold" not in FontFile.__dataclass_fields__
 

@@ -8,6 +8,7 @@ import io
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -183,7 +184,7 @@ async def test_video_and_slides_cues_must_name_uploaded_media_of_the_right_kind(
     )
     headers = {"Authorization": f"Bearer {live.tokens['operator']}"}
 
-    async def put(cue: dict) -> tuple[int, dict]:
+    async def put(cue: object) -> tuple[int, dict[str, Any]]:
         body = {"id": "night", "cues": [{"id": "ok", "scene": "totals"}, cue]}
         async with live.session.put(live.base + "/api/v1/show", json=body, headers=headers) as r:
             return r.status, await r.json()

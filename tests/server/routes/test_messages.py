@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from projector.server.config import Config
 from projector.server.routes import messages as messages_routes
 from projector.server.routes.messages import SENDER_COOKIE
 from projector.server.senders import SENDER_KEY_SETTING, SenderSigner
@@ -19,15 +22,17 @@ from tests.conftest import RunningServer, start_server
 TOKEN = "twilio-auth-token-for-tests"
 
 
-async def submit(live: RunningServer, body: dict) -> tuple[int, dict]:
+async def submit(live: RunningServer, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     return await live.post("/api/v1/messages", body, token=None)
 
 
-async def messages(live: RunningServer, status: str) -> list[dict]:
-    return (await live.get(f"/api/v1/messages?status={status}", token="operator"))[1]["messages"]
+async def messages(live: RunningServer, status: str) -> list[dict[str, Any]]:
+    _, body = await live.get(f"/api/v1/messages?status={status}", token="operator")
+    listed: list[dict[str, Any]] = body["messages"]
+    return listed
 
 
-async def test_a_clean_message_waits_for_an_operator_and_links_are_removed(live: RunningServer):
+async def test_a_clean_message_waits_for_an_operator_and_links_are_removed(live: RunningServer) -> None:
     status, body = await submit(
         live, {"text": "Stay strong! Read more at https://evil.example/x", "name": "Sam"}
     )
@@ -46,7 +51,7 @@ async def test_a_clean_message_waits_for_an_operator_and_links_are_removed(live:
         "you 1d10t",
     ],
 )
-async def test_refused_messages_get_a_reason_and_are_kept_as_rejected(live: RunningServer, text):
+async def test_refused_messages_get_a_reason_and_are_kept_as_rejected(live: RunningServer, text: str) -> None:
     status, body = await submit(live, {"text": text})
     assert status == 422 and body["error"]["field"] == "text" and body["error"]["message"]
     assert await messages(live, "pending") == []
@@ -56,14 +61,16 @@ async def test_refused_messages_get_a_reason_and_are_kept_as_rejected(live: Runn
     "text",
     ["\u200d\u200d\u200d\u200d\u200d", "\u200b\ufeff\u200e\u200f", "\u3164\u2800 \u200d", "\ufeff"],
 )
-async def test_a_message_of_only_invisible_characters_is_refused_as_empty(live: RunningServer, text):
+async def test_a_message_of_only_invisible_characters_is_refused_as_empty(
+    live: RunningServer, text: str
+) -> None:
     status, body = await submit(live, {"text": text, "name": "Sam"})
     assert status == 422, body
     assert body["error"]["field"] == "text" and "empty" in body["error"]["message"]
     assert await messages(live, "pending") == [] and await messages(live, "approved") == []
 
 
-async def test_markup_rtl_tricks_and_zalgo_are_held_as_plain_clean_text(live: RunningServer):
+async def test_markup_rtl_tricks_and_zalgo_are_held_as_plain_clean_text(live: RunningServer) -> None:
     live.app[SERVICES].intake.rules = replace(live.app[SERVICES].intake.rules, flood_max=10)
     for text in (
         "<script>alert(1)</script> free them",
@@ -80,14 +87,18 @@ async def test_markup_rtl_tricks_and_zalgo_are_held_as_plain_clean_text(live: Ru
     assert (await live.get("/api/v1/totals"))[1]["total"] == 0  # the SQL-looking one did nothing
 
 
-async def test_a_flood_from_one_address_is_refused(live: RunningServer, monkeypatch):
+async def test_a_flood_from_one_address_is_refused(
+    live: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     live.app[SERVICES].public_limiter.burst = 1000.0
     results = [await submit(live, {"text": f"message number {i} for Ayşe"}) for i in range(5)]
     assert [s for s, _ in results[:3]] == [202, 202, 202]
     assert results[3][0] == 422 and "flood" in results[3][1]["error"]["message"]
 
 
-async def sms(live: RunningServer, params: dict[str, str], token: str = TOKEN, tamper: bool = False):
+async def sms(
+    live: RunningServer, params: dict[str, str], token: str = TOKEN, tamper: bool = False
+) -> tuple[int, str]:
     url = live.base + "/api/v1/sms/twilio"
     signature = compute_signature(token, url, params)
     if tamper:
@@ -97,7 +108,7 @@ async def sms(live: RunningServer, params: dict[str, str], token: str = TOKEN, t
 
 
 @pytest.fixture
-async def with_twilio(config):
+async def with_twilio(config: Config) -> AsyncIterator[RunningServer]:
     running = await start_server(replace(config, twilio_auth_token=TOKEN))
     try:
         yield running
@@ -106,7 +117,7 @@ async def with_twilio(config):
         await running.runner.cleanup()
 
 
-async def test_a_signed_sms_counts_once_and_waits_for_moderation(with_twilio: RunningServer):
+async def test_a_signed_sms_counts_once_and_waits_for_moderation(with_twilio: RunningServer) -> None:
     live = with_twilio
     params = {
         "MessageSid": "SM123",
@@ -125,7 +136,7 @@ async def test_a_signed_sms_counts_once_and_waits_for_moderation(with_twilio: Ru
 
 
 @pytest.mark.parametrize("how", ["tampered", "wrong token", "no signature"])
-async def test_bad_sms_signatures_are_refused(with_twilio: RunningServer, how):
+async def test_bad_sms_signatures_are_refused(with_twilio: RunningServer, how: str) -> None:
     live = with_twilio
     params = {"MessageSid": "SM9", "From": "+14155552671", "Body": "hello"}
     if how == "no signature":
@@ -139,7 +150,7 @@ async def test_bad_sms_signatures_are_refused(with_twilio: RunningServer, how):
     assert (await live.get("/api/v1/totals"))[1]["total"] == 0
 
 
-async def test_a_flood_from_one_number_is_counted_but_not_shown(with_twilio: RunningServer):
+async def test_a_flood_from_one_number_is_counted_but_not_shown(with_twilio: RunningServer) -> None:
     live = with_twilio
     for i in range(6):
         params = {"MessageSid": f"SM{i}", "From": "+14155552671", "Body": f"free them all {i}"}
@@ -151,7 +162,7 @@ async def test_a_flood_from_one_number_is_counted_but_not_shown(with_twilio: Run
 
 async def test_an_sms_of_only_zero_width_joiners_is_counted_but_rejected_as_empty(
     with_twilio: RunningServer,
-):
+) -> None:
     params = {"MessageSid": "SM-blank", "From": "+33612345678", "Body": "\u200d\u200d\u200d\u200b"}
     assert (await sms(with_twilio, params))[0] == 200
     assert await messages(with_twilio, "pending") == []
@@ -159,7 +170,7 @@ async def test_an_sms_of_only_zero_width_joiners_is_counted_but_rejected_as_empt
     assert rejected["text"] == "" and "empty message" in rejected["notes"]
 
 
-async def test_the_sms_webhook_is_closed_until_configured(live: RunningServer):
+async def test_the_sms_webhook_is_closed_until_configured(live: RunningServer) -> None:
     status, _ = await sms(live, {"MessageSid": "SM1", "From": "+14155552671", "Body": "hi"})
     assert status == 503
     await asyncio.sleep(0)
@@ -176,8 +187,8 @@ async def test_the_sms_webhook_is_closed_until_configured(live: RunningServer):
     ],
 )
 async def test_binary_and_invalid_bodies_get_a_clear_error(
-    live: RunningServer, body, content_type, status, code
-):
+    live: RunningServer, body: bytes, content_type: str, status: int, code: str
+) -> None:
     async with live.session.post(
         live.base + "/api/v1/messages", data=body, headers={"Content-Type": content_type}
     ) as r:
@@ -188,7 +199,7 @@ async def test_binary_and_invalid_bodies_get_a_clear_error(
     assert await messages(live, "pending") == []
 
 
-async def test_lone_surrogates_in_json_are_dropped_not_stored(live: RunningServer):
+async def test_lone_surrogates_in_json_are_dropped_not_stored(live: RunningServer) -> None:
     raw = b'{"text": "Stay strong \\ud800 Ay\\u015fe \\udfff!"}'
     async with live.session.post(
         live.base + "/api/v1/messages", data=raw, headers={"Content-Type": "application/json"}
@@ -199,7 +210,7 @@ async def test_lone_surrogates_in_json_are_dropped_not_stored(live: RunningServe
     pending["text"].encode("utf-8")  # storable and sendable as it is
 
 
-async def test_a_huge_signed_sms_is_refused_before_any_work(with_twilio: RunningServer):
+async def test_a_huge_signed_sms_is_refused_before_any_work(with_twilio: RunningServer) -> None:
     live = with_twilio
     params = {"MessageSid": "SMhuge", "From": "+905321234567", "To": "+441234567890", "Body": "x" * 7_800_000}
     started = time.monotonic()
@@ -215,7 +226,9 @@ async def test_a_huge_signed_sms_is_refused_before_any_work(with_twilio: Running
 # --- senders you cannot mint ------------------------------------------------------------------
 
 
-async def post_as(live: RunningServer, text: str, cookie: str | None = None) -> tuple[int, dict, str | None]:
+async def post_as(
+    live: RunningServer, text: str, cookie: str | None = None
+) -> tuple[int, dict[str, Any], str | None]:
     """A public-form post carrying ``cookie`` (the test client keeps none for 127.0.0.1 by itself);
     returns the status, the body and the sender cookie the server set, if any."""
     headers = {"Cookie": f"{SENDER_COOKIE}={cookie}"} if cookie is not None else {}
@@ -234,13 +247,14 @@ async def sender_of(live: RunningServer, message_id: str) -> str:
     for status in ("pending", "approved", "rejected"):
         for m in await messages(live, status):
             if m["id"] == message_id:
-                return m["sender"]
+                sender: str = m["sender"]
+                return sender
     raise AssertionError(f"no message {message_id}")
 
 
 async def test_the_server_signs_sender_ids_and_an_unsigned_or_forged_cookie_is_the_address(
     live: RunningServer,
-):
+) -> None:
     live.app[SERVICES].intake.rules = replace(live.app[SERVICES].intake.rules, flood_max=100)
     status, body, cookie = await post_as(live, "first words")
     assert status == 202 and cookie is not None
@@ -268,14 +282,14 @@ async def test_the_server_signs_sender_ids_and_an_unsigned_or_forged_cookie_is_t
         )
 
 
-async def test_a_fresh_random_cookie_per_post_does_not_get_past_the_flood_rule(live: RunningServer):
+async def test_a_fresh_random_cookie_per_post_does_not_get_past_the_flood_rule(live: RunningServer) -> None:
     live.app[SERVICES].public_limiter.burst = 1000.0
     results = [await post_as(live, f"message number {i}", secrets.token_urlsafe(24)) for i in range(5)]
     assert [s for s, _, _ in results[:3]] == [202, 202, 202]
     assert results[3][0] == 422 and "flood" in results[3][1]["error"]["message"]
 
 
-async def test_collected_signed_cookies_still_meet_the_per_address_flood_rule(live: RunningServer):
+async def test_collected_signed_cookies_still_meet_the_per_address_flood_rule(live: RunningServer) -> None:
     live.app[SERVICES].public_limiter.burst = 1000.0
     live.app[SERVICES].intake.rules = replace(live.app[SERVICES].intake.rules, address_flood_max=6)
     results = [await post_as(live, f"message number {i}", await minted(live)) for i in range(8)]
@@ -287,7 +301,7 @@ async def test_collected_signed_cookies_still_meet_the_per_address_flood_rule(li
 
 async def test_a_blocked_sender_with_a_new_cookie_from_the_same_address_is_refused_for_a_while(
     live: RunningServer, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     live.app[SERVICES].public_limiter.burst = 1000.0
     troll = await minted(live)
     neighbour = await minted(live, issued=time.time() - 3600)  # had a cookie before the block
@@ -311,7 +325,7 @@ async def test_a_blocked_sender_with_a_new_cookie_from_the_same_address_is_refus
     assert [b["sender"] for b in listed["senders"]] == [f"web:{troll.split('.')[0]}"]
 
 
-async def test_unblocking_a_sender_lifts_its_address_block_too(live: RunningServer):
+async def test_unblocking_a_sender_lifts_its_address_block_too(live: RunningServer) -> None:
     troll = await minted(live)
     _, body, _ = await post_as(live, "something nasty", troll)
     assert (await live.post(f"/api/v1/messages/{body['id']}/block-sender", None, token="operator"))[0] == 200
@@ -326,7 +340,7 @@ async def test_unblocking_a_sender_lifts_its_address_block_too(live: RunningServ
     assert (await live.get("/api/v1/moderation/blocked", token="operator"))[1]["senders"] == []
 
 
-async def test_the_cookie_key_is_made_once_and_outlives_a_restart(config):
+async def test_the_cookie_key_is_made_once_and_outlives_a_restart(config: Config) -> None:
     first = await start_server(config)
     try:
         status, _, cookie = await post_as(first, "before the restart")

@@ -5,28 +5,34 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from PIL import Image
 
+from projector.core.state import Message
+from projector.server.config import Config
 from projector.server.senders import SenderSigner
 from projector.server.services import SERVICES
 from projector.store.messages import MAX_PINNED
 from tests.conftest import RunningServer, start_server
 
 
-async def submit(live: RunningServer, text: str, cookie: str | None = None, **extra: str) -> dict:
+async def submit(live: RunningServer, text: str, cookie: str | None = None, **extra: str) -> dict[str, Any]:
     headers = {"Cookie": f"projector_sender={cookie}"} if cookie else {}
     status, body = await live.post("/api/v1/messages", {"text": text, **extra}, token=None, headers=headers)
     assert status == 202, body
-    return body
+    submitted: dict[str, Any] = body
+    return submitted
 
 
-async def act(live: RunningServer, message_id: str, what: str, body: object = None) -> tuple[int, dict]:
+async def act(
+    live: RunningServer, message_id: str, what: str, body: object = None
+) -> tuple[int, dict[str, Any]]:
     return await live.post(f"/api/v1/messages/{message_id}/{what}", body, token="operator")
 
 
-def wall(live: RunningServer) -> dict[str, object]:
+def wall(live: RunningServer) -> dict[str, Message]:
     return {m.id: m for m in live.app[SERVICES].show.state.wall}
 
 
@@ -36,7 +42,7 @@ def generous_limits(live: RunningServer) -> None:
     live.app[SERVICES].intake.rules = replace(live.app[SERVICES].intake.rules, flood_max=50)
 
 
-async def test_approve_reject_and_every_decision_is_logged_with_who(live: RunningServer):
+async def test_approve_reject_and_every_decision_is_logged_with_who(live: RunningServer) -> None:
     a = (await submit(live, "Stay strong, Ayşe"))["id"]
     b = (await submit(live, "Free them all"))["id"]
     assert live.app[SERVICES].queue.pending == 2
@@ -57,7 +63,7 @@ async def test_approve_reject_and_every_decision_is_logged_with_who(live: Runnin
     assert [d["decision"] for d in one["decisions"]] == ["reject"]
 
 
-async def test_rules_decisions_are_logged_too(live: RunningServer):
+async def test_rules_decisions_are_logged_too(live: RunningServer) -> None:
     status, _ = await live.post("/api/v1/messages", {"text": "you idiot"}, token=None)
     assert status == 422
     _, log = await live.get("/api/v1/moderation/log", token="operator")
@@ -65,7 +71,7 @@ async def test_rules_decisions_are_logged_too(live: RunningServer):
     assert decision["by"] == "rules" and decision["decision"] == "reject" and "idiot" in decision["detail"]
 
 
-async def test_an_edit_changes_the_wall_and_the_log_keeps_the_original(live: RunningServer):
+async def test_an_edit_changes_the_wall_and_the_log_keeps_the_original(live: RunningServer) -> None:
     m = (await submit(live, "Stay strong Ayse, from Bob Smith"))["id"]
     await act(live, m, "approve")
     status, body = await act(live, m, "edit", {"text": "Stay strong Ayşe\u202e!"})
@@ -89,7 +95,9 @@ async def test_an_edit_changes_the_wall_and_the_log_keeps_the_original(live: Run
         ({"text": "ok", "name": "n" * 61}, "name"),
     ],
 )
-async def test_bad_edits_are_refused_and_change_nothing(live: RunningServer, body, field):
+async def test_bad_edits_are_refused_and_change_nothing(
+    live: RunningServer, body: dict[str, object], field: str
+) -> None:
     m = (await submit(live, "Original words"))["id"]
     status, answer = await act(live, m, "edit", body)
     assert status == 422 and answer["error"]["field"] == field
@@ -97,7 +105,7 @@ async def test_bad_edits_are_refused_and_change_nothing(live: RunningServer, bod
     assert listed["messages"][0]["text"] == "Original words"
 
 
-async def test_pin_approves_keeps_on_the_wall_and_is_capped(live: RunningServer):
+async def test_pin_approves_keeps_on_the_wall_and_is_capped(live: RunningServer) -> None:
     ids = [(await submit(live, f"Pinned message number {i}"))["id"] for i in range(MAX_PINNED + 1)]
     for m in ids[:MAX_PINNED]:
         status, body = await act(live, m, "pin")
@@ -112,7 +120,7 @@ async def test_pin_approves_keeps_on_the_wall_and_is_capped(live: RunningServer)
     assert (await act(live, rejected, "pin"))[0] == 409
 
 
-async def test_blocking_a_sender_clears_their_messages_and_refuses_more(live: RunningServer):
+async def test_blocking_a_sender_clears_their_messages_and_refuses_more(live: RunningServer) -> None:
     # Signed as the server issues them, before the block: browsers at one venue.
     key = await live.app[SERVICES].senders.key()
     troll_id = "t" * 24
@@ -151,7 +159,7 @@ async def test_blocking_a_sender_clears_their_messages_and_refuses_more(live: Ru
     await submit(live, "I apologise", cookie=troll)
 
 
-async def test_a_client_without_the_cookie_is_its_address_and_gets_one(live: RunningServer):
+async def test_a_client_without_the_cookie_is_its_address_and_gets_one(live: RunningServer) -> None:
     async with live.session.post(live.base + "/api/v1/messages", json={"text": "Hello from a browser"}) as r:
         assert r.status == 202
         cookie = r.cookies["projector_sender"]
@@ -160,7 +168,7 @@ async def test_a_client_without_the_cookie_is_its_address_and_gets_one(live: Run
     assert listed["messages"][0]["sender"] == "web:ip:127.0.0.1"
 
 
-async def test_blocklists_are_editable_per_language_and_apply_at_once(live: RunningServer):
+async def test_blocklists_are_editable_per_language_and_apply_at_once(live: RunningServer) -> None:
     _, lists = await live.get("/api/v1/moderation/blocklists", token="operator")
     assert {b["lang"] for b in lists["blocklists"]} >= {"en", "es", "fr", "tr"}
     status, body = await live.put_json(
@@ -186,14 +194,16 @@ async def test_blocklists_are_editable_per_language_and_apply_at_once(live: Runn
         ("../etc", {"entries": ["ok"]}, "lang"),
     ],
 )
-async def test_bad_blocklists_are_refused(live: RunningServer, lang, body, field):
+async def test_bad_blocklists_are_refused(
+    live: RunningServer, lang: str, body: dict[str, object], field: str
+) -> None:
     status, answer = await live.put_json(f"/api/v1/moderation/blocklists/{lang}", body, token="operator")
     assert status in (422, 404), answer
     if status == 422:
         assert answer["error"]["field"] == field
 
 
-async def test_moderation_needs_an_operator(live: RunningServer):
+async def test_moderation_needs_an_operator(live: RunningServer) -> None:
     m = (await submit(live, "Hello"))["id"]
     for what in ("approve", "reject", "pin", "unpin", "edit", "block-sender"):
         status, _ = await live.post(f"/api/v1/messages/{m}/{what}", None, token="ingest")
@@ -205,7 +215,7 @@ async def test_moderation_needs_an_operator(live: RunningServer):
     assert (await act(live, "no-such-message", "approve"))[0] == 404
 
 
-async def test_the_preview_is_the_wall_drawing_the_message(live: RunningServer):
+async def test_the_preview_is_the_wall_drawing_the_message(live: RunningServer) -> None:
     m = (await submit(live, "مرحبا بالحرية — freedom for Ayşe"))["id"]
     async with live.session.get(
         f"{live.base}/api/v1/messages/{m}/preview.png",
@@ -220,7 +230,7 @@ async def test_the_preview_is_the_wall_drawing_the_message(live: RunningServer):
         assert r.status == 401
 
 
-async def test_trusted_integrators_are_approved_and_others_wait(config):
+async def test_trusted_integrators_are_approved_and_others_wait(config: Config) -> None:
     # Its own data directory: the autouse fixture's server already runs on config's (one server per data dir).
     trusted = replace(
         config, data_dir=config.data_dir.parent / "trusted", trusted_sources="token:test-ingest"
@@ -243,7 +253,7 @@ async def test_trusted_integrators_are_approved_and_others_wait(config):
         await live.runner.cleanup()
 
 
-async def test_the_language_is_guessed_when_not_given_and_picks_the_blocklist(live: RunningServer):
+async def test_the_language_is_guessed_when_not_given_and_picks_the_blocklist(live: RunningServer) -> None:
     status, _ = await live.put_json("/api/v1/moderation/blocklists/tr", {"entries": ["salak"]})
     assert status == 200
     body = await submit(live, "Ayşe, yalnız değilsin! Özgürlüğün için buradayız.")

@@ -8,6 +8,7 @@ import io
 import json
 import random
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -32,7 +33,9 @@ def auth(live: RunningServer, token: str = "operator") -> dict[str, str]:
     return {"Authorization": f"Bearer {live.tokens[token]}"}
 
 
-async def test_the_panel_socket_pushes_state_on_connect_and_on_change(live: RunningServer, monkeypatch):
+async def test_the_panel_socket_pushes_state_on_connect_and_on_change(
+    live: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with live.session.ws_connect(live.base + "/api/v1/panel/ws", headers=auth(live, "operator")) as ws:
         first = json.loads((await ws.receive(timeout=5)).data)
         assert first["type"] == "state" and first["show"] is None and "totals" in first
@@ -48,7 +51,7 @@ async def test_the_panel_socket_pushes_state_on_connect_and_on_change(live: Runn
         assert msg["show"]["cues"][0]["id"] == "a" and msg["preview"] == 1
 
 
-async def test_the_panel_socket_needs_a_login_and_the_same_origin(live: RunningServer):
+async def test_the_panel_socket_needs_a_login_and_the_same_origin(live: RunningServer) -> None:
     with pytest.raises(aiohttp.WSServerHandshakeError) as info:
         await live.session.ws_connect(live.base + "/api/v1/panel/ws")
     assert info.value.status == 401
@@ -65,8 +68,8 @@ def jpeg() -> str:
 
 
 async def test_displays_are_listed_with_last_seen_and_thumbnails_while_a_panel_watches(
-    live: RunningServer, monkeypatch
-):
+    live: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(panels, "REFRESH_INTERVAL", 0.2)
     ws = await live.display("lobby", capabilities=("thumbnail",))
     hello = await recv_json(ws)
@@ -100,7 +103,7 @@ async def test_displays_are_listed_with_last_seen_and_thumbnails_while_a_panel_w
         assert r.status == 404
 
 
-async def test_actions_per_hour_for_the_chart(live: RunningServer):
+async def test_actions_per_hour_for_the_chart(live: RunningServer) -> None:
     await live.post(
         "/api/v1/actions", {"actions": [{"id": f"h{i}", "channel": "sms", "country": "KE"} for i in range(7)]}
     )
@@ -114,7 +117,7 @@ async def test_actions_per_hour_for_the_chart(live: RunningServer):
             assert r.status == 422
 
 
-async def test_admins_create_users_and_nobody_else_can(live: RunningServer):
+async def test_admins_create_users_and_nobody_else_can(live: RunningServer) -> None:
     body = {"username": "olga", "password": "a-long-password", "role": "operator"}
     async with live.session.post(live.base + "/api/v1/users", json=body, headers=auth(live, "operator")) as r:
         assert r.status == 403
@@ -133,8 +136,8 @@ async def test_admins_create_users_and_nobody_else_can(live: RunningServer):
 
 
 async def test_static_panel_files_with_a_strict_content_security_policy(
-    live: RunningServer, tmp_path, monkeypatch
-):
+    live: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     static = tmp_path / "static"
     static.mkdir()
     (static / "index.html").write_text("<!doctype html><title>panel</title>")
@@ -153,7 +156,7 @@ async def test_static_panel_files_with_a_strict_content_security_policy(
 
 async def test_a_display_that_connects_while_a_panel_watches_is_asked_for_its_picture_at_once(
     live: RunningServer,
-):
+) -> None:
     async with live.session.ws_connect(
         live.base + "/api/v1/panel/ws", headers=auth(live, "operator")
     ) as panel:
@@ -165,7 +168,7 @@ async def test_a_display_that_connects_while_a_panel_watches_is_asked_for_its_pi
         await ws.close()
 
 
-async def test_the_public_message_form_is_served_without_login(live: RunningServer):
+async def test_the_public_message_form_is_served_without_login(live: RunningServer) -> None:
     async with live.session.get(live.base + "/submit") as r:
         assert r.status == 200 and "message of solidarity" in await r.text()
         assert "script-src 'self'" in r.headers["Content-Security-Policy"]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from projector.core.state import ShowState
 from projector.server.config import Config
 from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json, start_server
@@ -102,7 +103,7 @@ async def test_bad_entries_are_refused_with_clear_messages(zoned: tuple[RunningS
     status, body = await live.post("/api/v1/schedules", dusk, token="operator")
     assert status == 201, body
     first = body["id"]
-    cases = [
+    cases: list[tuple[dict[str, object], str, str]] = [
         ({**dusk, "days": ["thu"], "start": "01:00", "end": "03:00"}, "start", f"overlaps #{first}"),
         ({**dusk, "days": None}, "days", "give 'days'"),
         ({**dusk, "what": "show:ghost"}, "what", "no stored show 'ghost'"),
@@ -140,14 +141,18 @@ async def test_the_scheduler_runs_the_night_and_the_lobby_and_falls_back_to_the_
     live, clock = zoned
     await setup_fleet(live)
     scheduler = live.app[SERVICES].scheduler
-    state = lambda: live.app[SERVICES].show.state  # noqa: E731
+
+    def state() -> ShowState:
+        return live.app[SERVICES].show.state
+
     status, body = await live.put_json("/api/v1/schedules/default", {"show": "day"})
     assert status == 200 and body["default"] == "day"
     status, body = await live.put_json("/api/v1/schedules/default", {"show": "ghost"})
     assert status == 422 and body["error"]["field"] == "show"
     # The day show is the default: nothing is scheduled now, so it goes on at once.
     await scheduler.tick(clock.set(12, 0))
-    assert state().show is not None and state().show.id == "day" and state().program == 0
+    show = state().show
+    assert show is not None and show.id == "day" and state().program == 0
     lobby = {"target": "group:lobby", "what": "cue:wall", "days": "daily", "start": "14:00", "end": "17:00"}
     assert (await live.post("/api/v1/schedules", lobby, token="operator"))[0] == 201
     dusk = {"target": "group:facade", "what": "show:night", "days": ["wed"], "start": "18:00", "end": "02:00"}
@@ -162,7 +167,8 @@ async def test_the_scheduler_runs_the_night_and_the_lobby_and_falls_back_to_the_
     assert await scheduler.tick(clock.set(14, 30)) == []  # no edge, nothing fired
     # At 17:00 the lobby's entry ends and nothing runs: the default show is already on.
     await scheduler.tick(clock.set(17, 0))
-    assert state().show.id == "day"  # type: ignore[union-attr]
+    show = state().show
+    assert show is not None and show.id == "day"
     # At dusk the night show loads for the facade and goes to its first cue.
     await scheduler.tick(clock.set(18, 0))
     s = state()
@@ -174,7 +180,8 @@ async def test_the_scheduler_runs_the_night_and_the_lobby_and_falls_back_to_the_
     assert state().program == 1
     # Past 02:00 on Thursday nothing runs: back to the default show.
     await scheduler.tick(clock.set(2, 0, day=26))
-    assert state().show.id == "day"  # type: ignore[union-attr]
+    show = state().show
+    assert show is not None and show.id == "day"
 
 
 async def test_a_display_follows_a_scheduled_show(zoned: tuple[RunningServer, FakeClock]) -> None:
@@ -186,7 +193,7 @@ async def test_a_display_follows_a_scheduled_show(zoned: tuple[RunningServer, Fa
     status, body = await live.post("/api/v1/schedules", entry, token="operator")
     assert status == 201, body
     await live.app[SERVICES].scheduler.tick(clock.set(20, 0))
-    kinds = []
+    kinds: list[tuple[str, object]] = []
     while len(kinds) < 3:
         frame = await recv_json(ws)
         kinds.append((frame["type"], frame.get("program")))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import aiohttp
 import pytest
 
+from projector.server.config import Config
 from projector.server.services import SERVICES
 from tests.conftest import RunningServer, recv_json, start_server
 
@@ -28,14 +30,21 @@ SHOW = {
 }
 
 
-async def call(live: RunningServer, method: str, path: str, body=None, token="operator", **kw):
+async def call(
+    live: RunningServer,
+    method: str,
+    path: str,
+    body: object = None,
+    token: str | None = "operator",
+    **kw: Any,
+) -> tuple[int, Any]:
     headers = {"Authorization": f"Bearer {live.tokens[token]}"} if token else {}
     async with live.session.request(method, live.base + path, json=body, headers=headers, **kw) as r:
         ctype = r.headers.get("Content-Type", "")
         return r.status, (await r.json() if "json" in ctype else await r.text())
 
 
-async def test_load_a_show_and_run_it_with_go_back_jump_blackout_and_panic(live: RunningServer):
+async def test_load_a_show_and_run_it_with_go_back_jump_blackout_and_panic(live: RunningServer) -> None:
     status, state = await call(live, "PUT", "/api/v1/show", SHOW)
     assert status == 200 and state["program"] is None and state["preview"] == 0
     status, state = await call(live, "POST", "/api/v1/cue/go")  # a Stream Deck button: no body
@@ -69,7 +78,9 @@ async def test_load_a_show_and_run_it_with_go_back_jump_blackout_and_panic(live:
         ({"cues": []}, "cues"),
     ],
 )
-async def test_bad_shows_are_refused_and_the_old_one_stays(live: RunningServer, show, field):
+async def test_bad_shows_are_refused_and_the_old_one_stays(
+    live: RunningServer, show: dict[str, Any], field: str
+) -> None:
     await call(live, "PUT", "/api/v1/show", SHOW)
     await call(live, "POST", "/api/v1/cue/go")
     status, body = await call(live, "PUT", "/api/v1/show", show)
@@ -78,7 +89,7 @@ async def test_bad_shows_are_refused_and_the_old_one_stays(live: RunningServer, 
     assert state["show"]["id"] == "facade" and state["program"] == 0
 
 
-async def test_cue_commands_with_bad_input_or_no_show(live: RunningServer):
+async def test_cue_commands_with_bad_input_or_no_show(live: RunningServer) -> None:
     status, body = await call(live, "POST", "/api/v1/cue/go")
     assert (status, body["error"]["code"]) == (409, "no_show")
     await call(live, "PUT", "/api/v1/show", SHOW)
@@ -96,7 +107,7 @@ async def test_cue_commands_with_bad_input_or_no_show(live: RunningServer):
     assert status == 403
 
 
-async def test_two_operators_press_go_at_once_and_one_wins(live: RunningServer):
+async def test_two_operators_press_go_at_once_and_one_wins(live: RunningServer) -> None:
     await call(live, "PUT", "/api/v1/show", SHOW)
     await call(live, "POST", "/api/v1/cue/go")
     results = await asyncio.gather(
@@ -108,7 +119,7 @@ async def test_two_operators_press_go_at_once_and_one_wins(live: RunningServer):
     assert (await call(live, "GET", "/api/v1/show"))[1]["program"] == 1
 
 
-async def test_go_during_a_transition_is_refused(live: RunningServer):
+async def test_go_during_a_transition_is_refused(live: RunningServer) -> None:
     slow = {"cues": [{"id": "a", "scene": "totals", "duration": 5}, {"id": "b", "scene": "messages"}]}
     await call(live, "PUT", "/api/v1/show", slow)
     await call(live, "POST", "/api/v1/cue/go")
@@ -116,7 +127,7 @@ async def test_go_during_a_transition_is_refused(live: RunningServer):
     assert status == 409 and body["error"]["code"] == "in_transition"
 
 
-async def test_toml_round_trip_and_bad_files(live: RunningServer):
+async def test_toml_round_trip_and_bad_files(live: RunningServer) -> None:
     await call(live, "PUT", "/api/v1/show", SHOW)
     status, text = await call(live, "GET", "/api/v1/show.toml")
     assert status == 200 and 'scene = "portrait"' in text
@@ -130,7 +141,7 @@ async def test_toml_round_trip_and_bad_files(live: RunningServer):
             assert r.status == code
 
 
-async def test_auto_follow_moves_on_by_itself_and_hold_stops_it(live: RunningServer):
+async def test_auto_follow_moves_on_by_itself_and_hold_stops_it(live: RunningServer) -> None:
     timed = {
         "cues": [
             {"id": "a", "scene": "totals", "transition": "cut", "hold": 0.3},
@@ -147,7 +158,7 @@ async def test_auto_follow_moves_on_by_itself_and_hold_stops_it(live: RunningSer
     assert (await call(live, "GET", "/api/v1/show"))[1]["program"] == 1
 
 
-async def test_displays_get_the_show_and_every_cue_change(live: RunningServer):
+async def test_displays_get_the_show_and_every_cue_change(live: RunningServer) -> None:
     ws = await live.display()
     await recv_json(ws)
     await call(live, "PUT", "/api/v1/show", SHOW)
@@ -161,7 +172,7 @@ async def test_displays_get_the_show_and_every_cue_change(live: RunningServer):
     await ws.close()
 
 
-async def test_a_restarted_server_puts_the_screens_back(config, live: RunningServer):
+async def test_a_restarted_server_puts_the_screens_back(config: Config, live: RunningServer) -> None:
     await call(live, "PUT", "/api/v1/show", SHOW)
     await call(live, "POST", "/api/v1/cue/jump", {"cue": "ayse"})
     await call(live, "POST", "/api/v1/cue/blackout", {"on": True})
@@ -177,7 +188,7 @@ async def test_a_restarted_server_puts_the_screens_back(config, live: RunningSer
     assert state["show"]["id"] == "facade" and state["program"] == 1 and state["blackout"] is True
 
 
-async def test_a_viewer_session_can_look_but_not_operate(live: RunningServer):
+async def test_a_viewer_session_can_look_but_not_operate(live: RunningServer) -> None:
     await call(live, "PUT", "/api/v1/show", SHOW)
     store = live.app[SERVICES].store
     await store.call(lambda s: s.create_user("vera", "viewer-password-1", "viewer", time.time()))
@@ -192,7 +203,7 @@ async def test_a_viewer_session_can_look_but_not_operate(live: RunningServer):
             assert r.status == 403 and (await r.json())["error"]["code"] == "forbidden"
 
 
-async def test_auto_follow_waits_for_the_record_celebration_on_a_totals_cue(live: RunningServer):
+async def test_auto_follow_waits_for_the_record_celebration_on_a_totals_cue(live: RunningServer) -> None:
     """The record is beaten while a totals cue holds: the next cue comes after the celebration."""
     _, totals = await live.get("/api/v1/totals")
     status, _ = await call(live, "PUT", "/api/v1/campaign", {"record": totals["total"] + 5})

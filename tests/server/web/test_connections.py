@@ -138,7 +138,7 @@ def test_the_guard_prefers_giving_way_to_refusing() -> None:
 
     a1, a2, a3 = Conn("a"), Conn("a"), Conn("a")
     assert guard.admit(a1) and guard.admit(a2)  # type: ignore[arg-type]
-    guard.started(a2)  # a2 finished its headers: it is a real client now
+    guard.started(a2)  # type: ignore[arg-type]  # a2 finished its headers: it is a real client now
     assert guard.admit(a3)  # type: ignore[arg-type]
     assert a1.evicted and not a2.evicted and reasons == ["evicted_idle"]
     guard.started(a3)  # type: ignore[arg-type]

@@ -15,11 +15,13 @@ from PIL import Image
 
 from media.library import MediaLibrary
 from projector.server.services import SERVICES
+from projector.store.base import Store
 from projector.store.records import StoreError, is_disk_full
+from projector.store.sqlite import SqliteStore
 from tests.conftest import RunningServer, recv_json
 
 
-async def post_raw(live: RunningServer, path: str, raw: str, token: str | None) -> tuple[int, dict]:
+async def post_raw(live: RunningServer, path: str, raw: str, token: str | None) -> tuple[int, dict[str, Any]]:
     headers = {"Content-Type": "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {live.tokens[token]}"
@@ -84,6 +86,18 @@ async def test_a_duplicate_is_refused_where_constants_are_read_too(live: Running
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "COMMIT")
 
 
+def sqlite_conn(s: Store) -> sqlite3.Connection:
+    """The connection of the store under test: the embedded SQLite one."""
+    assert isinstance(s, SqliteStore)
+    return s._conn
+
+
+def full_disk_conn(s: Store) -> FullDiskConnection:
+    conn: object = sqlite_conn(s)
+    assert isinstance(conn, FullDiskConnection)
+    return conn
+
+
 class FullDiskConnection:
     """The store's SQLite connection on a full disk: reads work, every write fails as SQLite's do."""
 
@@ -117,7 +131,7 @@ CASE = {"name": "Ayşe Yılmaz", "country": "TR", "story": "Jailed for reporting
 
 async def request(
     live: RunningServer, method: str, path: str, token: str | None, **kw: Any
-) -> tuple[int, dict, Any]:
+) -> tuple[int, dict[str, Any], Any]:
     headers = kw.pop("headers", {})
     if token is not None:
         headers["Authorization"] = f"Bearer {live.tokens[token]}"
@@ -125,7 +139,7 @@ async def request(
         return r.status, await r.json(), r.headers.copy()
 
 
-async def every_write(live: RunningServer, message_id: str) -> dict[str, tuple[int, dict, Any]]:
+async def every_write(live: RunningServer, message_id: str) -> dict[str, tuple[int, dict[str, Any], Any]]:
     """One of each write a person or an integrator makes, with its answer."""
     png = {"data": png_bytes(), "headers": {"Content-Type": "image/png"}}
     return {
@@ -153,7 +167,7 @@ async def test_a_full_disk_is_a_503_with_retry_after_on_every_write_and_passes(
     status, before, _ = await request(live, "POST", "/api/v1/messages", None, json={"text": "Stay strong"})
     assert status == 202, before
     store = live.app[SERVICES].store
-    await store.call(lambda s: setattr(s, "_conn", FullDiskConnection(s._conn)))
+    await store.call(lambda s: setattr(s, "_conn", FullDiskConnection(sqlite_conn(s))))
 
     def no_space(self: MediaLibrary, path: Path, data: bytes) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
@@ -175,7 +189,7 @@ async def test_a_full_disk_is_a_503_with_retry_after_on_every_write_and_passes(
     assert (await live.get("/api/v1/totals"))[1]["total"] == 0
     # Space freed: the same writes go through, nobody restarted anything.
     monkeypatch.undo()
-    await store.call(lambda s: setattr(s, "_conn", s._conn.real))
+    await store.call(lambda s: setattr(s, "_conn", full_disk_conn(s).real))
     answers = await every_write(live, before["id"])
     assert {what: status for what, (status, _, _) in answers.items()} == {
         "message": 202,
