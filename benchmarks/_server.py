@@ -142,3 +142,10 @@ def call_api(
     )
     with urllib.request.urlopen(request, timeout=timeout) as r:
         return json.loads(r.read())
+
+
+def upload_jpeg(base: str, token: str, name: str, photo: bytes) -> Any:
+    """Upload a JPEG as the panel does; the stored media's description (hash, bytes, focus)."""
+    return call_api(
+        base, token, "POST", f"/api/v1/media?name={name}", data=photo, content_type="image/jpeg", timeout=60
+    )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._server import BenchServer, call_api, create_token, table
+from benchmarks._server import BenchServer, call_api, create_token, table, upload_jpeg
 from benchmarks.media_variants import portraits
 from projector.display.media_cache import MediaCache
 
@@ -46,15 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         with BenchServer(data_dir) as server:
             hashes, total = [], 0
             for i, photo in enumerate(portraits(args.cases)):
-                media = call_api(
-                    server.base,
-                    operator,
-                    "POST",
-                    f"/api/v1/media?name=p{i}.jpg",
-                    data=photo,
-                    content_type="image/jpeg",
-                    timeout=60,
-                )
+                media = upload_jpeg(server.base, operator, f"p{i}.jpg", photo)
                 hashes.append(media["hash"])
                 total += media["bytes"]
                 case = {
@@ -65,9 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 call_api(server.base, operator, "PUT", f"/api/v1/cases/case-{i}", case, timeout=60)
             # Let the server's background variant batch finish: it would compete for the two cores.
-            while True:
-                if not call_api(server.base, operator, "GET", "/api/v1/media/progress")["running"]:
-                    break
+            while call_api(server.base, operator, "GET", "/api/v1/media/progress")["running"]:
                 time.sleep(0.5)
             rows = []
             times = [

@@ -29,7 +29,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import scenes  # noqa: F401  (registers the built-in scenes: the display never imports them)
-from benchmarks._server import ROOT, BenchServer, call_api, create_token, table
+from benchmarks._server import ROOT, BenchServer, call_api, create_token, table, upload_jpeg
 from benchmarks.media_variants import portraits
 from projector.display import DisplayOptions
 from projector.display.app import DisplayApp
@@ -43,15 +43,7 @@ def fill_cache(data_dir: Path, cache: Path, cases: int) -> tuple[str, str]:
     display = create_token(data_dir, "display")
     with BenchServer(data_dir) as server:
         for i, photo in enumerate(portraits(cases)):
-            media = call_api(
-                server.base,
-                operator,
-                "POST",
-                f"/api/v1/media?name=p{i}.jpg",
-                data=photo,
-                content_type="image/jpeg",
-                timeout=60,
-            )
+            media = upload_jpeg(server.base, operator, f"p{i}.jpg", photo)
             case = {
                 "name": f"Case Number {i}",
                 "country": "KE",
