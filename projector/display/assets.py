@@ -19,6 +19,8 @@ from typing import Any
 
 import pygame
 
+from media.dossier import load_dossiers
+from media.pipeline import PortraitLoader, Treatment
 from projector.core.model import MEDIA_HASH_PATTERN, Brand, Case, uploaded_font_hash
 from projector.core.safe_area import NO_SAFE_AREA, SafeArea
 from projector.display.memory import portrait_bytes, text_pixels
@@ -201,8 +203,6 @@ class Assets:
                 return None
             self._requested.add(key)
             try:
-                from media.pipeline import Treatment  # the optional media package, as _get_loader
-
                 # As photographed: no duotone, no vignette (a slideshow is the campaign's own photos).
                 loader.request(key, path, size, treatment=Treatment("natural", vignette=0.0), focus=None)
             except Exception as exc:
@@ -277,8 +277,6 @@ class Assets:
             if self.tone is None:
                 loader.request(key, path, size, focus=focus)
             else:
-                from media.pipeline import Treatment
-
                 loader.request(
                     key, path, size, Treatment(shadow=self.tone[0], highlight=self.tone[1]), focus=focus
                 )
@@ -374,8 +372,6 @@ class Assets:
     def _get_loader(self) -> Any:
         if self._loader is None and not self._loader_failed:
             try:
-                from media.pipeline import PortraitLoader
-
                 self._loader = PortraitLoader(workers=2)
             except Exception:
                 self._loader_failed = True
@@ -388,8 +384,6 @@ class Assets:
             log.warning("media folder %s does not exist; portraits come from nowhere", self.media_dir)
             return
         try:
-            from media.dossier import load_dossiers
-
             self._dossiers = {d.case.id: d for d in load_dossiers(self.media_dir)}
         except Exception:
             log.exception("could not load the case dossiers in %s", self.media_dir)

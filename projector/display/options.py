@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from media.dossier import DEMO_DIR
 from projector.core.calibration import OutputSpec, parse_outputs, single_output
 from projector.core.cues import SCENE_NAME
 from projector.core.model import ValidationError, parse_lang
@@ -31,14 +32,6 @@ log = logging.getLogger(__name__)
 TOKEN_ENV = "PROJECTOR_DISPLAY_TOKEN"
 DEFAULT_HEADLESS_SIZE = (1920, 1080)
 MAX_SIDE = 16384
-
-
-def _default_media() -> Path | None:
-    try:
-        from media.dossier import DEMO_DIR
-    except Exception:  # the media package is optional for a bare display
-        return None
-    return Path(DEMO_DIR)
 
 
 @dataclass
@@ -69,7 +62,7 @@ class DisplayOptions:
     fps: int = 60
     offline_mark: bool = True
     #: Folder of case dossiers (``<media>/<case-id>/...``); default: the demo cases.
-    media: Path | None = field(default_factory=_default_media)
+    media: Path | None = DEMO_DIR
     #: Seconds each scene of the rotation stays on screen.
     rotation: float = 12.0
     #: The rotation's scenes, in order (``--cycle``); empty: totals, portrait, messages.

@@ -8,7 +8,7 @@ import pytest
 
 from projector.core.dossier import case_from_json
 from projector.core.model import Case, CaseText, Portrait, ValidationError, case_text, parse_lang
-from projector.core.protocol import Snapshot, case_from_wire, case_to_wire, from_wire, to_wire
+from projector.core.protocol import Snapshot, _Fields, case_from_wire, case_to_wire, from_wire, to_wire
 from projector.core.state import ShowState
 
 H1, H2 = "a" * 64, "b" * 64
@@ -129,7 +129,6 @@ def test_the_wire_carries_the_new_fields_and_older_frames_still_decode() -> None
     old = case_to_wire(c)
     for key in ("lang", "translations", "focus", "portraits"):
         del old[key]
-    from projector.core.protocol import _Fields
 
     decoded = case_from_wire(_Fields(old, "case"))
     assert decoded.lang == "en" and decoded.translations == {} and decoded.portraits == ()

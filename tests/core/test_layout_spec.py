@@ -15,6 +15,7 @@ from projector.core.layout_spec import (
     keep_out_clash,
     layout_source,
     parse_layout,
+    words_for,
 )
 from projector.core.model import ValidationError
 from projector.core.safe_area import Box, SafeArea
@@ -157,8 +158,6 @@ def test_a_campaigns_layout_replaces_a_shipped_one_of_its_name() -> None:
 
 
 def test_words_may_be_given_per_language() -> None:
-    from projector.core.layout_spec import words_for
-
     source = region(
         base=TEXT.replace(
             '"{total}"', '{ en = "{total} ACTIONS", tr = "{total} EYLEM", pt-BR = "{total} AÇÕES" }'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import tomllib
 from typing import Any
 
 import pytest
@@ -89,8 +90,6 @@ def test_the_wire_form_round_trips_exactly(via: str) -> None:
     if via == "json":
         wire = json.loads(json.dumps(wire, allow_nan=False))
     elif via == "toml":
-        import tomllib
-
         wire = tomllib.loads(tomli_w.dumps(wire))
     assert parse_mapping(wire) == m
     no_mesh = parse_mapping(good(mesh=None))

@@ -441,8 +441,6 @@ def test_huge_name_rejected_unread() -> None:
 
 
 def test_dates_are_not_phone_numbers_but_grouped_digits_are() -> None:
-    from projector.core.moderation import strip_contacts
-
     assert strip_contacts("Released 28.11.2026, at last") == ("Released 28.11.2026, at last", False)
     assert strip_contacts("Since 2026-11-28 and 1/2/2024") == ("Since 2026-11-28 and 1/2/2024", False)
     assert strip_contacts("Call 612 345 678 tonight") == ("Call tonight", True)

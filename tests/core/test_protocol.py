@@ -1,10 +1,11 @@
 import json
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 
 from projector.core import wire
-from projector.core.model import Action, Campaign, Case, Channel
+from projector.core.model import Action, Brand, Campaign, Case, Channel
 from projector.core.protocol import (
     EventFrame,
     Frame,
@@ -121,10 +122,6 @@ def test_nested_garbage_does_not_crash() -> None:
 
 
 def test_the_brand_kit_and_layouts_ride_the_campaign() -> None:
-    from types import MappingProxyType
-
-    from projector.core.model import Brand
-
     brand = Brand("#0a2240", "#fafafa", "#ff8800", "noto-sans", "c" * 64)
     campaign = Campaign("W4R", 100, 10, brand=brand, layouts=MappingProxyType({"tonight": "regions = []"}))
     state, events = reduce(ShowState(), SetCampaign(campaign), 1700000000.5)
@@ -139,8 +136,6 @@ def _campaign_frame(**extra: object) -> str:
 
 
 def test_a_campaign_from_an_older_server_has_the_house_look() -> None:
-    from projector.core.model import Brand
-
     frame = wire.decode(_campaign_frame())
     assert isinstance(frame, EventFrame) and isinstance(frame.event, CampaignChanged)
     assert frame.event.campaign.brand == Brand() and dict(frame.event.campaign.layouts) == {}

@@ -111,8 +111,6 @@ def test_replaying_events_with_apply_reaches_the_same_state() -> None:
 
 
 def test_pinned_messages_stay_on_the_wall_however_many_arrive_after_them() -> None:
-    from projector.core.state import WALL_SIZE, Message, ShowMessage
-
     state = ShowState()
     state, _ = reduce(state, ShowMessage(Message("pinned", "Keep me", pinned=True)), now=1.0)
     for i in range(WALL_SIZE + 5):

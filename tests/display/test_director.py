@@ -10,9 +10,12 @@ from typing import Any, ClassVar
 import pygame
 import pytest
 
+from projector.core.model import Brand
 from projector.core.state import ShowState
 from projector.display.director import MAX_HOLD_SECONDS, Director
+from projector.display.look import portrait_tone
 from projector.display.scene import UnknownScene, get_scene
+from scenes.portrait import PortraitScene
 from tests.display.screens import lit_pixels, make_assets, sample_state, surface
 
 SIZE = (160, 90)
@@ -230,8 +233,6 @@ def test_huge_dt_and_bad_dt_are_tolerated() -> None:
 
 
 def test_the_next_portrait_is_prefetched(monkeypatch: Any) -> None:
-    from scenes.portrait import PortraitScene
-
     asked: list[Any] = []
     monkeypatch.setattr(PortraitScene, "prefetch", classmethod(lambda cls, s, a, p: asked.append(dict(p))))
     d = director(rotation=1.0)
@@ -289,8 +290,6 @@ def test_a_scene_that_never_lets_go_is_moved_on_in_the_end() -> None:
 
 
 def test_the_brand_kits_colours_tone_the_portraits_from_the_next_entry() -> None:
-    from projector.core.model import Brand
-
     d = director(pinned="red")
     frame(d, sample_state())
     assert d.assets.tone is None  # the house yellow: the pipeline's own duotone
@@ -306,8 +305,5 @@ def test_the_brand_kits_colours_tone_the_portraits_from_the_next_entry() -> None
 
 
 def test_a_kits_background_is_the_portraits_dark_tone() -> None:
-    from projector.core.model import Brand
-    from projector.display.look import portrait_tone
-
     assert portrait_tone(Brand()) is None
     assert portrait_tone(Brand(background="#0a2240")) == ((10, 34, 64), (255, 221, 0))

@@ -6,12 +6,14 @@ from dataclasses import replace
 from typing import Any
 
 import pygame
+import pytest
 
 from projector.core.cues import parse_show
+from projector.core.model import ValidationError
 from projector.core.state import Back, Command, Go, LoadShow, Panic, SetBlackout, ShowState, reduce
 from scenes.ticker import TickerScene
 from tests.display.screens import lit_pixels, sample_state
-from tests.display.test_director import SIZE, TEST_SCENES, director, frame
+from tests.display.test_director import SIZE, TEST_SCENES, Celebrating, director, frame
 
 KNOWN = {"red", "blue", "totals", "blackout", *TEST_SCENES}
 
@@ -158,10 +160,6 @@ def test_a_ticker_overlay_runs_over_the_scene_across_cues_and_leaves_on_blackout
 
 
 def test_bad_overlays_are_refused_when_the_show_is_loaded() -> None:
-    import pytest
-
-    from projector.core.model import ValidationError
-
     for cue, field in (
         ({"overlay": "totals"}, "cues[0].overlay"),
         ({"overlay": 3}, "cues[0].overlay"),
@@ -175,8 +173,6 @@ def test_bad_overlays_are_refused_when_the_show_is_loaded() -> None:
 
 def test_go_wins_over_a_scene_that_holds() -> None:
     """The record moment holds the rotation, never the operator: GO cuts to its cue at once."""
-    from tests.display.test_director import Celebrating
-
     TEST_SCENES["celebrating"] = Celebrating
     try:
         show = parse_show({"id": "night", "cues": [{"id": "1", "scene": "red", "transition": "cut"}]}, KNOWN)

@@ -14,7 +14,7 @@ from projector.core.protocol import ErrorFrame, EventFrame, Hello, Ping, Resync,
 from projector.core.state import TotalsChanged
 from projector.core.wire import encode
 from projector.display.link import Inbound, Link, LinkState, endpoints
-from tests.display.fake_server import FakeServer
+from tests.display.fake_server import FakeServer, free_port
 from tests.display.screens import sample_state
 
 HELLO = Hello("link-test", "secret", 1, (320, 180), ("status",))
@@ -124,8 +124,6 @@ def test_an_error_frame_is_logged_and_the_link_keeps_retrying(caplog: Any) -> No
 
 
 def test_nothing_listening_is_retried_quietly_and_close_is_prompt() -> None:
-    from tests.display.fake_server import free_port
-
     inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
     link = Link(f"ws://127.0.0.1:{free_port()}/ws", HELLO, inbox, backoff_base=0.01, backoff_cap=0.02)
     link.start()

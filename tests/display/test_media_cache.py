@@ -8,13 +8,14 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 from PIL import Image
 
-from projector.core.model import Case, CaseText
+from projector.core.model import Brand, Campaign, Case, CaseText
 from projector.core.state import ShowState
 from projector.display.media_cache import STATE_FILE, MediaCache, media_base_url, needed_media
 from tests.display.media_server import MediaServer
@@ -282,12 +283,6 @@ def test_an_unwritable_cache_folder_is_not_a_crash(tmp_path: Path, caplog: pytes
 
 
 def test_the_brand_logo_and_the_layouts_pictures_are_fetched_with_the_portraits() -> None:
-    from dataclasses import replace
-    from types import MappingProxyType
-
-    from projector.core.model import Brand, Campaign
-    from projector.core.state import ShowState
-
     image = "cd" * 32
     layouts = {
         "tonight": f"[[regions]]\nkind = 'image'\nmedia = '{image}'\nx = 0\ny = 0\nw = 1\nh = 1\n",

@@ -10,6 +10,7 @@ import pytest
 
 from projector.display import DisplayOptions, add_display_arguments, options_from_args
 from projector.display.link import backoff_delay, websocket_url
+from projector.display.options import parse_languages
 from projector.display.output.mode import OutputMode
 
 
@@ -125,9 +126,6 @@ def test_backoff_is_fully_jittered_doubling_and_capped() -> None:
 
 
 def test_languages_and_the_cache_come_from_flags(tmp_path: Path) -> None:  # issue 7
-    import argparse
-
-    from projector.display.options import add_display_arguments, options_from_args, parse_languages
 
     assert parse_languages("TR, en,pt_br,,tr") == ("tr", "en", "pt-BR")
     with pytest.raises(argparse.ArgumentTypeError):

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from multidict import CIMultiDict
 from PIL import Image, ImageDraw, JpegImagePlugin
+from PIL.PngImagePlugin import PngInfo
 
 from media.dossier import DEMO_DIR
 from media.library import MAX_UPLOAD_BYTES, MediaLibrary, clean
@@ -294,8 +295,6 @@ async def test_exif_orientation_is_applied_and_gps_and_other_metadata_stripped(l
 
 
 async def test_png_text_chunks_are_stripped(live: RunningServer) -> None:
-    from PIL.PngImagePlugin import PngInfo
-
     meta = PngInfo()
     meta.add_text("Author", "someone@example.org")
     meta.add_text("Location", "41.01N 28.97E")

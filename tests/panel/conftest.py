@@ -27,10 +27,18 @@ from typing import Any
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+import base64
+import io
 
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from websockets.sync.client import connect
+
+import projector.server.routes.panel
+from projector.display.options import DisplayOptions
 from projector.display.output.mode import OutputMode
+from projector.display.run import run_display
 from projector.server.config import Config
 from projector.server.senders import SenderSigner
 from projector.server.services import SERVICES
@@ -213,8 +221,6 @@ def stop_panel_server(panel: Panel) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Panel]:
-    import projector.server.routes.panel
-
     # Thumbnails every 0.5 s instead of 5 s, and the periodic panel push as often,
     # so the tests wait for what the panel does, not for the server's timers.
     monkeypatch.setattr(projector.server.panels, "THUMBNAIL_INTERVAL", 0.5)
@@ -277,9 +283,6 @@ class HeadlessDisplay:
         return self._stop.is_set()
 
     def _run(self) -> None:
-        from projector.display.options import DisplayOptions
-        from projector.display.run import run_display
-
         self.exit_code = run_display(
             DisplayOptions(
                 server=self.base,
@@ -475,10 +478,6 @@ class FakeDisplay:
         self._thread.join(5)
 
     def _run(self) -> None:
-        import base64
-
-        from websockets.sync.client import connect
-
         url = self.panel.base.replace("http://", "ws://") + "/ws"
         with connect(url, max_size=None) as ws:
             hello = {
@@ -517,10 +516,6 @@ class FakeDisplay:
 
 def jpeg_from(path: Path, size: tuple[int, int] = (320, 180)) -> bytes:
     """A small JPEG of a picture (the README's scene renders make realistic thumbnails)."""
-    import io
-
-    from PIL import Image
-
     with Image.open(path) as image:
         small = image.convert("RGB").resize(size)
         out = io.BytesIO()

@@ -3,6 +3,7 @@ health and the identify / edit buttons on a card."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
@@ -62,7 +63,6 @@ def test_groups_and_health_show_on_the_card_and_edit_renames_and_regroups(server
 
 
 def lambda_class(name: str):  # type: ignore[no-untyped-def]
-    import re
 
     return re.compile(rf"(^|\s){re.escape(name)}(\s|$)")
 

@@ -134,8 +134,6 @@ def test_long_attributions_are_shortened_not_clipped() -> None:
 
 def test_a_right_to_left_message_sits_against_the_right_edge() -> None:
     """Arabic reads from the right: its lines start at the card's right edge, Latin at the left."""
-    from scenes.messages import MessagesScene
-
     assets = make_assets()
     text = assets.text
     arabic = Message("ar", "حرية لطارق الآن", "Nour", "LB", "ar")

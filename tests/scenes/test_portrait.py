@@ -8,13 +8,24 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import pygame
 from PIL import Image
 
-from projector.core.model import Case
+from media.dossier import DEMO_DIR, load_dossiers
+from media.pipeline import MediaError
+from projector.core.model import Case, CaseStatus, CaseText
 from projector.display.scene import YELLOW
 from projector.i18n import Localizer
-from scenes.portrait import PortraitScene, first_sentence, initials
-from tests.display.screens import colour_pixels, lit_pixels, make_assets, region, sample_state, surface
+from scenes.portrait import RELEASED_MARK, PortraitScene, first_sentence, initials
+from tests.display.screens import (
+    colour_pixels,
+    lit_pixels,
+    make_assets,
+    max_difference,
+    region,
+    sample_state,
+    surface,
+)
 
 RED = (200, 30, 40)
 
@@ -35,8 +46,6 @@ class FakeLoader:
         for k, _, size in self.requests:
             if k == key:
                 if self.fail:
-                    from media.pipeline import MediaError
-
                     return MediaError("x.png", "not an image")
                 return Image.new("RGBA", size, (*RED, 255))
         return None
@@ -150,10 +159,6 @@ def test_text_helpers() -> None:
 
 def test_text_never_runs_into_the_call_to_action_for_any_demo_case(tmp_path: Path) -> None:
     """Long names and long asks (Alesia Karpovich's) squeeze out the story, never overlap it."""
-    import pygame
-
-    from media.dossier import DEMO_DIR, load_dossiers
-
     cases = {d.case.id: d.case for d in load_dossiers(DEMO_DIR)}
     state = replace(sample_state(), cases=MappingProxyType(cases))
     for size in ((1920, 1080), (1280, 720), (640, 360), (1080, 1920), (3840, 1080), (1080, 1080)):
@@ -180,8 +185,6 @@ def test_text_never_runs_into_the_call_to_action_for_any_demo_case(tmp_path: Pat
 
 
 def two_languages() -> Any:
-    from projector.core.model import CaseText
-
     state = sample_state()
     ayse = replace(
         state.cases["ayse"],
@@ -205,7 +208,6 @@ def test_the_story_and_ask_are_in_the_first_language_the_dossier_has() -> None:
     assert pictures[("de", "tr", "en")][:2] == ("tr", "Bakana yazın.")
     assert pictures[("de", "en")][:2] == ("en", "Write to the minister.")
     assert pictures[()][:2] == ("en", "Write to the minister.")
-    from tests.display.screens import max_difference
 
     assert max_difference(pictures[("de", "tr", "en")][2], pictures[("de", "en")][2]) > 100
 
@@ -249,9 +251,6 @@ def test_an_uploaded_portrait_shows_once_it_is_in_the_cache_and_text_only_until_
 
 
 def test_a_released_case_says_so_above_its_name() -> None:
-    from projector.core.model import CaseStatus
-    from scenes.portrait import RELEASED_MARK
-
     state = sample_state()
     scene = PortraitScene()
     scene.enter(state, make_assets(), {"case": "old"})

@@ -10,7 +10,7 @@ import pygame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projector.core.model import Totals
+from projector.core.model import Campaign, Totals
 from projector.core.moments import CELEBRATION_SECONDS
 from projector.display.scene import BLACK, WHITE, YELLOW
 from projector.display.text.fonts import installed_faces
@@ -209,8 +209,6 @@ def test_absurd_parameters_and_a_total_that_goes_down_do_not_break_it() -> None:
 
 
 def test_without_goal_or_record_there_is_no_progress_bar() -> None:
-    from projector.core.model import Campaign
-
     state = sample_state(2011)
     state = replace(state, campaign=Campaign("Write for Rights", goal=0, record=0))
     scene = TotalsScene()

@@ -4,6 +4,7 @@ identity instead of black, the keyboard calibration, the OpenGL path and several
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import subprocess
@@ -23,6 +24,7 @@ from projector.core.wire import encode
 from projector.display import DisplayOptions
 from projector.display.app import DisplayApp
 from projector.display.frame_info import FrameInfo
+from projector.display.options import add_display_arguments, options_from_args
 from projector.display.output.mode import OutputMode
 from projector.display.output.output_stage import SoftwareOutput
 from projector.display.output.outputs import MAPPINGS_FILE, OutputSet
@@ -378,10 +380,6 @@ def test_forcing_opengl_with_several_outputs_uses_software_and_says_why() -> Non
 
 
 def test_the_command_line_takes_outputs_and_a_path() -> None:
-    import argparse
-
-    from projector.display.options import add_display_arguments, options_from_args
-
     parser = argparse.ArgumentParser()
     add_display_arguments(parser)
     opts = options_from_args(parser.parse_args(["--outputs", TWO, "--output-path", "software"]))

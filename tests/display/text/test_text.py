@@ -96,8 +96,6 @@ def test_digits_have_one_advance_and_opaque_glyphs_are_cropped_to_their_ink() ->
 
 
 def test_warming_loads_each_font_of_a_face_once_and_then_has_nothing_left() -> None:
-    from projector.display.text.fonts import FontBook
-
     book = FontBook()
     steps = book.warm_steps([("strong", [30, 40])])
     files = {(f.path, size) for f, size, _ in steps}

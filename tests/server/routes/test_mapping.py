@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from projector.server.config import Config
 from tests.conftest import RunningServer, recv_json, start_server
@@ -173,8 +174,6 @@ async def test_an_older_display_has_one_output_main_of_its_resolution(live: Runn
 
 
 async def test_the_calibration_picture_is_the_outputs_own(live: RunningServer) -> None:
-    from PIL import Image
-
     ws = await connect(live)
     jpeg = io.BytesIO()
     Image.new("RGB", (64, 36), (200, 30, 30)).save(jpeg, "JPEG")
